@@ -1,0 +1,15 @@
+"""The one exception for sheetflow's own failures.
+
+Problems inside a respondent's file are never exceptions: they are records in
+a report. ``SheetflowError`` is for when the command itself cannot run (a
+broken definition, an output that already exists, a missing input); the CLI
+turns it into one line on stderr and exit code 2.
+"""
+
+
+class SheetflowError(Exception):
+    """The command could not run; ``str(error)`` is a message for the user."""
+
+
+class DefinitionError(SheetflowError):
+    """An instrument definition in workbook_templates/ is broken."""

@@ -1,0 +1,500 @@
+"""Write locked, partner-ready workbooks from a definition, with xlsxwriter.
+
+Every answer cell is unlocked, styled yellow and given a workbook-level
+defined name (the contract in the README); every other cell is locked and
+every sheet protected. The stamp (instrument, version, response id, cycle) is
+written twice: as custom document properties and on a hidden sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from .definitions import Instrument
+from .errors import SheetflowError
+
+STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
+YELLOW, ORANGE, NAVY, PALE = "#FFF2CC", "#F8CBAD", "#1F3864", "#DDEBF7"
+PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+              "select_unlocked_cells": True}
+
+
+@dataclass
+class Stamp:
+    """What a generated file is and who it was for."""
+
+    instrument: str
+    version: str
+    response_id: str
+    cycle: str
+
+    def properties(self) -> dict[str, str]:
+        return dict(zip(STAMP_KEYS, (self.instrument, self.version, self.response_id, self.cycle)))
+
+
+@dataclass
+class Request:
+    """One workbook to write: the instrument, its stamp and any answers filled in ahead."""
+
+    instrument: Instrument
+    response_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    cycle: str = field(default_factory=lambda: str(dt.date.today().year))
+    prefill: dict = field(default_factory=dict)  # answer name -> value (identity block)
+
+    @property
+    def stamp(self) -> Stamp:
+        return Stamp(self.instrument.id, self.instrument.version, self.response_id, self.cycle)
+
+
+def generate(request: Request, output: Path, force: bool = False) -> Path:
+    """Write the workbook atomically to ``output``; refuse to overwrite unless ``force``."""
+    output = Path(output)
+    if output.exists() and not force:
+        raise SheetflowError(f"{output} already exists; use --force to replace it.")
+    unknown = set(request.prefill) - {a.name for a in request.instrument.identity}
+    if unknown:
+        raise SheetflowError(f"Only identity answers can be filled in ahead, not: {', '.join(sorted(unknown))}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=".xlsx", dir=output.parent)
+    os.close(fd)
+    try:
+        _Book(tmp, request).write()
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return output
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def created_date(cycle: str) -> dt.datetime:
+    """A fixed creation date so that the same inputs give the same bytes."""
+    year = int(cycle[:4]) if cycle[:4].isdigit() else 2000
+    return dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def estimate_height(text: str, width: float, line: float = 13.5) -> float:
+    """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide."""
+    per_line = max(8, int(width * 1.2))
+    lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+    return lines * line + 4
+
+
+def bullets(items) -> str:
+    """Characteristic bullets as cell text; a nested tuple holds sub-bullets."""
+    out = []
+    for item in items:
+        if isinstance(item, tuple):
+            out.extend(f"     ◦ {sub}" for sub in item)
+        else:
+            out.append(f"• {item}")
+    return "\n".join(out)
+
+
+class _Book:
+    """One workbook being written; methods add one sheet each."""
+
+    def __init__(self, path: str, request: Request):
+        self.request = request
+        self.inst = request.instrument
+        self.text = self.inst.text
+        self.labels = self.text["labels"]
+        self.wb = xlsxwriter.Workbook(path)
+        self.f = self._formats()
+
+    # -- common pieces -------------------------------------------------------
+    def _formats(self) -> dict:
+        add = self.wb.add_format
+        base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True}
+        answer = {**base, "locked": False, "bg_color": YELLOW, "border": 1, "border_color": "#BF9000"}
+        return {
+            "title": add({**base, "bold": True, "font_size": 16, "font_color": NAVY, "text_wrap": False}),
+            "heading": add({**base, "bold": True, "font_size": 12, "font_color": NAVY}),
+            "body": add(base),
+            "italic": add({**base, "italic": True}),
+            "bold": add({**base, "bold": True}),
+            "label": add({**base, "bold": True, "border": 1, "border_color": "#BFBFBF", "bg_color": "#F2F2F2"}),
+            "cell": add({**base, "border": 1, "border_color": "#BFBFBF"}),
+            "center": add({**base, "border": 1, "border_color": "#BFBFBF", "align": "center"}),
+            "th": add({**base, "bold": True, "font_color": "white", "bg_color": NAVY, "border": 1,
+                       "align": "center", "valign": "vcenter"}),
+            "area": add({**base, "bold": True, "bg_color": PALE, "border": 1, "border_color": "#BFBFBF"}),
+            "answer": add({**answer, "num_format": "@"}),
+            "choice": add({**answer, "align": "center", "bold": True}),
+            "date": add({**answer, "num_format": "yyyy-mm-dd", "align": "left"}),
+            "number": add({**base, "border": 1, "border_color": "#BFBFBF", "align": "center", "num_format": "0.0"}),
+            "count": add({**base, "border": 1, "border_color": "#BFBFBF", "align": "center", "num_format": "0"}),
+            "percent": add({**base, "border": 1, "border_color": "#BFBFBF", "align": "center", "num_format": "0%"}),
+            "missing": add({"bg_color": ORANGE}),
+        }
+
+    def sheet(self, name: str, landscape: bool = False, repeat: int | None = None):
+        ws = self.wb.add_worksheet(name)
+        ws.protect("", PROTECTION)
+        ws.hide_gridlines(2)
+        ws.set_paper(1)
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
+        ws.set_header(f"&L&8{self.labels['header']}&R&8{name}")
+        ws.set_footer(f"&C&8{self.labels['footer']}")
+        if landscape:
+            ws.set_landscape()
+        if repeat is not None:
+            ws.repeat_rows(0, repeat)
+            ws.freeze_panes(repeat + 1, 0)
+        return ws
+
+    def name(self, name: str, ws, row: int, col: int, last_row: int | None = None, last_col: int | None = None):
+        ref = f"='{ws.name}'!{xl_rowcol_to_cell(row, col, True, True)}"
+        if last_row is not None:
+            ref += ":" + xl_rowcol_to_cell(last_row, last_col, True, True)
+        self.wb.define_name(name, ref)
+
+    def answer_cell(self, ws, row: int, col: int, answer, last_col: int | None = None):
+        """Write one named, unlocked answer cell (merged across to ``last_col``) with its checks."""
+        fmt = {"date": self.f["date"], "rating": self.f["choice"], "yes_no": self.f["choice"],
+               "status": self.f["choice"]}.get(answer.kind, self.f["answer"])
+        value = self.request.prefill.get(answer.name)
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            value = dt.datetime(value.year, value.month, value.day)
+        if last_col is not None and last_col > col:
+            ws.merge_range(row, col, row, last_col, "", fmt)
+        if value is None or value == "":
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, dt.datetime):
+            ws.write_datetime(row, col, value, fmt)
+        else:
+            ws.write_string(row, col, str(value), fmt)
+        self.name(answer.name, ws, row, col)
+        self.checks(ws, row, col, answer)
+        if answer.required:
+            ws.conditional_format(row, col, row, col, {"type": "blanks", "format": self.f["missing"]})
+
+    def checks(self, ws, row: int, col: int, answer):
+        L = self.labels
+        if answer.kind == "rating":
+            scale = "\n".join(f"{lv['value']} = {lv['label']}" for lv in self.inst.data["scale"]["levels"])
+            rule = {"validate": "list", "source": [str(v) for v in answer.choices],
+                    "input_title": L["rating_prompt_title"], "input_message": scale,
+                    "error_title": L["rating_error_title"], "error_message": L["rating_error"]}
+        elif answer.kind == "yes_no":
+            rule = {"validate": "list", "source": list(answer.choices), "input_title": L["yes_no_prompt_title"],
+                    "input_message": L["yes_no_prompt"], "error_message": L["yes_no_error"]}
+        elif answer.kind == "status":
+            rule = {"validate": "list", "source": list(answer.choices), "input_title": L["status_prompt_title"],
+                    "input_message": L["status_prompt"], "error_message": L["status_error"]}
+        elif answer.kind == "date":
+            rule = {"validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
+                    "maximum": dt.date(2100, 12, 31), "input_message": L["date_prompt"],
+                    "error_message": L["date_error"]}
+        elif answer.kind == "email":
+            cell = xl_rowcol_to_cell(row, col)
+            rule = {"validate": "custom", "value": f'=ISNUMBER(SEARCH("@",{cell}))', "error_type": "warning",
+                    "error_message": L["email_error"], "ignore_blank": True}
+        else:
+            return
+        ws.data_validation(row, col, row, col, rule)
+
+    def paragraphs(self, ws, row: int, blocks, width: float, last_col: int = 0) -> int:
+        """Write text blocks (a string is a paragraph, a list is a list) from ``row``; return the next row."""
+        for block in blocks:
+            items = [block] if isinstance(block, str) else [
+                item if item[:1].isdigit() else f"• {item}" for item in block]
+            for item in items:
+                self.text_row(ws, row, item, width, last_col)
+                row += 1
+        return row
+
+    def text_row(self, ws, row: int, text: str, width: float, last_col: int = 0, fmt: str = "body"):
+        if last_col:
+            ws.merge_range(row, 0, row, last_col, text, self.f[fmt])
+        else:
+            ws.write_string(row, 0, text, self.f[fmt])
+        ws.set_row(row, estimate_height(text, width))
+
+    def stamp_sheet(self):
+        ws = self.wb.add_worksheet(self.text["sheets"]["stamp"])
+        ws.protect("", PROTECTION)
+        ws.set_column(0, 0, 28)
+        ws.set_column(1, 1, 45)
+        ws.write_string(0, 0, self.labels["stamp_note"], self.f["italic"])
+        for i, (key, value) in enumerate(self.request.stamp.properties().items(), start=1):
+            ws.write_string(i, 0, key, self.f["label"])
+            ws.write_string(i, 1, value, self.f["cell"])
+            self.name(key, ws, i, 1)
+        ws.very_hidden()
+
+    def write(self):
+        stamp = self.request.stamp
+        self.wb.set_properties({
+            "title": self.inst.title, "subject": f"{self.inst.title} ({stamp.cycle})",
+            "author": "sheetflow", "company": "", "created": created_date(stamp.cycle),
+            "comments": f"{stamp.instrument} {stamp.version}; response {stamp.response_id}",
+        })
+        for key, value in stamp.properties().items():
+            self.wb.set_custom_property(key, value, "text")
+        self.instructions_sheet()
+        self.details_sheet()
+        if self.inst.kind == "assessment":
+            self.assessment_sheet()
+            self.reflection_sheet()
+            self.assessment_summary()
+        else:
+            for element in self.inst.elements:
+                self.element_sheet(element)
+            self.action_summary()
+        self.stamp_sheet()
+        self.wb.worksheets()[0].activate()
+        self.wb.close()
+
+    # -- sheets ----------------------------------------------------------------
+    def instructions_sheet(self):
+        ws = self.sheet(self.text["sheets"]["instructions"])
+        ws.set_column(0, 0, 100)
+        ws.write_string(0, 0, self.inst.title, self.f["title"])
+        ws.set_row(0, 24)
+        row = 2
+        for section in self.text["instructions"]:
+            ws.write_string(row, 0, section["heading"], self.f["heading"])
+            row = self.paragraphs(ws, row + 1, section["blocks"], 100) + 1
+        ws.write_string(row, 0, self.labels["about_heading"], self.f["heading"])
+        row += 1
+        data = self.inst.data
+        if self.inst.kind == "assessment":
+            for section in data["intro"]:
+                ws.write_string(row, 0, section["heading"], self.f["bold"])
+                row = self.paragraphs(ws, row + 1, section["blocks"], 100) + 1
+        else:
+            row = self.paragraphs(ws, row, data["intro"], 100) + 1
+            ws.write_string(row, 0, data["elements_heading"], self.f["bold"])
+            row = self.paragraphs(ws, row + 1, [[f"✓ {e.name}" for e in self.inst.elements]], 100) + 1
+            ws.write_string(row, 0, data["additional_resources_heading"], self.f["bold"])
+            self.paragraphs(ws, row + 1, [data["additional_resources"]], 100)
+
+    def details_sheet(self):
+        ws = self.sheet(self.text["sheets"]["details"])
+        ws.set_column(0, 0, 42)
+        ws.set_column(1, 1, 62)
+        ws.write_string(0, 0, self.labels["details_heading"], self.f["title"])
+        ws.write_string(1, 0, self.labels["details_note"], self.f["italic"])
+        row = 3
+        for answer in self.inst.identity:
+            ws.write_string(row, 0, answer.label, self.f["label"])
+            self.answer_cell(ws, row, 1, answer)
+            ws.set_row(row, 60 if answer.kind == "long_text" else 18)
+            row += 1
+        if self.inst.kind != "assessment":
+            return
+        data = self.inst.data
+        row += 1
+        ws.merge_range(row, 0, row, 1, self.labels["before_heading"], self.f["heading"])
+        ws.merge_range(row + 1, 0, row + 1, 1, data["before_intro"], self.f["italic"])
+        row += 2
+        for q in data["before"]:
+            ws.write_string(row, 0, q["question"], self.f["label"])
+            self.answer_cell(ws, row, 1, self.inst.answer(f"pre_{q['key']}_yes"))
+            ws.set_row(row, estimate_height(q["question"], 42))
+            ws.write_string(row + 1, 0, q["follow_up"], self.f["cell"])
+            self.answer_cell(ws, row + 1, 1, self.inst.answer(f"pre_{q['key']}_detail"))
+            ws.set_row(row + 1, max(90, estimate_height(q["follow_up"], 42)))
+            row += 2
+
+    def assessment_sheet(self):
+        data, L = self.inst.data, self.labels
+        ws = self.sheet(self.text["sheets"]["assessment"], landscape=True, repeat=2)
+        widths = (4, 30, 72, 10, 44)
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+        ws.merge_range(0, 0, 0, 4, self.inst.title, self.f["title"])
+        ws.set_row(0, 24)
+        scale = "    ".join(f"{lv['value']} = {lv['label']}" for lv in data["scale"]["levels"])
+        ws.merge_range(1, 0, 1, 4, f"{L['scale_title']}:  {scale}", self.f["bold"])
+        ws.set_row(1, 18)
+        headers = (L["number_heading"], data["table"]["capability_heading"],
+                   data["table"]["characteristics_heading"], L["rating_heading"], data["table"]["comment_label"])
+        for col, text in enumerate(headers):
+            ws.write_string(2, col, text, self.f["th"])
+        ws.set_row(2, 42)
+        row = 3
+        self.area_rows = {}
+        for area in self.inst.areas:
+            heading = f"{area.heading}\n{area.question}"
+            ws.merge_range(row, 0, row, 4, heading, self.f["area"])
+            ws.set_row(row, estimate_height(heading, sum(widths)))
+            row += 1
+            first = row
+            for cap in area.capabilities:
+                characteristics = bullets(cap.characteristics)
+                ws.write_number(row, 0, cap.number, self.f["center"])
+                ws.write_string(row, 1, cap.title, self.f["cell"])
+                ws.write_string(row, 2, characteristics, self.f["cell"])
+                self.answer_cell(ws, row, 3, self.inst.answer(cap.rating_name))
+                self.answer_cell(ws, row, 4, self.inst.answer(cap.comment_name))
+                ws.set_row(row, max(estimate_height(characteristics, widths[2]),
+                                    estimate_height(cap.title, widths[1]), 60))
+                row += 1
+            self.area_rows[area.name] = (first, row - 1)
+        ws.print_area(0, 0, row - 1, 4)
+
+    def reflection_sheet(self):
+        ws = self.sheet(self.text["sheets"]["reflection"])
+        ws.set_column(0, 0, 42)
+        ws.set_column(1, 1, 62)
+        ws.write_string(0, 0, self.labels["reflection_heading"], self.f["title"])
+        intro = self.inst.data["intro"][-1]["blocks"][-1]
+        ws.merge_range(1, 0, 1, 1, intro, self.f["italic"])
+        ws.set_row(1, estimate_height(intro, 104))
+        row = 3
+        for q in self.inst.data["after"]:
+            ws.write_string(row, 0, q["question"], self.f["label"])
+            self.answer_cell(ws, row, 1, self.inst.answer(f"reflect_{q['key']}"))
+            ws.set_row(row, 110)
+            row += 1
+
+    def assessment_summary(self):
+        L = self.labels
+        ws = self.sheet(self.text["sheets"]["summary"], landscape=True)
+        sheet = self.text["sheets"]["assessment"]
+        ws.set_column(0, 0, 40)
+        ws.set_column(1, 2, 16)
+        ws.write_string(0, 0, L["summary_heading"], self.f["title"])
+        ws.write_string(1, 0, L["summary_note"], self.f["italic"])
+        total = len(self.inst.capabilities)
+        ratings = ",".join(c.rating_name for c in self.inst.capabilities)
+        answered = sum(isinstance(self.request.prefill.get(c.rating_name), int) for c in self.inst.capabilities)
+        ws.write_string(3, 0, L["rated"], self.f["label"])
+        ws.write_formula(3, 1, f"=COUNT({ratings})", self.f["count"], answered)
+        ws.write_string(3, 2, L["out_of"].format(total=total), self.f["body"])
+        ws.write_string(4, 0, L["complete"], self.f["label"])
+        ws.write_formula(4, 1, f"=B4/{total}", self.f["percent"], answered / total)
+        for col, text in enumerate((L["area_heading"], L["average_heading"], L["area_rated_heading"])):
+            ws.write_string(6, col, text, self.f["th"])
+        row = 7
+        for area in self.inst.areas:
+            first, last = self.area_rows[area.name]
+            cells = f"'{sheet}'!$D${first + 1}:$D${last + 1}"
+            ws.write_string(row, 0, area.name, self.f["cell"])
+            ws.write_formula(row, 1, f'=IF(COUNT({cells})=0,"",AVERAGE({cells}))', self.f["number"], "")
+            ws.write_formula(row, 2, f"=COUNT({cells})", self.f["count"], 0)
+            row += 1
+        chart = self.wb.add_chart({"type": "column"})
+        summary = self.text["sheets"]["summary"]
+        chart.add_series({
+            "name": L["average_heading"], "categories": [summary, 7, 0, row - 1, 0],
+            "values": [summary, 7, 1, row - 1, 1], "fill": {"color": NAVY},
+            "data_labels": {"value": True, "num_format": "0.0"},
+        })
+        chart.set_title({"name": L["chart_title"]})
+        chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": L["chart_axis"]})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 620, "height": 320})
+        ws.insert_chart(row + 1, 0, chart)
+
+    def element_sheet(self, element):
+        L = self.labels
+        name = self.text["sheets"]["element"].format(number=element.number)
+        ws = self.sheet(name, landscape=True, repeat=0)
+        widths = (30, 32, 14, 22, 24, 30)
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+        total = sum(widths)
+        ws.merge_range(0, 0, 0, 5, element.heading, self.f["title"])
+        ws.set_row(0, 24)
+        self.text_row(ws, 1, f"({element.definition})", total, 5, "italic")
+        self.text_row(ws, 3, element.components_intro, total, 5, "bold")
+        ws.merge_range(4, 0, 4, 4, L["component_heading"], self.f["th"])
+        ws.write_string(4, 5, L["status_heading"], self.f["th"])
+        row = 5
+        first = row
+        for j, text in enumerate(element.components, start=1):
+            ws.merge_range(row, 0, row, 4, f"{j}. {text}", self.f["cell"])
+            self.answer_cell(ws, row, 5, self.inst.answer(element.status_name(j)))
+            ws.set_row(row, max(estimate_height(f"{j}. {text}", total - widths[5]), 18))
+            row += 1
+        self.status_rows = getattr(self, "status_rows", {})
+        self.status_rows[element.number] = (name, first, row - 1)
+        row += 1
+        self.text_row(ws, row, element.prompts, total, 5, "bold")
+        row += 1
+        self.answer_cell(ws, row, 0, self.inst.answer(element.obstacles_name), last_col=5)
+        ws.set_row(row, 120)
+        row += 2
+        self.text_row(ws, row, element.table_intro, total, 5, "bold")
+        row += 1
+        for col, column in enumerate(self.inst.action_columns):
+            ws.write_string(row, col, column.label, self.f["th"])
+        ws.set_row(row, 30)
+        actions = self.inst.answer(element.actions_name)
+        top = row + 1
+        for r in range(top, top + actions.rows):
+            for col in range(len(self.inst.action_columns)):
+                ws.write_blank(r, col, None, self.f["answer"])
+            ws.set_row(r, 48)
+        self.name(actions.name, ws, top, 0, top + actions.rows - 1, len(self.inst.action_columns) - 1)
+        self.action_rows = getattr(self, "action_rows", {})
+        self.action_rows[element.number] = (name, top, top + actions.rows - 1)
+        ws.print_area(0, 0, top + actions.rows - 1, 5)
+
+    def action_summary(self):
+        L = self.labels
+        statuses = self.inst.data["status_choices"]
+        ws = self.sheet(self.text["sheets"]["summary"], landscape=True)
+        ws.set_column(0, 0, 40)
+        ws.set_column(1, 6, 14)
+        ws.write_string(0, 0, L["summary_heading"], self.f["title"])
+        ws.write_string(1, 0, L["summary_note"], self.f["italic"])
+        total = sum(len(e.components) for e in self.inst.elements)
+        names = ",".join(e.status_name(j) for e in self.inst.elements for j in range(1, len(e.components) + 1))
+        ws.write_string(3, 0, L["components_answered"], self.f["label"])
+        ws.write_formula(3, 1, f"=COUNTA({names})", self.f["count"], 0)
+        ws.write_string(3, 2, L["out_of"].format(total=total), self.f["body"])
+        ws.write_string(4, 0, L["complete"], self.f["label"])
+        ws.write_formula(4, 1, f"=B4/{total}", self.f["percent"], 0)
+        headers = [L["element_heading"], L["components_heading"], *statuses, L["not_answered_heading"],
+                   L["actions_heading"]]
+        for col, text in enumerate(headers):
+            ws.write_string(6, col, text, self.f["th"])
+        ws.set_row(6, 30)
+        row = 7
+        for element in self.inst.elements:
+            sheet, first, last = self.status_rows[element.number]
+            cells = f"'{sheet}'!$F${first + 1}:$F${last + 1}"
+            ws.write_string(row, 0, L["element"].format(number=element.number, name=element.name), self.f["cell"])
+            ws.write_number(row, 1, len(element.components), self.f["count"])
+            for k, status in enumerate(statuses):
+                ws.write_formula(row, 2 + k, f'=COUNTIF({cells},"{status}")', self.f["count"], 0)
+            ws.write_formula(row, 2 + len(statuses), f"=COUNTBLANK({cells})", self.f["count"],
+                             len(element.components))
+            sheet, top, bottom = self.action_rows[element.number]
+            ws.write_formula(row, 3 + len(statuses), f"=COUNTA('{sheet}'!$A${top + 1}:$A${bottom + 1})",
+                             self.f["count"], 0)
+            row += 1
+        summary = self.text["sheets"]["summary"]
+        chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
+        colours = ("#548235", "#FFC000", "#C00000", "#A6A6A6")
+        for k in range(len(statuses) + 1):
+            chart.add_series({
+                "name": [summary, 6, 2 + k], "categories": [summary, 7, 0, row - 1, 0],
+                "values": [summary, 7, 2 + k, row - 1, 2 + k], "fill": {"color": colours[k % 4]},
+            })
+        chart.set_title({"name": L["chart_title"]})
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis({"major_unit": 1, "min": 0})
+        chart.set_size({"width": 760, "height": 340})
+        ws.insert_chart(row + 1, 0, chart)
+

@@ -1,0 +1,78 @@
+import datetime
+
+import openpyxl
+import pytest
+import xlsxwriter
+from openpyxl.styles.numbers import is_date_format
+
+from libreoffice import available, convert, fill_by_name, pdf_to_png
+
+if not available():
+    pytest.skip("LibreOffice/python3-uno/pdftoppm not installed (scripts/install-system-deps)",
+                allow_module_level=True)
+
+
+@pytest.fixture
+def form(tmp_path):
+    path = tmp_path / "form.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    wb.add_worksheet("Intro").write("A1", "Please fill in the Answers sheet")
+    ws = wb.add_worksheet("Answers")
+    unlocked = wb.add_format({"locked": False})
+    ws.write("A1", "Locked label")
+    for cell in ("B2", "B3", "B4"):
+        ws.write_blank(cell, None, unlocked)
+    ws.write("B5", "previous answer", unlocked)
+    for row in range(6, 9):  # B7:C9
+        for col in (1, 2):
+            ws.write_blank(row, col, None, unlocked)
+    ws.protect()
+    wb.define_name("Q_Text", "=Answers!$B$2")
+    wb.define_name("Q_Num", "=Answers!$B$3")
+    wb.define_name("Q_Date", "=Answers!$B$4")
+    wb.define_name("Q_Cleared", "=Answers!$B$5")
+    wb.define_name("T_Grid", "=Answers!$B$7:$C$9")
+    wb.close()
+    return path
+
+
+def test_fill_convert_render(form, tmp_path):
+    dst = fill_by_name(form, {
+        "Q_Text": "=SUM(A1:A2)",
+        "Q_Num": 42.5,
+        "Q_Date": {"date": "2026-03-04"},
+        "Q_Cleared": None,
+        "T_Grid": [["a", 1], [None, 2.5], ["c"]],
+    }, tmp_path / "out" / "filled.xlsx")
+
+    wb = openpyxl.load_workbook(dst)
+    ws = wb["Answers"]
+    assert ws["B2"].value == "=SUM(A1:A2)" and ws["B2"].data_type == "s"  # text, not a formula
+    assert ws["B3"].value == 42.5
+    date = ws["B4"]
+    assert date.value in (datetime.datetime(2026, 3, 4), 46085)
+    assert isinstance(date.value, datetime.datetime) or is_date_format(date.number_format)
+    assert ws["B5"].value is None
+    assert [[c.value for c in row] for row in ws["B7:C9"]] == [["a", 1], [None, 2.5], ["c", None]]
+    assert ws["A1"].value == "Locked label"
+    # what the read-back side relies on survives the LibreOffice round trip
+    assert ws.protection.sheet
+    assert {n: d.attr_text for n, d in wb.defined_names.items()} == {
+        "Q_Text": "Answers!$B$2", "Q_Num": "Answers!$B$3", "Q_Date": "Answers!$B$4",
+        "Q_Cleared": "Answers!$B$5", "T_Grid": "Answers!$B$7:$C$9"}
+
+    pdf = convert(dst, "pdf", tmp_path / "pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000
+    pngs = pdf_to_png(pdf, tmp_path / "png")
+    assert len(pngs) == 1 and pngs[0].read_bytes().startswith(b"\x89PNG")
+
+
+def test_convert_resaves_xlsx_and_ods(form, tmp_path):
+    xlsx = convert(form, "xlsx", tmp_path / "resaved")
+    assert xlsx.name == "form.xlsx" and "T_Grid" in openpyxl.load_workbook(xlsx).defined_names
+    assert convert(form, "ods", tmp_path / "ods").stat().st_size > 0
+
+
+def test_fill_unknown_name_raises(form, tmp_path):
+    with pytest.raises(RuntimeError, match="No_Such_Name"):
+        fill_by_name(form, {"No_Such_Name": 1}, tmp_path / "x.xlsx")
