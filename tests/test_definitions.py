@@ -1,0 +1,74 @@
+"""Loading and checking instrument definitions."""
+
+from pathlib import Path
+
+import pytest
+
+from sheetflow import definitions
+from sheetflow.errors import DefinitionError
+
+HERE = Path(__file__).parent
+
+
+def test_both_instruments_load_with_their_ids_and_versions():
+    loaded = definitions.load_all()
+    assert set(loaded) == {"sector-self-assessment", "sector-action-plan"}
+    assert all(i.version for i in loaded.values())
+
+
+def test_assessment_answers_follow_the_published_names(assessment):
+    names = [a.name for a in assessment.answers]
+    assert [n for n in names if n.startswith("rating_")] == [f"rating_{i:02d}" for i in range(1, 21)]
+    assert [n for n in names if n.startswith("comment_")] == [f"comment_{i:02d}" for i in range(1, 21)]
+    assert {"pre_almost_yes", "pre_almost_detail", "pre_active_yes", "pre_active_detail",
+            "reflect_strengths", "reflect_opportunities", "reflect_missing", "reflect_disagreements",
+            "reflect_priorities", "organization", "respondent_name", "completed_on"} <= set(names)
+    rating = assessment.answer("rating_07")
+    assert rating.required and rating.choices == (1, 2, 3, 4, 5)
+    assert rating.label.startswith('Item 7 "Consensus among key regional partners')
+    assert not assessment.answer("comment_07").required
+
+
+def test_action_plan_answers_follow_the_published_names(action_plan):
+    names = {a.name for a in action_plan.answers}
+    for element in action_plan.elements:
+        for j in range(1, len(element.components) + 1):
+            assert f"e{element.number}_status_{j}" in names
+        assert {f"e{element.number}_obstacles", f"e{element.number}_actions"} <= names
+    table = action_plan.answer("e3_actions")
+    assert table.rows >= 8 and [c.key for c in table.columns] == [
+        "objective", "key_actions", "timeline", "lead", "resources_ta", "desired_outcomes"]
+    assert action_plan.answer("e1_status_1").choices == ("In place", "Partly in place", "Not yet in place")
+
+
+def broken_copy(tmp_path, instrument_id, old, new):
+    text = (definitions.templates_dir() / f"{instrument_id}.toml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "broken.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("old, new, problem", [
+    ("number = 7\n", "number = 8\n", "capabilities are numbered"),
+    ('kind = "assessment"', 'kind = "survey"', "kind 'survey'"),
+    ("comment_label = ", "comment_text = ", "[table] has no 'comment_label'"),
+    ("value = 1\n", 'value = "1"\n', "value should be int, not str"),
+    ('title = "Sector Strategies', 'title = ["Sector Strategies', "cannot be read as TOML"),
+])
+def test_a_broken_definition_names_the_file_and_the_problem(tmp_path, old, new, problem):
+    path = broken_copy(tmp_path, "sector-self-assessment", old, new)
+    with pytest.raises(DefinitionError) as info:
+        definitions.load(path)
+    assert str(path) in str(info.value) and problem in str(info.value)
+
+
+def test_repeated_answer_names_are_refused(tmp_path):
+    path = broken_copy(tmp_path, "sector-action-plan", 'name = "contact_name"', 'name = "region"')
+    with pytest.raises(DefinitionError, match="answer names used twice: region"):
+        definitions.load(path)
+
+
+def test_unknown_definition_lists_the_known_ones():
+    with pytest.raises(DefinitionError, match="sector-action-plan, sector-self-assessment"):
+        definitions.load("nonsense")
