@@ -1,0 +1,56 @@
+"""Render the pictures in docs/ from freshly generated workbooks (needs LibreOffice and poppler).
+
+    .venv/bin/python scripts/render_docs.py
+"""
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+import libreoffice  # noqa: E402
+
+from sheetflow import definitions  # noqa: E402
+from sheetflow.generate import Request, generate  # noqa: E402
+
+PICTURES = {  # picture -> (instrument, text that starts the page's header)
+    "assessment-instructions.png": ("sector-self-assessment", "Instructions"),
+    "assessment-about-you.png": ("sector-self-assessment", "About you"),
+    "assessment-capabilities.png": ("sector-self-assessment", "Assessment"),
+    "assessment-summary.png": ("sector-self-assessment", "Summary"),
+    "action-plan-instructions.png": ("sector-action-plan", "Instructions"),
+    "action-plan-element.png": ("sector-action-plan", "Element 1"),
+}
+
+
+def page_of(pdf: Path, header: str) -> int:
+    pages = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    for number, text in enumerate(pages, start=1):
+        if text.split("\n", 1)[0].endswith(header):
+            return number
+    raise SystemExit(f"no page headed {header!r} in {pdf}")
+
+
+def main():
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        pdfs = {}
+        for instrument_id in {i for i, _ in PICTURES.values()}:
+            book = generate(Request(definitions.load(instrument_id), response_id="example", cycle="2026"),
+                            tmp / f"{instrument_id}.xlsx")
+            pdfs[instrument_id] = libreoffice.convert(book, "pdf", tmp)
+        for picture, (instrument_id, header) in PICTURES.items():
+            page = page_of(pdfs[instrument_id], header)
+            (png,) = libreoffice.pdf_to_png(pdfs[instrument_id], tmp / picture, page, page, dpi=90)
+            (docs / picture).write_bytes(png.read_bytes())
+            print(f"docs/{picture}: page {page} of {instrument_id}")
+
+
+if __name__ == "__main__":
+    main()
