@@ -6,6 +6,7 @@ problems, 2 the command could not run.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -43,6 +44,55 @@ def generate(instrument, output, cycle, response_id, force):
     path = write(request, output, force=force)
     click.echo(f"Wrote {path} ({request.instrument.title}, response id {request.response_id}).")
     return OK
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report (JSON).")
+@click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
+              help="Write a note for each file that is not valid into this folder.")
+@click.option("--force", is_flag=True, help="Replace existing feedback notes.")
+@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
+              help="Files read at once, each in its own worker process.")
+def validate(paths, as_json, feedback, force, workers):
+    """Check returned workbooks (files or folders): what each partner must fix."""
+    from .report import write_feedback
+    from .validate import validate_paths
+
+    with _progress("Reading returns") as progress:
+        report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.to_text())
+    if feedback:
+        titles = {i.id: i.title for i in definitions.load_all().values()}
+        notes = write_feedback(report, feedback, titles, force=force)
+        click.echo(f"Wrote {len(notes)} feedback notes to {feedback}.", err=as_json)
+    return OK if report.all_valid else PROBLEMS
+
+
+class _progress:
+    """A progress bar on stderr when many files are read interactively; silent otherwise."""
+
+    def __init__(self, label: str, threshold: int = 10):
+        self.label, self.threshold, self.bar = label, threshold, None
+
+    def __enter__(self):
+        return self
+
+    def start(self, total: int):
+        if total >= self.threshold and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+
+    def update(self, count: int):
+        if self.bar:
+            self.bar.update(count)
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.__exit__(*exc)
 
 
 @cli.command(name="instruments")

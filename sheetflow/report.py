@@ -1,0 +1,179 @@
+"""The validation report: one record per file, as data, as a table, and as notes for partners.
+
+``Report.to_dict()`` is exactly what ``sheetflow validate --json`` prints.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SheetflowError
+from .read import Finding, Return
+
+STATUSES = ("valid", "invalid", "rejected", "superseded")
+
+
+@dataclass
+class FileReport:
+    path: str
+    status: str
+    instrument: str | None = None
+    response_id: str | None = None
+    organization: str | None = None
+    respondent: str | None = None
+    errors: list = field(default_factory=list)  # Finding
+    warnings: list = field(default_factory=list)  # Finding
+    version: str | None = None
+    cycle: str | None = None
+    sha256: str | None = None
+    saved_at: str | None = None
+    superseded_by: str | None = None
+    record: Return | None = field(default=None, repr=False, compare=False)  # the answers, for roll-ups
+
+    def to_dict(self) -> dict:
+        findings = lambda items: [{"name": f.name, "cell": f.cell, "message": f.message} for f in items]  # noqa: E731
+        return {
+            "path": self.path, "status": self.status, "instrument": self.instrument,
+            "response_id": self.response_id, "organization": self.organization, "respondent": self.respondent,
+            "errors": findings(self.errors), "warnings": findings(self.warnings), "version": self.version,
+            "cycle": self.cycle, "sha256": self.sha256, "saved_at": self.saved_at,
+            "superseded_by": self.superseded_by,
+        }
+
+
+@dataclass
+class Report:
+    files: list = field(default_factory=list)  # FileReport, in the order the files were found
+    skipped: list = field(default_factory=list)  # (path, why) for lock files and hidden files
+
+    @property
+    def summary(self) -> dict:
+        return {status: sum(f.status == status for f in self.files) for status in STATUSES}
+
+    @property
+    def all_valid(self) -> bool:
+        return all(f.status == "valid" for f in self.files)
+
+    def to_dict(self) -> dict:
+        return {"files": [f.to_dict() for f in self.files], "summary": self.summary,
+                "skipped": [{"path": p, "reason": why} for p, why in self.skipped]}
+
+    def to_text(self, verbose: bool = True) -> str:
+        """A table a convener reads: one line per file, then what each partner must fix."""
+        lines = []
+        width = min(60, max([len(_name(f.path)) for f in self.files] + [4]))
+        lines.append(f"{'STATUS':<10}  {'FILE':<{width}}  {'FROM':<40}  PROBLEMS")
+        for f in self.files:
+            who = " / ".join(x for x in (f.organization, f.respondent) if x) or "-"
+            problems = {"valid": _count(f.warnings, "warning") if f.warnings else "",
+                        "invalid": _count(f.errors, "error"), "rejected": "cannot be read",
+                        "superseded": f"replaced by {_name(f.superseded_by or '')}"}[f.status]
+            lines.append(f"{f.status:<10}  {_fit(_name(f.path), width):<{width}}  {_fit(who, 40):<40}  {problems}")
+        if verbose:
+            for f in self.files:
+                if f.status in ("invalid", "rejected"):
+                    lines.append("")
+                    lines.append(f"{f.path}:")
+                    lines.extend(f"  - {e.message}" for e in f.errors)
+        s = self.summary
+        lines.append("")
+        lines.append(f"{len(self.files)} files: {s['valid']} valid, {s['invalid']} invalid, "
+                     f"{s['rejected']} rejected, {s['superseded']} superseded"
+                     + (f"; {len(self.skipped)} skipped (lock or hidden files)" if self.skipped else "") + ".")
+        return "\n".join(lines)
+
+
+def _name(path: str) -> str:
+    return Path(path).name
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _count(items, noun) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def from_return(record: Return, instrument=None) -> FileReport:
+    """The report line of a file, before validation decides its status."""
+    who = _who(record, instrument)
+    return FileReport(
+        path=record.path, status="rejected" if record.rejected else "valid", instrument=record.instrument,
+        response_id=record.response_id, organization=who[0], respondent=who[1],
+        errors=[Finding(None, None, record.rejected)] if record.rejected else [],
+        warnings=list(record.findings), version=record.version, cycle=record.cycle,
+        sha256=record.sha256 or None, saved_at=record.saved_at, record=record,
+    )
+
+
+def _who(record: Return, instrument) -> tuple:
+    if instrument is None or record.rejected:
+        return None, None
+    keys = [a.name for a in instrument.identity if a.required]
+    values = [record.value(k) for k in keys[:2]]
+    values += [None] * (2 - len(values))
+    return tuple(str(v) if v is not None else None for v in values)
+
+
+def feedback_note(report: FileReport, instrument_title: str | None = None) -> str:
+    """A short plain-language note the convener can paste into a reply to the partner."""
+    name = _name(report.path)
+    greeting = f"Hello{(' ' + report.respondent) if report.respondent else ''},"
+    lines = [greeting, ""]
+    what = f"the {instrument_title}" if instrument_title else "the workbook"
+    if report.status == "rejected":
+        lines.append(f"Thank you for sending {what} back (the file \"{name}\"). Unfortunately we cannot "
+                     "read it:")
+        lines.append("")
+        lines.extend(f"  {e.message}" for e in report.errors)
+        lines.append("")
+        lines.append("Please send the workbook again as an Excel Workbook (.xlsx): the one we sent you, "
+                     "filled in and saved without changing its format.")
+    else:
+        lines.append(f"Thank you for filling in {what} (the file \"{name}\"). Before we can include it, "
+                     "please change the following (each item names the sheet and cell):")
+        lines.append("")
+        lines.extend(f"  - {e.message}" for e in report.errors)
+        lines.append("")
+        lines.append("Only the yellow cells can be changed; cells shaded orange still need an answer. Then "
+                     "save the workbook (keep it as an Excel Workbook, .xlsx) and email it back to us. "
+                     "You may keep the same file name.")
+    lines.extend(["", "Thank you!", ""])
+    return "\n".join(lines)
+
+
+def write_text(path: Path, text: str, force: bool = False) -> Path:
+    """Write a text file atomically; never replace an existing file unless ``force``."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise SheetflowError(f"{path} already exists; use --force to replace it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_feedback(report: Report, folder: Path, titles: dict, force: bool = False) -> list[Path]:
+    """One note per file that is not valid (superseded copies need no reply)."""
+    written, used = [], set()
+    for f in report.files:
+        if f.status not in ("invalid", "rejected"):
+            continue
+        stem = Path(f.path).stem
+        name = f"{stem} - what to fix.txt"
+        counter = 2
+        while name in used:
+            name, counter = f"{stem} ({counter}) - what to fix.txt", counter + 1
+        used.add(name)
+        written.append(write_text(Path(folder) / name, feedback_note(f, titles.get(f.instrument)), force))
+    return written

@@ -1,0 +1,238 @@
+"""pandera schemas derived from a definition, and the batch validation of returns.
+
+One definition gives each answer a kind (rating, yes_no, status, date, email,
+text, table) and says whether it is required. From that come two schemas per
+instrument: ``errors`` (what must be fixed) and ``warnings`` (optional answers
+left empty, odd emails). All returns of one instrument are validated together,
+lazily, in one call; every failure case is mapped back to its file, cell and
+defined name with a message a partner can act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from .read import Finding, Return
+
+TITLE_WIDTH = 45
+
+
+@dataclass(frozen=True)
+class Formula:
+    """An answer cell that holds a formula: its text, never its cached result."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _not_formula(value) -> bool:
+    return not isinstance(value, Formula)
+
+
+def _is_rating(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
+
+
+def _is_date(value) -> bool:
+    return isinstance(value, dt.date) and dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31)
+
+
+def _is_email(value) -> bool:
+    if not isinstance(value, str) or value.count("@") != 1 or any(c.isspace() for c in value):
+        return False
+    local, domain = value.split("@")
+    return bool(local) and "." in domain.strip(".")
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str)
+
+
+def _checks(answer) -> list[pa.Check]:
+    checks = [pa.Check(_not_formula, element_wise=True, name="formula")]
+    if answer.kind == "rating":
+        checks.append(pa.Check(_is_rating, element_wise=True, name="rating"))
+    elif answer.kind in ("yes_no", "status"):
+        choices = set(answer.choices)
+        checks.append(pa.Check(lambda v: v in choices, element_wise=True, name="choice"))
+    elif answer.kind == "date":
+        checks.append(pa.Check(_is_date, element_wise=True, name="date"))
+    else:
+        checks.append(pa.Check(_is_text, element_wise=True, name="text"))
+    return checks
+
+
+def answer_schemas(instrument) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema]:
+    """(errors, warnings) schemas: one column per named answer, built from the definition."""
+    errors, warnings = {}, {}
+    for answer in instrument.answers:
+        if answer.kind == "table":
+            continue
+        errors[answer.name] = pa.Column(object, _checks(answer), nullable=not answer.required, required=True)
+        extra = [pa.Check(_is_email, element_wise=True, name="email")] if answer.kind == "email" else []
+        warnings[answer.name] = pa.Column(object, extra, nullable=answer.required, required=True)
+    return (pa.DataFrameSchema(errors, name=f"{instrument.id} errors"),
+            pa.DataFrameSchema(warnings, name=f"{instrument.id} warnings"))
+
+
+def action_schema(instrument) -> pa.DataFrameSchema:
+    """One row per action-table row: a row with anything in it needs its required columns."""
+    columns = {c.key: pa.Column(object, [pa.Check(_not_formula, element_wise=True, name="formula")],
+                                nullable=True) for c in instrument.action_columns}
+    checks = [pa.Check(lambda df, key=c.key: df[key].notna() | ~df["_filled"].astype(bool), name=f"needs:{c.key}")
+              for c in instrument.action_columns if c.required]
+    return pa.DataFrameSchema({**columns, "_filled": pa.Column(bool)}, checks=checks,
+                              name=f"{instrument.id} actions")
+
+
+def _cell_value(answer):
+    return Formula(str(answer.value)) if answer.formula else answer.value
+
+
+def answers_frame(returns: list[Return], instrument) -> pd.DataFrame:
+    """Wide frame: one row per return, one object column per named answer (values as read)."""
+    names = [a.name for a in instrument.answers if a.kind != "table"]
+    rows = [[_cell_value(r.answers[n]) for n in names] for r in returns]
+    frame = pd.DataFrame(rows, columns=names, dtype=object)
+    return frame.astype(object).where(frame.notna(), None) if len(frame) else frame
+
+
+def actions_frame(returns: list[Return], instrument) -> pd.DataFrame:
+    """Long frame: one row per (return, element, table row) with the six action columns."""
+    keys = [c.key for c in instrument.action_columns]
+    records = []
+    for position, record in enumerate(returns):
+        for element in instrument.elements:
+            table = record.answers[element.actions_name]
+            for number, values in enumerate(table.value, start=1):
+                if table.formula:
+                    values = [Formula(str(v)) if isinstance(v, str) and v.startswith("=") else v for v in values]
+                filled = any(v is not None for v in values)
+                records.append([position, element.number, number, *values, filled])
+    frame = pd.DataFrame(records, columns=["_return", "element", "row", *keys, "_filled"], dtype=object)
+    frame["_filled"] = frame["_filled"].astype(bool)
+    return frame
+
+
+def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str, int, str, object]]:
+    """(column, row position, check name, failing value) for every failure, lazily, in one pass."""
+    if frame.empty:
+        return []
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        out = []
+        for case in cases.itertuples(index=False):
+            if pd.isna(case.index):
+                continue
+            out.append((case.column, int(case.index), str(case.check), case.failure_case))
+        return out
+    return []
+
+
+def short(text: str, width: int = TITLE_WIDTH) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _label(answer) -> str:
+    label = answer.label
+    if answer.kind == "rating" or answer.name.startswith("comment_"):
+        head, _, title = label.partition(' "')
+        return f'{head} "{short(title.rstrip(chr(34)))}"' if title else label
+    if answer.kind in ("status",):
+        head, _, text = label.partition(' "')
+        return f'{head} "{short(text.rstrip(chr(34)))}"' if text else label
+    return f'"{short(label)}"' if answer.kind in ("yes_no", "long_text") and answer.group != "identity" else label
+
+
+def _shown(value) -> str:
+    return f'"{short(value, 40)}"' if isinstance(value, (str, Formula)) else f'"{value}"'
+
+
+def message(answer, check: str, value, cell: str, instrument) -> str:
+    """A sentence a partner can act on, naming the question and the cell."""
+    where = f"{_label(answer)} ({cell})"
+    if check == "formula":
+        return f"{where}: contains a formula ({short(str(value), 30)}); type the answer itself."
+    if check == "not_nullable":
+        if answer.kind == "rating":
+            return f"{where}: no rating chosen; choose a number from 1 to 5."
+        if answer.kind in ("yes_no", "status"):
+            return f"{where}: nothing chosen; choose {_choices(answer)} from the list."
+        if answer.name.startswith("comment_"):
+            return f"{where}: the rating is not described (optional)."
+        return f"{where} is empty" + (" (optional)." if not answer.required else ".")
+    if check == "rating":
+        return f"{where}: the rating {_shown(value)} is not a number from 1 to 5."
+    if check == "choice":
+        return f"{where}: {_shown(value)} is not one of {_choices(answer)}; choose from the list."
+    if check == "date":
+        return f"{where}: {_shown(value)} is not a date; type it like 2026-03-15."
+    if check == "email":
+        return f"{where}: {_shown(value)} does not look like an email address."
+    if check == "text":
+        return f"{where}: {_shown(value)} should be text."
+    return f"{where}: {_shown(value)} fails the check {check}."
+
+
+def _choices(answer) -> str:
+    options = [str(c) for c in answer.choices]
+    return ", ".join(options[:-1]) + " or " + options[-1] if len(options) > 1 else options[0]
+
+
+def validate_returns(returns: list[Return], instrument) -> list[tuple[list[Finding], list[Finding]]]:
+    """(errors, warnings) for each return of one instrument, in order, from one lazy validation."""
+    results = [([], []) for _ in returns]
+    if not returns:
+        return results
+    frame = answers_frame(returns, instrument)
+    errors, warnings = answer_schemas(instrument)
+    seen = set()  # one finding per cell: the first check it fails; a warning never repeats an error
+    for level, schema in ((0, errors), (1, warnings)):
+        for column, position, check, value in _failures(schema, frame):
+            if (position, column) in seen:
+                continue
+            seen.add((position, column))
+            answer = instrument.answer(column)
+            cell = returns[position].answers[column].cell
+            results[position][level].append(Finding(column, cell, message(answer, check, value, cell, instrument)))
+    if instrument.elements:
+        _validate_actions(returns, instrument, results)
+    order = {a.name: i for i, a in enumerate(instrument.answers)}
+    for found in results:
+        for findings in found:
+            findings.sort(key=lambda f: (order.get(f.name, len(order)), f.cell or ""))
+    return results
+
+
+def _validate_actions(returns, instrument, results) -> None:
+    frame = actions_frame(returns, instrument)
+    columns = {c.key: (i, c) for i, c in enumerate(instrument.action_columns)}
+    required = [c.label for c in instrument.action_columns if c.required]
+    seen = set()
+    for column, index, check, value in _failures(action_schema(instrument), frame):
+        row = frame.iloc[index]
+        position, element, number = int(row["_return"]), int(row["element"]), int(row["row"])
+        key = check.split(":", 1)[1] if check.startswith("needs:") else column
+        if key not in columns or (index, key) in seen:
+            continue
+        seen.add((index, key))
+        col, spec = columns[key]
+        table = returns[position].answers[f"e{element}_actions"]
+        cell = table.cell_at(number - 1, col)
+        answer = instrument.answer(f"e{element}_actions")
+        where = f"{answer.label}, row {number}, {spec.label} ({cell})"
+        if check == "formula":
+            text = f"{where}: contains a formula ({short(str(value), 30)}); type the text itself."
+        else:
+            needed = ", ".join(required[:-1]) + " and " + required[-1]
+            text = f"{where}: is empty; a row you start needs its {needed}."
+        results[position][0].append(Finding(answer.name, cell, text))

@@ -1,0 +1,149 @@
+"""Validate a batch of returned files: find them, read them in isolated workers, check, decide.
+
+    report = validate_paths(["inbox/"])
+    report.to_dict()   # what `sheetflow validate --json` prints
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import definitions
+from .errors import SheetflowError
+from .isolate import IsolationFailed, run_isolated_many
+from .read import Finding, Return, read_many
+from .report import FileReport, Report, from_return
+from .schemas import validate_returns
+
+BATCH = 8  # files read per worker process
+TIMEOUT_PER_FILE = 30.0  # seconds
+MEMORY = 1024 * 2**20  # bytes of address space per worker
+
+
+def collect(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every file named or inside a named folder (recursively), and the lock/hidden files skipped."""
+    files, skipped = [], []
+
+    def consider(path: Path):
+        why = _skip_reason(path.name)
+        (skipped.append((str(path), why)) if why else files.append(str(path)))
+
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                hidden = sorted(d for d in dirs if d.startswith("."))
+                skipped.extend((str(Path(root) / d), "hidden folder") for d in hidden)
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    consider(Path(root) / name)
+        elif path.exists() or path.is_symlink():
+            consider(path)
+        else:
+            raise SheetflowError(f"{given}: no such file or folder.")
+    return files, skipped
+
+
+def _skip_reason(name: str) -> str | None:
+    if name.startswith("~$"):
+        return "Excel lock file"
+    if name.startswith("."):
+        return "hidden file"
+    return None
+
+
+def read_all(paths: list[str], workers: int = 2, progress: Callable[[int], None] | None = None) -> list[Return]:
+    """Read every file in worker processes with memory and time limits; a crash rejects one file only."""
+    records: dict[str, Return] = {}
+    batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
+    retry = []
+    for batch, result in run_isolated_many(read_many, batches, timeout=TIMEOUT_PER_FILE * BATCH,
+                                           memory_bytes=MEMORY, workers=workers):
+        if isinstance(result, list):
+            records.update((r.path, r) for r in result)
+            if progress:
+                progress(len(batch))
+        elif len(batch) > 1:
+            retry.extend(batch)  # find the one file that brought the worker down
+        else:
+            records[batch[0]] = _failed(batch[0], result)
+            if progress:
+                progress(1)
+    for (path,), result in run_isolated_many(read_many, [[p] for p in retry], timeout=TIMEOUT_PER_FILE,
+                                             memory_bytes=MEMORY, workers=workers):
+        records[path] = result[0] if isinstance(result, list) else _failed(path, result)
+        if progress:
+            progress(1)
+    return [records[p] for p in paths]
+
+
+def _failed(path: str, error: BaseException) -> Return:
+    if isinstance(error, IsolationFailed):
+        reason = (f"This file could not be read safely: {error.reason}. It may be damaged or deliberately "
+                  "malformed; ask the partner to send the workbook again.")
+    else:
+        reason = f"sheetflow could not read this file ({type(error).__name__}: {error})."
+    return Return(path=path, rejected=reason)
+
+
+def check(records: list[Return]) -> list[FileReport]:
+    """Validate every readable return against its instrument's schemas, one batch per instrument."""
+    instruments = definitions.load_all()
+    reports = [from_return(r, instruments.get(r.instrument)) for r in records]
+    for instrument in instruments.values():
+        chosen = [i for i, r in enumerate(records) if not r.rejected and r.instrument == instrument.id]
+        results = validate_returns([records[i] for i in chosen], instrument)
+        for i, (errors, warnings) in zip(chosen, results):
+            reports[i].errors = errors
+            reports[i].warnings = reports[i].warnings + warnings
+            reports[i].status = "invalid" if errors else "valid"
+    return reports
+
+
+def mark_superseded(reports: list[FileReport]) -> None:
+    """The same respondent's response twice counts once: the newest saved copy wins."""
+    groups: dict[tuple, list[FileReport]] = {}
+    for report in reports:
+        if report.status == "rejected":
+            continue
+        key = ("respondent", report.instrument, report.response_id, _norm(report.organization),
+               _norm(report.respondent))
+        groups.setdefault(key, []).append(report)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        newest = max(group, key=lambda r: (r.saved_at or "", r.record.modified if r.record else 0, r.path))
+        for report in group:
+            if report is newest:
+                continue
+            same = report.sha256 and report.sha256 == newest.sha256
+            report.status, report.superseded_by = "superseded", newest.path
+            report.warnings = report.warnings + [_superseded_note(newest, same)]
+
+
+def _superseded_note(newest: FileReport, identical: bool):
+    if identical:
+        return Finding(None, None, f"The same file was also received as \"{Path(newest.path).name}\"; "
+                                   "it is counted once.")
+    return Finding(None, None, f"A newer copy of this response was received (\"{Path(newest.path).name}\", "
+                               f"saved {newest.saved_at or 'later'}); that copy is used instead.")
+
+
+def _norm(value) -> str:
+    return " ".join(str(value).casefold().split()) if value is not None else ""
+
+
+def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], None] | None = None,
+                   on_start: Callable[[int], None] | None = None) -> Report:
+    """Validate files and folders of returns; the report lists every file, none dropped."""
+    files, skipped = collect(paths)
+    if not files:
+        raise SheetflowError("No files to validate" + (f" ({len(skipped)} lock or hidden files skipped)."
+                                                       if skipped else "."))
+    if on_start:
+        on_start(len(files))
+    reports = check(read_all(files, workers=workers, progress=progress))
+    mark_superseded(reports)
+    return Report(files=reports, skipped=skipped)
