@@ -14,6 +14,7 @@ pass over worksheets when a template area is given.
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 import stat
@@ -376,16 +377,19 @@ def _refuse_dtd(*_args) -> None:
     raise Rejected(DOCTYPE)
 
 
-_CELL_REFERENCE = re.compile(r"\$?([A-Za-z]{0,10})\$?([0-9]{0,12})")
+@functools.lru_cache(maxsize=1 << 14)
+def _cached_column_number(letters: str) -> int:
+    return column_number(letters)
 
 
 def _split_reference(reference: str) -> tuple[int, int]:
     """ "XFD1048576" -> (16384, 1048576); a missing part is 0; not a reference -> (0, 0)."""
-    match = _CELL_REFERENCE.fullmatch(reference.strip())
-    if not match:
+    reference = reference.strip().replace("$", "")
+    letters = reference.rstrip("0123456789")
+    digits = reference[len(letters):]
+    if letters and not (len(letters) <= 10 and letters.isascii() and letters.isalpha()) or len(digits) > 12:
         return 0, 0
-    letters, digits = match.groups()
-    return (column_number(letters) if letters else 0), int(digits or 0)
+    return (_cached_column_number(letters) if letters else 0), int(digits or 0)
 
 
 class _SheetArea:
@@ -403,7 +407,7 @@ class _SheetArea:
         self.row = self.col = 0
         parser = self.parser = expat.ParserCreate(namespace_separator=" ")
         parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd
-        parser.StartElementHandler = self._start
+        parser.StartElementHandler = self._root
 
     def feed(self, data: bytes, final: bool = False) -> None:
         if self.parser is None:
@@ -415,27 +419,30 @@ class _SheetArea:
                 raise Rejected(DAMAGED_SHEET) from None
             self.parser = None
 
+    def _root(self, tag: str, attributes: dict[str, str]) -> None:
+        self.is_sheet = tag.rpartition(" ")[2] in ("worksheet", "dialogsheet")
+        if not self.is_sheet:
+            raise _NotASheet
+        self.parser.StartElementHandler = self._start
+
     def _start(self, tag: str, attributes: dict[str, str]) -> None:
         name = tag.rpartition(" ")[2]
-        if self.is_sheet is None:
-            self.is_sheet = name in ("worksheet", "dialogsheet")
-            if not self.is_sheet:
-                raise _NotASheet
-        if name == "row":
-            _, row = _split_reference(attributes.get("r", ""))
-            self.row, self.col = row or self.row + 1, 0
-            self._check(0, self.row, f"row {self.row}")
-        elif name == "c":
+        if name == "c":
             col, row = _split_reference(attributes.get("r", ""))
             self.col, self.row = col or self.col + 1, row or self.row
-            self._check(self.col, self.row, f"cell {_column_letters(self.col)}{self.row}")
+            self._check(self.col, self.row)
+        elif name == "row":
+            _, row = _split_reference(attributes.get("r", ""))
+            self.row, self.col = row or self.row + 1, 0
+            self._check(0, self.row)
         elif name == "dimension":
             for corner in attributes.get("ref", "").split(":"):
-                col, row = _split_reference(corner)
-                self._check(col, row, f"cell {corner.strip().upper()}")
+                self._check(*_split_reference(corner))
 
-    def _check(self, col: int, row: int, where: str) -> None:
+    def _check(self, col: int, row: int) -> None:
         if (self.max_rows is not None and row > self.max_rows) or (self.max_cols is not None and col > self.max_cols):
+            where = (f"cell {_column_letters(col)}{row}" if col and row else
+                     f"column {_column_letters(col)}" if col else f"row {row}")
             area = " and ".join(
                 ([f"rows 1 to {self.max_rows}"] if self.max_rows is not None else [])
                 + ([f"columns A to {_column_letters(self.max_cols)}"] if self.max_cols is not None else []))

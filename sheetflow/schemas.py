@@ -133,7 +133,7 @@ def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str
             if pd.isna(case.index):
                 continue
             out.append((case.column, int(case.index), str(case.check), case.failure_case))
-        return out
+        return sorted(out, key=lambda failure: failure[2] != "formula")  # a formula explains any other failure
     return []
 
 

@@ -8,8 +8,13 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
+import functools
+import io
+
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sheetflow.package import CHUNK, Limits, Rejected, check_package, column_number
 
@@ -380,6 +385,7 @@ def test_cell_far_outside_template(valid_xlsx, tmp_path):
     ('<row r="1"><c r="K1"><v>1</v></c></row>', "A1", "cell K1"),
     ('<row r="201"><c r="A201"><v>1</v></c></row>', "A1", "row 201"),
     ('<row r="1"/>', "A1:Z5", "cell Z5"),
+    ('<row r="1"/>', "A:Z", "column Z"),
     # things a naive regex would miss: '>' inside a quoted attribute, a character reference, a prefix
     ('<row r="1"><c note="a>b" r="XFD1"><v>1</v></c></row>', "A1", "cell XFD1"),
     ('<row r="1"><c r="&#88;FD1"><v>1</v></c></row>', "A1", "cell XFD1"),
@@ -411,3 +417,29 @@ def test_damaged_worksheet_with_area_limits(tmp_path):
     broken = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>')[:-20]
     path = write_zip(tmp_path / "broken.xlsx", xlsx_parts(**{"xl/worksheets/sheet1.xml": broken}))
     assert "sheet inside the workbook is damaged" in reason(path, AREA)
+
+
+# --- damaged in arbitrary ways ---------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def small_workbook_bytes() -> bytes:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Employer", "Hires"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8),
+       cut=st.floats(0.05, 1))
+def test_mangled_workbooks_are_passed_or_rejected_never_crash(tmp_path, edits, cut):
+    data = bytearray(small_workbook_bytes())
+    for where, value in edits:
+        data[int(where * len(data))] = value
+    path = tmp_path / "mangled.xlsx"
+    path.write_bytes(bytes(data[: max(1, int(cut * len(data)))]))
+    try:
+        check_package(path, Limits(max_rows=200, max_cols=10))
+    except Rejected as rejected:
+        assert rejected.reason and "\n" not in rejected.reason

@@ -1,0 +1,225 @@
+"""Validating a real inbox: LibreOffice-saved returns mixed with broken and hostile files."""
+
+import hashlib
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheetflow.cli import main
+from sheetflow.validate import validate_paths
+
+HERE = Path(__file__).parent
+
+
+def by_name(report):
+    return {Path(f.path).name: f for f in report.files}
+
+
+def snapshot(folder: Path) -> dict:
+    return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def lo_report(lo_inbox, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("inbox")
+    for name, path in lo_inbox.items():
+        shutil.copy2(path, folder / name)
+    return validate_paths([folder]), folder
+
+
+def test_a_complete_return_is_valid_and_text_like_NA_is_an_answer(lo_report):
+    report, _ = lo_report
+    valid = by_name(report)["valid assessment.xlsx"]
+    assert valid.status == "valid", [e.message for e in valid.errors]
+    assert (valid.organization, valid.respondent) == ("Prairie Workforce Board", "Ana Lopez")
+    warned = {w.name for w in valid.warnings}
+    assert "comment_03" not in warned and "reflect_missing" not in warned
+    assert valid.record.value("comment_03") == "N/A" and valid.record.value("reflect_missing") == "None"
+
+
+def test_each_wrong_answer_is_named_with_its_cell_and_a_message(lo_report, assessment):
+    report, _ = lo_report
+    bad = by_name(report)["Copy of assessment (2) FINAL.xlsx"]
+    assert bad.status == "invalid"
+    errors = {e.name: e for e in bad.errors}
+    assert set(errors) == {"rating_07", "rating_03", "rating_10", "pre_almost_yes"}
+    seven = errors["rating_07"]
+    assert seven.cell == "Assessment!D12"
+    assert seven.message == ('Item 7 "Consensus among key regional partners of the…" (Assessment!D12): '
+                             'the rating "four" is not a number from 1 to 5.')
+    assert "not a number from 1 to 5" in errors["rating_03"].message and '"7"' in errors["rating_03"].message
+    assert "no rating chosen" in errors["rating_10"].message
+    assert '"Maybe" is not one of Yes or No' in errors["pre_almost_yes"].message
+    assert "comment_05" in {w.name for w in bad.warnings}
+    # a partner's text that looks like a formula is kept as text and is a valid answer
+    assert bad.record.value("reflect_strengths") == "=cmd|' /C calc'!A0"
+
+
+def test_action_plan_rows_need_objective_actions_timeline_and_lead(lo_report):
+    report, _ = lo_report
+    assert by_name(report)["valid action plan.xlsx"].status == "valid"
+    bad = by_name(report)["action plan with problems.xlsx"]
+    assert bad.status == "invalid"
+    top = json.loads((HERE / "golden" / "sector-action-plan.names.json").read_text())["e3_actions"]
+    first_row = int(top.split("!A")[1].split(":")[0])
+    assert sorted((e.name, e.cell) for e in bad.errors) == sorted([
+        ("lead_organization", "Region details!B5"), ("e2_status_1", "Element 2!F6"),
+        ("e3_actions", f"Element 3!B{first_row}"), ("e3_actions", f"Element 3!C{first_row}"),
+        ("e3_actions", f"Element 3!D{first_row}")])
+    names = [e.name for e in bad.errors]
+    assert names.count("e3_actions") == 3 and "lead_organization" in names and "e2_status_1" in names
+    row_one = [e for e in bad.errors if e.name == "e3_actions"]
+    assert all(", row 1, " in e.message for e in row_one)
+    assert {e.message.split(", row 1, ")[1].split(" (")[0] for e in row_one} == {
+        "Key Actions", "Timeline", "Lead Person/ Organization"}
+
+
+def make_hostile(folder: Path, blank: Path, tmp: Path) -> dict:
+    """name -> a phrase the rejection reason must contain."""
+    expected = {}
+
+    def put(name, data, phrase):
+        (folder / name).write_bytes(data)
+        expected[name] = phrase
+
+    put("empty.xlsx", b"", "empty")
+    put("notes.xlsx", b"organization,rating\nPrairie,4\n", "CSV or plain-text")
+    put("old.xlsx", bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600, ".xls")
+    put("truncated.xlsx", blank.read_bytes()[:5000], "damaged or incomplete")
+    with zipfile.ZipFile(folder / "macro.xlsx", "w") as z:
+        with zipfile.ZipFile(blank) as src:
+            for item in src.infolist():
+                z.writestr(item, src.read(item))
+        z.writestr("xl/vbaProject.bin", b"\0" * 100)
+    expected["macro.xlsx"] = "macro"
+    other = openpyxl.Workbook()
+    other.active["A1"] = "Someone else's form"
+    other.save(folder / "someone else.xlsx")
+    expected["someone else.xlsx"] = "not made by sheetflow"
+
+    def edited(name, change, phrase):
+        wb = openpyxl.load_workbook(blank)
+        change(wb)
+        wb.save(folder / name)
+        expected[name] = phrase
+
+    def version(wb):
+        for prop in wb.custom_doc_props.props:
+            if prop.name == "sheetflow_version":
+                prop.value = "0.9"
+        wb["File info"]["B3"] = "0.9"
+
+    edited("old version.xlsx", version, "version 0.9")
+    edited("names removed.xlsx", lambda wb: wb.defined_names.pop("rating_05"), "rating_05")
+    edited("question changed.xlsx", lambda wb: wb["Assessment"].__setitem__("B5", "Something easier"),
+           "Assessment!B5")
+    edited("stamp mismatch.xlsx", lambda wb: wb["File info"].__setitem__("B4", "another-id"), "does not agree")
+    bomb = folder / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:  # the real workbook, one sheet 1 GiB of zeros
+        with zipfile.ZipFile(blank) as src:
+            for item in src.infolist():
+                if item.filename != "xl/worksheets/sheet1.xml":
+                    z.writestr(item, src.read(item))
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(1024):
+                member.write(chunk)
+    expected["bomb.xlsx"] = "zip bomb"
+    with zipfile.ZipFile(folder / "entities.xlsx", "w") as z:
+        with zipfile.ZipFile(blank) as src:
+            for item in src.infolist():
+                data = src.read(item)
+                if item.filename == "xl/sharedStrings.xml":
+                    data = data.replace(b"?>", b'?><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>', 1)
+                z.writestr(item, data)
+    expected["entities.xlsx"] = "DOCTYPE"
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(folder / "pipe.xlsx")
+        expected["pipe.xlsx"] = "named pipe"
+    return expected
+
+
+def test_hostile_files_are_rejected_one_by_one_and_the_inbox_is_untouched(tmp_path, blank_workbooks, lo_inbox):
+    inbox = tmp_path / "inbox"
+    (inbox / "sub").mkdir(parents=True)
+    shutil.copy2(lo_inbox["valid assessment.xlsx"], inbox / "sub" / "good.xlsx")
+    (inbox / "~$good.xlsx").write_bytes(b"lock")
+    (inbox / ".DS_Store").write_bytes(b"junk")
+    expected = make_hostile(inbox, blank_workbooks["sector-self-assessment"], tmp_path)
+    before = snapshot(inbox)
+    report = validate_paths([inbox])
+    assert snapshot(inbox) == before
+    files = by_name(report)
+    assert files["good.xlsx"].status == "valid"
+    for name, phrase in expected.items():
+        assert files[name].status == "rejected", name
+        reason = files[name].errors[0].message
+        assert phrase.lower() in reason.lower(), (name, reason)
+        assert "\n" not in reason and "Traceback" not in reason
+    assert {Path(p).name for p, _ in report.skipped} == {"~$good.xlsx", ".DS_Store"}
+    assert len(report.files) == len(expected) + 1
+
+
+def test_a_formula_in_an_answer_cell_is_never_trusted(tmp_path, blank_workbooks):
+    wb = openpyxl.load_workbook(blank_workbooks["sector-self-assessment"])
+    wb["Assessment"]["D12"] = "=2+2"
+    wb.save(tmp_path / "formula.xlsx")
+    (report,) = validate_paths([tmp_path / "formula.xlsx"]).files
+    rating = [e for e in report.errors if e.name == "rating_07"]
+    assert rating and "contains a formula (=2+2)" in rating[0].message
+
+
+def test_the_same_response_twice_counts_once_newest_wins(tmp_path, lo_inbox):
+    older, newer = tmp_path / "assessment.xlsx", tmp_path / "assessment (2).xlsx"
+    shutil.copy2(lo_inbox["valid assessment.xlsx"], older)
+    shutil.copy2(lo_inbox["valid assessment.xlsx"], newer)
+    os.utime(older, (1_700_000_000, 1_700_000_000))
+    files = by_name(validate_paths([tmp_path]))
+    statuses = sorted(f.status for f in files.values())
+    assert statuses == ["superseded", "valid"]
+    superseded = next(f for f in files.values() if f.status == "superseded")
+    winner = next(f for f in files.values() if f.status == "valid")
+    assert superseded.superseded_by == winner.path and Path(winner.path).name in superseded.warnings[-1].message
+
+
+def test_different_respondents_sharing_a_blank_workbook_are_told_apart(lo_report):
+    report, _ = lo_report
+    files = by_name(report)
+    a, b = files["valid assessment.xlsx"], files["Copy of assessment (2) FINAL.xlsx"]
+    assert a.response_id == b.response_id and a.status == "valid" and b.status == "invalid"
+
+
+def test_cli_json_is_the_library_report_and_exit_codes(lo_report, capsys, tmp_path):
+    report, folder = lo_report
+    assert main(["validate", str(folder), "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out == json.loads(json.dumps(validate_paths([folder]).to_dict()))
+    assert out["summary"] == {"valid": 2, "invalid": 2, "rejected": 0, "superseded": 0}
+    first = out["files"][0]
+    assert set(first) >= {"path", "status", "instrument", "response_id", "organization", "respondent",
+                          "errors", "warnings"}
+    valid_only = tmp_path / "ok"
+    valid_only.mkdir()
+    shutil.copy2(folder / "valid assessment.xlsx", valid_only)
+    assert main(["validate", str(valid_only)]) == 0
+    assert main(["validate", str(tmp_path / "missing")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_feedback_notes_for_each_file_that_is_not_valid(lo_report, tmp_path, capsys):
+    _, folder = lo_report
+    notes = tmp_path / "notes"
+    assert main(["validate", str(folder), "--feedback", str(notes)]) == 1
+    written = sorted(p.name for p in notes.iterdir())
+    assert written == ["Copy of assessment (2) FINAL - what to fix.txt", "action plan with problems - what to fix.txt"]
+    text = (notes / written[0]).read_text(encoding="utf-8")
+    assert text.startswith("Hello Ben Okafor,")
+    assert '(Assessment!D12): the rating "four" is not a number from 1 to 5.' in text
+    assert "email it back" in text
+    assert main(["validate", str(folder), "--feedback", str(notes)]) == 2, "never overwrites without --force"
