@@ -1,0 +1,71 @@
+"""The reader: named answers with their cells, normalised as real applications write them."""
+
+import datetime as dt
+import shutil
+
+import openpyxl
+import pytest
+
+import libreoffice
+from sheetflow.read import normalise, read_return
+
+
+@pytest.mark.parametrize("value, kind, expected", [
+    (4.0, "rating", 4), ("4", "rating", 4), (" 5 ", "rating", 5), ("four", "rating", "four"),
+    ("", "text", None), ("   ", "long_text", None), ("  Prairie  ", "text", "Prairie"),
+    ("N/A", "text", "N/A"), ("None", "long_text", "None"), (2026, "text", "2026"),
+    (46085, "date", dt.date(2026, 3, 4)), (46085.0, "date", dt.date(2026, 3, 4)),
+    (dt.datetime(2026, 3, 4), "date", dt.date(2026, 3, 4)), ("2026-03-04", "date", dt.date(2026, 3, 4)),
+    ("next week", "date", "next week"), (None, "rating", None), (True, "yes_no", True),
+])
+def test_normalise(value, kind, expected):
+    assert normalise(value, kind) == expected
+
+
+def test_every_answer_has_its_name_and_cell(blank_workbooks, assessment):
+    record = read_return(str(blank_workbooks["sector-self-assessment"]))
+    assert record.rejected is None
+    assert (record.instrument, record.version, record.response_id, record.cycle) == (
+        "sector-self-assessment", "1.0", "00000000-0000-4000-8000-000000000001", "2026")
+    assert set(record.answers) == {a.name for a in assessment.answers}
+    assert record.answers["rating_07"].cell == "Assessment!D12"
+    assert record.answers["organization"].cell == "About you!B4"
+    assert len(record.sha256) == 64
+
+
+def test_stamp_still_read_when_one_copy_is_lost(tmp_path, blank_workbooks):
+    wb = openpyxl.load_workbook(blank_workbooks["sector-action-plan"])
+    wb.custom_doc_props.props.clear()  # some applications drop custom properties
+    wb.save(tmp_path / "no props.xlsx")
+    record = read_return(str(tmp_path / "no props.xlsx"))
+    assert record.rejected is None and record.instrument == "sector-action-plan"
+    assert "identification was removed" in record.findings[0].message
+
+
+@pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice is not installed")
+def test_a_workbook_filled_elsewhere_and_resaved_by_libreoffice_reads_the_same(tmp_path, blank_workbooks):
+    """Filled with openpyxl (as another tool would), then saved by `soffice --convert-to xlsx`."""
+    wb = openpyxl.load_workbook(blank_workbooks["sector-action-plan"])
+    wb["Region details"]["B4"] = "  North Plains "
+    wb["Element 1"]["F6"] = "Partly in place"
+    (sheet, ref), = list(wb.defined_names["e2_actions"].destinations)
+    top_left = ref.replace("$", "").split(":")[0]
+    wb[sheet][top_left] = "Convene employers"
+    src = tmp_path / "filled.xlsx"
+    wb.save(src)
+    out = tmp_path / "resaved"
+    resaved = libreoffice.convert(src, "xlsx", out)
+    before, after = read_return(str(src)), read_return(str(resaved))
+    assert after.rejected is None
+    assert after.value("region") == "North Plains" == before.value("region")
+    assert after.value("e1_status_1") == "Partly in place"
+    assert after.value("e2_actions")[0][0] == "Convene employers"
+    assert {n: a.value for n, a in after.answers.items()} == {n: a.value for n, a in before.answers.items()}
+
+
+def test_the_input_file_is_not_modified(tmp_path, lo_inbox):
+    path = tmp_path / "return.xlsx"
+    shutil.copy2(lo_inbox["valid assessment.xlsx"], path)
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    read_return(str(path))
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
