@@ -234,5 +234,5 @@ def _validate_actions(returns, instrument, results) -> None:
             text = f"{where}: contains a formula ({short(str(value), 30)}); type the text itself."
         else:
             needed = ", ".join(required[:-1]) + " and " + required[-1]
-            text = f"{where}: is empty; a row you start needs its {needed}."
+            text = f"{where} is empty; a row you start needs its {needed}."
         results[position][0].append(Finding(answer.name, cell, text))
