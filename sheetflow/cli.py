@@ -72,6 +72,37 @@ def validate(paths, as_json, feedback, force, workers):
     return OK if report.all_valid else PROBLEMS
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The roll-up workbook to write (.xlsx).")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write each table as a CSV file into this folder.")
+@click.option("--force", is_flag=True, help="Replace existing output files.")
+@click.option("--strict", is_flag=True, help="Exit with 1 when any file was left out.")
+@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
+def rollup(paths, output, csv_dir, force, strict, workers):
+    """Validate returns and consolidate every valid one into a regional roll-up workbook."""
+    from .rollup import build
+    from .rollup_xlsx import write, write_csv
+    from .validate import validate_paths
+
+    if output.exists() and not force:
+        raise SheetflowError(f"{output} already exists; use --force to replace it.")
+    with _progress("Reading returns") as progress:
+        report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
+    result = build(report)
+    write(result, output, force=force)
+    if csv_dir:
+        write_csv(result, csv_dir, force=force)
+    s = report.summary
+    left = ", ".join(f"{s[k]} {k}" for k in ("invalid", "rejected", "superseded") if s[k])
+    click.echo(f"Wrote {output}: {result.files_in} of {len(report.files)} files included"
+               + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
+                  if result.files_out else "."))
+    return PROBLEMS if strict and result.files_out else OK
+
+
 class _progress:
     """A progress bar on stderr when many files are read interactively; silent otherwise."""
 

@@ -1,0 +1,293 @@
+"""Consolidate every valid return into the tables and summaries of the regional roll-up.
+
+Everything is computed here in Python from the answers sheetflow read itself
+(never from a returned file's cached formula results). ``build(report)`` gives a
+:class:`Rollup` of pandas DataFrames; rollup_xlsx.py writes it for the board.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import definitions
+
+# Every column of every table, with what it means to a board member (the About sheet's data dictionary).
+TABLES = {
+    "Responses": {
+        "response_id": "The reference stamped on the workbook that was sent.",
+        "cycle": "The assessment cycle (usually a year).",
+        "region": "The respondent's region.",
+        "organization": "The respondent's organization.",
+        "respondent_name": "Who filled in the self-assessment.",
+        "respondent_role": "The respondent's role or title.",
+        "area": "The component area (one of five).",
+        "item": "The capability's number, 1 to 20.",
+        "capability": "The capability, as worded in the self-assessment.",
+        "rating": "The rating: 1 = Not at all … 5 = Not only in place, but we're excelling here.",
+        "comment": "How the respondent described the rating.",
+        "source_file": "The returned file the answer came from.",
+    },
+    "Context": {
+        "response_id": "The reference stamped on the workbook that was sent.",
+        "cycle": "The assessment cycle.",
+        "region": "The respondent's region.",
+        "organization": "The respondent's organization.",
+        "respondent_name": "Who answered.",
+        "stage": "Before: asked before the assessment. After: to consider after completing it.",
+        "question": "The question, as worded in the self-assessment.",
+        "answer": "Yes or No for the questions before the assessment; the text answer after it.",
+        "detail": "The answer to the question's \"If Yes\" follow-up.",
+        "source_file": "The returned file the answer came from.",
+    },
+    "Components": {
+        "response_id": "The reference stamped on the action plan that was sent.",
+        "cycle": "The planning cycle.",
+        "region": "The region the action plan is for.",
+        "lead_organization": "The organization that led the action plan.",
+        "element": "The key element's number, 1 to 6.",
+        "element_name": "The key element of sector strategies.",
+        "component": "The component's number within its element.",
+        "component_text": "The component to have in place, as worded in the Action Planning Tool.",
+        "status": "In place, Partly in place or Not yet in place.",
+        "source_file": "The returned file the answer came from.",
+    },
+    "Actions": {
+        "response_id": "The reference stamped on the action plan that was sent.",
+        "cycle": "The planning cycle.",
+        "region": "The region the action plan is for.",
+        "lead_organization": "The organization that led the action plan.",
+        "element": "The key element's number, 1 to 6.",
+        "element_name": "The key element of sector strategies.",
+        "row": "The row of the element's action table.",
+        "objective": "Strategic Objective.",
+        "key_actions": "Key Actions.",
+        "timeline": "Timeline.",
+        "lead": "Lead Person/ Organization.",
+        "resources_ta": "Resources/ TA Needed.",
+        "desired_outcomes": "Desired Outcomes.",
+        "source_file": "The returned file the answer came from.",
+    },
+    "Submissions": {
+        "source_file": "Every file considered, valid or not.",
+        "sha256": "A fingerprint of the file's bytes (identical files have the same one).",
+        "status": "valid (in the roll-up), invalid, rejected or superseded (all left out).",
+        "instrument": "Which instrument the file is (when it could be read).",
+        "response_id": "The reference stamped on the workbook.",
+        "organization": "The organization (or region, for an action plan).",
+        "respondent_name": "The respondent (or lead organization, for an action plan).",
+        "saved_at": "When the file was last saved by the partner's application (UTC).",
+        "errors": "How many things must be fixed before the file can be used.",
+        "warnings": "How many optional answers are missing or look odd.",
+        "reason": "Why the file was left out, in one line.",
+    },
+    "Problems": {
+        "source_file": "A file that was left out.",
+        "status": "invalid, rejected or superseded.",
+        "level": "error (must be fixed) or warning.",
+        "name": "The answer's defined name in the workbook.",
+        "cell": "The sheet and cell to look at.",
+        "message": "What is wrong, in words a partner can act on.",
+    },
+}
+
+
+@dataclass
+class Rollup:
+    tables: dict = field(default_factory=dict)  # name -> DataFrame, columns as in TABLES
+    files_in: int = 0
+    files_out: int = 0
+    made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    instruments: dict = field(default_factory=dict)  # id -> Instrument
+    sources: list = field(default_factory=list)  # every file considered
+
+    @property
+    def assessment(self):
+        return self.instruments["sector-self-assessment"]
+
+    @property
+    def action_plan(self):
+        return self.instruments["sector-action-plan"]
+
+
+def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=list(TABLES[name]))
+
+
+def build(report) -> Rollup:
+    """Every valid return into one set of tables, plus the list of what was left out and why."""
+    instruments = definitions.load_all()
+    result = Rollup(instruments=instruments, sources=[f.path for f in report.files])
+    valid = [f for f in report.files if f.status == "valid"]
+    result.files_in, result.files_out = len(valid), len(report.files) - len(valid)
+    rows = {name: [] for name in TABLES}
+    for f in valid:
+        record, source = f.record, Path(f.path).name
+        if f.instrument == "sector-self-assessment":
+            _assessment_rows(rows, instruments[f.instrument], record, source)
+        elif f.instrument == "sector-action-plan":
+            _action_plan_rows(rows, instruments[f.instrument], record, source)
+    for f in report.files:
+        rows["Submissions"].append({
+            "source_file": Path(f.path).name, "sha256": f.sha256, "status": f.status, "instrument": f.instrument,
+            "response_id": f.response_id, "organization": f.organization, "respondent_name": f.respondent,
+            "saved_at": _when(f.saved_at), "errors": len(f.errors), "warnings": len(f.warnings),
+            "reason": _reason(f),
+        })
+        if f.status != "valid":
+            for level, findings in (("error", f.errors), ("warning", f.warnings)):
+                rows["Problems"].extend({"source_file": Path(f.path).name, "status": f.status, "level": level,
+                                         "name": x.name, "cell": x.cell, "message": x.message} for x in findings)
+    result.tables = {name: _frame(name, table) for name, table in rows.items()}
+    for name in ("Responses",):
+        result.tables[name]["rating"] = result.tables[name]["rating"].astype("Int64")
+    return result
+
+
+def _when(text):
+    if not text:
+        return None
+    stamp = dt.datetime.fromisoformat(text)
+    return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
+
+
+def _reason(f) -> str | None:
+    if f.status == "valid":
+        return None
+    if f.status == "superseded":
+        return f.warnings[-1].message if f.warnings else "A newer copy was used."
+    if f.status == "rejected":
+        return f.errors[0].message
+    count = len(f.errors)
+    return f"{count} answer{'s' if count != 1 else ''} to fix, e.g. {f.errors[0].message}"
+
+
+def _assessment_rows(rows, instrument, record, source) -> None:
+    who = {k: record.value(k) for k in ("region", "organization", "respondent_name", "respondent_role")}
+    base = {"response_id": record.response_id, "cycle": record.cycle, **who}
+    for area in instrument.areas:
+        for cap in area.capabilities:
+            rows["Responses"].append({**base, "area": area.name, "item": cap.number, "capability": cap.title,
+                                      "rating": record.value(cap.rating_name),
+                                      "comment": record.value(cap.comment_name), "source_file": source})
+    context = {k: base[k] for k in ("response_id", "cycle", "region", "organization", "respondent_name")}
+    for q in instrument.data["before"]:
+        rows["Context"].append({**context, "stage": "Before", "question": q["question"],
+                                "answer": record.value(f"pre_{q['key']}_yes"),
+                                "detail": record.value(f"pre_{q['key']}_detail"), "source_file": source})
+    for q in instrument.data["after"]:
+        rows["Context"].append({**context, "stage": "After", "question": q["question"],
+                                "answer": record.value(f"reflect_{q['key']}"), "detail": None,
+                                "source_file": source})
+
+
+def _action_plan_rows(rows, instrument, record, source) -> None:
+    base = {"response_id": record.response_id, "cycle": record.cycle, "region": record.value("region"),
+            "lead_organization": record.value("lead_organization")}
+    keys = [c.key for c in instrument.action_columns]
+    for element in instrument.elements:
+        where = {**base, "element": element.number, "element_name": element.name}
+        for j, text in enumerate(element.components, start=1):
+            rows["Components"].append({**where, "component": j, "component_text": text,
+                                       "status": record.value(element.status_name(j)), "source_file": source})
+        for number, values in enumerate(record.value(element.actions_name), start=1):
+            if any(v is not None for v in values):
+                rows["Actions"].append({**where, "row": number, **dict(zip(keys, values)), "source_file": source})
+
+
+# -- summaries: small frames the board reads at a glance ------------------------------------------
+
+def area_matrix(responses: pd.DataFrame, by: str, areas: list[str]) -> pd.DataFrame:
+    """Average rating by ``by`` (rows) and component area (columns, in the instrument's order)."""
+    if responses.empty:
+        return pd.DataFrame(columns=areas, dtype=float)
+    table = responses.pivot_table(index=by, columns="area", values="rating", aggfunc="mean")
+    return table.reindex(columns=areas).sort_index()
+
+
+def rating_distribution(responses: pd.DataFrame, instrument) -> pd.DataFrame:
+    """How many respondents gave each rating 1-5, per capability."""
+    counts = pd.crosstab(responses["item"], responses["rating"]) if not responses.empty else pd.DataFrame()
+    counts = counts.reindex(index=[c.number for c in instrument.capabilities], columns=[1, 2, 3, 4, 5],
+                            fill_value=0)
+    counts.insert(0, "capability", [c.title for c in instrument.capabilities])
+    return counts
+
+
+def strengths_and_opportunities(responses: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+    """The highest and lowest rated capabilities, overall and per organization."""
+    rows = []
+    groups = [("All organizations", responses)] + list(responses.groupby("organization", sort=True))
+    for who, frame in groups:
+        if frame.empty:
+            continue
+        means = frame.groupby(["item", "capability"])["rating"].mean().reset_index()
+        means = means.sort_values(["rating", "item"], ascending=[False, True])
+        for kind, chosen in (("Strength", means.head(top)),
+                             ("Learning opportunity", means.sort_values(["rating", "item"]).head(top))):
+            for rec in chosen.itertuples():
+                rows.append({"organization": who, "kind": kind, "item": int(rec.item),
+                             "capability": rec.capability, "average": float(rec.rating)})
+    return pd.DataFrame(rows, columns=["organization", "kind", "item", "capability", "average"])
+
+
+def disagreements(responses: pd.DataFrame, spread: int = 2) -> pd.DataFrame:
+    """Within organizations with several respondents, capabilities whose ratings differ by ``spread`` or more."""
+    columns = ["organization", "item", "capability", "lowest", "highest", "ratings"]
+    if responses.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for (org, item, capability), frame in responses.groupby(["organization", "item", "capability"], sort=True):
+        if frame["respondent_name"].nunique() < 2:
+            continue
+        low, high = int(frame["rating"].min()), int(frame["rating"].max())
+        if high - low >= spread:
+            detail = ", ".join(f"{n}: {int(r)}" for n, r in zip(frame["respondent_name"], frame["rating"]))
+            rows.append({"organization": org, "item": int(item), "capability": capability, "lowest": low,
+                         "highest": high, "ratings": detail})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def component_status(components: pd.DataFrame, instrument) -> pd.DataFrame:
+    """Components by status, per element (rows) across all regions."""
+    statuses = list(instrument.data["status_choices"])
+    names = [f"{e.number}. {e.name}" for e in instrument.elements]
+    if components.empty:
+        return pd.DataFrame(0, index=names, columns=statuses)
+    labels = components["element"].map(lambda n: names[n - 1])
+    table = pd.crosstab(labels, components["status"])
+    return table.reindex(index=names, columns=statuses, fill_value=0)
+
+
+def not_in_place(components: pd.DataFrame, instrument) -> pd.DataFrame:
+    """Components not yet in place, per element (rows) and region (columns)."""
+    names = [f"{e.number}. {e.name}" for e in instrument.elements]
+    status = instrument.data["status_choices"][-1]
+    chosen = components[components["status"] == status]
+    regions = sorted(components["region"].dropna().unique()) if not components.empty else []
+    if chosen.empty:
+        return pd.DataFrame(0, index=names, columns=regions)
+    table = pd.crosstab(chosen["element"].map(lambda n: names[n - 1]), chosen["region"])
+    return table.reindex(index=names, columns=regions, fill_value=0)
+
+
+def actions_per_element(actions: pd.DataFrame, components: pd.DataFrame, instrument) -> pd.DataFrame:
+    """How many actions each region planned for each element."""
+    names = [f"{e.number}. {e.name}" for e in instrument.elements]
+    regions = sorted(set(components["region"].dropna()) | set(actions["region"].dropna()))
+    if actions.empty:
+        return pd.DataFrame(0, index=names, columns=regions)
+    table = pd.crosstab(actions["element"].map(lambda n: names[n - 1]), actions["region"])
+    return table.reindex(index=names, columns=regions, fill_value=0)
+
+
+def ta_needs(actions: pd.DataFrame) -> pd.DataFrame:
+    """Every resource or technical-assistance need listed, with where it came from."""
+    columns = ["region", "element_name", "objective", "resources_ta"]
+    if actions.empty:
+        return pd.DataFrame(columns=columns)
+    chosen = actions[actions["resources_ta"].notna()]
+    return chosen[columns].sort_values(["region", "element_name"], kind="stable").reset_index(drop=True)
