@@ -24,6 +24,7 @@ PICTURES = {  # picture -> (instrument, text that starts the page's header)
     "action-plan-instructions.png": ("sector-action-plan", "Instructions"),
     "action-plan-element.png": ("sector-action-plan", "Element 1"),
 }
+ROLLUP_PICTURES = {"rollup-summary.png": "Summary", "rollup-action-plans.png": "Action plans"}
 
 
 def page_of(pdf: Path, header: str) -> int:
@@ -50,6 +51,15 @@ def main():
             (png,) = libreoffice.pdf_to_png(pdfs[instrument_id], tmp / picture, page, page, dpi=90)
             (docs / picture).write_bytes(png.read_bytes())
             print(f"docs/{picture}: page {page} of {instrument_id}")
+        rollup = tmp / "rollup.xlsx"
+        subprocess.run([sys.executable, "-m", "sheetflow.cli", "rollup", str(ROOT / "samples" / "returns"),
+                        "-o", str(rollup)], check=True)
+        pdf = libreoffice.convert(rollup, "pdf", tmp)
+        for picture, header in ROLLUP_PICTURES.items():
+            page = page_of(pdf, header)
+            (png,) = libreoffice.pdf_to_png(pdf, tmp / picture, page, page, dpi=90)
+            (docs / picture).write_bytes(png.read_bytes())
+            print(f"docs/{picture}: page {page} of the sample roll-up")
 
 
 if __name__ == "__main__":

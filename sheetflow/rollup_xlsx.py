@@ -236,7 +236,7 @@ class _Writer:
 
     def summary(self, ws):
         ws.set_column(0, 0, 38)
-        ws.set_column(1, 1, 50)
+        ws.set_column(1, 1, 20)
         ws.set_column(2, 7, 15)
         ws.set_column(8, 8, 50)
         self.print_setup(ws)

@@ -1,0 +1,183 @@
+"""The roll-up workbook, read back with openpyxl and compared with figures computed independently."""
+
+import csv
+import statistics
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import libreoffice
+from sheetflow.cli import main
+from sheetflow.read import Return, Answer
+from sheetflow.report import FileReport, Report
+from sheetflow.rollup import build
+from sheetflow.rollup_xlsx import write, write_csv
+from sheetflow.validate import validate_paths
+
+SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
+
+
+def table_rows(wb, name):
+    """The rows of the Excel Table ``name`` as dicts (header from the table itself)."""
+    for ws in wb.worksheets:
+        if name in ws.tables:
+            ref = ws.tables[name].ref
+            rows = [[c.value for c in row] for row in ws[ref]]
+            return [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)]
+    raise AssertionError(f"no table {name}")
+
+
+def sample_answers():
+    """Independently of sheetflow's reader: every valid sample assessment's ratings by defined name."""
+    out = []
+    report = validate_paths([SAMPLES])
+    for f in report.files:
+        if f.status != "valid" or f.instrument != "sector-self-assessment":
+            continue
+        wb = openpyxl.load_workbook(f.path)
+
+        def value(name):
+            (sheet, ref), = list(wb.defined_names[name].destinations)
+            return wb[sheet][ref.replace("$", "")].value
+
+        out.append({"organization": value("organization"), "region": value("region"),
+                    "respondent": value("respondent_name"),
+                    "ratings": {i: int(value(f"rating_{i:02d}")) for i in range(1, 21)}})
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_rollup(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rollup") / "rollup.xlsx"
+    assert main(["rollup", str(SAMPLES), "-o", str(out), "--csv", str(out.parent / "csv")]) == 0
+    return out
+
+
+def test_responses_hold_exactly_what_partners_entered(sample_rollup, assessment):
+    wb = openpyxl.load_workbook(sample_rollup)
+    rows = table_rows(wb, "Responses")
+    expected = sorted((a["respondent"], i, r) for a in sample_answers() for i, r in a["ratings"].items())
+    assert sorted((r["respondent_name"], r["item"], r["rating"]) for r in rows) == expected
+    assert all(isinstance(r["rating"], int) and isinstance(r["item"], int) for r in rows)
+    titles = {c.number: c.title for c in assessment.capabilities}
+    assert all(r["capability"] == titles[r["item"]] for r in rows)
+
+
+def test_area_averages_match_an_independent_computation(sample_rollup, assessment):
+    answers = sample_answers()
+    area_of = {c.number: a.name for a in assessment.areas for c in a.capabilities}
+    ratings = defaultdict(list)
+    for a in answers:
+        for item, rating in a["ratings"].items():
+            ratings[(a["organization"], area_of[item])].append(rating)
+    formulas = openpyxl.load_workbook(sample_rollup)["Summary"]
+    values = openpyxl.load_workbook(sample_rollup, data_only=True)["Summary"]
+    areas = [a.name for a in assessment.areas]
+    header = next(r for r in range(1, 40) if values.cell(r, 1).value == "Organization")
+    assert [values.cell(header, 2 + k).value for k in range(5)] == areas
+    checked = 0
+    for row in range(header + 1, header + 1 + len({a["organization"] for a in answers})):
+        org = values.cell(row, 1).value
+        for k, area in enumerate(areas):
+            assert formulas.cell(row, 2 + k).value.startswith("=IFERROR(AVERAGEIFS(Responses!")
+            assert values.cell(row, 2 + k).value == pytest.approx(statistics.mean(ratings[(org, area)]))
+            checked += 1
+    assert checked == 5 * len({a["organization"] for a in answers})
+
+
+def test_tables_are_real_excel_tables_with_typed_columns(sample_rollup):
+    wb = openpyxl.load_workbook(sample_rollup)
+    names = {name for ws in wb.worksheets for name in ws.tables}
+    assert {"Responses", "Context", "Components", "Actions", "Submissions", "Problems", "Dictionary"} <= names
+    submissions = table_rows(wb, "Submissions")
+    assert len(submissions) == len([p for p in SAMPLES.iterdir()])
+    assert {s["status"] for s in submissions} == {"valid", "invalid", "rejected", "superseded"}
+    assert all(s["saved_at"] is None or s["saved_at"].year == 2026 for s in submissions)
+    left_out = {s["source_file"] for s in submissions if s["status"] != "valid"}
+    problems = table_rows(wb, "Problems")
+    assert {p["source_file"] for p in problems} == left_out
+    components = table_rows(wb, "Components")
+    assert {c["status"] for c in components} <= {"In place", "Partly in place", "Not yet in place"}
+    assert all(isinstance(c["element"], int) and isinstance(c["component"], int) for c in components)
+    actions = table_rows(wb, "Actions")
+    assert actions and all(a["objective"] and a["lead"] for a in actions)
+    dictionary = table_rows(wb, "Dictionary")
+    for table in ("Responses", "Actions", "Submissions"):
+        headers = list(table_rows(wb, table)[0])
+        assert headers == [d["column"] for d in dictionary if d["table"] == table]
+
+
+def test_native_charts_and_the_about_sheet(sample_rollup):
+    with zipfile.ZipFile(sample_rollup) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) >= 3
+    about = openpyxl.load_workbook(sample_rollup)["About"]
+    text = " ".join(str(c.value) for row in about.iter_rows() for c in row if c.value)
+    assert "sheetflow" in text and "version 1.0" in text and "23 files considered" in text
+    assert "Hector Ramirez answers.csv" in text
+
+
+def test_csv_tables_match_the_workbook(sample_rollup):
+    folder = sample_rollup.parent / "csv"
+    with open(folder / "Responses.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    wb_rows = table_rows(openpyxl.load_workbook(sample_rollup), "Responses")
+    assert len(rows) == len(wb_rows)
+    assert [r["rating"] for r in rows] == [str(r["rating"]) for r in wb_rows]
+
+
+def hostile_report(tmp_path, assessment):
+    """A valid return whose text answers look like formulas, built directly as a record."""
+    answers = {}
+    for a in assessment.answers:
+        value = {"rating": 3, "yes_no": "No", "date": None}.get(a.kind, "=HYPERLINK(\"http://evil\",\"x\")")
+        answers[a.name] = Answer(a.name, "About you!B4", value)
+    answers["organization"].value = "+Org"
+    answers["respondent_name"].value = "@Ana"
+    answers["comment_01"].value = "\tTab"
+    answers["comment_02"].value = "-1+1"
+    record = Return(path=str(tmp_path / "x.xlsx"), instrument=assessment.id, version=assessment.version,
+                    response_id="r1", cycle="2026", answers=answers)
+    return Report(files=[FileReport(path=record.path, status="valid", instrument=assessment.id,
+                                    response_id="r1", organization="+Org", respondent="@Ana", record=record)])
+
+
+def test_partner_text_is_never_written_as_a_formula(tmp_path, assessment):
+    result = build(hostile_report(tmp_path, assessment))
+    path = write(result, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    rows = table_rows(wb, "Responses")
+    ws = wb["Responses"]
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                assert cell.data_type == "s", cell.coordinate
+    assert rows[0]["organization"] == "+Org" and rows[0]["comment"] == "\tTab" and rows[1]["comment"] == "-1+1"
+    assert rows[2]["comment"].startswith("=HYPERLINK")
+    write_csv(result, tmp_path / "csv")
+    with open(tmp_path / "csv" / "Responses.csv", encoding="utf-8-sig", newline="") as handle:
+        first = list(csv.DictReader(handle))
+    assert first[0]["organization"] == "'+Org" and first[0]["respondent_name"] == "'@Ana"
+    assert first[0]["comment"] == "'\tTab" and first[2]["comment"].startswith("'=HYPERLINK")
+    assert first[0]["rating"] == "3"
+
+
+def test_exit_codes_force_and_strict(tmp_path, sample_rollup, capsys):
+    out = tmp_path / "r.xlsx"
+    out.write_text("keep")
+    assert main(["rollup", str(SAMPLES), "-o", str(out)]) == 2
+    assert out.read_text() == "keep"
+    assert main(["rollup", str(SAMPLES), "-o", str(out), "--force", "--strict"]) == 1
+    said = capsys.readouterr().out
+    assert "17 of 23 files included; 6 left out (3 invalid, 2 rejected, 1 superseded)" in said
+    assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+
+
+@pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_rollup(tmp_path, sample_rollup):
+    pdf = libreoffice.convert(sample_rollup, "pdf", tmp_path)
+    assert pdf.stat().st_size > 20_000
+    assert libreoffice.pdf_to_png(pdf, tmp_path, 1, 1)
