@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import io
 import os
 import re
 import stat
@@ -127,29 +128,43 @@ def _column_letters(number: int) -> str:
 
 def check_package(path: Path, limits: Limits = Limits()) -> None:
     """Raise ``Rejected`` unless ``path`` is a plain .xlsx package that is safe to parse."""
-    with _open_regular_file(Path(path)) as f:
-        size = os.fstat(f.fileno()).st_size
-        if size == 0:
-            raise Rejected(EMPTY)
-        if size > limits.max_file_bytes:
-            raise Rejected(f"The file is {_size(size)}, larger than the {_size(limits.max_file_bytes)} "
-                           "allowed for a returned workbook; ask the partner to check they sent the right file.")
-        head = f.read(HEAD_BYTES)
-        if not head.startswith(b"PK"):
-            raise Rejected(_not_a_zip_reason(f, head))
-        if _central_directory_too_big(f, size, limits):
-            raise Rejected(_too_many_parts(limits.max_members))
-        try:
-            with zipfile.ZipFile(f) as zf:
-                _check_zip(zf, size, limits)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, OSError, ValueError,
-                struct.error, OverflowError, RuntimeError):   # includes bad CRC, truncation, bad offsets
-            raise Rejected(DAMAGED) from None
+    with open_regular_file(Path(path)) as f:
+        check_stream(f, os.fstat(f.fileno()).st_size, limits)
+
+
+def read_checked(path: Path, limits: Limits = Limits()) -> bytes:
+    """The bytes of ``path``, read once, after checking them; a file swapped meanwhile is never parsed."""
+    with open_regular_file(Path(path)) as f:
+        if os.fstat(f.fileno()).st_size > limits.max_file_bytes:
+            check_stream(f, os.fstat(f.fileno()).st_size, limits)  # raises "too large"
+        data = f.read(limits.max_file_bytes + 1)
+    check_stream(io.BytesIO(data), len(data), limits)
+    return data
+
+
+def check_stream(f, size: int, limits: Limits) -> None:
+    """The package checks on an open binary file of ``size`` bytes."""
+    if size == 0:
+        raise Rejected(EMPTY)
+    if size > limits.max_file_bytes:
+        raise Rejected(f"The file is {_size(size)}, larger than the {_size(limits.max_file_bytes)} "
+                       "allowed for a returned workbook; ask the partner to check they sent the right file.")
+    head = f.read(HEAD_BYTES)
+    if not head.startswith(b"PK"):
+        raise Rejected(_not_a_zip_reason(f, head))
+    if _central_directory_too_big(f, size, limits):
+        raise Rejected(_too_many_parts(limits.max_members))
+    try:
+        with zipfile.ZipFile(f) as zf:
+            _check_zip(zf, size, limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, OSError, ValueError,
+            struct.error, OverflowError, RuntimeError):   # includes bad CRC, truncation, bad offsets
+        raise Rejected(DAMAGED) from None
 
 
 # --- the file itself ---------------------------------------------------------
 
-def _open_regular_file(path: Path):
+def open_regular_file(path: Path):
     """Open ``path`` for reading only if it is a regular file; never opens a pipe or device."""
     try:
         _require_regular(os.stat(path))

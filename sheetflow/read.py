@@ -25,7 +25,7 @@ from openpyxl.utils.cell import coordinate_from_string, get_column_letter, range
 from openpyxl.utils.datetime import from_excel
 
 from . import definitions
-from .package import Limits, Rejected, check_package
+from .package import Limits, Rejected, read_checked
 
 STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 TEMPLATE_AREA = Limits(max_rows=250, max_cols=26)  # every generated sheet fits well inside A1:Z250
@@ -85,11 +85,9 @@ def read_return(path: str, limits: Limits = TEMPLATE_AREA) -> Return:
     """Read one returned file; every problem with the file itself ends up in ``rejected``."""
     record = Return(path=str(path))
     try:
-        check_package(Path(path), limits)
-        with open(path, "rb") as handle:  # a regular file: check_package said so
-            data = handle.read(limits.max_file_bytes + 1)
-            stat = os.fstat(handle.fileno())
-        record.sha256, record.size, record.modified = hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime
+        data = read_checked(Path(path), limits)  # read once: what was checked is what is parsed
+        record.sha256, record.size = hashlib.sha256(data).hexdigest(), len(data)
+        record.modified = os.stat(path).st_mtime
         _read_workbook(record, io.BytesIO(data))
     except Rejected as exc:
         record.rejected = exc.reason
