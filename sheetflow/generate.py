@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .definitions import Instrument
 from .errors import SheetflowError
+from .files import atomic_path
 
 STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 YELLOW, ORANGE, NAVY, PALE = "#FFF2CC", "#F8CBAD", "#1F3864", "#DDEBF7"
@@ -57,29 +56,12 @@ class Request:
 
 def generate(request: Request, output: Path, force: bool = False) -> Path:
     """Write the workbook atomically to ``output``; refuse to overwrite unless ``force``."""
-    output = Path(output)
-    if output.exists() and not force:
-        raise SheetflowError(f"{output} already exists; use --force to replace it.")
     unknown = set(request.prefill) - {a.name for a in request.instrument.identity}
     if unknown:
         raise SheetflowError(f"Only identity answers can be filled in ahead, not: {', '.join(sorted(unknown))}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=".xlsx", dir=output.parent)
-    os.close(fd)
-    try:
+    with atomic_path(output, force) as tmp:
         _Book(tmp, request).write()
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return output
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return Path(output)
 
 
 def created_date(cycle: str) -> dt.datetime:

@@ -5,12 +5,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SheetflowError
+from .files import write_text
 from .read import Finding, Return
 
 STATUSES = ("valid", "invalid", "rejected", "superseded")
@@ -144,23 +142,6 @@ def feedback_note(report: FileReport, instrument_title: str | None = None) -> st
                      "You may keep the same file name.")
     lines.extend(["", "Thank you!", ""])
     return "\n".join(lines)
-
-
-def write_text(path: Path, text: str, force: bool = False) -> Path:
-    """Write a text file atomically; never replace an existing file unless ``force``."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise SheetflowError(f"{path} already exists; use --force to replace it.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def write_feedback(report: Report, folder: Path, titles: dict, force: bool = False) -> list[Path]:

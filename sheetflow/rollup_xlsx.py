@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import xlsxwriter
@@ -21,6 +19,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from . import __version__
 from . import rollup as R
 from .errors import SheetflowError
+from .files import atomic_path
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
 TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems")
@@ -29,20 +28,9 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 def write(rollup: R.Rollup, output: Path, force: bool = False) -> Path:
     """Write the roll-up workbook atomically; never replace an existing file unless ``force``."""
-    output = Path(output)
-    if output.exists() and not force:
-        raise SheetflowError(f"{output} already exists; use --force to replace it.")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=".xlsx", dir=output.parent)
-    os.close(fd)
-    try:
+    with atomic_path(output, force) as tmp:
         _Writer(tmp, rollup).write()
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return output
+    return Path(output)
 
 
 def csv_safe(value):
@@ -61,16 +49,13 @@ def write_csv(rollup: R.Rollup, folder: Path, force: bool = False) -> list[Path]
     existing = [str(p) for p in targets.values() if p.exists()]
     if existing and not force:
         raise SheetflowError(f"{existing[0]} already exists; use --force to replace it.")
-    folder.mkdir(parents=True, exist_ok=True)
     for name, path in targets.items():
-        fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=".csv", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+        with atomic_path(path, force=True) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             frame = rollup.tables[name]
             writer.writerow(frame.columns)
             for row in frame.itertuples(index=False):
                 writer.writerow([None if _missing(v) else csv_safe(v) for v in row])
-        os.replace(tmp, path)
     return list(targets.values())
 
 

@@ -7,26 +7,21 @@ import openpyxl
 import pytest
 
 import libreoffice
+from conftest import complete_answers
 from test_generate import defined_names, cells_of
 
 pytestmark = pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice is not installed")
 
 
 def fill_values(instrument) -> dict:
-    """A value for every answer name, each different, typed as a partner would."""
-    values = {}
-    for i, answer in enumerate(instrument.answers):
-        if answer.kind == "rating":
-            values[answer.name] = i % 5 + 1
-        elif answer.kind in ("yes_no", "status"):
-            values[answer.name] = answer.choices[i % len(answer.choices)]
-        elif answer.kind == "date":
-            values[answer.name] = {"date": "2026-03-04"}
+    """A value for every answer name, text that looks like formulas included, tables full."""
+    values = complete_answers(instrument)
+    for answer in instrument.answers:
+        if answer.kind in ("text", "long_text"):
+            values[answer.name] = f"{answer.name}: N/A, “quoted” and +leading plus"
         elif answer.kind == "table":
             values[answer.name] = [[f"=row {r} col {c} of {answer.name}" if c == 0 else f"r{r}c{c}"
                                     for c in range(len(answer.columns))] for r in range(answer.rows)]
-        else:
-            values[answer.name] = f"{answer.name}: N/A, “quoted” and +leading plus"
     return values
 
 
