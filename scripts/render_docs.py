@@ -24,14 +24,15 @@ PICTURES = {  # picture -> (instrument, text that starts the page's header)
     "action-plan-instructions.png": ("sector-action-plan", "Instructions"),
     "action-plan-element.png": ("sector-action-plan", "Element 1"),
 }
-ROLLUP_PICTURES = {"rollup-summary.png": "Summary", "rollup-action-plans.png": "Action plans"}
+ROLLUP_PICTURES = {"rollup-summary.png": "Summary", "rollup-action-plans.png": "Action plans",
+                   "rollup-pivot.png": "Average of rating area"}
 
 
 def page_of(pdf: Path, header: str) -> int:
     pages = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
                            check=True).stdout.split("\f")
     for number, text in enumerate(pages, start=1):
-        if text.split("\n", 1)[0].endswith(header):
+        if text.split("\n", 1)[0].endswith(header) or header in text.split("\n")[:4]:
             return number
     raise SystemExit(f"no page headed {header!r} in {pdf}")
 

@@ -28,14 +28,19 @@ def cli():
 @cli.command()
 @click.argument("instrument", type=click.Choice(sorted(INSTRUMENTS)))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="The workbook to write (.xlsx).")
+              help="The workbook to write (.xlsx); with --roster, the folder for the workbooks.")
 @click.option("--cycle", help="The assessment cycle stamped on the workbook (default: this year).")
 @click.option("--response-id", help="Use this response id instead of a new one (for reproducible files).")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+              help="A roster (CSV or .xlsx): one pre-filled workbook per person (assessment) or per region "
+                   "(action plan), recorded in OUTPUT/manifest.csv.")
 @click.option("--force", is_flag=True, help="Replace the output if it exists.")
-def generate(instrument, output, cycle, response_id, force):
+def generate(instrument, output, cycle, response_id, roster, force):
     """Write a blank, locked workbook for INSTRUMENT (assessment or action-plan)."""
     from .generate import Request, generate as write
 
+    if roster:
+        return _generate_for_roster(instrument, roster, output, cycle, response_id, force)
     request = Request(definitions.load(INSTRUMENTS[instrument]))
     if cycle:
         request.cycle = cycle
@@ -43,6 +48,21 @@ def generate(instrument, output, cycle, response_id, force):
         request.response_id = response_id
     path = write(request, output, force=force)
     click.echo(f"Wrote {path} ({request.instrument.title}, response id {request.response_id}).")
+    return OK
+
+
+def _generate_for_roster(instrument, roster, folder, cycle, response_id, force):
+    from .roster import MANIFEST, generate_for_roster, summarise
+
+    if response_id:
+        raise click.UsageError("--response-id cannot be used with --roster (each workbook gets its own).")
+    rows = generate_for_roster(INSTRUMENTS[instrument], roster, folder, cycle, force=force)
+    n = summarise(rows)
+    cycles = ", ".join(sorted({r.cycle for r in rows}))
+    click.echo(f"Wrote {n['written'] + n['replaced']} workbooks to {folder} (cycle {cycles}"
+               + (f"; {n['replaced']} replaced, keeping their response ids" if n["replaced"] else "") + "); "
+               + f"{n['kept']} already there" + (" (kept; --force writes them again)" if n["kept"] else "")
+               + f". The manifest is {Path(folder) / MANIFEST}.")
     return OK
 
 
@@ -80,8 +100,9 @@ def validate(paths, as_json, feedback, force, workers):
               help="Also write each table as a CSV file into this folder.")
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 @click.option("--strict", is_flag=True, help="Exit with 1 when any file was left out.")
+@click.option("--no-pivots", is_flag=True, help="Leave out the PivotTable sheets (for tools that cannot read them).")
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
-def rollup(paths, output, csv_dir, force, strict, workers):
+def rollup(paths, output, csv_dir, force, strict, no_pivots, workers):
     """Validate returns and consolidate every valid one into a regional roll-up workbook."""
     from .rollup import build
     from .rollup_xlsx import write, write_csv
@@ -92,7 +113,7 @@ def rollup(paths, output, csv_dir, force, strict, workers):
     with _progress("Reading returns") as progress:
         report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
     result = build(report)
-    write(result, output, force=force)
+    write(result, output, force=force, pivots=not no_pivots)
     if csv_dir:
         write_csv(result, csv_dir, force=force)
     s = report.summary
@@ -101,6 +122,61 @@ def rollup(paths, output, csv_dir, force, strict, workers):
                + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
                   if result.files_out else "."))
     return PROBLEMS if strict and result.files_out else OK
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The roster's manifest.csv: who gets which workbook.")
+@click.option("-o", "--outbox", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the .eml drafts (and sent.csv when sending).")
+@click.option("--only", type=click.Choice(["outstanding", "problems"]),
+              help="Write only to those who have not sent it back, or only to those whose return has problems.")
+@click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="The due date to mention (YYYY-MM-DD).")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              help="A TOML file with your own subjects and texts (same shape as the bundled email.toml).")
+@click.option("--sender", envvar="SHEETFLOW_SENDER", help='From: "Name <address>" (or set SHEETFLOW_SENDER).')
+@click.option("--send", is_flag=True, help="Send the messages over SMTP instead of writing drafts.")
+@click.option("--smtp", metavar="HOST:PORT", help="The SMTP server for --send (STARTTLS; port 465: TLS). "
+              "Credentials come only from SHEETFLOW_SMTP_USER and SHEETFLOW_SMTP_PASSWORD.")
+@click.option("--no-starttls", is_flag=True, help="Send unencrypted: only for a local test server.")
+@click.option("--force", is_flag=True, help="Replace existing drafts.")
+@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
+def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_starttls, force, workers):
+    """Draft (or --send) the emails to the roster, each with its workbook attached.
+
+    Without PATHs everyone in the manifest gets an invitation. With the returns (files or folders)
+    those who have not sent theirs back get a reminder and those whose return has problems get the
+    list of what to fix; nobody else is written to.
+    """
+    from .mail import draft_all, load_templates, prepare, send_all
+
+    if send != bool(smtp):
+        raise click.UsageError("--send and --smtp HOST:PORT go together.")
+    templates = load_templates(template)
+    with _progress("Reading returns") as progress:
+        everyone, chosen = prepare(manifest, paths, only=only, workers=workers,
+                                   progress=progress.update, on_start=progress.start)
+    due = due.date() if due else None
+    if not chosen:
+        click.echo(f"Nobody to write to: none of the {len(everyone)} in {manifest} is "
+                   f"{only or 'outstanding or has problems'}.")
+        return OK
+    if send:
+        with _progress("Sending", threshold=1) as progress:
+            result = send_all(chosen, outbox, smtp, sender, templates, due, reminder=bool(paths),
+                              starttls=not no_starttls, progress=progress.update, on_start=progress.start)
+        click.echo(f"Sent {len(result.sent)} messages via {smtp}"
+                   + (f"; {len(result.already_sent)} had been sent before" if result.already_sent else "")
+                   + f" (recorded in {result.log}).")
+    else:
+        result = draft_all(chosen, outbox, templates, due, sender, reminder=bool(paths), force=force)
+        kinds = ", ".join(f"{kind}: {n}" for kind, n in result.kinds.items())
+        click.echo(f"Wrote {len(result.written)} drafts to {outbox}" + (f" ({kinds})" if kinds else "")
+                   + "; open each and press Send.")
+    for s in result.skipped:
+        click.echo(f"Not written to {s.recipient.name or s.recipient.response_id}: {s.reason}.", err=True)
+    return OK
 
 
 class _progress:
@@ -124,6 +200,24 @@ class _progress:
     def __exit__(self, *exc):
         if self.bar:
             self.bar.__exit__(*exc)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(path_type=Path), required=True,
+              help="The manifest.csv written by `generate --roster` (or its folder).")
+@click.option("--cycle", help="Only the recipients of this cycle.")
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report (JSON).")
+@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
+def status(paths, manifest, cycle, as_json, workers):
+    """Who has returned what: each recipient in MANIFEST against the returns in PATHS."""
+    from .status import status_report
+
+    with _progress("Reading returns") as progress:
+        report = status_report(manifest, paths, workers=workers, cycle=cycle, progress=progress.update,
+                               on_start=progress.start)
+    click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else report.to_text())
+    return OK if report.all_returned else PROBLEMS
 
 
 @cli.command(name="instruments")

@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import DefinitionError
 
 INSTRUMENT_KINDS = ("assessment", "action-plan")
+NOT_INSTRUMENTS = {"email"}  # other wording kept beside the instruments (email templates)
 ANSWER_KINDS = ("text", "long_text", "email", "date", "rating", "yes_no", "status", "table")
 
 
@@ -136,7 +137,8 @@ def available() -> dict[str, Path]:
     """Definition id -> file, for every bundled definition."""
     found = {}
     for path in sorted(templates_dir().glob("*.toml")):
-        found[path.stem] = path
+        if path.stem not in NOT_INSTRUMENTS:
+            found[path.stem] = path
     return found
 
 

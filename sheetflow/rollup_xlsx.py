@@ -20,16 +20,19 @@ from . import __version__
 from . import rollup as R
 from .errors import SheetflowError
 from .files import atomic_path
+from .pivots import add_pivots
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
 TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems")
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def write(rollup: R.Rollup, output: Path, force: bool = False) -> Path:
+def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = True) -> Path:
     """Write the roll-up workbook atomically; never replace an existing file unless ``force``."""
     with atomic_path(output, force) as tmp:
         _Writer(tmp, rollup).write()
+        if pivots:
+            add_pivots(Path(tmp))
     return Path(output)
 
 

@@ -1,0 +1,571 @@
+"""Emails to the roster: a ready-to-send draft (.eml) per recipient, or sent over SMTP.
+
+Recipients come from the roster's ``manifest.csv`` (one row per generated
+workbook). Each gets the message for its state: an invitation (or, once
+returns have been checked, a reminder) with its workbook attached, or for a
+return with mistakes the list of what to fix. The words are data: the
+``[invitation]``, ``[reminder]`` and ``[problems]`` tables of
+``workbook_templates/email.toml`` with ``$placeholders``; a user TOML of the
+same shape overrides any of them.
+
+Drafts open as unsent messages (``X-Unsent: 1``) in Outlook, and as messages
+to send again in Apple Mail and Thunderbird. Sending records every message in
+``OUTBOX/sent.csv`` as soon as the server has accepted it, so a rerun after a
+failure sends only the rest and never anything twice. SMTP credentials are
+read only from the environment (``SHEETFLOW_SMTP_USER``,
+``SHEETFLOW_SMTP_PASSWORD``) and never sent without encryption.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+import smtplib
+import ssl
+import string
+import tempfile
+import tomllib
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from . import definitions
+from .errors import SheetflowError
+
+STATES = ("outstanding", "problems", "returned", "superseded")  # what a recipient's return looks like
+MAILED = ("outstanding", "problems")  # the states that get a message
+KINDS = ("invitation", "reminder", "problems")
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+MANIFEST_REQUIRED = ("response_id", "email", "file")
+MANIFEST_COLUMNS = ("response_id", "instrument", "cycle", "region", "organization", "respondent_name",
+                    "email", "file", "generated_at")
+SENT_COLUMNS = ("response_id", "email", "message_id", "sent_at", "kind")
+SENDER_ENV, USER_ENV, PASSWORD_ENV = "SHEETFLOW_SENDER", "SHEETFLOW_SMTP_USER", "SHEETFLOW_SMTP_PASSWORD"
+TEMPLATE_FILE = "email.toml"
+COMMON_KEYS = ("greeting", "greeting_without_name", "due_sentence", "problem_item")
+KIND_KEYS = ("subject", "body", "due_sentence")
+PLACEHOLDERS = ("greeting", "name", "organization", "region", "cycle", "response_id", "instrument",
+                "short_title", "file_name", "due", "due_sentence", "problems", "problem_count",
+                "sender_name", "message")
+POLICY = email_policy.SMTP  # CRLF line ends, as both SMTP and .eml files expect
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                    *(f"LPT{i}" for i in range(1, 10))}
+
+
+@dataclass
+class Recipient:
+    """One person to write to, about one workbook (a row of the manifest)."""
+
+    response_id: str
+    instrument: str  # definition id or kind, as definitions.load() takes it
+    region: str
+    organization: str
+    respondent_name: str
+    email: str
+    file: Path  # the workbook to attach
+    state: str = "outstanding"  # one of STATES
+    problems: list = field(default_factory=list)  # str: what to fix, for state "problems"
+    cycle: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.respondent_name or self.organization
+
+
+@dataclass
+class Draft:
+    """A message for one recipient, before it is written or sent."""
+
+    recipient: Recipient
+    kind: str  # one of KINDS
+    message: EmailMessage
+
+
+@dataclass
+class Skipped:
+    recipient: Recipient
+    reason: str
+
+
+@dataclass
+class DraftResult:
+    written: list = field(default_factory=list)  # Path of each .eml
+    kinds: dict = field(default_factory=dict)  # kind -> count
+    skipped: list = field(default_factory=list)  # Skipped
+
+
+@dataclass
+class SendResult:
+    sent: list = field(default_factory=list)  # (Recipient, message id)
+    already_sent: list = field(default_factory=list)  # Recipient, found in sent.csv
+    skipped: list = field(default_factory=list)  # Skipped
+    log: Path | None = None
+
+
+# ---------------------------------------------------------------------------------------------- recipients
+
+
+def recipients_from_manifest(manifest_path: Path) -> list[Recipient]:
+    """Every row of a roster's manifest.csv as a Recipient in state ``outstanding``."""
+    manifest_path = Path(manifest_path)
+    try:
+        with open(manifest_path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+            columns = set(rows[0]) if rows else set()
+    except FileNotFoundError:
+        raise SheetflowError(f"{manifest_path} does not exist; it is written by `sheetflow roster`.") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise SheetflowError(f"{manifest_path} cannot be read as a CSV file: {exc}") from None
+    if not rows:
+        raise SheetflowError(f"{manifest_path} lists no workbooks.")
+    missing = [c for c in MANIFEST_REQUIRED if c not in columns]
+    if missing:
+        raise SheetflowError(f"{manifest_path} is not a sheetflow manifest: it has no {', '.join(missing)} "
+                             f"column (expected {', '.join(MANIFEST_COLUMNS)}).")
+    folder = manifest_path.parent
+    recipients = []
+    for number, row in enumerate(rows, start=2):
+        value = lambda key: unquote(row.get(key) or "").strip()  # noqa: E731
+        if not value("response_id") or not value("file"):
+            raise SheetflowError(f"{manifest_path}, line {number}: no response_id or file.")
+        recipients.append(Recipient(
+            response_id=value("response_id"), instrument=value("instrument") or "assessment",
+            region=value("region"), organization=value("organization"),
+            respondent_name=value("respondent_name"), email=value("email"),
+            file=folder / value("file"), cycle=value("cycle"),
+        ))
+    return recipients
+
+
+def unquote(value: str) -> str:
+    """Undo the ``'`` put before text a spreadsheet would run as a formula."""
+    if value.startswith("'") and value[1:].startswith(DANGEROUS):
+        return value[1:]
+    return value
+
+
+def apply_returns(recipients: list[Recipient], report) -> list[Recipient]:
+    """Set each recipient's state from a validation report (sheetflow.report.Report) of the returns.
+
+    A response with a valid copy is ``returned``; one whose newest copy is invalid has ``problems``
+    (its error messages); one with no readable copy stays ``outstanding``. Returns that cannot be read
+    at all carry no response id and so are matched to nobody.
+    """
+    by_id: dict[str, list] = {}
+    for f in report.files:
+        if f.response_id and f.status != "rejected":
+            by_id.setdefault(f.response_id, []).append(f)
+    for recipient in recipients:
+        files = by_id.get(recipient.response_id, [])
+        current = [f for f in files if f.status != "superseded"]
+        if any(f.status == "valid" for f in current):
+            recipient.state, recipient.problems = "returned", []
+        elif current:
+            recipient.state = "problems"
+            recipient.problems = [e.message for f in current for e in f.errors]
+        elif files:
+            recipient.state = "superseded"
+        else:
+            recipient.state, recipient.problems = "outstanding", []
+    return recipients
+
+
+def select(recipients: Iterable[Recipient], only: str | None = None) -> list[Recipient]:
+    """The recipients who get a message: those outstanding or with problems (or only one of them)."""
+    if only is not None and only not in MAILED:
+        raise SheetflowError(f"--only must be one of {', '.join(MAILED)}, not {only!r}.")
+    wanted = (only,) if only else MAILED
+    return [r for r in recipients if r.state in wanted]
+
+
+def prepare(manifest_path: Path, paths: Iterable = (), only: str | None = None, workers: int = 2,
+            progress: Callable[[int], None] | None = None,
+            on_start: Callable[[int], None] | None = None) -> tuple[list[Recipient], list[Recipient]]:
+    """(everyone in the manifest, those to write to). With returns PATHS their states come from
+    validating them; without, everyone is outstanding."""
+    everyone = recipients_from_manifest(manifest_path)
+    paths = list(paths)
+    if paths:
+        from .validate import validate_paths
+
+        apply_returns(everyone, validate_paths(paths, workers=workers, progress=progress, on_start=on_start))
+    return everyone, select(everyone, only)
+
+
+# ----------------------------------------------------------------------------------------------- templates
+
+
+def default_template() -> Path:
+    return definitions.templates_dir() / TEMPLATE_FILE
+
+
+def load_templates(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """The message texts: the bundled email.toml, with anything in ``path`` (same shape) replacing it."""
+    templates = _read_templates(default_template())
+    if path is not None:
+        for section, texts in _read_templates(Path(path)).items():
+            templates[section].update(texts)
+    for section in ("common",) + KINDS:
+        needed = COMMON_KEYS if section == "common" else ("subject", "body")
+        absent = [k for k in needed if k not in templates[section]]
+        if absent:
+            raise SheetflowError(f"The email templates have no [{section}] {', '.join(absent)}.")
+    return templates
+
+
+def _read_templates(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SheetflowError(f"{path} does not exist.") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SheetflowError(f"{path}: cannot be read as TOML: {exc}") from None
+    templates: dict[str, dict[str, str]] = {s: {} for s in ("common",) + KINDS}
+    for section, table in data.items():
+        if section not in templates or not isinstance(table, dict):
+            raise SheetflowError(f"{path}: [{section}] is not one of the email templates "
+                                 f"({', '.join(templates)}).")
+        allowed = COMMON_KEYS if section == "common" else KIND_KEYS
+        for key, text in table.items():
+            if key not in allowed:
+                raise SheetflowError(f"{path}: [{section}] {key} is not known here (use {', '.join(allowed)}).")
+            if not isinstance(text, str):
+                raise SheetflowError(f"{path}: [{section}] {key} should be text.")
+            unknown = [n for n in string.Template(text).get_identifiers() if n not in PLACEHOLDERS]
+            if unknown:
+                raise SheetflowError(f"{path}: [{section}] {key} uses ${unknown[0]}, which is not a placeholder "
+                                     f"(known: {', '.join('$' + p for p in PLACEHOLDERS)}).")
+            templates[section][key] = text
+    return templates
+
+
+def format_due(due: dt.date | None) -> str:
+    return f"{due:%A} {due.day} {due:%B %Y}" if due else ""
+
+
+def render(recipient: Recipient, kind: str, templates: Mapping, instrument=None,
+           due: dt.date | None = None, sender_name: str = "") -> tuple[str, str]:
+    """(subject, body) of one message, from the templates."""
+    common, texts = templates["common"], templates[kind]
+    fill = lambda text, values: string.Template(text).safe_substitute(values)  # noqa: E731
+    values = {
+        "name": _one_line(recipient.name), "organization": _one_line(recipient.organization),
+        "region": _one_line(recipient.region), "cycle": recipient.cycle, "response_id": recipient.response_id,
+        "instrument": instrument.title if instrument else "workbook",
+        "short_title": instrument.short_title if instrument else "Workbook",
+        "file_name": recipient.file.name, "due": format_due(due), "sender_name": sender_name,
+        "problem_count": str(len(recipient.problems)),
+    }
+    values["greeting"] = fill(common["greeting"] if recipient.name else common["greeting_without_name"], values)
+    values["due_sentence"] = fill(texts.get("due_sentence", common["due_sentence"]), values) if due else ""
+    values["problems"] = "\n".join(fill(common["problem_item"], {**values, "message": _one_line(m)})
+                                   for m in recipient.problems)
+    subject = _one_line(fill(texts["subject"], values))
+    body = fill(texts["body"], values)
+    body = re.sub(r"[ \t]+\n", "\n", body.strip("\n"))
+    body = re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
+    return subject, body
+
+
+# ------------------------------------------------------------------------------------------------ messages
+
+
+def parse_sender(sender: str | None) -> Address | None:
+    """``Name <address>`` (or a bare address) as an Address; None when not given."""
+    if not sender or not sender.strip():
+        return None
+    name, addr = parseaddr(sender.strip())
+    if not _plausible(addr):
+        raise SheetflowError(f"The sender {sender!r} is not an email address (write \"Name <name@example.org>\").")
+    return _address(name, addr)
+
+
+def compose(recipient: Recipient, kind: str, templates: Mapping, instrument=None, due: dt.date | None = None,
+            sender: Address | None = None, draft: bool = True) -> EmailMessage:
+    """The message for one recipient with its workbook attached; a draft carries ``X-Unsent: 1``."""
+    subject, body = render(recipient, kind, templates, instrument, due, sender.display_name if sender else "")
+    message = EmailMessage(policy=POLICY)
+    if sender:
+        message["From"] = sender
+    message["To"] = _address(recipient.name, recipient.email)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(dt.datetime.now().astimezone())
+    domain = sender.domain if sender else "sheetflow.invalid"
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"  # short enough not to be folded
+    if draft:
+        message["X-Unsent"] = "1"
+    message.set_content(body, cte="quoted-printable")
+    try:
+        data = recipient.file.read_bytes()
+    except OSError as exc:
+        raise SheetflowError(f"The workbook for {recipient.name or recipient.response_id} cannot be read: "
+                             f"{exc.strerror or exc}: {recipient.file}") from None
+    name = recipient.file.name
+    # filename goes out RFC 2231-encoded; Content-Type's name= (for older readers) is kept ASCII because
+    # Python's folding garbles the content type when that parameter is not.
+    message.add_attachment(data, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name,
+                           params={"name": _ascii(name)})
+    return message
+
+
+def message_kind(recipient: Recipient, reminder: bool = False) -> str:
+    if recipient.state == "problems":
+        return "problems"
+    return "reminder" if reminder else "invitation"
+
+
+def plan(recipients: Iterable[Recipient], templates: Mapping, due: dt.date | None = None,
+         sender: Address | None = None, reminder: bool = False, draft: bool = True):
+    """(drafts, skipped): a message for everyone with a usable address. Fails before any message is
+    made when a workbook is missing."""
+    drafts, skipped, instruments = [], [], {}
+    recipients = list(recipients)
+    for r in recipients:
+        if not r.file.is_file():
+            raise SheetflowError(f"The workbook for {r.name or r.response_id} is missing: {r.file}")
+    for r in recipients:
+        if not r.email:
+            skipped.append(Skipped(r, "no email address in the manifest"))
+            continue
+        if not _plausible(r.email):
+            skipped.append(Skipped(r, f"{r.email!r} is not an email address"))
+            continue
+        if r.instrument not in instruments:
+            instruments[r.instrument] = definitions.load(r.instrument)
+        kind = message_kind(r, reminder)
+        drafts.append(Draft(r, kind, compose(r, kind, templates, instruments[r.instrument], due, sender, draft)))
+    return drafts, skipped
+
+
+def draft_all(recipients: Iterable[Recipient], outbox: Path, templates: Mapping | None = None,
+              due: dt.date | None = None, sender: Address | str | None = None, reminder: bool = False,
+              force: bool = False) -> DraftResult:
+    """Write one .eml draft per recipient into ``outbox``; never replace one unless ``force``."""
+    outbox = Path(outbox)
+    templates = templates or load_templates()
+    sender = parse_sender(sender) if isinstance(sender, str) or sender is None else sender
+    drafts, skipped = plan(recipients, templates, due, sender, reminder, draft=True)
+    names = unique_names([eml_name(d) for d in drafts])
+    targets = [outbox / n for n in names]
+    existing = [str(p) for p in targets if p.exists()]
+    if existing and not force:
+        raise SheetflowError(f"{existing[0]} already exists; use --force to replace it.")
+    outbox.mkdir(parents=True, exist_ok=True)
+    result = DraftResult(skipped=skipped)
+    for d, target in zip(drafts, targets):
+        _write_bytes(target, d.message.as_bytes(policy=POLICY))
+        result.written.append(target)
+        result.kinds[d.kind] = result.kinds.get(d.kind, 0) + 1
+    return result
+
+
+def eml_name(d: Draft) -> str:
+    return f"{d.recipient.file.stem} - {d.kind}.eml"
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Windows-safe, readable file names, made distinct with (2), (3)…"""
+    out, used = [], set()
+    for name in names:
+        stem, suffix = os.path.splitext(safe_filename(name))
+        candidate, counter = stem + suffix, 2
+        while candidate.lower() in used:
+            candidate, counter = f"{stem} ({counter}){suffix}", counter + 1
+        used.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def safe_filename(name: str, limit: int = 150) -> str:
+    """A file name any system accepts: no reserved characters, names or trailing dots and spaces."""
+    stem, suffix = os.path.splitext(name)
+    stem = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]', "_", stem)
+    stem = re.sub(r"\s+", " ", stem).strip(" .") or "message"
+    if stem.split(".")[0].upper() in WINDOWS_RESERVED:
+        stem = "_" + stem
+    return stem[: limit - len(suffix)].rstrip(" .") + suffix
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=".eml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ----------------------------------------------------------------------------------------------- sending
+
+
+def send_all(recipients: Iterable[Recipient], outbox: Path, smtp: str, sender: Address | str | None,
+             templates: Mapping | None = None, due: dt.date | None = None, reminder: bool = False,
+             starttls: bool = True, env: Mapping | None = None,
+             progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None,
+             connect: Callable | None = None, timeout: float = 60) -> SendResult:
+    """Send each recipient's message over SMTP, one at a time, recording each in ``outbox/sent.csv``.
+
+    Anyone already recorded there for the same message kind and address is skipped, so running
+    again after a failure sends only the rest. An SMTP failure stops the run with SheetflowError
+    after everything sent before it has been recorded.
+    """
+    env = os.environ if env is None else env
+    outbox = Path(outbox)
+    templates = templates or load_templates()
+    sender = parse_sender(sender) if isinstance(sender, str) or sender is None else sender
+    if sender is None:
+        raise SheetflowError(f"Sending needs a sender: give --sender \"Name <address>\" or set {SENDER_ENV}.")
+    host, port = parse_smtp(smtp)
+    user, password = env.get(USER_ENV) or "", env.get(PASSWORD_ENV) or ""
+    if user and not password:
+        raise SheetflowError(f"{USER_ENV} is set but {PASSWORD_ENV} is not.")
+    implicit_tls = port == 465
+    if user and not (starttls or implicit_tls):
+        raise SheetflowError("Refusing to send the SMTP password without encryption (--no-starttls).")
+
+    log = outbox / "sent.csv"
+    done = _already_sent(log)
+    recipients = list(recipients)
+    result = SendResult(log=log)
+    todo = []
+    for r in recipients:
+        if (r.response_id, r.email.lower(), message_kind(r, reminder)) in done:
+            result.already_sent.append(r)
+        else:
+            todo.append(r)
+    drafts, result.skipped = plan(todo, templates, due, sender, reminder, draft=False)
+    if not drafts:
+        return result
+    outbox.mkdir(parents=True, exist_ok=True)
+    if on_start:
+        on_start(len(drafts))
+    where = f"{host}:{port}"
+    server = None
+    current = None
+    try:
+        with open(log, "a", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            if handle.tell() == 0:
+                writer.writerow(SENT_COLUMNS)
+                handle.flush()
+            server = _connect(connect, host, port, timeout, starttls, implicit_tls, user, password)
+            for d in drafts:
+                current = d.recipient
+                d.message.replace_header("Date", format_datetime(dt.datetime.now().astimezone()))
+                server.send_message(d.message)
+                message_id = d.message["Message-ID"]
+                writer.writerow([_csv_safe(v) for v in (d.recipient.response_id, d.recipient.email, message_id,
+                                                        dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                                                        d.kind)])
+                handle.flush()
+                os.fsync(handle.fileno())
+                result.sent.append((d.recipient, message_id))
+                if progress:
+                    progress(1)
+    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+        to = f" to {current.email}" if current else ""
+        done = (f"the {len(result.sent)} sent before that are recorded in {log}; run the same command again "
+                "to send the rest") if result.sent else "nothing was sent"
+        raise SheetflowError(f"Sending{to} via {where} failed ({_smtp_reason(exc)}); {done}.") from None
+    finally:
+        if server is not None:
+            try:
+                server.quit()
+            except (smtplib.SMTPException, OSError):
+                server.close()
+    return result
+
+
+def parse_smtp(smtp: str) -> tuple[str, int]:
+    host, sep, port = (smtp or "").strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SheetflowError(f"--smtp should be HOST:PORT, e.g. smtp.example.org:587, not {smtp!r}.")
+    return host, int(port)
+
+
+def _connect(connect, host, port, timeout, starttls, implicit_tls, user, password):
+    context = ssl.create_default_context()
+    if implicit_tls:
+        server = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+    else:
+        server = (connect or smtplib.SMTP)(host, port, timeout=timeout)
+    try:
+        server.ehlo()
+        if starttls and not implicit_tls:
+            if not server.has_extn("starttls"):
+                raise SheetflowError(f"The server {host}:{port} does not offer STARTTLS, so nothing was sent "
+                                     "(sheetflow does not send mail unencrypted).")
+            server.starttls(context=context)
+            server.ehlo()
+        if user:
+            server.login(user, password)
+    except BaseException:
+        server.close()
+        raise
+    return server
+
+
+def _already_sent(log: Path) -> set:
+    if not log.exists():
+        return set()
+    done = set()
+    with open(log, encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("response_id") and row.get("email"):
+                done.add((unquote(row["response_id"]), unquote(row["email"]).lower(),
+                          unquote(row.get("kind") or "") or "invitation"))
+    return done
+
+
+def _smtp_reason(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [f"{code} {_decode(text)}" for code, text in exc.recipients.values()]
+        return "recipient refused: " + "; ".join(codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_decode(exc.smtp_error)}"
+    if isinstance(exc, OSError) and not isinstance(exc, ssl.SSLError) and exc.strerror:
+        return exc.strerror
+    return _one_line(str(exc)) or type(exc).__name__
+
+
+def _decode(text) -> str:
+    return _one_line(text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text))
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _plausible(addr: str) -> bool:
+    """One address: something@domain.tld, nothing that could inject a header or a second address."""
+    return bool(re.fullmatch(r"[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),;:\"\[\]\\.]+", addr or ""))
+
+
+def _address(name: str, addr: str) -> Address:
+    local, _, domain = addr.rpartition("@")
+    return Address(display_name=_one_line(name or ""), username=local, domain=domain)
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip()
+
+
+def _ascii(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"\s+", " ", plain).strip() or "workbook.xlsx"
+
+
+def _csv_safe(value: str) -> str:
+    return "'" + value if isinstance(value, str) and value.startswith(DANGEROUS) else value

@@ -1,0 +1,372 @@
+"""Native PivotTables over the roll-up's Excel Tables, added after xlsxwriter has written the workbook.
+
+XlsxWriter cannot write pivot tables, and loading the workbook into openpyxl to add them would
+rewrite every part: it drops the cached results of the summary formulas (so readers that do not
+recalculate would see blanks) and loses chart details. So ``add_pivots`` edits the package
+itself with the standard library. It reads the source tables with openpyxl, then adds, per source
+table, a ``pivotCacheDefinition`` (source ``<worksheetSource name="Responses"/>``, the table's name,
+as Excel writes it, so rows added to the table are taken in on refresh; ``refreshOnLoad="1"``) with
+full ``pivotCacheRecords``, and per pivot a new worksheet holding a ``pivotTableDefinition``
+(Excel's compact layout: two report filters in rows 1-2, the table from row 4) whose cells already
+carry the values computed here, so a viewer that never refreshes still shows the right numbers.
+As in Excel's own files, text and axis fields have shared items (matched regardless of case, as
+Excel and LibreOffice group them) and other numbers are inline in the records. The parts follow
+the element order of the ECMA-376 schema.
+
+LibreOffice 7.4 (tests/test_pivots.py): it resolves the table name to the table's range when it
+opens the file and computes every pivot from that range, so rows added to the table before opening
+are in its pivots. It never shows our cached records, and does so with or without
+``refreshOnLoad`` (tried by hand). Saving from LibreOffice replaces the table source with a fixed
+``ref``/``sheet`` range and drops ``refreshOnLoad``.
+
+Only Excel can confirm: that it opens the file without a repair prompt, that it honours
+``refreshOnLoad`` (it should refresh on open, except in Protected View, where the values written
+here show until editing is enabled), and that the "Row Labels" / "Column Labels" / "(All)" captions
+written into the cells match what its refresh draws. docProps/app.xml still lists only the
+original sheets; Excel does not check that list and rewrites it on save.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+TOP = 4  # first row of each pivot: its two report filters (page fields) are in rows 1-2
+ALL = object()  # the grand-total key
+
+
+@dataclass(frozen=True)
+class Pivot:
+    sheet: str
+    table: str
+    rows: str
+    cols: str
+    data: str
+    func: str  # "average" or "count"
+    caption: str
+    filters: tuple[str, str] = ("region", "cycle")  # a field can be on one axis only
+
+
+PIVOTS = (
+    Pivot("Pivot - Ratings by area", "Responses", "organization", "area", "rating", "average", "Average of rating"),
+    Pivot("Pivot - Rating counts", "Responses", "capability", "rating", "rating", "count", "Count of rating"),
+    Pivot("Pivot - Actions", "Actions", "element_name", "region", "response_id", "count", "Number of actions",
+          ("lead_organization", "cycle")),
+)
+
+
+def add_pivots(path: Path, pivots=PIVOTS) -> None:
+    """Add native PivotTables (each on a new sheet, placed before the data tables) to the workbook."""
+    path = Path(path)
+    tables, sheet_names = _read_tables(path, {p.table for p in pivots})
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    text = {name: parts[name].decode("utf-8") for name in
+            ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")}
+    if "<pivotCaches" in text["xl/workbook.xml"]:
+        raise ValueError(f"{path} already has pivot tables")
+    number_style = _add_number_style(text)
+    types, book_rels, sheets, caches = [], [], [], []
+    next_rid = 1 + max(int(n) for n in re.findall(r'Id="rId(\d+)"', text["xl/_rels/workbook.xml.rels"]))
+    next_sheet_id = 1 + max(int(n) for n in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', text["xl/workbook.xml"]))
+    next_sheet_file = 1 + max(int(n) for n in re.findall(r"^xl/worksheets/sheet(\d+)\.xml$", "\n".join(parts), re.M))
+
+    cache_ids = {}
+    for c, table in enumerate(dict.fromkeys(p.table for p in pivots), start=1):
+        header, records = tables[table][1:]
+        axes = {f for p in pivots if p.table == table for f in (p.rows, p.cols, *p.filters)}
+        columns = {f: [r[i] for r in records] for i, f in enumerate(header)}
+        # as Excel does: shared items for text and axis fields, other numbers inline in the records
+        items = {f: _distinct(v) for f, v in columns.items()
+                 if f in axes or not all(isinstance(x, (int, float)) for x in v)}
+        cache_ids[table] = (c, header, records, items)
+        parts[f"xl/pivotCache/pivotCacheDefinition{c}.xml"] = _cache_definition(table, header, records, items)
+        parts[f"xl/pivotCache/pivotCacheRecords{c}.xml"] = _cache_records(header, records, items)
+        parts[f"xl/pivotCache/_rels/pivotCacheDefinition{c}.xml.rels"] = _rels(
+            ("rId1", "pivotCacheRecords", f"pivotCacheRecords{c}.xml"))
+        types += [(f"/xl/pivotCache/pivotCacheDefinition{c}.xml", "pivotCacheDefinition"),
+                  (f"/xl/pivotCache/pivotCacheRecords{c}.xml", "pivotCacheRecords")]
+        book_rels.append((f"rId{next_rid}", "pivotCacheDefinition", f"pivotCache/pivotCacheDefinition{c}.xml"))
+        caches.append(f'<pivotCache cacheId="{c}" r:id="rId{next_rid}"/>')
+        next_rid += 1
+
+    for n, p in enumerate(pivots, start=1):
+        c, header, records, items = cache_ids[p.table]
+        sheet_file = next_sheet_file + n - 1
+        table_xml, cells = _pivot(p, n, c, header, records, items, number_style)
+        parts[f"xl/pivotTables/pivotTable{n}.xml"] = table_xml
+        parts[f"xl/pivotTables/_rels/pivotTable{n}.xml.rels"] = _rels(
+            ("rId1", "pivotCacheDefinition", f"../pivotCache/pivotCacheDefinition{c}.xml"))
+        parts[f"xl/worksheets/sheet{sheet_file}.xml"] = _worksheet(cells)
+        parts[f"xl/worksheets/_rels/sheet{sheet_file}.xml.rels"] = _rels(
+            ("rId1", "pivotTable", f"../pivotTables/pivotTable{n}.xml"))
+        types += [(f"/xl/worksheets/sheet{sheet_file}.xml", "worksheet"),
+                  (f"/xl/pivotTables/pivotTable{n}.xml", "pivotTable")]
+        book_rels.append((f"rId{next_rid}", "worksheet", f"worksheets/sheet{sheet_file}.xml"))
+        sheets.append(f'<sheet name={_attr(p.sheet)} sheetId="{next_sheet_id + n - 1}" r:id="rId{next_rid}"/>')
+        next_rid += 1
+
+    # the new sheets go just before the first source table's sheet; sheet indexes after it shift
+    at = sheet_names.index(tables[pivots[0].table][0])
+    book = re.sub(r'\b(localSheetId|activeTab|firstSheet)="(\d+)"',
+                  lambda m: f'{m[1]}="{int(m[2]) + (len(sheets) if int(m[2]) >= at else 0)}"', text["xl/workbook.xml"])
+    anchor = re.findall(r"<sheet\b[^>]*/>", book)[at]
+    book = book.replace(anchor, "".join(sheets) + anchor, 1)
+    tail = re.search(r"<(smartTagPr|smartTagTypes|webPublishing|fileRecoveryPr|webPublishObjects|extLst)\b"
+                     r"|</workbook>", book)  # what may follow <pivotCaches>
+    book = book[:tail.start()] + f'<pivotCaches>{"".join(caches)}</pivotCaches>' + book[tail.start():]
+    text["xl/workbook.xml"] = book
+    text["xl/_rels/workbook.xml.rels"] = text["xl/_rels/workbook.xml.rels"].replace(
+        "</Relationships>", "".join(_rel(*r) for r in book_rels) + "</Relationships>")
+    text["[Content_Types].xml"] = text["[Content_Types].xml"].replace("</Types>", "".join(
+        f'<Override PartName="{name}" ContentType="{CT}{kind}+xml"/>' for name, kind in types) + "</Types>")
+    parts.update({name: value.encode("utf-8") for name, value in text.items()})
+
+    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in parts.items():
+                z.writestr(name, data if isinstance(data, bytes) else data.encode("utf-8"))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- reading ------------------------------------------------------------------------------------------
+def _read_tables(path: Path, names: set[str]):
+    """table name -> (sheet title, header, records); and the sheet titles in workbook order."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    out = {}
+    for ws in wb.worksheets:
+        for table in ws.tables.values():
+            if table.name in names:
+                rows = [[_clean(c.value) for c in row] for row in ws[table.ref]]
+                body = rows[1:len(rows) - (table.totalsRowCount or 0)]
+                out[table.name] = (ws.title, [str(h) for h in rows[0]], body)
+    missing = names - out.keys()
+    if missing:
+        raise ValueError(f"{path} has no table named {', '.join(sorted(missing))}")
+    return out, wb.sheetnames
+
+
+def _clean(value):
+    """A cache value: None (blank), a number or a string."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None if value != value else value
+    return str(value)
+
+
+def _key(value):
+    """Excel and LibreOffice group pivot items regardless of case."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def _distinct(values) -> list:
+    """Shared items: numbers ascending, then text in the order it first appears, then blank."""
+    first = {}
+    for value in values:
+        first.setdefault(_key(value), value)
+    seen = list(first.values())
+    return (sorted(v for v in seen if isinstance(v, (int, float))) + [v for v in seen if isinstance(v, str)]
+            + [None] * (None in seen))
+
+
+# -- XML ----------------------------------------------------------------------------------------------
+_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _attr(value) -> str:
+    return '"' + escape(_BAD.sub("", str(value)), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}) + '"'
+
+
+def _num(value) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _item(value) -> str:
+    if value is None:
+        return "<m/>"
+    return f'<s v={_attr(value)}/>' if isinstance(value, str) else f'<n v="{_num(value)}"/>'
+
+
+def _rel(rid, kind, target) -> str:
+    return f'<Relationship Id="{rid}" Type="{REL}/{kind}" Target="{target}"/>'
+
+
+def _rels(*rels) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL}">' + \
+        "".join(_rel(*r) for r in rels) + "</Relationships>"
+
+
+def _head(tag, **attrs) -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{tag} xmlns="{MAIN}" xmlns:r="{REL}"'
+            + "".join(f' {k.replace("__", ":")}="{v}"' for k, v in attrs.items()) + ">")
+
+
+def _shared_items(values, items) -> str:
+    """``<sharedItems>`` with the type flags Excel writes, and the items if the field has them."""
+    texts = [v for v in values if isinstance(v, str)]
+    numbers = [v for v in values if isinstance(v, (int, float))]
+    blank = None in values
+    flags = {}
+    if not texts:
+        flags.update({} if blank else {"containsSemiMixedTypes": 0}, containsString=0)
+    if blank:
+        flags["containsBlank"] = 1
+    if texts and numbers:
+        flags["containsMixedTypes"] = 1
+    if numbers:
+        flags["containsNumber"] = 1
+        if all(float(v).is_integer() for v in numbers):
+            flags["containsInteger"] = 1
+        flags.update(minValue=_num(min(numbers)), maxValue=_num(max(numbers)))
+    if any(len(v) > 255 for v in texts):
+        flags["longText"] = 1
+    if items is None:
+        return "<sharedItems" + "".join(f' {k}="{v}"' for k, v in flags.items()) + "/>"
+    flags["count"] = len(items)
+    return ("<sharedItems" + "".join(f' {k}="{v}"' for k, v in flags.items()) + ">"
+            + "".join(_item(v) for v in items) + "</sharedItems>")
+
+
+def _cache_definition(table, header, records, items) -> str:
+    fields = "".join(f'<cacheField name={_attr(name)} numFmtId="0">'
+                     f'{_shared_items([r[i] for r in records], items.get(name))}</cacheField>'
+                     for i, name in enumerate(header))
+    return (_head("pivotCacheDefinition", r__id="rId1", refreshOnLoad=1, createdVersion=6, refreshedVersion=6,
+                  minRefreshableVersion=3, recordCount=len(records))
+            + f'<cacheSource type="worksheet"><worksheetSource name={_attr(table)}/></cacheSource>'
+            + f'<cacheFields count="{len(header)}">{fields}</cacheFields></pivotCacheDefinition>')
+
+
+def _cache_records(header, records, items) -> str:
+    index = {f: {_key(v): i for i, v in enumerate(values)} for f, values in items.items()}
+    rows = ("<r>" + "".join(f'<x v="{index[f][_key(v)]}"/>' if f in index else _item(v)
+                            for f, v in zip(header, r)) + "</r>" for r in records)
+    return _head("pivotCacheRecords", count=len(records)) + "".join(rows) + "</pivotCacheRecords>"
+
+
+def _pivot(p: Pivot, n, cache_id, header, records, items, number_style):
+    """The pivotTableDefinition, and its cells as Excel lays them out: {(row, col): (value, style)}."""
+    rows, cols = items[p.rows], items[p.cols]
+    axes = {p.rows: "axisRow", p.cols: "axisCol", **{f: "axisPage" for f in p.filters}}
+    fields = []
+    for name in header:
+        attrs = (f' axis="{axes[name]}"' if name in axes else "") + (' dataField="1"' if name == p.data else "")
+        if name in axes:
+            count = len(items[name])
+            listed = "".join(f'<item x="{i}"/>' for i in range(count))
+            fields.append(f'<pivotField{attrs} showAll="0"><items count="{count + 1}">{listed}'
+                          '<item t="default"/></items></pivotField>')
+        else:
+            fields.append(f'<pivotField{attrs} showAll="0"/>')
+
+    def axis_items(count):
+        listed = "".join(f'<i><x v="{i}"/></i>' if i else "<i><x/></i>" for i in range(count))
+        return f'count="{count + 1}">{listed}<i t="grand"><x/></i>'
+
+    last_col, last_row = get_column_letter(len(cols) + 2), TOP + 2 + len(rows)
+    fmt = f' numFmtId="{number_style[1]}"' if p.func == "average" else ""
+    xml = (_head("pivotTableDefinition", name=f"PivotTable{n}", cacheId=cache_id, applyNumberFormats=0,
+                 applyBorderFormats=0, applyFontFormats=0, applyPatternFormats=0, applyAlignmentFormats=0,
+                 applyWidthHeightFormats=1, dataCaption="Values", updatedVersion=6, minRefreshableVersion=3,
+                 useAutoFormatting=1, itemPrintTitles=1, createdVersion=6, indent=0, outline=1, outlineData=1,
+                 multipleFieldFilters=0)
+           + f'<location ref="A{TOP}:{last_col}{last_row}" firstHeaderRow="1" firstDataRow="2" firstDataCol="1"'
+             f' rowPageCount="{len(p.filters)}" colPageCount="1"/>'
+           + f'<pivotFields count="{len(header)}">{"".join(fields)}</pivotFields>'
+           + f'<rowFields count="1"><field x="{header.index(p.rows)}"/></rowFields>'
+           + f'<rowItems {axis_items(len(rows))}</rowItems>'
+           + f'<colFields count="1"><field x="{header.index(p.cols)}"/></colFields>'
+           + f'<colItems {axis_items(len(cols))}</colItems>'
+           + f'<pageFields count="{len(p.filters)}">'
+           + "".join(f'<pageField fld="{header.index(f)}" hier="-1"/>' for f in p.filters) + "</pageFields>"
+           + f'<dataFields count="1"><dataField name={_attr(p.caption)} fld="{header.index(p.data)}"'
+             f' subtotal="{p.func}" baseField="0" baseItem="0"{fmt}/></dataFields>'
+           + '<pivotTableStyleInfo name="PivotStyleLight16" showRowHeaders="1" showColHeaders="1"'
+             ' showRowStripes="0" showColStripes="0" showLastColumn="1"/></pivotTableDefinition>')
+
+    values = pivot_values(p, header, records)
+    style = number_style[0] if p.func == "average" else None
+    label = lambda v: "(blank)" if v is None else v  # noqa: E731
+    cells = {(i + 1, 1): (f, None) for i, f in enumerate(p.filters)}
+    cells.update({(i + 1, 2): ("(All)", None) for i in range(len(p.filters))})
+    cells.update({(TOP, 1): (p.caption, None), (TOP, 2): ("Column Labels", None), (TOP + 1, 1): ("Row Labels", None),
+                  (TOP + 1, len(cols) + 2): ("Grand Total", None), (last_row, 1): ("Grand Total", None)})
+    for c, col in enumerate([*cols, ALL], start=2):
+        if col is not ALL:
+            cells[TOP + 1, c] = (label(col), None)
+        for r, row in enumerate([*rows, ALL], start=TOP + 2):
+            if row is not ALL:
+                cells[r, 1] = (label(row), None)
+            if (_key(row), _key(col)) in values:
+                cells[r, c] = (values[_key(row), _key(col)], style)
+    return xml, cells
+
+
+def pivot_values(p: Pivot, header, records) -> dict:
+    """{(row key, column key): value} (keys as ``_key``), ALL for the totals; absent where there is no data."""
+    r, c, d = (header.index(f) for f in (p.rows, p.cols, p.data))
+    found = defaultdict(list)
+    for record in records:
+        value = record[d]
+        if value is None or (p.func == "average" and not isinstance(value, (int, float))):
+            continue
+        row, col = _key(record[r]), _key(record[c])
+        for key in ((row, col), (row, ALL), (ALL, col), (ALL, ALL)):
+            found[key].append(value)
+    return {k: sum(v) / len(v) if p.func == "average" else len(v) for k, v in found.items()}
+
+
+def _worksheet(cells) -> str:
+    by_row = defaultdict(list)
+    for (r, c), value in sorted(cells.items()):
+        by_row[r].append((c, *value))
+    rows = []
+    for r, row in sorted(by_row.items()):
+        out = []
+        for c, value, style in row:
+            ref, s = f"{get_column_letter(c)}{r}", f' s="{style}"' if style is not None else ""
+            if isinstance(value, str):
+                out.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                           f'{escape(_BAD.sub("", value))}</t></is></c>')
+            else:
+                out.append(f'<c r="{ref}"{s}><v>{_num(value)}</v></c>')
+        rows.append(f'<row r="{r}">{"".join(out)}</row>')
+    last = max(r for r, _ in cells), max(c for _, c in cells)
+    return (_head("worksheet") + f'<dimension ref="A1:{get_column_letter(last[1])}{last[0]}"/>'
+            + '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+            + f'<cols><col min="1" max="1" width="50" customWidth="1"/><col min="2" max="{last[1]}" width="16"'
+              ' customWidth="1"/></cols>'
+            + f'<sheetData>{"".join(rows)}</sheetData>'
+            + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+
+
+def _add_number_style(text) -> tuple[int, int]:
+    """Add a cell format for averages to styles.xml; returns (its cellXfs index, its numFmtId)."""
+    styles = text["xl/styles.xml"]
+    found = re.search(r'<numFmt numFmtId="(\d+)" formatCode="0\.0"/>', styles)
+    fmt = int(found[1]) if found else 2  # the workbook's own "0.0", else the built-in "0.00"
+    count = int(re.search(r'<cellXfs count="(\d+)"', styles)[1])
+    styles = styles.replace(f'<cellXfs count="{count}"', f'<cellXfs count="{count + 1}"', 1)
+    text["xl/styles.xml"] = styles.replace("</cellXfs>", f'<xf numFmtId="{fmt}" fontId="0" fillId="0" borderId="0"'
+                                                         ' xfId="0" applyNumberFormat="1"/></cellXfs>', 1)
+    return count, fmt

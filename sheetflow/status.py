@@ -1,0 +1,324 @@
+"""Who has returned what: the manifest's recipients set against the files that came back.
+
+    report = status_report("out/manifest.csv", ["inbox/"])
+    report.outstanding      # recipients with nothing back yet
+    report.to_dict()        # what `sheetflow status --json` prints
+
+Every file is validated exactly as ``sheetflow validate`` does, then matched to a
+recipient by its response id. For the assessment, the name or email typed into
+the workbook also counts: a workbook forwarded to a colleague who is on the
+roster too (or a blank one sent round without an id from the manifest) is
+matched to the person who filled it in. Each recipient gets one state:
+
+``returned``     a valid return came back;
+``problems``     what came back must be fixed (invalid, or cannot be read);
+``superseded``   only copies replaced by a newer one that could not be matched here;
+``outstanding``  nothing came back yet.
+
+Files matching nobody are listed as ``unexpected``, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import definitions
+from .errors import SheetflowError
+from .report import FileReport, Report
+from .roster import ManifestRow, manifest_path, read_manifest
+from .validate import collect, validate_paths
+
+STATES = ("returned", "problems", "superseded", "outstanding")
+
+
+@dataclass
+class Recipient:
+    """One workbook sent (a manifest row) and what came back for it."""
+
+    response_id: str
+    instrument: str
+    cycle: str
+    region: str
+    organization: str
+    respondent_name: str
+    email: str
+    file: str  # the generated workbook, relative to the manifest's folder
+    state: str = "outstanding"
+    returns: list = field(default_factory=list)  # FileReport of every file matched, any status
+    report: FileReport | None = None  # the file that decides the state
+    notes: list = field(default_factory=list)  # str: how a file was matched when it was not plain
+
+    @classmethod
+    def from_row(cls, row: ManifestRow) -> "Recipient":
+        return cls(row.response_id, row.instrument, row.cycle, row.region, row.organization, row.respondent_name,
+                   row.email, row.file)
+
+    @property
+    def errors(self) -> list[str]:
+        """What must be fixed (the validation messages of the file that counts), for problems."""
+        if self.state != "problems" or self.report is None:
+            return []
+        return [e.message for e in self.report.errors]
+
+    def decide(self) -> None:
+        by_status = {s: [r for r in self.returns if r.status == s] for s in ("valid", "invalid", "rejected",
+                                                                             "superseded")}
+        newest = lambda items: max(items, key=lambda r: (r.saved_at or "", r.path))  # noqa: E731
+        if by_status["valid"]:
+            self.state, self.report = "returned", newest(by_status["valid"])
+        elif by_status["invalid"] or by_status["rejected"]:
+            self.state, self.report = "problems", newest(by_status["invalid"] or by_status["rejected"])
+        elif by_status["superseded"]:
+            self.state, self.report = "superseded", newest(by_status["superseded"])
+        else:
+            self.state, self.report = "outstanding", None
+
+    def to_dict(self) -> dict:
+        return {
+            "response_id": self.response_id, "instrument": self.instrument, "cycle": self.cycle,
+            "region": self.region, "organization": self.organization, "respondent_name": self.respondent_name,
+            "email": self.email, "file": self.file, "state": self.state,
+            "returned_file": self.report.path if self.report else None,
+            "error_count": len(self.errors), "errors": self.errors,
+            "files": [{"path": r.path, "status": r.status} for r in self.returns], "notes": list(self.notes),
+        }
+
+
+@dataclass
+class Unexpected:
+    """A file that matches no recipient."""
+
+    report: FileReport
+    reason: str
+
+    def to_dict(self) -> dict:
+        r = self.report
+        return {"path": r.path, "status": r.status, "instrument": r.instrument, "response_id": r.response_id,
+                "organization": r.organization, "respondent": r.respondent, "reason": self.reason}
+
+
+@dataclass
+class StatusReport:
+    manifest: str
+    recipients: list = field(default_factory=list)  # Recipient, in manifest order
+    unexpected: list = field(default_factory=list)  # Unexpected
+    validation: Report = field(default_factory=Report)
+    skipped: list = field(default_factory=list)  # (path, why): the manifest and the workbooks sent
+
+    @property
+    def summary(self) -> dict:
+        counts = {state: sum(r.state == state for r in self.recipients) for state in STATES}
+        return {**counts, "recipients": len(self.recipients), "unexpected": len(self.unexpected)}
+
+    @property
+    def all_returned(self) -> bool:
+        """Every recipient has a valid return (nothing outstanding, nothing to fix)."""
+        return all(r.state == "returned" for r in self.recipients)
+
+    @property
+    def outstanding(self) -> list[Recipient]:
+        return [r for r in self.recipients if r.state == "outstanding"]
+
+    @property
+    def problems(self) -> list[Recipient]:
+        return [r for r in self.recipients if r.state == "problems"]
+
+    def counts(self, attribute: str) -> dict[str, dict[str, int]]:
+        """Recipients by state for each value of ``attribute`` (region, organization, instrument)."""
+        out: dict[str, dict[str, int]] = {}
+        for r in self.recipients:
+            row = out.setdefault(getattr(r, attribute), {state: 0 for state in STATES})
+            row[r.state] += 1
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "manifest": self.manifest,
+            "recipients": [r.to_dict() for r in self.recipients],
+            "unexpected": [u.to_dict() for u in self.unexpected],
+            "summary": self.summary,
+            "by_instrument": self.counts("instrument"),
+            "by_region": self.counts("region"),
+            "by_organization": self.counts("organization"),
+            "skipped": [{"path": p, "reason": why} for p, why in self.skipped + self.validation.skipped],
+        }
+
+    def to_text(self, verbose: bool = True) -> str:
+        """One line per recipient, what came back unexpectedly, and counts by region and organization."""
+        labels = _labels()
+        lines = []
+        widths = {key: min(34, max([len(getattr(r, key)) for r in self.recipients] + [len(key)]))
+                  for key in ("region", "organization", "respondent_name")}
+        what = max([len(labels.get(r.instrument, r.instrument)) for r in self.recipients] + [10])
+        lines.append(f"{'STATE':<11}  {'REGION':<{widths['region']}}  {'ORGANIZATION':<{widths['organization']}}  "
+                     f"{'RESPONDENT':<{widths['respondent_name']}}  {'WORKBOOK':<{what}}  DETAIL")
+        for r in self.recipients:
+            detail = {"returned": _name(r.report.path) if r.report else "",
+                      "problems": (f"{_count(r.errors, 'error')} in {_name(r.report.path)}" if r.report else ""),
+                      "superseded": f"only replaced copies ({_name(r.report.path)})" if r.report else "",
+                      "outstanding": ""}[r.state]
+            lines.append(f"{r.state:<11}  {_fit(r.region, widths['region']):<{widths['region']}}  "
+                         f"{_fit(r.organization, widths['organization']):<{widths['organization']}}  "
+                         f"{_fit(r.respondent_name, widths['respondent_name']):<{widths['respondent_name']}}  "
+                         f"{labels.get(r.instrument, r.instrument):<{what}}  {detail}".rstrip())
+        if verbose:
+            for r in self.recipients:
+                if r.state == "problems":
+                    lines += ["", f"{r.respondent_name} ({r.organization}), {r.report.path}:"]
+                    lines += [f"  - {message}" for message in r.errors]
+                if r.notes:
+                    lines += ["", f"{r.respondent_name} ({r.organization}):"] if r.state != "problems" else []
+                    lines += [f"  note: {note}" for note in r.notes]
+        if self.unexpected:
+            lines += ["", "Unexpected files (sent to nobody on the manifest):"]
+            lines += [f"  {u.report.path}: {u.reason}" for u in self.unexpected]
+        for title, attribute in (("By region", "region"), ("By organization", "organization")):
+            table = self.counts(attribute)
+            width = min(40, max([len(k) for k in table] + [4]))
+            lines += ["", f"{title}:"]
+            for key, counts in table.items():
+                lines.append(f"  {_fit(key, width):<{width}}  {_states(counts)}")
+        s = self.summary
+        lines += ["", f"{s['recipients']} recipients: {_states(s)}; "
+                      f"{_count(self.unexpected, 'unexpected file')}."]
+        return "\n".join(lines)
+
+
+def _states(counts: dict) -> str:
+    total = sum(counts[s] for s in STATES)
+    others = {"problems": "with problems", "superseded": "superseded", "outstanding": "outstanding"}
+    return ", ".join([f"{counts['returned']} of {total} returned"]
+                     + [f"{counts[s]} {words}" for s, words in others.items() if counts[s]])
+
+
+def _labels() -> dict:
+    try:
+        return {i.id: i.text.get("file_label") or i.short_title for i in definitions.load_all().values()}
+    except SheetflowError:
+        return {}
+
+
+def _name(path: str) -> str:
+    return Path(path).name
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _count(items, noun) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def _key(value) -> str:
+    return " ".join(str(value).casefold().split()) if value else ""
+
+
+def status_report(manifest, paths: Iterable, workers: int = 2, cycle: str | None = None,
+                  progress: Callable[[int], None] | None = None,
+                  on_start: Callable[[int], None] | None = None) -> StatusReport:
+    """Validate the returns in ``paths`` and set them against the recipients of ``manifest``.
+
+    ``manifest`` is the manifest file (or the folder holding ``manifest.csv``); ``cycle`` keeps
+    only that cycle's recipients. The manifest itself and the workbooks it lists are never taken
+    for returns.
+    """
+    ledger = manifest_path(manifest)
+    rows = read_manifest(ledger)
+    everyone = [Recipient.from_row(r) for r in rows]
+    chosen = [r for r in everyone if cycle is None or r.cycle == str(cycle)]
+    if not chosen:
+        raise SheetflowError(f"{ledger} lists nobody" + (f" for cycle {cycle}." if cycle else "."))
+    sent = {(ledger.parent / r.file).resolve() for r in rows} | {ledger.resolve()}
+    files, skipped = collect(paths)
+    own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files
+           if Path(f).resolve() in sent]
+    files = [f for f in files if Path(f).resolve() not in sent]
+    if files:
+        validation = validate_paths(files, workers=workers, progress=progress, on_start=on_start)
+    else:
+        validation = Report()
+    validation.skipped = skipped + validation.skipped
+    report = StatusReport(manifest=str(ledger), recipients=chosen, validation=validation, skipped=own)
+    _match(report, validation.files, everyone)
+    for recipient in chosen:
+        recipient.decide()
+    return report
+
+
+def _match(report: StatusReport, files: list[FileReport], everyone: list[Recipient]) -> None:
+    """Give each file to a recipient, or list it as unexpected."""
+    kinds = {i.id: i.kind for i in definitions.load_all().values()}
+    by_id: dict[str, list[Recipient]] = {}
+    for r in report.recipients:
+        by_id.setdefault(r.response_id, []).append(r)
+    elsewhere = {r.response_id: r for r in everyone if r not in report.recipients}
+    for f in files:
+        owners = [r for r in by_id.get(f.response_id or "", [])
+                  if f.status == "rejected" or r.instrument == f.instrument]
+        owner = owners[0] if owners else None
+        if f.status == "rejected" and owner is None:
+            reason = f.errors[0].message if f.errors else "the file cannot be read."
+            report.unexpected.append(Unexpected(f, f"cannot be read, so not matched to anyone: {reason}"))
+            continue
+        recipient, note = owner, None
+        if kinds.get(f.instrument) == "assessment" and f.status != "rejected":
+            recipient, note = _by_identity(f, owner, report.recipients, files)
+        if recipient is not None:
+            recipient.returns.append(f)
+            if note:
+                recipient.notes.append(note)
+        else:
+            report.unexpected.append(Unexpected(f, _why_unexpected(f, owner, elsewhere)))
+
+
+def _identity(f: FileReport) -> tuple[str, str]:
+    email = f.record.value("respondent_email") if f.record is not None else None
+    return _key(f.respondent), _key(email)
+
+
+def _matches(f: FileReport, pool: list[Recipient]) -> list[Recipient]:
+    """The recipients a file names: by the name typed in it, else by its email; narrowed by organization."""
+    name, email = _identity(f)
+    found = [r for r in pool if name and _key(r.respondent_name) == name]
+    if len(found) > 1:
+        found = [r for r in found if _key(r.organization) == _key(f.organization)] or found
+    if len(found) > 1 and email:
+        found = [r for r in found if _key(r.email) == email] or found
+    return found or [r for r in pool if email and _key(r.email) == email]
+
+
+def _by_identity(f: FileReport, owner: Recipient | None, recipients: list[Recipient], files: list[FileReport]):
+    """(recipient, note) for an assessment: its response id's owner unless someone else on the roster filled it."""
+    cycle = owner.cycle if owner is not None else f.cycle
+    pool = [r for r in recipients if r.instrument == f.instrument and r.cycle == cycle]
+    found = _matches(f, pool)
+    if owner is not None and owner in found:
+        return owner, None
+    if len(found) == 1:
+        (person,) = found
+        if owner is not None:
+            return person, (f"{_name(f.path)} is {owner.respondent_name}'s workbook, filled in by "
+                            f"{person.respondent_name}.")
+        return person, f"{_name(f.path)} was not sent to {person.respondent_name}; matched by name or email."
+    if owner is None:
+        return None, None
+    if any(other is not f and other.response_id == f.response_id and owner in _matches(other, pool)
+           for other in files if other.status != "rejected"):
+        return None, None  # the owner's own return is here too: this copy was someone else's
+    who = f.respondent or "(no name)"
+    return owner, f"{_name(f.path)} names {who}, not {owner.respondent_name}; counted as theirs."
+
+
+def _why_unexpected(f: FileReport, owner: Recipient | None, elsewhere: dict) -> str:
+    if f.instrument is None:
+        return "not a sheetflow workbook."
+    if owner is not None:
+        return (f"a copy of {owner.respondent_name}'s workbook filled in by {f.respondent or 'someone'}, "
+                "who is not on the manifest.")
+    if f.response_id in elsewhere:
+        return f"sent for cycle {elsewhere[f.response_id].cycle}, not this one."
+    who = " / ".join(x for x in (f.organization, f.respondent) if x)
+    return f"its response id {f.response_id} was not sent to anyone on the manifest" + (f" ({who})." if who else ".")

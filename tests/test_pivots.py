@@ -1,0 +1,207 @@
+"""Native PivotTables in the roll-up: package parts, the values written, and LibreOffice's own results.
+
+Expected figures are computed here from the Responses/Actions tables as openpyxl reads them, not
+with sheetflow.pivots.
+"""
+import functools
+import re
+import shutil
+import statistics
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+from xml.dom import minidom
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
+
+from libreoffice import available, convert
+from sheetflow import rollup, rollup_xlsx, validate
+from sheetflow.pivots import PIVOTS, add_pivots
+
+SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
+TOTAL = "TOTAL"
+needs_lo = pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+EXTRA = {  # rows appended to the tables after add_pivots, before LibreOffice opens the file
+    "Responses": [{"response_id": "extra-1", "cycle": "2026", "region": "North Plains",
+                   "organization": "Zeta Test Organization", "area": "Partnerships", "item": 14,
+                   "capability": "Added after the pivots were written", "rating": 5},
+                  {"response_id": "extra-1", "cycle": "2026", "region": "North Plains",
+                   "organization": "Zeta Test Organization", "area": "Organizational Capacity", "item": 1,
+                   "capability": "Added after the pivots were written", "rating": 1}],
+    "Actions": [{"response_id": "extra-2", "cycle": "2026", "region": "Test Region", "row": 1,
+                 "element_name": "Built around great data", "objective": "Added later"}],
+}
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pivots") / "rollup.xlsx"
+    rollup_xlsx.write(rollup.build(validate.validate_paths([SAMPLES])), path)  # pivots are on by default
+    return path
+
+
+@pytest.fixture(scope="module")
+def extended(workbook, tmp_path_factory):
+    path = tmp_path_factory.mktemp("extended") / "extended.xlsx"
+    shutil.copy(workbook, path)
+    for table, rows in EXTRA.items():
+        append_rows(path, table, rows)
+    return path
+
+
+@functools.cache
+def load(path):
+    return openpyxl.load_workbook(path)
+
+
+def read_table(path, name):
+    wb = load(path)
+    ws = next(ws for ws in wb if name in ws.tables)
+    cells = [[c.value for c in row] for row in ws[ws.tables[name].ref]]
+    return [dict(zip(cells[0], row)) for row in cells[1:]]
+
+
+def label(value):
+    if value in ("Grand Total", "Total Result"):  # Excel's caption, LibreOffice's
+        return TOTAL
+    return str(int(value)) if isinstance(value, (int, float)) else str(value)
+
+
+def expected(path, pivot):
+    groups = defaultdict(list)
+    for record in read_table(path, pivot.table):
+        if record[pivot.data] is None:
+            continue
+        row, col = label(record[pivot.rows]), label(record[pivot.cols])
+        for key in ((row, col), (row, TOTAL), (TOTAL, col), (TOTAL, TOTAL)):
+            groups[key].append(record[pivot.data])
+    aggregate = statistics.mean if pivot.func == "average" else len
+    return {key: aggregate(values) for key, values in groups.items()}
+
+
+def shown(path, pivot):
+    """What a pivot sheet shows: {(row label, column label): value}, found below the data caption."""
+    ws = load(path)[pivot.sheet]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert [r[0] for r in rows[:2]] == list(pivot.filters)
+    top = next(i for i, r in enumerate(rows) if r[0] == pivot.caption)
+    header, out = rows[top + 1], {}
+    for row in rows[top + 2:]:
+        out.update({(label(row[0]), label(h)): v for h, v in zip(header[1:], row[1:])
+                    if h is not None and v is not None})
+        if label(row[0]) == TOTAL:
+            return out
+    raise AssertionError(f"no total row on {pivot.sheet}")
+
+
+def assert_same(got, want):
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value), key
+
+
+def append_rows(path, table, rows):
+    """Add rows to a table (its sheet's cells and its ref) in the package, leaving every pivot part alone."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    table_part = next(n for n in parts if n.startswith("xl/tables/") and f' name="{table}"'.encode() in parts[n])
+    rels = next(n for n in parts if n.startswith("xl/worksheets/_rels/")
+                and f'/{Path(table_part).name}"'.encode() in parts[n])
+    sheet = "xl/worksheets/" + Path(rels).name.removesuffix(".rels")
+    definition = parts[table_part].decode()
+    columns = re.findall(r'<tableColumn id="\d+" name="([^"]+)"', definition)
+    end, last = re.search(r' ref="A1:([A-Z]+)(\d+)"', definition).groups()
+    definition = definition.replace(f':{end}{last}"', f':{end}{int(last) + len(rows)}"')
+    xml = ""
+    for r, row in enumerate(rows, start=int(last) + 1):
+        cells = "".join(f'<c r="{get_column_letter(c)}{r}"><v>{row[name]}</v></c>' if isinstance(row[name], int)
+                        else f'<c r="{get_column_letter(c)}{r}" t="inlineStr"><is><t>{row[name]}</t></is></c>'
+                        for c, name in enumerate(columns, start=1) if name in row)
+        xml += f'<row r="{r}">{cells}</row>'
+    parts[table_part] = definition.encode()
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", xml.encode() + b"</sheetData>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_package_has_real_pivot_parts(workbook):
+    with zipfile.ZipFile(workbook) as z:
+        names = z.namelist()
+        text = {n: z.read(n).decode() for n in names if n.endswith((".xml", ".rels"))}
+    for name, xml in text.items():
+        minidom.parseString(xml)  # well-formed
+    types = text["[Content_Types].xml"]
+    caches = sorted(n for n in names if re.fullmatch(r"xl/pivotCache/pivotCacheDefinition\d+\.xml", n))
+    tables = sorted(n for n in names if re.fullmatch(r"xl/pivotTables/pivotTable\d+\.xml", n))
+    assert len(caches) == 2 and len(tables) == 3
+    for cache in caches:
+        xml = text[cache]
+        assert 'refreshOnLoad="1"' in xml
+        assert re.search(r'<worksheetSource name="(Responses|Actions)"/>', xml)
+        assert f"/{cache}" in types and "pivotCacheDefinition+xml" in types
+        records = re.search(r'Target="(pivotCacheRecords\d+\.xml)"', text[cache.replace("e/p", "e/_rels/p") + ".rels"])
+        assert f"xl/pivotCache/{records[1]}" in names and f"/xl/pivotCache/{records[1]}" in types
+    book, book_rels = text["xl/workbook.xml"], text["xl/_rels/workbook.xml.rels"]
+    for cache_id, rid in re.findall(r'<pivotCache cacheId="(\d+)" r:id="(rId\d+)"/>', book):
+        assert re.search(f'Id="{rid}" [^>]*Target="pivotCache/pivotCacheDefinition\\d+\\.xml"', book_rels)
+    assert re.search(r"<calcPr[^>]*/><pivotCaches>", book)  # CT_Workbook order
+
+    wb = load(workbook)  # openpyxl's own pivot reader accepts every part
+    assert wb.sheetnames[3:6] == [p.sheet for p in PIVOTS] and wb.sheetnames[6] == "Responses"
+    for pivot in PIVOTS:
+        (table,) = wb[pivot.sheet]._pivots
+        assert table.cache.refreshOnLoad and table.cache.cacheSource.worksheetSource.name == pivot.table
+        assert [table.cache.cacheFields[f.x].name for f in table.rowFields] == [pivot.rows]
+        assert [table.cache.cacheFields[f.x].name for f in table.colFields] == [pivot.cols]
+        assert [table.cache.cacheFields[f.fld].name for f in table.pageFields] == list(pivot.filters)
+    # sheet-local names (print titles) still point at their own sheets after the new sheets moved them along
+    local = re.findall(r'<definedName name="[^"]+" localSheetId="(\d+)">([^!]+)!', book)
+    assert local and all(wb.sheetnames[int(i)] == sheet for i, sheet in local)
+
+
+def test_cells_written_match_the_tables(workbook):
+    for pivot in PIVOTS:
+        assert_same(shown(workbook, pivot), expected(workbook, pivot))
+
+
+@needs_lo
+def test_libreoffice_computes_the_pivots(workbook, tmp_path):
+    resaved = convert(workbook, "xlsx", tmp_path)
+    for pivot in PIVOTS:
+        assert_same(shown(resaved, pivot), expected(workbook, pivot))
+        assert len(load(resaved)[pivot.sheet]._pivots) == 1  # still a pivot, not just values
+
+
+@needs_lo
+def test_libreoffice_recomputes_from_the_tables(workbook, extended, tmp_path):
+    resaved = convert(extended, "xlsx", tmp_path)
+    for pivot in PIVOTS:
+        want = expected(extended, pivot)
+        assert want != expected(workbook, pivot)  # the added rows change every pivot
+        assert_same(shown(resaved, pivot), want)
+    assert ("Zeta Test Organization", "Partnerships") in shown(resaved, PIVOTS[0])
+    assert ("Built around great data", "Test Region") in shown(resaved, PIVOTS[2])
+
+
+def test_empty_actions_table_and_only_once(tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    shutil.copy(next(SAMPLES.glob("*Ana Lopez*")), folder)
+    path = rollup_xlsx.write(rollup.build(validate.validate_paths([folder])), tmp_path / "one.xlsx")
+    assert shown(path, PIVOTS[2]) == {}  # a "(blank)" row and column, no counts
+    assert ("Prairie Workforce Board", TOTAL) in shown(path, PIVOTS[0])
+    with pytest.raises(ValueError, match="already has pivot tables"):
+        add_pivots(path)
+
+
+def test_no_pivots_leaves_them_out(tmp_path):
+    path = rollup_xlsx.write(rollup.build(validate.validate_paths([SAMPLES])), tmp_path / "plain.xlsx",
+                             pivots=False)
+    with zipfile.ZipFile(path) as z:
+        assert not [n for n in z.namelist() if "pivot" in n.lower()]
+    add_pivots(path)
+    with zipfile.ZipFile(path) as z:
+        assert [n for n in z.namelist() if n.startswith("xl/pivotTables/")]
