@@ -153,29 +153,13 @@ def unquote(value: str) -> str:
     return value
 
 
-def apply_returns(recipients: list[Recipient], report) -> list[Recipient]:
-    """Set each recipient's state from a validation report (sheetflow.report.Report) of the returns.
-
-    A response with a valid copy is ``returned``; one whose newest copy is invalid has ``problems``
-    (its error messages); one with no readable copy stays ``outstanding``. Returns that cannot be read
-    at all carry no response id and so are matched to nobody.
-    """
-    by_id: dict[str, list] = {}
-    for f in report.files:
-        if f.response_id and f.status != "rejected":
-            by_id.setdefault(f.response_id, []).append(f)
+def apply_status(recipients: list[Recipient], status) -> list[Recipient]:
+    """Set each recipient's state from ``sheetflow status`` (a status.StatusReport), by response id."""
+    by_id = {r.response_id: r for r in status.recipients}
     for recipient in recipients:
-        files = by_id.get(recipient.response_id, [])
-        current = [f for f in files if f.status != "superseded"]
-        if any(f.status == "valid" for f in current):
-            recipient.state, recipient.problems = "returned", []
-        elif current:
-            recipient.state = "problems"
-            recipient.problems = [e.message for f in current for e in f.errors]
-        elif files:
-            recipient.state = "superseded"
-        else:
-            recipient.state, recipient.problems = "outstanding", []
+        found = by_id.get(recipient.response_id)
+        recipient.state = found.state if found else "outstanding"
+        recipient.problems = list(found.errors) if found and found.state == "problems" else []
     return recipients
 
 
@@ -194,10 +178,11 @@ def prepare(manifest_path: Path, paths: Iterable = (), only: str | None = None, 
     validating them; without, everyone is outstanding."""
     everyone = recipients_from_manifest(manifest_path)
     paths = list(paths)
-    if paths:
-        from .validate import validate_paths
+    if paths:  # who has returned what: the same matching as `sheetflow status`
+        from .status import status_report
 
-        apply_returns(everyone, validate_paths(paths, workers=workers, progress=progress, on_start=on_start))
+        apply_status(everyone, status_report(manifest_path, paths, workers=workers, progress=progress,
+                                             on_start=on_start))
     return everyone, select(everyone, only)
 
 

@@ -279,10 +279,8 @@ def test_states_from_the_returns_choose_who_is_written_to(returns, tmp_path, cap
 
 
 def test_status_entries_map_onto_recipients(returns):
-    from sheetflow.validate import validate_paths
-
     manifest, inbox = returns
-    recipients = mail.apply_returns(mail.recipients_from_manifest(manifest), validate_paths([inbox], workers=1))
+    recipients, _ = mail.prepare(manifest, [inbox], workers=1)
     assert [r.state for r in recipients] == ["returned", "problems", "outstanding"]
     assert recipients[1].problems and all(isinstance(p, str) for p in recipients[1].problems)
     assert [r.response_id for r in mail.select(recipients, "problems")] == ["r-ben"]
