@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/make_samples.py
 
-Each respondent on samples/roster.csv gets a personalised workbook; most fill it in
+Each respondent on samples/roster.csv gets a personalised workbook (recorded in
+samples/sent/manifest.csv, which is kept); most fill it in
 (ratings drawn around an organization-level profile, so several respondents of
 one organization mostly agree and sometimes do not), a few make the mistakes
 partners make, a few never answer. The files are committed so that the demo and
@@ -14,9 +15,9 @@ import concurrent.futures
 import csv
 import datetime as dt
 import random
+import shutil
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,10 +26,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 import libreoffice  # noqa: E402
 
 from sheetflow import definitions  # noqa: E402
-from sheetflow.generate import Request, generate  # noqa: E402
+from sheetflow.roster import generate_for_roster  # noqa: E402
 
 CYCLE = "2026"
-NAMESPACE = uuid.UUID("6f1c5c2e-7f0a-4d47-9a43-5a8f3f9a2b10")
 OUTSTANDING = {"Kim Soo-jin", "Samuel Eriksen", "Vera Kowalski"}
 COMMENTS = {
     1: ["We have not started on this yet.", "No one owns this today."],
@@ -87,54 +87,45 @@ def action_plan_values(instrument, region, rng):
 
 
 def main():
-    out = ROOT / "samples" / "returns"
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*"):
-        old.unlink()
+    sent, out = ROOT / "samples" / "sent", ROOT / "samples" / "returns"
+    shutil.rmtree(sent, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     assessment = definitions.load("assessment")
     action_plan = definitions.load("action-plan")
-    jobs = []  # (blank workbook, values, file name)
-    resend = None
+    # What the convener sent: one workbook per person, one action plan per region (samples/sent/manifest.csv).
+    issued = generate_for_roster(assessment, ROOT / "samples" / "roster.csv", sent, cycle=CYCLE)
+    plans = generate_for_roster(action_plan, ROOT / "samples" / "roster.csv", sent, cycle=CYCLE)
+    people = {p["email"]: p for p in roster()}
+    jobs, resend = [], None  # (workbook sent, values, file name of the return)
+    for row in issued:
+        person = people[row.email]
+        if person["respondent_name"] in OUTSTANDING:
+            continue
+        values = assessment_values(assessment, person, random.Random(person["email"]))
+        name = row.file
+        if person["respondent_name"] == "Ben Okafor":  # sent too early, then again with the gap filled
+            jobs.append((sent / row.file, dict(values, rating_12=None, rating_13=None), name))
+            resend = (name, {"rating_12": values["rating_12"], "rating_13": values["rating_13"]},
+                      "Copy of Self-Assessment (2) FINAL.xlsx")
+            continue
+        if person["respondent_name"] == "Marcus Bell":  # ignored the dropdowns
+            values.update(rating_07="four", rating_15=6, pre_almost_yes="Maybe")
+        if person["respondent_name"] == "Priya Shah":  # stopped halfway
+            for cap in assessment.capabilities[10:]:
+                values[cap.rating_name] = None
+        jobs.append((sent / row.file, values, name))
+    for row in plans:
+        values = action_plan_values(action_plan, row.region, random.Random(row.region))
+        if row.region == "Red River Valley":  # a row started but not finished
+            values["e4_actions"] = [["Draft a partnership charter", None, None, None, None, None]]
+        jobs.append((sent / row.file, values, row.file))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for k, person in enumerate(roster()):
-            if person["respondent_name"] in OUTSTANDING:
-                continue
-            rng = random.Random(person["email"])
-            prefill = {"organization": person["organization"], "region": person["region"],
-                       "respondent_name": person["respondent_name"], "respondent_role": person["role"],
-                       "respondent_email": person["email"]}
-            response_id = str(uuid.uuid5(NAMESPACE, f"{CYCLE}/assessment/{person['email']}"))
-            blank = generate(Request(assessment, response_id=response_id, cycle=CYCLE, prefill=prefill),
-                             tmp / f"{k}.xlsx")
-            values = assessment_values(assessment, person, rng)
-            name = f"{person['region']} - {person['organization']} - {person['respondent_name']} - Self-Assessment.xlsx"
-            if person["respondent_name"] == "Ben Okafor":  # sent too early, then again with the gap filled
-                jobs.append((blank, dict(values, rating_12=None, rating_13=None), name))
-                resend = (name, {"rating_12": values["rating_12"], "rating_13": values["rating_13"]},
-                          "Copy of Self-Assessment (2) FINAL.xlsx")
-                continue
-            if person["respondent_name"] == "Marcus Bell":  # ignored the dropdowns
-                values.update(rating_07="four", rating_15=6, pre_almost_yes="Maybe")
-            if person["respondent_name"] == "Priya Shah":  # stopped halfway
-                for cap in assessment.capabilities[10:]:
-                    values[cap.rating_name] = None
-            jobs.append((blank, values, name))
-        for region, lead in {p["region"]: p for p in roster() if p["action_plan_lead"] == "yes"}.items():
-            rng = random.Random(region)
-            prefill = {"region": region, "lead_organization": lead["organization"],
-                       "contact_name": lead["respondent_name"], "contact_email": lead["email"]}
-            response_id = str(uuid.uuid5(NAMESPACE, f"{CYCLE}/action-plan/{region}"))
-            blank = generate(Request(action_plan, response_id=response_id, cycle=CYCLE, prefill=prefill),
-                             tmp / f"{region}.xlsx")
-            values = action_plan_values(action_plan, region, rng)
-            if region == "Red River Valley":  # a row started but not finished
-                values["e4_actions"] = [["Draft a partnership charter", None, None, None, None, None]]
-            jobs.append((blank, values, f"{region} - Action Plan.xlsx"))
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             futures = []
             for k, (blank, values, name) in enumerate(jobs):
-                own = tmp / f"job{k}.xlsx"
+                own = tmp / f"job{k}.xlsx"  # LibreOffice locks what it opens: one copy per fill
                 own.write_bytes(blank.read_bytes())
                 futures.append(pool.submit(libreoffice.fill_by_name, own, values, out / name))
             for future in futures:
@@ -144,10 +135,11 @@ def main():
         own.write_bytes((out / source).read_bytes())
         print(libreoffice.fill_by_name(own, changes, out / name).name)
     # Mistakes that happen on the way back: a file cut short, and answers pasted into a CSV.
-    whole = (out / "Red River Valley - Pathways Community Action - Umar Farouk - Self-Assessment.xlsx").read_bytes()
-    (out / "Red River Valley - Pathways Community Action - Umar Farouk - Self-Assessment.xlsx").write_bytes(
-        whole[: len(whole) // 2])
+    cut = next(out.glob("*Umar Farouk*"))
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
     (out / "Hector Ramirez answers.csv").write_text("capability,rating\n1,4\n2,3\n", encoding="utf-8")
+    for workbook in sent.glob("*.xlsx"):  # only the manifest is kept: `generate --roster` remakes the rest
+        workbook.unlink()
 
 
 if __name__ == "__main__":

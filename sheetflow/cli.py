@@ -7,6 +7,7 @@ problems, 2 the command could not run.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -101,8 +102,10 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--force", is_flag=True, help="Replace existing output files.")
 @click.option("--strict", is_flag=True, help="Exit with 1 when any file was left out.")
 @click.option("--no-pivots", is_flag=True, help="Leave out the PivotTable sheets (for tools that cannot read them).")
+@click.option("--manifest", type=click.Path(path_type=Path),
+              help="What was sent (from generate --roster): adds who is outstanding and the response rate.")
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
-def rollup(paths, output, csv_dir, force, strict, no_pivots, workers):
+def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
     """Validate returns and consolidate every valid one into a regional roll-up workbook."""
     from .rollup import build
     from .rollup_xlsx import write, write_csv
@@ -110,9 +113,17 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, workers):
 
     if output.exists() and not force:
         raise SheetflowError(f"{output} already exists; use --force to replace it.")
+    status = None
     with _progress("Reading returns") as progress:
-        report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
-    result = build(report)
+        if manifest:
+            from .status import status_report
+
+            status = status_report(manifest, paths, workers=workers, progress=progress.update,
+                                   on_start=progress.start)
+            report = status.validation
+        else:
+            report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
+    result = build(report, status)
     write(result, output, force=force, pivots=not no_pivots)
     if csv_dir:
         write_csv(result, csv_dir, force=force)
@@ -244,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         code = FAILED
     except OSError as exc:
         click.echo(f"sheetflow: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        code = FAILED
+    except Exception as exc:  # a bug in sheetflow itself: one line, the traceback only on request
+        if os.environ.get("SHEETFLOW_DEBUG"):
+            raise
+        click.echo(f"sheetflow: internal error ({type(exc).__name__}: {exc}); please report it "
+                   "(run with SHEETFLOW_DEBUG=1 to see the details).", err=True)
         code = FAILED
     code = OK if code is None else code
     if argv is None:

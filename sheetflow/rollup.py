@@ -84,6 +84,26 @@ TABLES = {
         "warnings": "How many optional answers are missing or look odd.",
         "reason": "Why the file was left out, in one line.",
     },
+    "Outstanding": {
+        "response_id": "The reference stamped on the workbook that was sent.",
+        "instrument": "Which workbook was sent.",
+        "cycle": "The cycle it was sent for.",
+        "region": "The recipient's region.",
+        "organization": "The recipient's organization.",
+        "respondent_name": "Who it was sent to.",
+        "email": "The recipient's email address.",
+        "state": "outstanding (nothing came back), problems (what came back must be fixed) or superseded.",
+        "file": "The workbook that was sent.",
+    },
+    "ResponseRate": {
+        "level": "Region or Organization.",
+        "name": "The region or organization.",
+        "instrument": "Self-Assessment or Action Plan.",
+        "sent": "Workbooks sent.",
+        "returned": "Workbooks that came back, usable or not.",
+        "valid": "Returns included in this roll-up.",
+        "response_rate": "valid / sent.",
+    },
     "Problems": {
         "source_file": "A file that was left out.",
         "status": "invalid, rejected or superseded.",
@@ -103,6 +123,9 @@ class Rollup:
     made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     instruments: dict = field(default_factory=dict)  # id -> Instrument
     sources: list = field(default_factory=list)  # every file considered
+    with_status: bool = False  # made with the manifest of what was sent: Outstanding and ResponseRate
+    sent: int = 0
+    sent_valid: int = 0
 
     @property
     def assessment(self):
@@ -117,8 +140,12 @@ def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(TABLES[name]))
 
 
-def build(report) -> Rollup:
-    """Every valid return into one set of tables, plus the list of what was left out and why."""
+def build(report, status=None) -> Rollup:
+    """Every valid return into one set of tables, plus the list of what was left out and why.
+
+    With ``status`` (a status.StatusReport from the manifest of what was sent), also who is
+    outstanding and the response rate; without it those tables stay empty.
+    """
     instruments = definitions.load_all()
     result = Rollup(instruments=instruments, sources=[f.path for f in report.files])
     valid = [f for f in report.files if f.status == "valid"]
@@ -141,10 +168,35 @@ def build(report) -> Rollup:
             for level, findings in (("error", f.errors), ("warning", f.warnings)):
                 rows["Problems"].extend({"source_file": Path(f.path).name, "status": f.status, "level": level,
                                          "name": x.name, "cell": x.cell, "message": x.message} for x in findings)
+    if status is not None:
+        _status_rows(rows, status, instruments)
+        result.with_status, result.sent = True, len(status.recipients)
+        result.sent_valid = sum(r.state == "returned" for r in status.recipients)
     result.tables = {name: _frame(name, table) for name, table in rows.items()}
     for name in ("Responses",):
         result.tables[name]["rating"] = result.tables[name]["rating"].astype("Int64")
     return result
+
+
+def _status_rows(rows, status, instruments) -> None:
+    labels = {i.id: i.short_title for i in instruments.values()}
+    for r in status.recipients:
+        if r.state != "returned":
+            rows["Outstanding"].append({"response_id": r.response_id, "instrument": labels.get(r.instrument),
+                                        "cycle": r.cycle, "region": r.region, "organization": r.organization,
+                                        "respondent_name": r.respondent_name, "email": r.email, "state": r.state,
+                                        "file": Path(r.file).name})
+    for level, attribute in (("Region", "region"), ("Organization", "organization")):
+        groups = {}
+        for r in status.recipients:
+            groups.setdefault((getattr(r, attribute), r.instrument), []).append(r)
+        for (name, instrument), members in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
+            sent = len(members)
+            returned = sum(r.state != "outstanding" for r in members)
+            valid = sum(r.state == "returned" for r in members)
+            rows["ResponseRate"].append({"level": level, "name": name, "instrument": labels.get(instrument),
+                                         "sent": sent, "returned": returned, "valid": valid,
+                                         "response_rate": valid / sent})
 
 
 def _when(text):

@@ -23,7 +23,8 @@ from .files import atomic_path
 from .pivots import add_pivots
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
-TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems")
+TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems", "Outstanding",
+                "ResponseRate")
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -48,7 +49,8 @@ def csv_safe(value):
 def write_csv(rollup: R.Rollup, folder: Path, force: bool = False) -> list[Path]:
     """Each table as ``Table.csv`` (UTF-8 with a byte-order mark, as Excel expects)."""
     folder = Path(folder)
-    targets = {name: folder / f"{name}.csv" for name in TABLE_SHEETS}
+    targets = {name: folder / f"{name}.csv" for name in TABLE_SHEETS
+               if rollup.with_status or name not in ("Outstanding", "ResponseRate")}
     existing = [str(p) for p in targets.values() if p.exists()]
     if existing and not force:
         raise SheetflowError(f"{existing[0]} already exists; use --force to replace it.")
@@ -90,6 +92,9 @@ class _Writer:
             "int": add({**base, "num_format": "0", "align": "center", "border": 1, "border_color": "#BFBFBF"}),
             "date": add({**base, "num_format": "yyyy-mm-dd hh:mm"}),
             "big": add({**base, "bold": True, "font_size": 14, "align": "center", "border": 1}),
+            "percent": add({**base, "num_format": "0%"}),
+            "big_percent": add({**base, "bold": True, "font_size": 14, "align": "center", "border": 1,
+                                "num_format": "0%"}),
         }
         self.ranges = {}  # table name -> {column: absolute range}
 
@@ -100,6 +105,8 @@ class _Writer:
         distribution = self.wb.add_worksheet("Rating distribution")
         plans = self.wb.add_worksheet("Action plans")
         for name in TABLE_SHEETS:
+            if name in ("Outstanding", "ResponseRate") and not self.r.with_status:
+                continue  # only with --manifest: who was sent what
             self.table(name)
         self.about()
         self.summary(summary)
@@ -135,9 +142,10 @@ class _Writer:
             "name": name, "style": "Table Style Medium 2",
             "columns": [{"header": c} for c in columns],
         })
+        formats = {"response_rate": self.f["percent"]}
         for r, values in enumerate(frame.itertuples(index=False), start=1):
             for c, value in enumerate(values):
-                self.cell(ws, r, c, value)
+                self.cell(ws, r, c, value, formats.get(columns[c]))
         widths = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
                   "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
         for c, column in enumerate(columns):
@@ -239,9 +247,11 @@ class _Writer:
                   ("Organizations", responses["organization"].nunique() if not responses.empty else 0),
                   ("Action plans", self.r.tables["Components"]["response_id"].nunique()),
                   ("Files left out", self.r.files_out)]
+        if self.r.with_status:
+            counts += [("Workbooks sent", self.r.sent), ("Response rate", self.r.sent_valid / max(self.r.sent, 1))]
         for c, (label, number) in enumerate(counts):
             ws.write_string(3, 1 + c, label, self.f["th"])
-            ws.write_number(4, 1 + c, int(number), self.f["big"])
+            ws.write_number(4, 1 + c, number, self.f["big_percent"] if label == "Response rate" else self.f["big"])
         ws.set_row(3, 28)
         header, last, width = self.matrix(ws, 6, "organization", "Average rating by organization and component area")
         region_top = last + 2

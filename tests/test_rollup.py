@@ -181,3 +181,24 @@ def test_libreoffice_opens_the_rollup(tmp_path, sample_rollup):
     pdf = libreoffice.convert(sample_rollup, "pdf", tmp_path)
     assert pdf.stat().st_size > 20_000
     assert libreoffice.pdf_to_png(pdf, tmp_path, 1, 1)
+
+
+def test_with_the_manifest_the_rollup_lists_who_is_outstanding_and_the_response_rate(tmp_path):
+    manifest = SAMPLES.parent / "sent" / "manifest.csv"
+    out = tmp_path / "rollup.xlsx"
+    assert main(["rollup", str(SAMPLES), "--manifest", str(manifest), "-o", str(out), "--no-pivots"]) == 0
+    wb = openpyxl.load_workbook(out)
+    with open(manifest, encoding="utf-8-sig", newline="") as handle:
+        sent = list(csv.DictReader(handle))
+    valid = {f.response_id for f in validate_paths([SAMPLES]).files if f.status == "valid"}
+    outstanding = table_rows(wb, "Outstanding")
+    assert sorted(r["response_id"] for r in outstanding) == sorted(r["response_id"] for r in sent
+                                                                  if r["response_id"] not in valid)
+    rates = {(r["level"], r["name"], r["instrument"]): r for r in table_rows(wb, "ResponseRate")}
+    for region in {r["region"] for r in sent}:
+        mine = [r for r in sent if r["region"] == region and r["instrument"] == "sector-self-assessment"]
+        row = rates[("Region", region, "Self-Assessment")]
+        assert row["sent"] == len(mine)
+        assert row["valid"] == sum(r["response_id"] in valid for r in mine)
+        assert row["response_rate"] == pytest.approx(row["valid"] / row["sent"])
+    assert "Response rate" in [c.value for c in wb["Summary"][4]]
