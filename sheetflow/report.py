@@ -62,14 +62,14 @@ class Report:
     def to_text(self, verbose: bool = True) -> str:
         """A table a convener reads: one line per file, then what each partner must fix."""
         lines = []
-        width = min(60, max([len(_name(f.path)) for f in self.files] + [4]))
+        width = min(60, max([len(file_name(f.path)) for f in self.files] + [4]))
         lines.append(f"{'STATUS':<10}  {'FILE':<{width}}  {'FROM':<40}  PROBLEMS")
         for f in self.files:
             who = " / ".join(x for x in (f.organization, f.respondent) if x) or "-"
-            problems = {"valid": _count(f.warnings, "warning") if f.warnings else "",
-                        "invalid": _count(f.errors, "error"), "rejected": "cannot be read",
-                        "superseded": f"replaced by {_name(f.superseded_by or '')}"}[f.status]
-            lines.append(f"{f.status:<10}  {_fit(_name(f.path), width):<{width}}  {_fit(who, 40):<40}  {problems}")
+            problems = {"valid": plural(f.warnings, "warning") if f.warnings else "",
+                        "invalid": plural(f.errors, "error"), "rejected": "cannot be read",
+                        "superseded": f"replaced by {file_name(f.superseded_by or '')}"}[f.status]
+            lines.append(f"{f.status:<10}  {fit(file_name(f.path), width):<{width}}  {fit(who, 40):<40}  {problems}")
         if verbose:
             for f in self.files:
                 if f.status in ("invalid", "rejected"):
@@ -84,15 +84,16 @@ class Report:
         return "\n".join(lines)
 
 
-def _name(path: str) -> str:
+def file_name(path: str) -> str:
     return Path(path).name
 
 
-def _fit(text: str, width: int) -> str:
+def fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _count(items, noun) -> str:
+def plural(items, noun) -> str:
+    """"3 errors", "1 error"."""
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
@@ -119,7 +120,7 @@ def _who(record: Return, instrument) -> tuple:
 
 def feedback_note(report: FileReport, instrument_title: str | None = None) -> str:
     """A short plain-language note the convener can paste into a reply to the partner."""
-    name = _name(report.path)
+    name = file_name(report.path)
     greeting = f"Hello{(' ' + report.respondent) if report.respondent else ''},"
     lines = [greeting, ""]
     what = f"the {instrument_title}" if instrument_title else "the workbook"

@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 
 from . import definitions
 from .errors import SheetflowError
-from .report import FileReport, Report
+from .report import FileReport, Report, file_name, fit, plural
 from .roster import ManifestRow, manifest_path, read_manifest
 from .validate import collect, validate_paths
 
@@ -155,13 +155,13 @@ class StatusReport:
         lines.append(f"{'STATE':<11}  {'REGION':<{widths['region']}}  {'ORGANIZATION':<{widths['organization']}}  "
                      f"{'RESPONDENT':<{widths['respondent_name']}}  {'WORKBOOK':<{what}}  DETAIL")
         for r in self.recipients:
-            detail = {"returned": _name(r.report.path) if r.report else "",
-                      "problems": (f"{_count(r.errors, 'error')} in {_name(r.report.path)}" if r.report else ""),
-                      "superseded": f"only replaced copies ({_name(r.report.path)})" if r.report else "",
+            detail = {"returned": file_name(r.report.path) if r.report else "",
+                      "problems": (f"{plural(r.errors, 'error')} in {file_name(r.report.path)}" if r.report else ""),
+                      "superseded": f"only replaced copies ({file_name(r.report.path)})" if r.report else "",
                       "outstanding": ""}[r.state]
-            lines.append(f"{r.state:<11}  {_fit(r.region, widths['region']):<{widths['region']}}  "
-                         f"{_fit(r.organization, widths['organization']):<{widths['organization']}}  "
-                         f"{_fit(r.respondent_name, widths['respondent_name']):<{widths['respondent_name']}}  "
+            lines.append(f"{r.state:<11}  {fit(r.region, widths['region']):<{widths['region']}}  "
+                         f"{fit(r.organization, widths['organization']):<{widths['organization']}}  "
+                         f"{fit(r.respondent_name, widths['respondent_name']):<{widths['respondent_name']}}  "
                          f"{labels.get(r.instrument, r.instrument):<{what}}  {detail}".rstrip())
         if verbose:
             for r in self.recipients:
@@ -179,10 +179,10 @@ class StatusReport:
             width = min(40, max([len(k) for k in table] + [4]))
             lines += ["", f"{title}:"]
             for key, counts in table.items():
-                lines.append(f"  {_fit(key, width):<{width}}  {_states(counts)}")
+                lines.append(f"  {fit(key, width):<{width}}  {_states(counts)}")
         s = self.summary
         lines += ["", f"{s['recipients']} recipients: {_states(s)}; "
-                      f"{_count(self.unexpected, 'unexpected file')}."]
+                      f"{plural(self.unexpected, 'unexpected file')}."]
         return "\n".join(lines)
 
 
@@ -198,18 +198,6 @@ def _labels() -> dict:
         return {i.id: i.text.get("file_label") or i.short_title for i in definitions.load_all().values()}
     except SheetflowError:
         return {}
-
-
-def _name(path: str) -> str:
-    return Path(path).name
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _count(items, noun) -> str:
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
 def _key(value) -> str:
@@ -300,16 +288,16 @@ def _by_identity(f: FileReport, owner: Recipient | None, recipients: list[Recipi
     if len(found) == 1:
         (person,) = found
         if owner is not None:
-            return person, (f"{_name(f.path)} is {owner.respondent_name}'s workbook, filled in by "
+            return person, (f"{file_name(f.path)} is {owner.respondent_name}'s workbook, filled in by "
                             f"{person.respondent_name}.")
-        return person, f"{_name(f.path)} was not sent to {person.respondent_name}; matched by name or email."
+        return person, f"{file_name(f.path)} was not sent to {person.respondent_name}; matched by name or email."
     if owner is None:
         return None, None
     if any(other is not f and other.response_id == f.response_id and owner in _matches(other, pool)
            for other in files if other.status != "rejected"):
         return None, None  # the owner's own return is here too: this copy was someone else's
     who = f.respondent or "(no name)"
-    return owner, f"{_name(f.path)} names {who}, not {owner.respondent_name}; counted as theirs."
+    return owner, f"{file_name(f.path)} names {who}, not {owner.respondent_name}; counted as theirs."
 
 
 def _why_unexpected(f: FileReport, owner: Recipient | None, elsewhere: dict) -> str:
