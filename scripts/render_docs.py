@@ -54,7 +54,8 @@ def main():
             print(f"docs/{picture}: page {page} of {instrument_id}")
         rollup = tmp / "rollup.xlsx"
         subprocess.run([sys.executable, "-m", "sheetflow.cli", "rollup", str(ROOT / "samples" / "returns"),
-                        "-o", str(rollup)], check=True)
+                        "--manifest", str(ROOT / "samples" / "sent" / "manifest.csv"), "-o", str(rollup)],
+                       check=True)
         pdf = libreoffice.convert(rollup, "pdf", tmp)
         for picture, header in ROLLUP_PICTURES.items():
             page = page_of(pdf, header)

@@ -341,5 +341,5 @@ def ta_needs(actions: pd.DataFrame) -> pd.DataFrame:
     columns = ["region", "element_name", "objective", "resources_ta"]
     if actions.empty:
         return pd.DataFrame(columns=columns)
-    chosen = actions[actions["resources_ta"].notna()]
-    return chosen[columns].sort_values(["region", "element_name"], kind="stable").reset_index(drop=True)
+    chosen = actions[actions["resources_ta"].notna()].sort_values(["region", "element", "row"], kind="stable")
+    return chosen[columns].reset_index(drop=True)

@@ -370,17 +370,22 @@ class _Writer:
         needs = R.ta_needs(actions)
         row = max(row, top + 17)
         ws.write_string(row, 0, "Resources and technical assistance needed", self.f["heading"])
-        for c, text in enumerate(("Region", "Key element", "Strategic objective", "Resources/ TA needed")):
-            ws.write_string(row + 1, c if c < 2 else (2 if c == 2 else 5), text, self.f["th"])
+        spans = ((0, 0), (1, 2), (3, 4), (5, 7))  # region, key element, objective, resources: merged columns
+        headers = ("Region", "Key element", "Strategic objective", "Resources/ TA needed")
+        for (first, last), text in zip(spans, headers):
+            self.span(ws, row + 1, first, last, text, self.f["th"])
         if needs.empty:
             ws.write_string(row + 2, 0, "None listed.", self.f["note"])
         for i, record in enumerate(needs.itertuples(index=False), start=row + 2):
-            ws.write_string(i, 0, str(record.region), self.f["label"])
-            ws.write_string(i, 1, str(record.element_name), self.f["label"])
-            ws.merge_range(i, 2, i, 4, "", self.f["label"])
-            self.cell(ws, i, 2, record.objective, self.f["label"])
-            ws.merge_range(i, 5, i, 7, "", self.f["label"])
-            self.cell(ws, i, 5, record.resources_ta, self.f["label"])
+            values = (record.region, record.element_name, record.objective, record.resources_ta)
+            for (first, last), value in zip(spans, values):
+                self.span(ws, i, first, last, value, self.f["label"])
+
+    def span(self, ws, row, first, last, value, fmt):
+        """One value across columns ``first``..``last`` (merged), written with its own type."""
+        if last > first:
+            ws.merge_range(row, first, row, last, "", fmt)
+        self.cell(ws, row, first, value, fmt)
 
     def grid(self, ws, top, title, frame) -> int:
         ws.write_string(top, 0, title, self.f["heading"])
