@@ -52,6 +52,12 @@ def main():
             (png,) = libreoffice.pdf_to_png(pdfs[instrument_id], tmp / picture, page, page, dpi=90)
             (docs / picture).write_bytes(png.read_bytes())
             print(f"docs/{picture}: page {page} of {instrument_id}")
+        filled = next((ROOT / "samples" / "returns").glob("*Ana Lopez*"))  # a return filled in LibreOffice
+        pdf = libreoffice.convert(filled, "pdf", tmp)
+        page = page_of(pdf, "Summary")
+        (png,) = libreoffice.pdf_to_png(pdf, tmp / "filled", page, page, dpi=90)
+        (docs / "assessment-summary-filled.png").write_bytes(png.read_bytes())
+        print(f"docs/assessment-summary-filled.png: page {page} of a sample return")
         rollup = tmp / "rollup.xlsx"
         subprocess.run([sys.executable, "-m", "sheetflow.cli", "rollup", str(ROOT / "samples" / "returns"),
                         "--manifest", str(ROOT / "samples" / "sent" / "manifest.csv"), "-o", str(rollup)],
