@@ -17,7 +17,7 @@ from .read import Finding, Return, read_many
 from .report import FileReport, Report, from_return
 from .schemas import validate_returns
 
-BATCH = 8  # files read per worker process
+BATCH = 25  # files read per worker process (a worker costs about a second to start)
 TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker
 
@@ -57,7 +57,8 @@ def _skip_reason(name: str) -> str | None:
 def read_all(paths: list[str], workers: int = 2, progress: Callable[[int], None] | None = None) -> list[Return]:
     """Read every file in worker processes with memory and time limits; a crash rejects one file only."""
     records: dict[str, Return] = {}
-    batches = [paths[i:i + BATCH] for i in range(0, len(paths), BATCH)]
+    size = max(1, min(BATCH, -(-len(paths) // workers)))  # every worker gets a share, none more than BATCH
+    batches = [paths[i:i + size] for i in range(0, len(paths), size)]
     retry = []
     for batch, result in run_isolated_many(read_many, batches, timeout=TIMEOUT_PER_FILE * BATCH,
                                            memory_bytes=MEMORY, workers=workers):
