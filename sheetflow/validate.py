@@ -54,13 +54,14 @@ def _skip_reason(name: str) -> str | None:
     return None
 
 
-def read_all(paths: list[str], workers: int = 2, progress: Callable[[int], None] | None = None) -> list[Return]:
+def read_all(paths: list[str], workers: int = 2, progress: Callable[[int], None] | None = None,
+             reader: Callable[[list[str]], list[Return]] = read_many) -> list[Return]:
     """Read every file in worker processes with memory and time limits; a crash rejects one file only."""
     records: dict[str, Return] = {}
     size = max(1, min(BATCH, -(-len(paths) // workers)))  # every worker gets a share, none more than BATCH
     batches = [paths[i:i + size] for i in range(0, len(paths), size)]
     retry = []
-    for batch, result in run_isolated_many(read_many, batches, timeout=TIMEOUT_PER_FILE * BATCH,
+    for batch, result in run_isolated_many(reader, batches, timeout=TIMEOUT_PER_FILE * BATCH,
                                            memory_bytes=MEMORY, workers=workers):
         if isinstance(result, list):
             records.update((r.path, r) for r in result)
@@ -72,7 +73,7 @@ def read_all(paths: list[str], workers: int = 2, progress: Callable[[int], None]
             records[batch[0]] = _failed(batch[0], result)
             if progress:
                 progress(1)
-    for (path,), result in run_isolated_many(read_many, [[p] for p in retry], timeout=TIMEOUT_PER_FILE,
+    for (path,), result in run_isolated_many(reader, [[p] for p in retry], timeout=TIMEOUT_PER_FILE,
                                              memory_bytes=MEMORY, workers=workers):
         records[path] = result[0] if isinstance(result, list) else _failed(path, result)
         if progress:

@@ -223,3 +223,26 @@ def test_feedback_notes_for_each_file_that_is_not_valid(lo_report, tmp_path, cap
     assert '(Assessment!D12): the rating "four" is not a number from 1 to 5.' in text
     assert "email it back" in text
     assert main(["validate", str(folder), "--feedback", str(notes)]) == 2, "never overwrites without --force"
+
+
+def crash_on_poison(paths):
+    """A reader that dies like a native library aborting (as python-calamine does on some files)."""
+    from sheetflow.read import read_many
+
+    if any("poison" in p for p in paths):
+        os.abort()
+    return read_many(paths)
+
+
+def test_a_reader_crash_rejects_only_that_file(tmp_path, lo_inbox):
+    from sheetflow.validate import read_all
+
+    paths = []
+    for k in range(5):
+        target = tmp_path / (f"poison {k}.xlsx" if k == 2 else f"return {k}.xlsx")
+        shutil.copy2(lo_inbox["valid assessment.xlsx"], target)
+        paths.append(str(target))
+    records = read_all(paths, workers=2, reader=crash_on_poison)
+    assert [r.path for r in records] == paths
+    assert [bool(r.rejected) for r in records] == [False, False, True, False, False]
+    assert "could not be read safely" in records[2].rejected and "SIGABRT" in records[2].rejected
