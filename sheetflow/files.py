@@ -45,3 +45,23 @@ def write_text(path: Path, text: str, force: bool = False, encoding: str = "utf-
         with open(tmp, "w", encoding=encoding, newline="") as handle:
             handle.write(text)
     return Path(path)
+
+
+# -- CSV cells no spreadsheet will run ------------------------------------------------------------
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")  # what Excel would take for the start of a formula
+
+
+def csv_cell(value) -> str:
+    """Text for a CSV cell no spreadsheet will run: a leading = + - @ tab gets a ' (undone by ``csv_text``)."""
+    value = "" if value is None else str(value)
+    if value.startswith(DANGEROUS) or (value.startswith("'") and value.lstrip("'").startswith(DANGEROUS)):
+        return "'" + value
+    return value
+
+
+def csv_text(cell: str) -> str:
+    """The text ``csv_cell`` was given."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(DANGEROUS):
+        return cell[1:]
+    return cell

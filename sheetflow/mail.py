@@ -25,7 +25,6 @@ import re
 import smtplib
 import ssl
 import string
-import tempfile
 import tomllib
 import unicodedata
 import uuid
@@ -39,6 +38,7 @@ from typing import Callable, Iterable, Mapping
 
 from . import definitions
 from .errors import SheetflowError
+from .files import atomic_path, csv_cell, csv_text
 
 STATES = ("outstanding", "problems", "returned", "superseded")  # what a recipient's return looks like
 MAILED = ("outstanding", "problems")  # the states that get a message
@@ -56,7 +56,6 @@ PLACEHOLDERS = ("greeting", "name", "organization", "region", "cycle", "response
                 "short_title", "file_name", "due", "due_sentence", "problems", "problem_count",
                 "sender_name", "message")
 POLICY = email_policy.SMTP  # CRLF line ends, as both SMTP and .eml files expect
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                     *(f"LPT{i}" for i in range(1, 10))}
 
@@ -147,10 +146,8 @@ def recipients_from_manifest(manifest_path: Path) -> list[Recipient]:
 
 
 def unquote(value: str) -> str:
-    """Undo the ``'`` put before text a spreadsheet would run as a formula."""
-    if value.startswith("'") and value[1:].startswith(DANGEROUS):
-        return value[1:]
-    return value
+    """A manifest or ledger cell as it was written (see files.csv_cell)."""
+    return csv_text(value)
 
 
 def apply_status(recipients: list[Recipient], status) -> list[Recipient]:
@@ -381,15 +378,8 @@ def safe_filename(name: str, limit: int = 150) -> str:
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=".eml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, force=True) as tmp:
+        Path(tmp).write_bytes(data)
 
 
 # ----------------------------------------------------------------------------------------------- sending
@@ -553,4 +543,4 @@ def _ascii(name: str) -> str:
 
 
 def _csv_safe(value: str) -> str:
-    return "'" + value if isinstance(value, str) and value.startswith(DANGEROUS) else value
+    return csv_cell(value)

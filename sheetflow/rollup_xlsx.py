@@ -19,13 +19,12 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from . import __version__
 from . import rollup as R
 from .errors import SheetflowError
-from .files import atomic_path
+from .files import atomic_path, csv_cell
 from .pivots import add_pivots
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
 TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems", "Outstanding",
                 "ResponseRate")
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = True) -> Path:
@@ -39,8 +38,8 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
 
 def csv_safe(value):
     """A value for CSV: text that a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value.startswith(DANGEROUS):
-        return "'" + value
+    if isinstance(value, str):
+        return csv_cell(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     return value

@@ -21,7 +21,6 @@ import datetime as dt
 import io
 import os
 import re
-import tempfile
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -33,13 +32,13 @@ import pandera.pandas as pa
 from . import definitions
 from .definitions import Instrument
 from .errors import SheetflowError
+from .files import atomic_path, csv_cell, csv_text  # noqa: F401  (csv_cell/csv_text: the manifest's cells)
 
 REQUIRED = ("organization", "region", "respondent_name", "email")
 OPTIONAL = ("role", "org_type", "action_plan_lead")
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("response_id", "instrument", "cycle", "region", "organization", "respondent_name", "email",
                     "file", "generated_at")
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")  # as rollup_xlsx.csv_safe: what a spreadsheet would run
 WINDOWS_ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 MAX_NAME = 150  # characters in a file name, extension included
@@ -356,21 +355,6 @@ class ManifestRow:
         return [getattr(self, name) for name in MANIFEST_COLUMNS]
 
 
-def csv_cell(value: str) -> str:
-    """Text for a CSV cell no spreadsheet will run: a leading = + - @ tab gets a ' (undone by ``csv_text``)."""
-    value = "" if value is None else str(value)
-    if value.startswith(DANGEROUS) or (value.startswith("'") and value.lstrip("'").startswith(DANGEROUS)):
-        return "'" + value
-    return value
-
-
-def csv_text(cell: str) -> str:
-    """The text ``csv_cell`` was given."""
-    if cell.startswith("'") and cell.lstrip("'").startswith(DANGEROUS):
-        return cell[1:]
-    return cell
-
-
 def manifest_path(folder_or_file) -> Path:
     path = Path(folder_or_file)
     return path / MANIFEST if path.is_dir() else path
@@ -407,20 +391,12 @@ def read_manifest(path) -> list[ManifestRow]:
 
 def write_manifest(path, rows: list[ManifestRow]) -> Path:
     """Write the manifest atomically (UTF-8 with a byte-order mark, as Excel expects)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=".csv", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(MANIFEST_COLUMNS)
-            for row in rows:
-                writer.writerow([csv_cell(v) for v in row.values()])
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path, force=True) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(MANIFEST_COLUMNS)
+        for row in rows:
+            writer.writerow([csv_cell(v) for v in row.values()])
+    return Path(path)
 
 
 # -- file names -----------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetflow import definitions
 from sheetflow.cli import main
 from sheetflow.errors import SheetflowError
 from sheetflow.roster import (MANIFEST_COLUMNS, RosterError, csv_cell, csv_text, file_name, generate_for_roster,

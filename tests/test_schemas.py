@@ -1,6 +1,5 @@
 """The pandera schemas derived from the definitions: a property over any values in the named cells."""
 
-import datetime as dt
 
 import openpyxl
 import pytest
