@@ -44,9 +44,6 @@ STATES = ("outstanding", "problems", "returned", "superseded")  # what a recipie
 MAILED = ("outstanding", "problems")  # the states that get a message
 KINDS = ("invitation", "reminder", "problems")
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-MANIFEST_REQUIRED = ("response_id", "email", "file")
-MANIFEST_COLUMNS = ("response_id", "instrument", "cycle", "region", "organization", "respondent_name",
-                    "email", "file", "generated_at")
 SENT_COLUMNS = ("response_id", "email", "message_id", "sent_at", "kind")
 SENDER_ENV, USER_ENV, PASSWORD_ENV = "SHEETFLOW_SENDER", "SHEETFLOW_SMTP_USER", "SHEETFLOW_SMTP_PASSWORD"
 TEMPLATE_FILE = "email.toml"
@@ -115,34 +112,13 @@ class SendResult:
 
 def recipients_from_manifest(manifest_path: Path) -> list[Recipient]:
     """Every row of a roster's manifest.csv as a Recipient in state ``outstanding``."""
-    manifest_path = Path(manifest_path)
-    try:
-        with open(manifest_path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-            columns = set(rows[0]) if rows else set()
-    except FileNotFoundError:
-        raise SheetflowError(f"{manifest_path} does not exist; it is written by `sheetflow roster`.") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise SheetflowError(f"{manifest_path} cannot be read as a CSV file: {exc}") from None
-    if not rows:
-        raise SheetflowError(f"{manifest_path} lists no workbooks.")
-    missing = [c for c in MANIFEST_REQUIRED if c not in columns]
-    if missing:
-        raise SheetflowError(f"{manifest_path} is not a sheetflow manifest: it has no {', '.join(missing)} "
-                             f"column (expected {', '.join(MANIFEST_COLUMNS)}).")
-    folder = manifest_path.parent
-    recipients = []
-    for number, row in enumerate(rows, start=2):
-        value = lambda key: unquote(row.get(key) or "").strip()  # noqa: E731
-        if not value("response_id") or not value("file"):
-            raise SheetflowError(f"{manifest_path}, line {number}: no response_id or file.")
-        recipients.append(Recipient(
-            response_id=value("response_id"), instrument=value("instrument") or "assessment",
-            region=value("region"), organization=value("organization"),
-            respondent_name=value("respondent_name"), email=value("email"),
-            file=folder / value("file"), cycle=value("cycle"),
-        ))
-    return recipients
+    from .roster import manifest_path as ledger_of, read_manifest
+
+    folder = ledger_of(manifest_path).parent
+    return [Recipient(response_id=row.response_id, instrument=row.instrument or "assessment", region=row.region,
+                      organization=row.organization, respondent_name=row.respondent_name, email=row.email.strip(),
+                      file=folder / row.file, cycle=row.cycle)
+            for row in read_manifest(manifest_path)]
 
 
 def unquote(value: str) -> str:
