@@ -21,6 +21,7 @@ from unittest import mock
 import openpyxl
 import pytest
 
+from sheetflow.roster import MANIFEST_COLUMNS
 from sheetflow import definitions, mail
 from sheetflow.cli import main
 from sheetflow.generate import Request, generate
@@ -48,7 +49,7 @@ def make_roster(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "manifest.csv", "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(mail.MANIFEST_COLUMNS)
+        writer.writerow(MANIFEST_COLUMNS)
         for rid, instrument_id, region, org, name, address, file in PEOPLE:
             instrument = definitions.load(instrument_id)
             if instrument.kind == "assessment":
