@@ -70,9 +70,9 @@ def created_date(cycle: str) -> dt.datetime:
     return dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def estimate_height(text: str, width: float, line: float = 13.5) -> float:
+def estimate_height(text: str, width: float, line: float = 13.0) -> float:
     """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide."""
-    per_line = max(8, int(width * 1.2))
+    per_line = max(8, int(width * 1.25))
     lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
     return lines * line + 4
 
