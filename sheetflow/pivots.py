@@ -28,9 +28,7 @@ original sheets; Excel does not check that list and rewrites it on save.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -39,6 +37,8 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 from openpyxl.utils import get_column_letter
+
+from .files import atomic_path
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -135,17 +135,9 @@ def add_pivots(path: Path, pivots=PIVOTS) -> None:
         f'<Override PartName="{name}" ContentType="{CT}{kind}+xml"/>' for name, kind in types) + "</Types>")
     parts.update({name: value.encode("utf-8") for name, value in text.items()})
 
-    fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, data in parts.items():
-                z.writestr(name, data if isinstance(data, bytes) else data.encode("utf-8"))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, force=True) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data if isinstance(data, bytes) else data.encode("utf-8"))
 
 
 # -- reading ------------------------------------------------------------------------------------------
