@@ -37,7 +37,8 @@ def cli():
                    "(action plan), recorded in OUTPUT/manifest.csv.")
 @click.option("--force", is_flag=True, help="Replace the output if it exists.")
 def generate(instrument, output, cycle, response_id, roster, force):
-    """Write a blank, locked workbook for INSTRUMENT (assessment or action-plan)."""
+    """Write a locked workbook for INSTRUMENT (assessment or action-plan): a blank one, or with
+    --roster one pre-filled workbook per person (per region for the action plan)."""
     from .generate import Request, generate as write
 
     if roster:
