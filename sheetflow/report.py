@@ -92,6 +92,11 @@ def fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def name_key(value) -> str:
+    """A name as compared: case, spacing and missing values do not matter ("Ana  lopez" is "ana lopez")."""
+    return "" if value is None else " ".join(str(value).casefold().split())
+
+
 def plural(items, noun) -> str:
     """"3 errors", "1 error"."""
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"

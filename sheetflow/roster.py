@@ -33,6 +33,7 @@ from . import definitions
 from .definitions import Instrument
 from .errors import SheetflowError
 from .files import atomic_path, csv_cell, csv_text  # noqa: F401  (csv_cell/csv_text: the manifest's cells)
+from .report import name_key
 
 REQUIRED = ("organization", "region", "respondent_name", "email")
 OPTIONAL = ("role", "org_type", "action_plan_lead")
@@ -176,10 +177,6 @@ def _column_name(header: str) -> str:
     return re.sub(r"[\s\-]+", "_", header.strip().casefold())
 
 
-def _key(text: str) -> str:
-    return " ".join(str(text).casefold().split())
-
-
 def is_email(value: str) -> bool:
     return bool(EMAIL.match(value))
 
@@ -201,7 +198,7 @@ def _pass(df: pd.DataFrame) -> pd.Series:
 def _unique_emails(df: pd.DataFrame) -> pd.Series:
     if "email" not in df:
         return _pass(df)
-    key = df["email"].map(_key)
+    key = df["email"].map(name_key)
     return (key == "") | ~key.duplicated(keep=False)
 
 
@@ -214,7 +211,7 @@ def _leads(df: pd.DataFrame) -> pd.Series:
 def _one_lead_per_region(df: pd.DataFrame) -> pd.Series:
     if "region" not in df:
         return _pass(df)
-    region = df["region"].map(_key)
+    region = df["region"].map(name_key)
     count = _leads(df).astype(int).groupby(region).transform("sum")
     return (region == "") | (count == 1)
 
@@ -223,7 +220,7 @@ def _same_spelling(column: str):
     def check(df: pd.DataFrame) -> pd.Series:
         if column not in df:
             return _pass(df)
-        first = df.groupby(df[column].map(_key))[column].transform("first")
+        first = df.groupby(df[column].map(name_key))[column].transform("first")
         return df[column] == first
     return check
 
@@ -291,12 +288,12 @@ def _message(frame: pd.DataFrame, check: str, column: str | None, position: int)
         return f"row {row}: action_plan_lead \"{value}\" should be yes or no (blank means no)."
     if check == "repeated_email":
         email = frame["email"].iloc[position]
-        others = [r for r, e in zip(frame["_row"], frame["email"]) if _key(e) == _key(email) and r != row]
+        others = [r for r, e in zip(frame["_row"], frame["email"]) if name_key(e) == name_key(email) and r != row]
         return f"row {row}: the email {email} is also on {_rows(others)}; each person needs their own email."
     if check.startswith("spelling:"):
         column = check.split(":", 1)[1]
         value = frame[column].iloc[position]
-        same = frame[frame[column].map(_key) == _key(value)]
+        same = frame[frame[column].map(name_key) == name_key(value)]
         first = same.iloc[0]
         return (f"row {row}: {column} \"{value}\" is written differently on row {first['_row']} "
                 f"(\"{first[column]}\"); spell it the same way.")
@@ -310,7 +307,7 @@ def _lead_problems(frame: pd.DataFrame, positions: set) -> list[tuple[int, str]]
     problems = []
     regions: dict[str, list[int]] = {}
     for position in sorted(positions):
-        regions.setdefault(_key(frame["region"].iloc[position]), []).append(position)
+        regions.setdefault(name_key(frame["region"].iloc[position]), []).append(position)
     for members in regions.values():
         region = frame["region"].iloc[members[0]]
         rows = [int(frame["_row"].iloc[p]) for p in members]
@@ -448,7 +445,7 @@ class _Recipient:
 def recipients(instrument: Instrument, people: list[Person]) -> list[_Recipient]:
     """Who gets a workbook: every person (assessment) or each region's action-plan lead (action plan)."""
     if instrument.kind == "assessment":
-        return [_Recipient(("email", _key(p.email)), p.region, p.organization, p.respondent_name, p.email,
+        return [_Recipient(("email", name_key(p.email)), p.region, p.organization, p.respondent_name, p.email,
                            {"organization": p.organization, "region": p.region, "respondent_name": p.respondent_name,
                             "respondent_role": p.role, "respondent_email": p.email},
                            (p.region, p.organization, p.respondent_name))
@@ -456,7 +453,7 @@ def recipients(instrument: Instrument, people: list[Person]) -> list[_Recipient]
     out = []
     for p in people:
         if p.action_plan_lead:
-            out.append(_Recipient(("region", _key(p.region)), p.region, p.organization, p.respondent_name, p.email,
+            out.append(_Recipient(("region", name_key(p.region)), p.region, p.organization, p.respondent_name, p.email,
                                   {"region": p.region, "lead_organization": p.organization,
                                    "contact_name": p.respondent_name, "contact_email": p.email},
                                   (p.region,)))
@@ -466,8 +463,8 @@ def recipients(instrument: Instrument, people: list[Person]) -> list[_Recipient]
 def row_key(instrument: Instrument, row: ManifestRow) -> tuple:
     """How a manifest row is recognised on the next run: by email (assessment) or region (action plan)."""
     if instrument.kind == "assessment":
-        return row.instrument, row.cycle, "email", _key(row.email)
-    return row.instrument, row.cycle, "region", _key(row.region)
+        return row.instrument, row.cycle, "email", name_key(row.email)
+    return row.instrument, row.cycle, "region", name_key(row.region)
 
 
 def _now() -> str:

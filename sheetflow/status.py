@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 
 from . import definitions
 from .errors import SheetflowError
-from .report import FileReport, Report, file_name, fit, plural
+from .report import FileReport, Report, file_name, fit, name_key, plural
 from .roster import ManifestRow, manifest_path, read_manifest
 from .validate import collect, validate_paths
 
@@ -200,10 +200,6 @@ def _labels() -> dict:
         return {}
 
 
-def _key(value) -> str:
-    return " ".join(str(value).casefold().split()) if value else ""
-
-
 def status_report(manifest, paths: Iterable, workers: int = 2, cycle: str | None = None,
                   progress: Callable[[int], None] | None = None,
                   on_start: Callable[[int], None] | None = None) -> StatusReport:
@@ -264,18 +260,18 @@ def _match(report: StatusReport, files: list[FileReport], everyone: list[Recipie
 
 def _identity(f: FileReport) -> tuple[str, str]:
     email = f.record.value("respondent_email") if f.record is not None else None
-    return _key(f.respondent), _key(email)
+    return name_key(f.respondent), name_key(email)
 
 
 def _matches(f: FileReport, pool: list[Recipient]) -> list[Recipient]:
     """The recipients a file names: by the name typed in it, else by its email; narrowed by organization."""
     name, email = _identity(f)
-    found = [r for r in pool if name and _key(r.respondent_name) == name]
+    found = [r for r in pool if name and name_key(r.respondent_name) == name]
     if len(found) > 1:
-        found = [r for r in found if _key(r.organization) == _key(f.organization)] or found
+        found = [r for r in found if name_key(r.organization) == name_key(f.organization)] or found
     if len(found) > 1 and email:
-        found = [r for r in found if _key(r.email) == email] or found
-    return found or [r for r in pool if email and _key(r.email) == email]
+        found = [r for r in found if name_key(r.email) == email] or found
+    return found or [r for r in pool if email and name_key(r.email) == email]
 
 
 def _by_identity(f: FileReport, owner: Recipient | None, recipients: list[Recipient], files: list[FileReport]):

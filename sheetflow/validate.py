@@ -14,7 +14,7 @@ from . import definitions
 from .errors import SheetflowError
 from .isolate import IsolationFailed, run_isolated_many
 from .read import Finding, Return, read_many
-from .report import FileReport, Report, from_return
+from .report import FileReport, Report, from_return, name_key
 from .schemas import validate_returns
 
 BATCH = 25  # files read per worker process (a worker costs about a second to start)
@@ -110,8 +110,8 @@ def mark_superseded(reports: list[FileReport]) -> None:
     for report in reports:
         if report.status == "rejected":
             continue
-        key = ("respondent", report.instrument, report.response_id, _norm(report.organization),
-               _norm(report.respondent))
+        key = ("respondent", report.instrument, report.response_id, name_key(report.organization),
+               name_key(report.respondent))
         groups.setdefault(key, []).append(report)
     for group in groups.values():
         if len(group) < 2:
@@ -131,10 +131,6 @@ def _superseded_note(newest: FileReport, identical: bool):
                                    "it is counted once.")
     return Finding(None, None, f"A newer copy of this response was received (\"{Path(newest.path).name}\", "
                                f"saved {newest.saved_at or 'later'}); that copy is used instead.")
-
-
-def _norm(value) -> str:
-    return " ".join(str(value).casefold().split()) if value is not None else ""
 
 
 def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], None] | None = None,
