@@ -233,7 +233,7 @@ class _Writer:
         ws.set_column(0, 0, 38)
         ws.set_column(1, 1, 20)
         ws.set_column(2, 7, 15)
-        ws.set_column(8, 8, 50)
+        ws.set_column(9, 9, 60)  # disagreement ratings; capabilities overflow across F:I
         self.print_setup(ws)
         ws.write_string(0, 0, "Regional sector partnership roll-up", self.f["title"])
         cycles = sorted(set(self.r.tables["Responses"]["cycle"].dropna()) |
@@ -274,7 +274,7 @@ class _Writer:
         self.frame(ws, row + 1, "Internal disagreement: capabilities whose ratings differ by 2 or more within an "
                                 "organization", R.disagreements(responses),
                    {"organization": "Organization", "item": "Item", "lowest": "Lowest", "highest": "Highest",
-                    "capability": "Capability", "ratings": "Ratings"}, [0, 2, 3, 4, 1, 8])
+                    "capability": "Capability", "ratings": "Ratings"}, [0, 2, 3, 4, 5, 9])
 
     def frame(self, ws, top, title, frame, headers: dict, columns: list[int]) -> int:
         """A small summary table (values) at ``top``; returns the row after it."""
