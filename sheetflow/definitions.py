@@ -8,6 +8,7 @@ a label a partner recognises, and whether it is required.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -151,6 +152,13 @@ def load(name_or_path: str | Path) -> Instrument:
     if not path.is_file():
         known = ", ".join(sorted(bundled)) or "none"
         raise DefinitionError(f"No instrument definition called {name_or_path!r} (bundled: {known}).")
+    stat = path.stat()
+    return _load_file(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_file(path: Path, _mtime_ns: int, _size: int) -> Instrument:
+    """One definition file, parsed and checked once for as long as it is unchanged (validate asks per file)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -162,7 +170,14 @@ def load(name_or_path: str | Path) -> Instrument:
 
 
 def load_all() -> dict[str, Instrument]:
-    """Every bundled definition by id, checked."""
+    """Every bundled definition by id, checked (read again only when the folder or a file changes)."""
+    folder = templates_dir()
+    stamps = tuple((path.name, path.stat().st_mtime_ns) for path in sorted(folder.glob("*.toml")))
+    return dict(_load_all(folder, folder.stat().st_mtime_ns, stamps))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_all(_folder: Path, _mtime_ns: int, _stamps: tuple) -> dict[str, Instrument]:
     instruments = [load(path) for path in available().values()]
     return {i.id: i for i in instruments}
 

@@ -2,17 +2,20 @@
 
 The worker is started with the "spawn" method (works the same on Linux, macOS
 and Windows), gets an address-space limit where the ``resource`` module exists,
-and is killed if it runs too long.  A crash, a timeout or running out of memory
+and is killed if it runs too long. ``run_isolated_many`` keeps a few workers
+for a whole batch and hands them one item at a time.  A crash, a timeout or running out of memory
 becomes ``IsolationFailed`` with one plain line for a convener; an ordinary
 exception raised by the function is re-raised in the caller as the same type.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import signal
+import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import connection
 from typing import Any, Callable, Iterable, Iterator
 
 try:
@@ -68,27 +71,152 @@ def run_isolated(func: Callable[..., Any], *args: Any, timeout: float, memory_by
 
 def run_isolated_many(func: Callable[[Any], Any], items: Iterable[Any], timeout: float, memory_bytes: int,
                       workers: int = 2) -> Iterator[tuple[Any, Any]]:
-    """Yield ``(item, result)`` in input order, running at most ``workers`` worker processes at once.
+    """Yield ``(item, func(item))`` for every item, in input order, computed by ``workers`` worker processes.
 
-    Each item gets its own worker, so one item's crash or timeout never affects
-    another.  When an item fails, ``result`` is the exception instead of a value:
-    ``IsolationFailed`` for a crash, timeout or memory limit, otherwise whatever
-    ``func`` raised.
+    Each worker is started once and handed one item at a time (with one more
+    queued, so it never waits), and answers for each item separately; ``timeout``
+    applies to each item. When a worker crashes, runs out of memory or takes too
+    long, only the item it was on fails (``result`` is ``IsolationFailed``); the
+    worker is replaced and the items it had queued go to the next one. An
+    ordinary exception raised by ``func`` is the result for that item, and the
+    worker carries on.
     """
-    pool = ThreadPoolExecutor(max_workers=workers)
+    pool = _Pool(func, list(items), timeout, memory_bytes, max(1, workers))
     try:
-        jobs = [(item, pool.submit(_run_one, func, item, timeout, memory_bytes)) for item in items]
-        for item, job in jobs:
-            yield item, job.result()
+        yield from pool.results()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)   # if the caller stops early, start no more workers
+        pool.close()
 
 
-def _run_one(func: Callable[[Any], Any], item: Any, timeout: float, memory_bytes: int) -> Any:
-    try:
-        return run_isolated(func, item, timeout=timeout, memory_bytes=memory_bytes)
-    except Exception as exc:
-        return exc
+class _Worker:
+    """One worker process and the items it has been handed, oldest first."""
+
+    def __init__(self, context, func, memory_bytes: int):
+        self.connection, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(child, memory_bytes, func), daemon=True)
+        self.process.start()
+        child.close()
+        self.queued: list[int] = []
+        self.since = time.monotonic()  # when it last answered (or started)
+
+    def stop(self, kill: bool = False) -> None:
+        try:
+            if not kill:
+                self.connection.send(None)
+        except (OSError, ValueError):
+            kill = True
+        if kill:
+            self.process.kill()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
+
+
+class _Pool:
+    QUEUE = 2  # items handed to a worker at once
+
+    def __init__(self, func, items: list, timeout: float, memory_bytes: int, workers: int):
+        self.func, self.items, self.timeout, self.memory_bytes = func, items, timeout, memory_bytes
+        self.size = min(workers, len(items)) or 1
+        self.context = multiprocessing.get_context("spawn")
+        self.todo = list(range(len(items)))[::-1]  # a stack: the next item is at the end
+        self.done: dict[int, Any] = {}
+        self.workers: list[_Worker] = []
+
+    def results(self) -> Iterator[tuple[Any, Any]]:
+        for index, item in enumerate(self.items):
+            while index not in self.done:
+                self._step()
+            yield item, self.done.pop(index)
+
+    def _step(self) -> None:
+        while len(self.workers) < self.size and self.todo:
+            self.workers.append(_Worker(self.context, self.func, self.memory_bytes))
+        for worker in list(self.workers):
+            self._feed(worker)
+        busy = [w for w in self.workers if w.queued]
+        if not busy:
+            return
+        now = time.monotonic()
+        wait = max(0.0, min(w.since + self.timeout for w in busy) - now)
+        ready = connection.wait([w.connection for w in busy], timeout=wait)
+        for worker in busy:
+            if worker.connection in ready:
+                self._receive(worker)
+            elif time.monotonic() > worker.since + self.timeout:
+                self._fail(worker, IsolationFailed(f"reading this file took longer than {self.timeout:g} s"), kill=True)
+
+    def _feed(self, worker: _Worker) -> None:
+        while len(worker.queued) < self.QUEUE and self.todo and worker in self.workers:
+            index = self.todo.pop()
+            worker.queued.append(index)
+            try:
+                worker.connection.send((index, self.items[index]))
+            except OSError:  # the worker is gone: the oldest item it holds fails, so every loop makes progress
+                worker.process.join(1)
+                self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode)))
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            outcome, index, value = worker.connection.recv()
+        except (EOFError, OSError):  # the worker died without answering
+            worker.process.join()
+            self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode)))
+            return
+        except Exception as problem:  # e.g. an exception type that cannot be rebuilt here
+            index = worker.queued[0]
+            outcome, value = "error", RuntimeError(f"the reader's answer could not be read back ({problem})")
+        worker.queued.remove(index)
+        worker.since = time.monotonic()
+        if outcome == "memory":
+            value = IsolationFailed(f"reading this file used more memory than allowed "
+                                    f"({self.memory_bytes / 2**20:.0f} MB)")
+        self.done[index] = value
+
+    def _fail(self, worker: _Worker, error: IsolationFailed, kill: bool = False) -> None:
+        """The worker's current item fails; the items queued behind it go back to the others."""
+        current, *rest = worker.queued
+        self.done[current] = error
+        self.todo.extend(reversed(rest))
+        self.workers.remove(worker)
+        worker.stop(kill=True)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+
+
+def _serve(connection, memory_bytes: int, func: Callable[[Any], Any]) -> None:
+    """A worker's life: answer (index, item) messages with func(item) until told to stop."""
+    _limit_memory(memory_bytes)
+    gc.freeze()  # what importing left behind never needs collecting
+    gc.set_threshold(20_000, 50, 50)  # readers make many short-lived objects that refcounting frees
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            break
+        if message is None:
+            break
+        index, item = message
+        try:
+            answer = ("ok", index, func(item))
+        except MemoryError:
+            answer = ("memory", index, None)
+        except Exception as exc:
+            exc.add_note("".join(traceback.format_exception(exc)).rstrip())  # the worker's traceback
+            answer = ("error", index, exc)
+        try:
+            connection.send(answer)  # pickles first, so a failure here sends nothing
+        except MemoryError:
+            connection.send(("memory", index, None))
+        except Exception as problem:
+            what = "result" if answer[0] == "ok" else f"{type(answer[2]).__name__}: {answer[2]}"
+            connection.send(("error", index, RuntimeError(f"the reader's {what} could not be sent back ({problem})")))
+    connection.close()
 
 
 def _death_reason(exitcode: int | None) -> str:

@@ -7,8 +7,10 @@ headers are never trusted).  It raises ``Rejected`` with one plain-English line
 for a convener; it returns ``None`` when the file is safe to hand to a reader.
 
 Standard library only: XML is never parsed with entities (a DOCTYPE is refused
-the moment it is seen), and the only XML parsing done here is a streaming expat
-pass over worksheets when a template area is given.
+the moment it is seen). When a template area is given, every worksheet is
+checked against it: parsed once with ElementTree when it is small (the tree is
+then handed to the reader, see ``open_checked``), streamed through expat when it
+is not, so a huge sheet never becomes a huge tree.
 """
 
 from __future__ import annotations
@@ -22,16 +24,21 @@ import stat
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 from xml.parsers import expat
 
-__all__ = ["Limits", "Rejected", "check_package", "column_number"]
+__all__ = ["Limits", "Rejected", "Package", "check_package", "checked", "open_checked", "read_checked",
+           "column_number"]
 
 CHUNK = 1 << 20          # bytes decompressed per read
 HEAD_BYTES = 8192        # bytes sniffed to recognise non-zip files
 RATIO_FLOOR = 1 << 20    # compression ratio is only judged once a part passes 1 MB
 CARRY = 256              # bytes kept between chunks so markers split across them are found
+TREE_LIMIT = 4 << 20     # a worksheet part larger than this is streamed, not parsed into a tree
+MEMO_LIMIT = 256 << 10   # parts up to this size are parsed once per process and remembered by their bytes
+KEEP_LIMIT = 16 << 20    # open_checked hands over decompressed parts up to this many bytes in all
 
 CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
@@ -45,6 +52,29 @@ class Limits:
     max_ratio: float = 200.0                          # per part: uncompressed / compressed
     max_rows: int | None = None   # template area: cells, rows or <dimension> beyond it are refused
     max_cols: int | None = None
+
+
+@dataclass
+class Package:
+    """A checked workbook: its bytes, its decompressed parts and its worksheets already parsed."""
+
+    data: bytes
+    parts: dict = field(default_factory=dict)   # part name (as in the zip) -> decompressed bytes
+    sheets: dict = field(default_factory=dict)  # worksheet part name -> ElementTree root (small sheets)
+    kept: int = 0  # bytes in ``parts``; beyond KEEP_LIMIT, parts are left out (a reader decompresses them)
+    names: set = field(default_factory=set)  # every part name
+
+    def part(self, name: str) -> bytes | None:
+        """A part's decompressed bytes (None if there is no such part); the checks already passed."""
+        if name in self.parts:
+            return self.parts[name]
+        if name not in self.names:
+            return None
+        with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
+            try:
+                return zf.read(name)
+            except KeyError:
+                return None
 
 
 class Rejected(Exception):
@@ -134,16 +164,27 @@ def check_package(path: Path, limits: Limits = Limits()) -> None:
 
 def read_checked(path: Path, limits: Limits = Limits()) -> bytes:
     """The bytes of ``path``, read once, after checking them; a file swapped meanwhile is never parsed."""
+    return open_checked(path, limits, keep=False).data
+
+
+def open_checked(path: Path, limits: Limits = Limits(), keep: bool = True) -> Package:
+    """Read ``path`` once and check it; with ``keep``, also hand over the parts the checks decompressed."""
     with open_regular_file(Path(path)) as f:
         if os.fstat(f.fileno()).st_size > limits.max_file_bytes:
             check_stream(f, os.fstat(f.fileno()).st_size, limits)  # raises "too large"
         data = f.read(limits.max_file_bytes + 1)
-    check_stream(io.BytesIO(data), len(data), limits)
-    return data
+    return checked(data, limits, keep)
 
 
-def check_stream(f, size: int, limits: Limits) -> None:
-    """The package checks on an open binary file of ``size`` bytes."""
+def checked(data: bytes, limits: Limits = Limits(), keep: bool = True) -> Package:
+    """The package checks on a workbook already in memory (see ``open_checked``)."""
+    package = Package(data)
+    check_stream(io.BytesIO(data), len(data), limits, package if keep else None)
+    return package
+
+
+def check_stream(f, size: int, limits: Limits, keep: Package | None = None) -> None:
+    """The package checks on an open binary file of ``size`` bytes; ``keep`` collects the parts."""
     if size == 0:
         raise Rejected(EMPTY)
     if size > limits.max_file_bytes:
@@ -156,7 +197,7 @@ def check_stream(f, size: int, limits: Limits) -> None:
         raise Rejected(_too_many_parts(limits.max_members))
     try:
         with zipfile.ZipFile(f) as zf:
-            _check_zip(zf, size, limits)
+            _check_zip(zf, size, limits, keep)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, OSError, ValueError,
             struct.error, OverflowError, RuntimeError):   # includes bad CRC, truncation, bad offsets
         raise Rejected(DAMAGED) from None
@@ -261,7 +302,7 @@ MACRO_TYPES = ("macroenabled.main+xml", "ms-excel.macrosheet", "ms-office.vbapro
 STRICT_NAMESPACE = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 
 
-def _check_zip(zf: zipfile.ZipFile, file_size: int, limits: Limits) -> None:
+def _check_zip(zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: Package | None = None) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_members:
         raise Rejected(_too_many_parts(limits.max_members))
@@ -273,7 +314,9 @@ def _check_zip(zf: zipfile.ZipFile, file_size: int, limits: Limits) -> None:
     if any(info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for info in infos):
         raise Rejected(ODD_COMPRESSION)   # also: zipfile decompresses bzip2/lzma without an output bound
 
-    scan = _Scan(zf, file_size, limits)
+    scan = _Scan(zf, file_size, limits, keep)
+    if keep is not None:
+        keep.names = {info.filename for info in infos}
     if CONTENT_TYPES not in parts:
         if "mimetype" in parts:
             found = scan.member(parts["mimetype"], ("opendocument.spreadsheet", "opendocument"))
@@ -336,15 +379,16 @@ def _has_odd_encoding(start: bytes) -> bool:
 class _Scan:
     """Streams zip parts once each, enforcing size limits and scanning the bytes as they pass."""
 
-    def __init__(self, zf: zipfile.ZipFile, file_size: int, limits: Limits):
-        self.zf, self.file_size, self.limits = zf, file_size, limits
+    def __init__(self, zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: Package | None = None):
+        self.zf, self.file_size, self.limits, self.keep = zf, file_size, limits, keep
         self.total = 0
         self.check_area = limits.max_rows is not None or limits.max_cols is not None
 
     def member(self, info: zipfile.ZipInfo, markers: tuple[str, ...] = ()) -> set[str]:
         """Decompress one part in chunks; return which ``markers`` occur in it."""
         found: set[str] = set()
-        area = _SheetArea(self.limits) if self.check_area else None
+        chunks: list[bytes] | None = [] if self.keep is not None else None
+        area = _SheetArea(self.limits) if self.check_area and chunks is None else None
         compressed = max(1, min(info.compress_size, self.file_size))
         size, carry = 0, b""
         with self.zf.open(info) as stream:
@@ -358,15 +402,29 @@ class _Scan:
                 size += len(chunk)
                 self.total += len(chunk)
                 self._check_sizes(size, compressed)
-                window = carry + chunk.lower()
+                lowered = chunk.lower()
+                window = carry + lowered if carry else lowered
                 if any(spelling in window for spelling in dtd_spellings):
                     raise Rejected(DOCTYPE)
                 found.update(marker for marker, spelling in wanted.items() if spelling in window)
                 carry = window[-CARRY:]
                 if area:
                     area.feed(chunk)
+                elif chunks is not None:
+                    chunks.append(chunk)
+                    if self.keep.kept + size > KEEP_LIMIT:  # too much to hold: check as it streams by
+                        area = _SheetArea(self.limits) if self.check_area else None
+                        if area:
+                            area.feed(b"".join(chunks))
+                        chunks = None
         if area:
             area.feed(b"", final=True)
+        if chunks is not None:
+            data = self.keep.parts[info.filename] = b"".join(chunks)
+            self.keep.kept += len(data)
+            tree = _sheet_tree(data, self.limits if self.check_area else None)
+            if tree is not None:
+                self.keep.sheets[info.filename] = tree
         return found
 
     def _check_sizes(self, size: int, compressed: int) -> None:
@@ -397,6 +455,7 @@ def _cached_column_number(letters: str) -> int:
     return column_number(letters)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _split_reference(reference: str) -> tuple[int, int]:
     """ "XFD1048576" -> (16384, 1048576); a missing part is 0; not a reference -> (0, 0)."""
     reference = reference.strip().replace("$", "")
@@ -405,6 +464,90 @@ def _split_reference(reference: str) -> tuple[int, int]:
     if letters and not (len(letters) <= 10 and letters.isascii() and letters.isalpha()) or len(digits) > 12:
         return 0, 0
     return (_cached_column_number(letters) if letters else 0), int(digits or 0)
+
+
+def _is_sheet(data: bytes) -> bool:
+    """Whether the root element of an XML part is a worksheet (expat reads only up to the root)."""
+    if _text_encoding(data[:4]) == "utf-8" and b"sheet" not in data:  # tag names never hold references
+        return False
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd
+    roots: list[str] = []
+
+    def root(tag: str, _attributes) -> None:
+        roots.append(tag.rpartition(" ")[2])
+        raise _NotASheet
+
+    parser.StartElementHandler = root
+    try:
+        parser.Parse(data, True)
+    except (_NotASheet, expat.ExpatError):
+        pass
+    return bool(roots) and roots[0] in ("worksheet", "dialogsheet")
+
+
+def _sheet_tree(data: bytes, limits: Limits | None):
+    """A worksheet part's tree, checked against the template area (``limits``); None if not a sheet.
+
+    Small sheets are parsed once here and the tree is kept for the reader; a large
+    one is only streamed (its tree is built by the reader, if it gets that far).
+    A sheet whose bytes were seen before (the same instructions in every return)
+    is not parsed again: the result depends on nothing but the bytes and limits.
+    Trees are shared, so readers never change them.
+    """
+    if len(data) <= MEMO_LIMIT:
+        return _remembered_sheet_tree(data, limits)
+    return _parse_sheet_tree(data, limits)
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered_sheet_tree(data: bytes, limits: Limits | None):
+    return _parse_sheet_tree(data, limits)
+
+
+def _parse_sheet_tree(data: bytes, limits: Limits | None):
+    if not _is_sheet(data):
+        return None
+    streamed = len(data) > TREE_LIMIT
+    if not streamed:
+        try:
+            root = ElementTree.fromstring(data)  # no DTD can reach here: the byte scan refused it
+        except ElementTree.ParseError:
+            streamed = True  # the stream names the first problem in document order
+    if streamed:
+        if limits is not None:
+            area = _SheetArea(limits)
+            area.feed(data, final=True)
+        return None
+    if limits is not None:
+        _tree_area(root, _SheetArea(limits))
+    return root
+
+
+def _tree_area(root, area: _SheetArea) -> None:
+    """The template-area check over a parsed sheet: the same walk as ``_SheetArea``, in document order.
+
+    Written out for speed (it runs on every sheet of every return): cells and rows
+    are placed as ``_SheetArea.element`` places them, and anything beyond the
+    area goes to ``_SheetArea._check`` for the reason.
+    """
+    max_rows = area.max_rows if area.max_rows is not None else float("inf")
+    max_cols = area.max_cols if area.max_cols is not None else float("inf")
+    row = col = 0
+    for element in root.iter():
+        tag = element.tag
+        if tag[-2:] == "}c" or tag == "c":
+            got_col, got_row = _split_reference(element.get("r", ""))
+            col, row = got_col or col + 1, got_row or row
+            if row > max_rows or col > max_cols:
+                area._check(col, row)
+        elif tag[-4:] == "}row" or tag == "row":
+            row, col = _split_reference(element.get("r", ""))[1] or row + 1, 0
+            if row > max_rows:
+                area._check(0, row)
+        elif (tag[-10:] == "}dimension" or tag == "dimension") and element is not root:
+            for corner in element.get("ref", "").split(":"):
+                area._check(*_split_reference(corner))
 
 
 class _SheetArea:
@@ -441,7 +584,10 @@ class _SheetArea:
         self.parser.StartElementHandler = self._start
 
     def _start(self, tag: str, attributes: dict[str, str]) -> None:
-        name = tag.rpartition(" ")[2]
+        self.element(tag.rpartition(" ")[2], attributes)
+
+    def element(self, name: str, attributes) -> None:
+        """One element (by its local name) in document order, after the root."""
         if name == "c":
             col, row = _split_reference(attributes.get("r", ""))
             self.col, self.row = col or self.col + 1, row or self.row

@@ -1,12 +1,16 @@
 """Turn a returned file into a flat record of its named answers, each with its cell.
 
-Nothing here trusts the file: the package is checked before openpyxl sees it
+Nothing here trusts the file: the package is checked before any reader sees it
 (package.py), the stamp is cross-checked, answers are read by defined name,
 formulas are never evaluated or their cached results used, and the locked
 question text is compared with a freshly generated copy of the same
 instrument. Anything wrong becomes a reason or a finding, never an exception.
 This module runs inside worker processes (isolate.py), so its results are
 plain picklable records.
+
+Two readers give the same record: "fast" (xlsx.py, straight from the XML the
+package checks already parsed; the default) and "openpyxl" (the plain way,
+kept as the reference the fast one is tested against).
 """
 
 from __future__ import annotations
@@ -19,16 +23,18 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
-import openpyxl
-from openpyxl.utils.cell import coordinate_from_string, get_column_letter, range_boundaries
-from openpyxl.utils.datetime import from_excel
-
-from . import definitions
-from .package import Limits, Rejected, read_checked
+from . import definitions, xlsx
+from .package import Limits, Rejected, checked, open_checked
+from .xlsx import boundaries, cell_name, from_excel
 
 STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 TEMPLATE_AREA = Limits(max_rows=250, max_cols=26)  # every generated sheet fits well inside A1:Z250
+READERS = ("fast", "openpyxl")
+DAMAGED = "The workbook is damaged and cannot be opened; ask the partner to send the workbook again."
+# What malformed XML makes the fast reader raise (anything else is a fault of sheetflow's, reported as such).
+_MALFORMED = (xlsx.Damaged, ParseError, ValueError, KeyError, IndexError, OverflowError)
 
 
 @dataclass
@@ -56,7 +62,7 @@ class Answer:
 
     def cell_at(self, row: int, col: int) -> str:
         sheet, top, left = self.origin
-        return f"{sheet}!{get_column_letter(left + col)}{top + row}"
+        return f"{sheet}!{cell_name(top + row, left + col)}"
 
 
 @dataclass
@@ -81,39 +87,75 @@ class Return:
         return None if answer is None else answer.value
 
 
-def read_return(path: str, limits: Limits = TEMPLATE_AREA) -> Return:
+def read_return(path: str, limits: Limits = TEMPLATE_AREA, reader: str = "fast") -> Return:
     """Read one returned file; every problem with the file itself ends up in ``rejected``."""
     record = Return(path=str(path))
     try:
-        data = read_checked(Path(path), limits)  # read once: what was checked is what is parsed
-        record.sha256, record.size = hashlib.sha256(data).hexdigest(), len(data)
+        package = open_checked(Path(path), limits, keep=reader == "fast")  # read once: what was checked is parsed
+        record.sha256, record.size = hashlib.sha256(package.data).hexdigest(), len(package.data)
         record.modified = os.stat(path).st_mtime
-        _read_workbook(record, io.BytesIO(data))
+        if reader == "fast":
+            try:
+                _read_workbook(record, xlsx.Book(package))
+            except _MALFORMED:
+                raise Rejected(DAMAGED) from None
+        else:
+            _read_workbook(record, _OpenpyxlBook(package.data))
     except Rejected as exc:
         record.rejected = exc.reason
     return record
 
 
-def read_many(paths: list[str]) -> list[Return]:
-    """Read a batch of files in this process (the unit of work handed to one worker)."""
-    return [read_return(p) for p in paths]
+def read_many(paths: list[str], reader: str = "fast") -> list[Return]:
+    """Read a batch of files in this process."""
+    return [read_return(p, reader=reader) for p in paths]
 
 
-def _read_workbook(record: Return, data: io.BytesIO) -> None:
-    try:
-        wb = openpyxl.load_workbook(data, data_only=False, keep_links=False, keep_vba=False)
-    except Exception as exc:  # openpyxl raises many types on damaged input
-        raise Rejected("The workbook is damaged and cannot be opened "
-                       f"({type(exc).__name__}); ask the partner to send the workbook again.") from None
-    modified = wb.properties.modified
-    record.saved_at = modified.replace(microsecond=0).isoformat() if modified else None
-    stamp = _stamp(wb, record)
+class _OpenpyxlBook:
+    """The plain way: openpyxl loads the whole workbook; same questions as xlsx.Book answers."""
+
+    def __init__(self, data: bytes):
+        import openpyxl
+
+        try:
+            self.wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False, keep_vba=False)
+        except Exception:  # openpyxl raises many types on damaged input
+            raise Rejected(DAMAGED) from None
+        self.sheetnames = self.wb.sheetnames
+        self.modified = self.wb.properties.modified
+        self.properties = {prop.name: prop.value for prop in getattr(self.wb.custom_doc_props, "props", [])}
+
+    def destination(self, name: str):
+        defined = self.wb.defined_names.get(name)
+        if defined is None:
+            return None
+        try:
+            destinations = list(defined.destinations)
+        except Exception:
+            return None
+        return (destinations[0][0], destinations[0][1].replace("$", "")) if len(destinations) == 1 else None
+
+    def cell(self, sheet: str, row: int, col: int):
+        ws = self.wb[sheet]
+        if not hasattr(ws, "cell"):  # a chart sheet
+            return None, False
+        cell = ws.cell(row, col)
+        if cell.data_type != "f":
+            return cell.value, False
+        value = cell.value
+        return (value if isinstance(value, str) else getattr(value, "text", None) or "="), True
+
+
+def _read_workbook(record: Return, book) -> None:
+    modified = book.modified
+    record.saved_at = modified.replace(microsecond=0).isoformat() if isinstance(modified, dt.datetime) else None
+    stamp = _stamp(book, record)
     record.instrument, record.version = stamp["sheetflow_instrument"], stamp["sheetflow_version"]
     record.response_id, record.cycle = stamp["sheetflow_response_id"], stamp["sheetflow_cycle"]
     instrument = _instrument(record)
     missing = []
     for answer in instrument.answers:
-        found = _read_name(wb, answer)
+        found = _read_name(book, answer)
         if found is None:
             missing.append(answer.name)
         else:
@@ -122,21 +164,22 @@ def _read_workbook(record: Return, data: io.BytesIO) -> None:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise Rejected(f"Answer cells are missing from this workbook ({shown}): it is not an intact copy of "
                        "the workbook that was sent; ask the partner to fill in the original workbook.")
-    _check_unchanged(wb, instrument)
+    _check_unchanged(book, instrument)
 
 
-def _stamp(wb, record: Return) -> dict:
+def _stamp(book, record: Return) -> dict:
     """The stamp from the document properties and the stamp sheet, cross-checked."""
     props = {}
-    for prop in getattr(wb.custom_doc_props, "props", []):
-        if prop.name in STAMP_KEYS and prop.value is not None:
-            value = prop.value
-            props[prop.name] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    for name, value in book.properties.items():
+        if name in STAMP_KEYS and value is not None:
+            props[name] = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     sheet = {}
     for key in STAMP_KEYS:
-        cell = _single_cell(wb, key)
-        if cell is not None and cell.value not in (None, ""):
-            sheet[key] = str(cell.value).strip()
+        found = _destination(book, key)
+        if found is not None and found[1] == found[3] and found[2] == found[4]:
+            value, _ = book.cell(*found[:3])
+            if value not in (None, ""):
+                sheet[key] = str(value).strip()
     if not props and not sheet:
         raise Rejected("This workbook was not made by sheetflow (it has no sheetflow stamp): it may be someone "
                        "else's form, or the answers were copied into a new file; ask the partner to fill in "
@@ -170,54 +213,37 @@ def _instrument(record: Return):
     return instrument
 
 
-def _destination(wb, name: str):
-    defined = wb.defined_names.get(name)
-    if defined is None:
+def _destination(book, name: str):
+    """(sheet, top, left, bottom, right) of a workbook-level defined name; None unless one range on a sheet."""
+    found = book.destination(name)
+    if found is None or found[0] not in book.sheetnames:
         return None
     try:
-        destinations = list(defined.destinations)
-    except Exception:
+        return (found[0], *boundaries(found[1]))
+    except (xlsx.Damaged, ValueError):
         return None
-    if len(destinations) != 1 or destinations[0][0] not in wb.sheetnames:
-        return None
-    sheet, ref = destinations[0]
-    return wb[sheet], ref.replace("$", "")
 
 
-def _single_cell(wb, name: str):
-    found = _destination(wb, name)
-    if found is None or ":" in found[1]:
-        return None
-    ws, ref = found
-    try:
-        coordinate_from_string(ref)
-    except ValueError:
-        return None
-    return ws[ref]
-
-
-def _read_name(wb, answer) -> Answer | None:
-    found = _destination(wb, answer.name)
+def _read_name(book, answer) -> Answer | None:
+    found = _destination(book, answer.name)
     if found is None:
         return None
-    ws, ref = found
-    try:
-        min_col, min_row, max_col, max_row = range_boundaries(ref)
-    except (ValueError, TypeError):
-        return None
+    sheet, top, left, bottom, right = found
     if answer.kind == "table":
-        if max_row - min_row + 1 < answer.rows or max_col - min_col + 1 != len(answer.columns):
+        if bottom - top + 1 < answer.rows or right - left + 1 != len(answer.columns):
             return None
         rows, formula = [], False
-        for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col):
-            rows.append([normalise(c.value, "text") for c in row])
-            formula = formula or any(c.data_type == "f" for c in row)
-        return Answer(answer.name, f"{ws.title}!{ref}", rows, formula, (ws.title, min_row, min_col))
-    if (min_col, min_row) != (max_col, max_row):
+        for row in range(top, bottom + 1):
+            cells = [book.cell(sheet, row, col) for col in range(left, right + 1)]
+            rows.append([normalise(value, "text") for value, _ in cells])
+            formula = formula or any(is_formula for _, is_formula in cells)
+        reference = f"{cell_name(top, left)}:{cell_name(bottom, right)}"
+        return Answer(answer.name, f"{sheet}!{reference}", rows, formula, (sheet, top, left))
+    if (top, left) != (bottom, right):
         return None
-    cell = ws.cell(min_row, min_col)
-    return Answer(answer.name, f"{ws.title}!{cell.coordinate}", normalise(cell.value, answer.kind),
-                  cell.data_type == "f", (ws.title, min_row, min_col))
+    value, formula = book.cell(sheet, top, left)
+    return Answer(answer.name, f"{sheet}!{cell_name(top, left)}", normalise(value, answer.kind), formula,
+                  (sheet, top, left))
 
 
 _WHOLE = re.compile(r"[+-]?\d+(\.0*)?")
@@ -258,31 +284,32 @@ def normalise(value, kind: str):
 @functools.lru_cache(maxsize=8)
 def question_text(instrument_id: str) -> tuple:
     """(sheet, cell, text) of every locked text cell in a freshly generated workbook."""
+    return tuple((sheet, cell_name(row, col), text) for sheet, row, col, text, _ in _questions(instrument_id))
+
+
+@functools.lru_cache(maxsize=8)
+def _questions(instrument_id: str) -> tuple:
+    """(sheet, row, column, text, text with its white space normalised) of every locked text cell."""
     from .generate import Request, _Book  # only needed here, once per worker and instrument
 
     instrument = definitions.load_all()[instrument_id]
     buffer = io.BytesIO()
     _Book(buffer, Request(instrument, response_id="template", cycle="2000")).write()
-    wb = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    book = xlsx.Book(checked(buffer.getvalue()))
     stamp_sheet = instrument.text["sheets"]["stamp"]
-    out = []
-    for ws in wb.worksheets:
-        if ws.title == stamp_sheet:
-            continue
-        for row in ws.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.data_type == "s" and cell.protection.locked:
-                    out.append((ws.title, cell.coordinate, cell.value))
-    return tuple(out)
+    return tuple((sheet, row, col, text, " ".join(text.split())) for sheet in book.sheetnames
+                 if sheet != stamp_sheet for row, col, text in book.strings(sheet))
 
 
-def _check_unchanged(wb, instrument) -> None:
-    for sheet, coordinate, text in question_text(instrument.id):
-        if sheet not in wb.sheetnames:
+def _check_unchanged(book, instrument) -> None:
+    sheets = set(book.sheetnames)
+    for sheet, row, col, text, words in _questions(instrument.id):
+        if sheet not in sheets:
             raise Rejected(f"The sheet {sheet!r} was renamed or removed, so the workbook's structure was changed; "
                            "ask the partner to fill in the original workbook.")
-        found = wb[sheet][coordinate].value
-        if not isinstance(found, str) or " ".join(found.split()) != " ".join(text.split()):
+        found, _ = book.cell(sheet, row, col)
+        if found != text and (not isinstance(found, str) or " ".join(found.split()) != words):
+            coordinate = cell_name(row, col)
             shown = text if len(text) <= 60 else text[:57] + "…"
             raise Rejected(f"The question text in {sheet}!{coordinate} (\"{shown}\") was changed, so the "
                            "workbook's structure was altered; ask the partner to fill in the original workbook.")

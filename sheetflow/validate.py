@@ -13,11 +13,10 @@ from typing import Callable, Iterable
 from . import definitions
 from .errors import SheetflowError
 from .isolate import IsolationFailed, run_isolated_many
-from .read import Finding, Return, read_many
+from .read import Finding, Return, read_return
 from .report import FileReport, Report, from_return, name_key
 from .schemas import validate_returns
 
-BATCH = 25  # files read per worker process (a worker costs about a second to start)
 TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker
 
@@ -55,30 +54,15 @@ def _skip_reason(name: str) -> str | None:
 
 
 def read_all(paths: list[str], workers: int = 2, progress: Callable[[int], None] | None = None,
-             reader: Callable[[list[str]], list[Return]] = read_many) -> list[Return]:
+             reader: Callable[[str], Return] = read_return) -> list[Return]:
     """Read every file in worker processes with memory and time limits; a crash rejects one file only."""
-    records: dict[str, Return] = {}
-    size = max(1, min(BATCH, -(-len(paths) // workers)))  # every worker gets a share, none more than BATCH
-    batches = [paths[i:i + size] for i in range(0, len(paths), size)]
-    retry = []
-    for batch, result in run_isolated_many(reader, batches, timeout=TIMEOUT_PER_FILE * BATCH,
-                                           memory_bytes=MEMORY, workers=workers):
-        if isinstance(result, list):
-            records.update((r.path, r) for r in result)
-            if progress:
-                progress(len(batch))
-        elif len(batch) > 1:
-            retry.extend(batch)  # find the one file that brought the worker down
-        else:
-            records[batch[0]] = _failed(batch[0], result)
-            if progress:
-                progress(1)
-    for (path,), result in run_isolated_many(reader, [[p] for p in retry], timeout=TIMEOUT_PER_FILE,
-                                             memory_bytes=MEMORY, workers=workers):
-        records[path] = result[0] if isinstance(result, list) else _failed(path, result)
+    records = []
+    for path, result in run_isolated_many(reader, paths, timeout=TIMEOUT_PER_FILE, memory_bytes=MEMORY,
+                                          workers=workers):
+        records.append(result if isinstance(result, Return) else _failed(path, result))
         if progress:
             progress(1)
-    return [records[p] for p in paths]
+    return records
 
 
 def _failed(path: str, error: BaseException) -> Return:

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetflow.package import CHUNK, Limits, Rejected, check_package, column_number
+from sheetflow.package import CHUNK, Limits, Rejected, check_package, column_number, open_checked
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -55,10 +55,23 @@ def write_zip(path: Path, parts: dict, compression: int = zipfile.ZIP_DEFLATED) 
 
 
 def reason(path: Path, limits: Limits = Limits()) -> str:
-    with pytest.raises(Rejected) as caught:
-        check_package(path, limits)
-    assert "\n" not in caught.value.reason
-    return caught.value.reason
+    """Why the file is refused; the streaming check and the one that keeps parsed sheets must agree."""
+    reasons = []
+    for check in (check_package, open_checked):
+        with pytest.raises(Rejected) as caught:
+            check(path, limits)
+        reasons.append(caught.value.reason)
+    assert reasons[0] == reasons[1]
+    assert "\n" not in reasons[0]
+    return reasons[0]
+
+
+def outcome(check, path: Path, limits: Limits) -> str | None:
+    try:
+        check(path, limits)
+    except Rejected as rejected:
+        return rejected.reason
+    return None
 
 
 @pytest.fixture
@@ -85,6 +98,16 @@ def test_valid_workbook_passes(valid_xlsx):
     check_package(valid_xlsx)
     check_package(valid_xlsx, Limits(max_rows=200, max_cols=10))
     check_package(str(valid_xlsx))
+
+
+def test_open_checked_hands_over_the_parts_and_parsed_sheets(valid_xlsx):
+    package = open_checked(valid_xlsx, Limits(max_rows=200, max_cols=10))
+    assert package.data == valid_xlsx.read_bytes()
+    with zipfile.ZipFile(valid_xlsx) as zf:
+        assert package.parts == {name: zf.read(name) for name in zf.namelist()}
+    assert list(package.sheets) == ["xl/worksheets/sheet1.xml"]
+    cells = [c.get("r") for c in package.sheets["xl/worksheets/sheet1.xml"].iter() if c.tag.endswith("}c")]
+    assert cells == ["A1", "B1", "C1", "A2", "B2", "C2"]
 
 
 def test_minimal_handmade_package_passes(tmp_path):
@@ -439,7 +462,7 @@ def test_mangled_workbooks_are_passed_or_rejected_never_crash(tmp_path, edits, c
         data[int(where * len(data))] = value
     path = tmp_path / "mangled.xlsx"
     path.write_bytes(bytes(data[: max(1, int(cut * len(data)))]))
-    try:
-        check_package(path, Limits(max_rows=200, max_cols=10))
-    except Rejected as rejected:
-        assert rejected.reason and "\n" not in rejected.reason
+    limits = Limits(max_rows=200, max_cols=10)
+    found = outcome(check_package, path, limits)
+    assert found is None or (found and "\n" not in found)
+    assert outcome(open_checked, path, limits) == found

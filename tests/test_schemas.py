@@ -78,10 +78,26 @@ def test_report_flags_exactly_the_values_outside_their_domain(tmp_path_factory, 
 
 
 def test_schemas_are_built_from_the_definition(assessment, action_plan):
+    """One long frame (a row per return and named answer); the names and rules come from the definition."""
+    for instrument in (assessment, action_plan):
+        errors, warnings = answer_schemas(instrument)
+        named = {a.name for a in instrument.answers if a.kind != "table"}
+        for schema in (errors, warnings):
+            assert set(schema.columns) == {"response", "name", "value"}
+            [domain] = schema.columns["name"].checks
+            assert set(domain.statistics["allowed_values"]) == named
+        assert [c.name for c in errors.checks] == ["not_nullable", "rating", "choice", "date", "text"]
+        assert [c.name for c in warnings.checks] == ["not_nullable", "email"]
+    assert "e1_actions" not in answer_schemas(action_plan)[0].columns["name"].checks[0].statistics["allowed_values"]
+
+
+def test_required_and_optional_answers_follow_the_definition(assessment):
+    import pandas as pd
+
+    from sheetflow.schemas import _failures
+
     errors, warnings = answer_schemas(assessment)
-    assert set(errors.columns) == {a.name for a in assessment.answers}
-    assert errors.columns["rating_01"].nullable is False
-    assert errors.columns["comment_01"].nullable is True
-    assert warnings.columns["comment_01"].nullable is False
-    plan_errors, _ = answer_schemas(action_plan)
-    assert "e1_actions" not in plan_errors.columns and "e1_status_1" in plan_errors.columns
+    frame = pd.DataFrame({"response": [0, 0, 0], "name": ["rating_01", "comment_01", "rating_02"],
+                          "value": pd.Series([None, None, 9], dtype=object)})
+    assert {(i, check) for _, i, check, _ in _failures(errors, frame)} == {(0, "not_nullable"), (2, "rating")}
+    assert {(i, check) for _, i, check, _ in _failures(warnings, frame)} == {(1, "not_nullable")}
