@@ -480,7 +480,8 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
     (``outcome`` "kept") unless ``force``, which writes it again with the same response id
     ("replaced"). Returns the manifest rows of this instrument and cycle, in roster order.
     """
-    from .generate import Request, generate
+    from .copies import Copier
+    from .generate import Request
 
     if not isinstance(instrument, Instrument):
         instrument = definitions.load(instrument)
@@ -519,13 +520,13 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
                              + (f" ({len(clashes) - 1} more like it)" if len(clashes) > 1 else "")
                              + "; use --force to replace, or choose another folder.")
     folder.mkdir(parents=True, exist_ok=True)
-    new_rows, changed = [], False
+    new_rows, changed, copier = [], False, Copier()  # one workbook is built; everyone gets a personalised copy
     try:
         for recipient, row in plan:
             if row.outcome == "kept":
                 continue
             request = Request(instrument, response_id=row.response_id, cycle=cycle, prefill=recipient.prefill)
-            generate(request, folder / row.file, force=True)
+            copier.generate(request, folder / row.file, force=True)
             row.generated_at = _now()
             if row.outcome == "new":
                 row.outcome = "written"
