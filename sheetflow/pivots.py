@@ -68,10 +68,17 @@ PIVOTS = (
 )
 
 
-def add_pivots(path: Path, pivots=PIVOTS) -> None:
-    """Add native PivotTables (each on a new sheet, placed before the data tables) to the workbook."""
+def add_pivots(path: Path, pivots=PIVOTS, tables: dict | None = None, sheet_names: list | None = None) -> None:
+    """Add native PivotTables (each on a new sheet, placed before the data tables) to the workbook.
+
+    ``tables`` (table name -> (sheet title, header, rows)) and ``sheet_names`` are what the writer
+    wrote; without them the tables are read back from the file (slow for big tables).
+    """
     path = Path(path)
-    tables, sheet_names = _read_tables(path, {p.table for p in pivots})
+    if tables is None or sheet_names is None:
+        tables, sheet_names = _read_tables(path, {p.table for p in pivots})
+    tables = {name: (sheet, header, [[_clean(v) for v in row] for row in rows])
+              for name, (sheet, header, rows) in tables.items()}
     with zipfile.ZipFile(path) as z:
         parts = {name: z.read(name) for name in z.namelist()}
     text = {name: parts[name].decode("utf-8") for name in
@@ -148,7 +155,7 @@ def _read_tables(path: Path, names: set[str]):
     for ws in wb.worksheets:
         for table in ws.tables.values():
             if table.name in names:
-                rows = [[_clean(c.value) for c in row] for row in ws[table.ref]]
+                rows = [[c.value for c in row] for row in ws[table.ref]]
                 body = rows[1:len(rows) - (table.totalsRowCount or 0)]
                 out[table.name] = (ws.title, [str(h) for h in rows[0]], body)
     missing = names - out.keys()

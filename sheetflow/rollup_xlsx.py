@@ -30,9 +30,10 @@ TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", 
 def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = True) -> Path:
     """Write the roll-up workbook atomically; never replace an existing file unless ``force``."""
     with atomic_path(output, force) as tmp:
-        _Writer(tmp, rollup).write()
+        writer = _Writer(tmp, rollup)
+        writer.write()
         if pivots:
-            add_pivots(Path(tmp))
+            add_pivots(Path(tmp), tables=writer.written, sheet_names=writer.sheet_names)
     return Path(output)
 
 
@@ -96,6 +97,8 @@ class _Writer:
                                 "num_format": "0%"}),
         }
         self.ranges = {}  # table name -> {column: absolute range}
+        self.written = {}  # table name -> (sheet, header, rows of the values as written)
+        self.sheet_names = []
 
     def write(self):
         self.wb.set_properties({"title": "Regional sector partnership roll-up", "author": "sheetflow",
@@ -112,13 +115,16 @@ class _Writer:
         self.distribution(distribution)
         self.action_plans(plans)
         summary.activate()
+        self.sheet_names = [ws.name for ws in self.wb.worksheets()]
         self.wb.close()
 
     # -- tables ---------------------------------------------------------------------------------
     def cell(self, ws, row, col, value, fmt=None):
+        """Write one value as its own type (text always as text); return the value as written."""
         if _missing(value):
             ws.write_blank(row, col, None, fmt)
-        elif isinstance(value, str):
+            return None
+        if isinstance(value, str):
             ws.write_string(row, col, value, fmt)
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value, fmt)
@@ -128,9 +134,12 @@ class _Writer:
             ws.write_datetime(row, col, value, fmt or self.f["date"])
         elif isinstance(value, (int, float)) or hasattr(value, "__int__"):
             number = float(value)
-            ws.write_number(row, col, int(number) if number.is_integer() else number, fmt)
+            value = int(number) if number.is_integer() else number
+            ws.write_number(row, col, value, fmt)
         else:
-            ws.write_string(row, col, str(value), fmt)
+            value = str(value)
+            ws.write_string(row, col, value, fmt)
+        return value
 
     def table(self, name: str):
         frame = self.r.tables[name]
@@ -141,10 +150,11 @@ class _Writer:
             "name": name, "style": "Table Style Medium 2",
             "columns": [{"header": c} for c in columns],
         })
-        formats = {"response_rate": self.f["percent"]}
-        for r, values in enumerate(frame.itertuples(index=False), start=1):
-            for c, value in enumerate(values):
-                self.cell(ws, r, c, value, formats.get(columns[c]))
+        formats = [{"response_rate": self.f["percent"]}.get(column) for column in columns]
+        values = frame.astype(object).where(frame.notna(), None).values.tolist()
+        cell = self.cell
+        self.written[name] = (name, columns, [[cell(ws, r, c, value, formats[c]) for c, value in enumerate(line)]
+                                              for r, line in enumerate(values, start=1)])
         widths = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
                   "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
         for c, column in enumerate(columns):
