@@ -115,7 +115,7 @@ class _Worker:
 
 
 class _Pool:
-    QUEUE = 2  # items handed to a worker at once
+    QUEUE = 4  # items handed to a worker at once (so it keeps busy while the parent is slow to answer)
 
     def __init__(self, func, items: list, timeout: float, memory_bytes: int, workers: int):
         self.func, self.items, self.timeout, self.memory_bytes = func, items, timeout, memory_bytes
@@ -145,6 +145,8 @@ class _Pool:
         for worker in busy:
             if worker.connection in ready:
                 self._receive(worker)
+                while worker in self.workers and worker.queued and worker.connection.poll():
+                    self._receive(worker)  # take every answer waiting, so a busy parent never holds a worker up
             elif time.monotonic() > worker.since + self.timeout:
                 self._fail(worker, IsolationFailed(f"reading this file took longer than {self.timeout:g} s"), kill=True)
 

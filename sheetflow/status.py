@@ -202,7 +202,7 @@ def _labels() -> dict:
 
 def status_report(manifest, paths: Iterable, workers: int = 2, cycle: str | None = None,
                   progress: Callable[[int], None] | None = None,
-                  on_start: Callable[[int], None] | None = None) -> StatusReport:
+                  on_start: Callable[[int], None] | None = None, reader: str = "fast") -> StatusReport:
     """Validate the returns in ``paths`` and set them against the recipients of ``manifest``.
 
     ``manifest`` is the manifest file (or the folder holding ``manifest.csv``); ``cycle`` keeps
@@ -221,7 +221,7 @@ def status_report(manifest, paths: Iterable, workers: int = 2, cycle: str | None
            if Path(f).resolve() in sent]
     files = [f for f in files if Path(f).resolve() not in sent]
     if files:
-        validation = validate_paths(files, workers=workers, progress=progress, on_start=on_start)
+        validation = validate_paths(files, workers=workers, progress=progress, on_start=on_start, reader=reader)
     else:
         validation = Report()
     validation.skipped = skipped + validation.skipped

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Callable, Iterable
@@ -13,9 +14,8 @@ from typing import Callable, Iterable
 from . import definitions
 from .errors import SheetflowError
 from .isolate import IsolationFailed, run_isolated_many
-from .read import Finding, Return, read_return
+from .read import READERS, Finding, Return, read_return
 from .report import FileReport, Report, from_return, name_key
-from .schemas import validate_returns
 
 TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker
@@ -76,6 +76,8 @@ def _failed(path: str, error: BaseException) -> Return:
 
 def check(records: list[Return]) -> list[FileReport]:
     """Validate every readable return against its instrument's schemas, one batch per instrument."""
+    from .schemas import validate_returns  # pandas and pandera: only once the files are read
+
     instruments = definitions.load_all()
     reports = [from_return(r, instruments.get(r.instrument)) for r in records]
     for instrument in instruments.values():
@@ -118,14 +120,21 @@ def _superseded_note(newest: FileReport, identical: bool):
 
 
 def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], None] | None = None,
-                   on_start: Callable[[int], None] | None = None) -> Report:
-    """Validate files and folders of returns; the report lists every file, none dropped."""
+                   on_start: Callable[[int], None] | None = None, reader: str = "fast") -> Report:
+    """Validate files and folders of returns; the report lists every file, none dropped.
+
+    ``reader`` "openpyxl" reads each file the plain way (slower; the reference the fast reader is
+    tested and benchmarked against).
+    """
+    if reader not in READERS:
+        raise SheetflowError(f"No reader called {reader!r} ({', '.join(READERS)}).")
     files, skipped = collect(paths)
     if not files:
         raise SheetflowError("No files to validate" + (f" ({len(skipped)} lock or hidden files skipped)."
                                                        if skipped else "."))
     if on_start:
         on_start(len(files))
-    reports = check(read_all(files, workers=workers, progress=progress))
+    read = read_return if reader == "fast" else functools.partial(read_return, reader=reader)
+    reports = check(read_all(files, workers=workers, progress=progress, reader=read))
     mark_superseded(reports)
     return Report(files=reports, skipped=skipped)
