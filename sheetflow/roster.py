@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 import re
 import unicodedata
@@ -421,8 +422,8 @@ def file_name(parts, label: str, extension: str = ".xlsx", limit: int = MAX_NAME
 def unique_name(name: str, taken: set[str], cycle: str | None = None) -> str:
     """``name``, or ``name (cycle)`` / ``name (2)``... when a file of that name (any case) is already taken."""
     stem, extension = os.path.splitext(name)
-    candidates = [name] + ([f"{stem} ({cycle}){extension}"] if cycle else [])
-    candidates += (f"{stem} ({n}){extension}" for n in range(2, 10_000))
+    candidates = itertools.chain([name], [f"{stem} ({cycle}){extension}"] if cycle else [],
+                                 (f"{stem} ({n}){extension}" for n in range(2, 10_000)))  # made one at a time
     for candidate in candidates:
         if candidate.casefold() not in taken:
             return candidate
