@@ -164,6 +164,12 @@ def test_hostile_files_are_rejected_one_by_one_and_the_inbox_is_untouched(tmp_pa
         assert "\n" not in reason and "Traceback" not in reason
     assert {Path(p).name for p, _ in report.skipped} == {"~$good.xlsx", ".DS_Store"}
     assert len(report.files) == len(expected) + 1
+    assert validate_paths([inbox], reader="openpyxl").to_dict() == report.to_dict(), "the plain reader agrees"
+
+
+def test_the_fast_reader_gives_the_plain_readers_report(lo_report):
+    report, folder = lo_report
+    assert validate_paths([folder], reader="openpyxl").to_dict() == report.to_dict()
 
 
 def test_a_formula_in_an_answer_cell_is_never_trusted(tmp_path, blank_workbooks):

@@ -1,0 +1,159 @@
+"""The fast reader (xlsx.Book) gives every cell the value openpyxl gives it."""
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.styles.numbers import is_date_format as openpyxl_is_date
+from openpyxl.styles.numbers import is_timedelta_format as openpyxl_is_duration
+from openpyxl.utils.datetime import from_excel as openpyxl_from_excel
+
+from sheetflow import xlsx
+from sheetflow.package import Limits, checked
+from sheetflow.read import _OpenpyxlBook, read_return
+
+GRID = 12  # rows and columns compared cell by cell
+
+
+def both_books(data: bytes):
+    return xlsx.Book(checked(data, Limits(max_rows=250, max_cols=26))), _OpenpyxlBook(data)
+
+
+def assert_same_cells(data: bytes):
+    fast, plain = both_books(data)
+    assert fast.sheetnames == plain.sheetnames
+    for sheet in fast.sheetnames:
+        for row in range(1, GRID + 1):
+            for col in range(1, GRID + 1):
+                got, want = fast.cell(sheet, row, col), plain.cell(sheet, row, col)
+                assert got == want and type(got[0]) is type(want[0]), (sheet, row, col, got, want)
+
+
+def saved(wb) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def rewrite(data: bytes, **parts: str) -> bytes:
+    """The same package with some parts' text replaced."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            name = info.filename
+            key = name.replace("/", "_").replace(".", "_")
+            out.writestr(info, parts[key].encode() if key in parts else source.read(name))
+    return buffer.getvalue()
+
+
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**12, 10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=15),
+    st.sampled_from(["  padded  ", "_x000D_", "x005F_", "line\nbreak", "=1+2", "=SUM(A1:A2)", "#N/A", "TRUE"]),
+    st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(2100, 1, 1)), st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)),
+    st.times(), st.timedeltas(dt.timedelta(0), dt.timedelta(days=3)),
+)
+FORMATS = st.sampled_from([None, "General", "0.0", "yyyy-mm-dd", "d mmm yyyy", "[h]:mm:ss", "hh:mm", "@",
+                           '"Due" yyyy', "0%", "[Red]0.00", "mm:ss.0"])
+
+
+@pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(st.tuples(st.integers(1, GRID), st.integers(1, GRID), VALUES, FORMATS), max_size=25),
+       date1904=st.booleans())
+def test_any_values_openpyxl_writes_read_the_same(cells, date1904):
+    wb = openpyxl.Workbook()
+    wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904 if date1904 else openpyxl.utils.datetime.CALENDAR_WINDOWS_1900
+    ws = wb.active
+    ws.title = "Answers"
+    for row, col, value, number_format in cells:
+        cell = ws.cell(row, col)
+        try:
+            cell.value = value
+        except (ValueError, TypeError, IllegalCharacterError):  # openpyxl refuses these: nothing to compare
+            continue
+        if number_format:
+            cell.number_format = number_format
+    assert_same_cells(saved(wb))
+
+
+def sheet_with(data: bytes, sheet_data: str, extra: str = "") -> bytes:
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    xml = re.sub(r"<sheetData>.*</sheetData>|<sheetData/>", f"<sheetData>{sheet_data}</sheetData>{extra}", xml,
+                 flags=re.S)
+    return rewrite(data, xl_worksheets_sheet1_xml=xml)
+
+
+@pytest.fixture(scope="module")
+def plain_book() -> bytes:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Answers"
+    wb.active["A1"] = "seed"
+    return saved(wb)
+
+
+@pytest.mark.parametrize("sheet_data, extra", [
+    # inline strings, plain and in formatted runs; a cell typed as a formula string; booleans; errors
+    ('<row r="1"><c r="A1" t="inlineStr"><is><t xml:space="preserve"> a </t></is></c>'
+     '<c r="B1" t="inlineStr"><is><r><t>bo</t></r><r><rPr><b/></rPr><t>ld</t></r></is></c>'
+     '<c r="C1" t="str"><v>text</v></c><c r="D1" t="b"><v>1</v></c><c r="E1" t="e"><v>#N/A</v></c>'
+     '<c r="F1"><v>4.0</v></c><c r="G1"><v>1E3</v></c><c r="H1"><v></v></c></row>', ""),
+    # cells and rows without r= follow the one before
+    ('<row r="2"><c r="B2"><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row>', ""),
+    # a merged range: its covered cells read as empty even if the file has values there
+    ('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row><row r="2"><c r="A2"><v>3</v></c></row>',
+     '<mergeCells count="1"><mergeCell ref="A1:B2"/></mergeCells>'),
+    # formulas: their text, never the cached value; a shared formula copied down; an array formula
+    ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c><c r="B1"><f t="shared" ref="B1:B3" si="0">A1*2</f><v>4</v></c></row>'
+     '<row r="2"><c r="B2"><f t="shared" si="0"/><v>0</v></c><c r="C2"><f t="array" ref="C2">SUM(A1:A2)</f></c></row>',
+     ""),
+])
+def test_xml_the_way_other_programs_write_it(plain_book, sheet_data, extra):
+    assert_same_cells(sheet_with(plain_book, sheet_data, extra))
+
+
+@given(st.text(st.sampled_from('dmyhsDMYHS0#.,;:@"[]$-_\\ Red/APM'), max_size=14))
+def test_date_formats_are_recognised_as_openpyxl_does(code):
+    assert xlsx.is_date_format(code) == openpyxl_is_date(code)
+    assert xlsx.is_duration_format(code) == openpyxl_is_duration(code)
+
+
+def test_builtin_date_formats_are_openpyxls():
+    assert xlsx.BUILTIN_DATES == {i for i, code in BUILTIN_FORMATS.items() if openpyxl_is_date(code)}
+    assert xlsx.BUILTIN_DURATIONS == {i for i, code in BUILTIN_FORMATS.items() if openpyxl_is_duration(code)}
+
+
+@given(st.floats(0, 2958465, allow_nan=False), st.booleans(), st.booleans())
+def test_serial_numbers_become_the_same_dates(serial, mac, duration):
+    epoch = xlsx.MAC_EPOCH if mac else xlsx.WINDOWS_EPOCH
+
+    def outcome(convert, *args, **kwargs):
+        try:
+            return convert(*args, **kwargs)
+        except (OverflowError, ValueError) as exc:  # beyond the calendar: both readers show #VALUE!
+            return type(exc)
+
+    assert outcome(xlsx.from_excel, serial, epoch, duration) == outcome(openpyxl_from_excel, serial, epoch,
+                                                                          timedelta=duration)
+
+
+def test_both_readers_make_the_same_record_of_a_filled_workbook(tmp_path, blank_workbooks, assessment):
+    from conftest import complete_answers
+
+    wb = openpyxl.load_workbook(blank_workbooks["sector-self-assessment"])
+    for name, value in complete_answers(assessment, rating_03="four", comment_02="=1+1").items():
+        (sheet, ref), = wb.defined_names[name].destinations
+        wb[sheet][ref.replace("$", "")] = value if not isinstance(value, dict) else dt.date(2026, 3, 4)
+    wb.save(tmp_path / "filled.xlsx")
+    fast, plain = (read_return(str(tmp_path / "filled.xlsx"), reader=r) for r in ("fast", "openpyxl"))
+    assert fast == plain and fast.rejected is None
+    assert fast.answers["comment_02"].formula and fast.value("rating_03") == "four"
