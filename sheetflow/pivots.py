@@ -77,10 +77,19 @@ def add_pivots(path: Path, pivots=PIVOTS, tables: dict | None = None, sheet_name
     path = Path(path)
     if tables is None or sheet_names is None:
         tables, sheet_names = _read_tables(path, {p.table for p in pivots})
-    tables = {name: (sheet, header, [[_clean(v) for v in row] for row in rows])
-              for name, (sheet, header, rows) in tables.items()}
     with zipfile.ZipFile(path) as z:
         parts = {name: z.read(name) for name in z.namelist()}
+    pivot_parts(parts, pivots, tables, sheet_names)
+    with atomic_path(path, force=True) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
+    """Add the PivotTables to a workbook's parts (part name -> bytes), in place."""
+    path = "the workbook"
+    tables = {name: (sheet, header, [[_clean(v) for v in row] for row in rows])
+              for name, (sheet, header, rows) in tables.items()}
     text = {name: parts[name].decode("utf-8") for name in
             ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")}
     if "<pivotCaches" in text["xl/workbook.xml"]:
@@ -141,10 +150,7 @@ def add_pivots(path: Path, pivots=PIVOTS, tables: dict | None = None, sheet_name
     text["[Content_Types].xml"] = text["[Content_Types].xml"].replace("</Types>", "".join(
         f'<Override PartName="{name}" ContentType="{CT}{kind}+xml"/>' for name, kind in types) + "</Types>")
     parts.update({name: value.encode("utf-8") for name, value in text.items()})
-
-    with atomic_path(path, force=True) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data if isinstance(data, bytes) else data.encode("utf-8"))
+    parts.update({name: value.encode("utf-8") for name, value in parts.items() if isinstance(value, str)})
 
 
 # -- reading ------------------------------------------------------------------------------------------

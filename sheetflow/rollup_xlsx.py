@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import re
+import zipfile
 from pathlib import Path
 
 import xlsxwriter
@@ -20,7 +22,7 @@ from . import __version__
 from . import rollup as R
 from .errors import SheetflowError
 from .files import atomic_path, csv_cell
-from .pivots import add_pivots
+from .pivots import PIVOTS, pivot_parts
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
 TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems", "Outstanding",
@@ -28,12 +30,23 @@ TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", 
 
 
 def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = True) -> Path:
-    """Write the roll-up workbook atomically; never replace an existing file unless ``force``."""
+    """Write the roll-up workbook atomically; never replace an existing file unless ``force``.
+
+    xlsxwriter writes the workbook with each table's header; the tables' rows (tens of thousands
+    in a state-wide cycle, too slow cell by cell) are then written into their sheets directly,
+    text as inline text, and the PivotTables added, in one pass over the package.
+    """
     with atomic_path(output, force) as tmp:
         writer = _Writer(tmp, rollup)
         writer.write()
+        with zipfile.ZipFile(tmp) as z:
+            parts = {info.filename: z.read(info) for info in z.infolist()}
+        writer.fill_rows(parts)
         if pivots:
-            add_pivots(Path(tmp), tables=writer.written, sheet_names=writer.sheet_names)
+            pivot_parts(parts, PIVOTS, writer.written, writer.sheet_names)
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in parts.items():
+                z.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
     return Path(output)
 
 
@@ -62,6 +75,64 @@ def write_csv(rollup: R.Rollup, folder: Path, force: bool = False) -> list[Path]
             for row in frame.itertuples(index=False):
                 writer.writerow([None if _missing(v) else csv_safe(v) for v in row])
     return list(targets.values())
+
+
+def _as_written(value):
+    """A table value as the roll-up stores it: None (blank), text, True/False, a datetime or a number."""
+    if _missing(value):
+        return None
+    if isinstance(value, (str, bool, dt.datetime)):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) or hasattr(value, "__int__"):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return str(value)
+
+
+_ESCAPED_ALREADY = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_TEXT_CACHE: dict[str, str] = {}
+
+
+def _text_cell(text: str) -> str:
+    """The inline-string body of a cell holding ``text`` (always text, never a formula), as Excel escapes it."""
+    found = _TEXT_CACHE.get(text)
+    if found is None:
+        body = _ESCAPED_ALREADY.sub(r"_x005F\1", text)
+        body = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", body)
+        body = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+        found = f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
+        if len(_TEXT_CACHE) < 100_000:
+            _TEXT_CACHE[text] = found
+    return found
+
+
+def _serial(value: dt.datetime, date_1904: bool) -> float:
+    """Excel's serial number for a date and time (1900 system: 1900-03-01 is 61, after the leap-year bug)."""
+    epoch = dt.datetime(1904, 1, 1) if date_1904 else dt.datetime(1899, 12, 31)
+    delta = value.replace(tzinfo=None) - epoch
+    serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+    return serial + 1 if not date_1904 and serial > 59 else serial
+
+
+def _row(number: int, values: list, letters: list, styles: list, date_1904: bool) -> str:
+    cells = []
+    for c, value in enumerate(values):
+        if value is None:
+            continue
+        ref = f'<c r="{letters[c]}{number}"{styles[c]}'
+        if isinstance(value, str):
+            cells.append(ref + _text_cell(value))
+        elif isinstance(value, bool):
+            cells.append(f'{ref} t="b"><v>{int(value)}</v></c>')
+        elif isinstance(value, dt.datetime):
+            cells.append(f"{ref}><v>{_serial(value, date_1904):.16G}</v></c>")
+        else:
+            cells.append(f"{ref}><v>{value:.16G}</v></c>")
+    return f'<row r="{number}">{"".join(cells)}</row>'
 
 
 def _missing(value) -> bool:
@@ -98,6 +169,7 @@ class _Writer:
         }
         self.ranges = {}  # table name -> {column: absolute range}
         self.written = {}  # table name -> (sheet, header, rows of the values as written)
+        self.fills = {}  # sheet index -> (table name, each column's format) for fill_rows
         self.sheet_names = []
 
     def write(self):
@@ -142,6 +214,7 @@ class _Writer:
         return value
 
     def table(self, name: str):
+        """An Excel Table on its own sheet: header and columns here, the rows by ``fill_rows``."""
         frame = self.r.tables[name]
         ws = self.wb.add_worksheet(name)
         columns = list(frame.columns)
@@ -150,19 +223,38 @@ class _Writer:
             "name": name, "style": "Table Style Medium 2",
             "columns": [{"header": c} for c in columns],
         })
+        values = [[_as_written(v) for v in line] for line in frame.astype(object).values.tolist()]
         formats = [{"response_rate": self.f["percent"]}.get(column) for column in columns]
-        values = frame.astype(object).where(frame.notna(), None).values.tolist()
-        cell = self.cell
-        self.written[name] = (name, columns, [[cell(ws, r, c, value, formats[c]) for c, value in enumerate(line)]
-                                              for r, line in enumerate(values, start=1)])
+        for c in range(len(columns)):
+            if formats[c] is None and any(isinstance(line[c], dt.datetime) for line in values):
+                formats[c] = self.f["date"]
         widths = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
                   "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
         for c, column in enumerate(columns):
-            ws.set_column(c, c, widths.get(column, 18 if len(column) > 10 else 14))
+            ws.set_column(c, c, widths.get(column, 18 if len(column) > 10 else 14), formats[c])
         ws.freeze_panes(1, 0)
         self.print_setup(ws, repeat=True)
         self.ranges[name] = {col: f"{name}!${xl_col_to_name(c)}$2:${xl_col_to_name(c)}${rows + 1}"
                              for c, col in enumerate(columns)}
+        self.written[name] = (name, columns, values)
+        self.fills[ws.index] = (name, formats)
+
+    def fill_rows(self, parts: dict) -> None:
+        """Write each table's rows into its sheet's XML (after xlsxwriter has closed the workbook)."""
+        for index, (name, formats) in self.fills.items():
+            _, columns, values = self.written[name]
+            part = f"xl/worksheets/sheet{index + 1}.xml"
+            xml = parts[part].decode("utf-8")
+            letters = [xl_col_to_name(c) for c in range(len(columns))]
+            styles = [f' s="{f.xf_index}"' if f is not None else "" for f in formats]
+            rows = "".join(_row(r, line, letters, styles, self.wb.date_1904) for r, line in enumerate(values, start=2))
+            last = f"{letters[-1]}{max(len(values), 1) + 1}"
+            xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml, count=1)
+            if "</sheetData>" in xml:
+                xml = xml.replace("</sheetData>", rows + "</sheetData>", 1)
+            else:
+                xml = xml.replace("<sheetData/>", f"<sheetData>{rows}</sheetData>", 1)
+            parts[part] = xml.encode("utf-8")
 
     def print_setup(self, ws, repeat: bool = False):
         ws.set_landscape()
