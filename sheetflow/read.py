@@ -106,11 +106,6 @@ def read_return(path: str, limits: Limits = TEMPLATE_AREA, reader: str = "fast")
     return record
 
 
-def read_many(paths: list[str], reader: str = "fast") -> list[Return]:
-    """Read a batch of files in this process."""
-    return [read_return(p, reader=reader) for p in paths]
-
-
 class _OpenpyxlBook:
     """The plain way: openpyxl loads the whole workbook; same questions as xlsx.Book answers."""
 
