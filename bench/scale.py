@@ -22,7 +22,6 @@ tables are the same as the plain (openpyxl) reader's. Everything goes to a JSON 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
