@@ -30,7 +30,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 __all__ = ["Limits", "Rejected", "Package", "check_package", "checked", "open_checked", "read_checked",
-           "column_number"]
+           "column_letters", "column_number"]
 
 CHUNK = 1 << 20          # bytes decompressed per read
 HEAD_BYTES = 8192        # bytes sniffed to recognise non-zip files
@@ -148,7 +148,8 @@ def column_number(letters: str) -> int:
     return number
 
 
-def _column_letters(number: int) -> str:
+def column_letters(number: int) -> str:
+    """A 1-based column number to its letters: 1 -> "A", 27 -> "AA" (the reverse of ``column_number``)."""
     letters = ""
     while number > 0:
         number, rest = divmod(number - 1, 26)
@@ -602,10 +603,10 @@ class _SheetArea:
 
     def _check(self, col: int, row: int) -> None:
         if (self.max_rows is not None and row > self.max_rows) or (self.max_cols is not None and col > self.max_cols):
-            where = (f"cell {_column_letters(col)}{row}" if col and row else
-                     f"column {_column_letters(col)}" if col else f"row {row}")
+            where = (f"cell {column_letters(col)}{row}" if col and row else
+                     f"column {column_letters(col)}" if col else f"row {row}")
             area = " and ".join(
                 ([f"rows 1 to {self.max_rows}"] if self.max_rows is not None else [])
-                + ([f"columns A to {_column_letters(self.max_cols)}"] if self.max_cols is not None else []))
+                + ([f"columns A to {column_letters(self.max_cols)}"] if self.max_cols is not None else []))
             raise Rejected(f"A sheet has something at {where}, outside the template area ({area}); "
                            "ask the partner to clear anything outside the template and send it again.")

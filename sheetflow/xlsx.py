@@ -19,7 +19,7 @@ import posixpath
 import re
 from xml.etree import ElementTree
 
-from .package import Package
+from .package import Package, column_letters, column_number
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -75,21 +75,6 @@ def from_excel(value: float, epoch: dt.datetime = WINDOWS_EPOCH, duration: bool 
     return epoch + dt.timedelta(days=day) + diff
 
 
-def column_index(letters: str) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
-def column_letters(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def cell_name(row: int, col: int) -> str:
     """(31, 4) -> "D31"."""
     return f"{column_letters(col)}{row}"
@@ -110,7 +95,7 @@ def coordinate(text: str) -> tuple[int, int]:
     match = _COORDINATE.match(text)
     if not match or not int(match.group(2)):
         raise Damaged(f"not a cell reference: {text!r}")
-    return int(match.group(2)), column_index(match.group(1))
+    return int(match.group(2)), column_number(match.group(1))
 
 
 def _number(text: str):
