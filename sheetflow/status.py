@@ -239,6 +239,11 @@ def _match(report: StatusReport, files: list[FileReport], everyone: list[Recipie
     for r in report.recipients:
         by_id.setdefault(r.response_id, []).append(r)
     elsewhere = {r.response_id: r for r in everyone if r not in report.recipients}
+    pools: dict[tuple, _Pool] = {}
+    readable: dict[str, list[FileReport]] = {}
+    for f in files:
+        if f.status != "rejected":
+            readable.setdefault(f.response_id, []).append(f)
     for f in files:
         owners = [r for r in by_id.get(f.response_id or "", [])
                   if f.status == "rejected" or r.instrument == f.instrument]
@@ -249,7 +254,11 @@ def _match(report: StatusReport, files: list[FileReport], everyone: list[Recipie
             continue
         recipient, note = owner, None
         if kinds.get(f.instrument) == "assessment" and f.status != "rejected":
-            recipient, note = _by_identity(f, owner, report.recipients, files)
+            cycle = owner.cycle if owner is not None else f.cycle
+            key = (f.instrument, cycle)
+            if key not in pools:
+                pools[key] = _Pool([r for r in report.recipients if r.instrument == f.instrument and r.cycle == cycle])
+            recipient, note = _by_identity(f, owner, pools[key], readable.get(f.response_id, []))
         if recipient is not None:
             recipient.returns.append(f)
             if note:
@@ -263,22 +272,33 @@ def _identity(f: FileReport) -> tuple[str, str]:
     return name_key(f.respondent), name_key(email)
 
 
-def _matches(f: FileReport, pool: list[Recipient]) -> list[Recipient]:
-    """The recipients a file names: by the name typed in it, else by its email; narrowed by organization."""
-    name, email = _identity(f)
-    found = [r for r in pool if name and name_key(r.respondent_name) == name]
-    if len(found) > 1:
-        found = [r for r in found if name_key(r.organization) == name_key(f.organization)] or found
-    if len(found) > 1 and email:
-        found = [r for r in found if name_key(r.email) == email] or found
-    return found or [r for r in pool if email and name_key(r.email) == email]
+class _Pool:
+    """The recipients a return of one instrument and cycle may belong to, looked up by name and email."""
+
+    def __init__(self, recipients: list[Recipient]):
+        self.by_name: dict[str, list[Recipient]] = {}
+        self.by_email: dict[str, list[Recipient]] = {}
+        for r in recipients:
+            self.by_name.setdefault(name_key(r.respondent_name), []).append(r)
+            self.by_email.setdefault(name_key(r.email), []).append(r)
+
+    def matches(self, f: FileReport) -> list[Recipient]:
+        """The recipients a file names: by the name typed in it, else by its email; narrowed by organization."""
+        name, email = _identity(f)
+        found = list(self.by_name.get(name, [])) if name else []
+        if len(found) > 1:
+            found = [r for r in found if name_key(r.organization) == name_key(f.organization)] or found
+        if len(found) > 1 and email:
+            found = [r for r in found if name_key(r.email) == email] or found
+        return found or (list(self.by_email.get(email, [])) if email else [])
 
 
-def _by_identity(f: FileReport, owner: Recipient | None, recipients: list[Recipient], files: list[FileReport]):
-    """(recipient, note) for an assessment: its response id's owner unless someone else on the roster filled it."""
-    cycle = owner.cycle if owner is not None else f.cycle
-    pool = [r for r in recipients if r.instrument == f.instrument and r.cycle == cycle]
-    found = _matches(f, pool)
+def _by_identity(f: FileReport, owner: Recipient | None, pool: _Pool, same_id: list[FileReport]):
+    """(recipient, note) for an assessment: its response id's owner unless someone else on the roster filled it.
+
+    ``same_id`` are the readable files with the same response id (``f`` among them).
+    """
+    found = pool.matches(f)
     if owner is not None and owner in found:
         return owner, None
     if len(found) == 1:
@@ -289,8 +309,7 @@ def _by_identity(f: FileReport, owner: Recipient | None, recipients: list[Recipi
         return person, f"{file_name(f.path)} was not sent to {person.respondent_name}; matched by name or email."
     if owner is None:
         return None, None
-    if any(other is not f and other.response_id == f.response_id and owner in _matches(other, pool)
-           for other in files if other.status != "rejected"):
+    if any(other is not f and owner in pool.matches(other) for other in same_id):
         return None, None  # the owner's own return is here too: this copy was someone else's
     who = f.respondent or "(no name)"
     return owner, f"{file_name(f.path)} names {who}, not {owner.respondent_name}; counted as theirs."
