@@ -271,19 +271,25 @@ def rating_distribution(responses: pd.DataFrame, instrument) -> pd.DataFrame:
 
 def strengths_and_opportunities(responses: pd.DataFrame, top: int = 3) -> pd.DataFrame:
     """The highest and lowest rated capabilities, overall and per organization."""
-    rows = []
-    groups = [("All organizations", responses)] + list(responses.groupby("organization", sort=True))
-    for who, frame in groups:
-        if frame.empty:
-            continue
-        means = frame.groupby(["item", "capability"])["rating"].mean().reset_index()
-        means = means.sort_values(["rating", "item"], ascending=[False, True])
-        for kind, chosen in (("Strength", means.head(top)),
-                             ("Learning opportunity", means.sort_values(["rating", "item"]).head(top))):
-            for rec in chosen.itertuples():
-                rows.append({"organization": who, "kind": kind, "item": int(rec.item),
-                             "capability": rec.capability, "average": float(rec.rating)})
-    return pd.DataFrame(rows, columns=["organization", "kind", "item", "capability", "average"])
+    columns = ["organization", "kind", "item", "capability", "average"]
+    if responses.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["item", "capability"]
+    means = pd.concat([
+        responses.groupby(keys)["rating"].mean().reset_index().assign(organization="All organizations", order=0),
+        responses.groupby(["organization", *keys])["rating"].mean().reset_index().assign(order=1),
+    ], ignore_index=True)
+    means = means[means["rating"].notna()] if means["rating"].isna().any() else means
+    chosen = []
+    for kind, descending in (("Strength", True), ("Learning opportunity", False)):
+        ranked = means.sort_values(["order", "organization", "rating", "item"],
+                                   ascending=[True, True, not descending, True], kind="stable")
+        chosen.append(ranked.groupby(["order", "organization"], sort=False).head(top)
+                      .assign(kind=kind, kind_order=0 if descending else 1))
+    picked = pd.concat(chosen, ignore_index=True).sort_values(["order", "organization", "kind_order"], kind="stable")
+    return pd.DataFrame({"organization": picked["organization"].tolist(), "kind": picked["kind"].tolist(),
+                         "item": [int(i) for i in picked["item"]], "capability": picked["capability"].tolist(),
+                         "average": [float(a) for a in picked["rating"]]}, columns=columns)
 
 
 def disagreements(responses: pd.DataFrame, spread: int = 2) -> pd.DataFrame:
@@ -291,16 +297,21 @@ def disagreements(responses: pd.DataFrame, spread: int = 2) -> pd.DataFrame:
     columns = ["organization", "item", "capability", "lowest", "highest", "ratings"]
     if responses.empty:
         return pd.DataFrame(columns=columns)
-    rows = []
-    for (org, item, capability), frame in responses.groupby(["organization", "item", "capability"], sort=True):
-        if frame["respondent_name"].nunique() < 2:
-            continue
-        low, high = int(frame["rating"].min()), int(frame["rating"].max())
-        if high - low >= spread:
-            detail = ", ".join(f"{n}: {int(r)}" for n, r in zip(frame["respondent_name"], frame["rating"]))
-            rows.append({"organization": org, "item": int(item), "capability": capability, "lowest": low,
-                         "highest": high, "ratings": detail})
-    return pd.DataFrame(rows, columns=columns)
+    keys = ["organization", "item", "capability"]
+    groups = responses.groupby(keys, sort=True)
+    stats = groups.agg(people=("respondent_name", "nunique"), lowest=("rating", "min"), highest=("rating", "max"))
+    stats = stats[(stats["people"] >= 2) & (stats["highest"] - stats["lowest"] >= spread)]
+    if stats.empty:
+        return pd.DataFrame(columns=columns)
+    chosen = responses.merge(stats.index.to_frame(index=False), on=keys, how="inner", sort=False)
+    chosen = chosen[chosen["rating"].notna()]
+    said = chosen["respondent_name"].astype(str) + ": " + chosen["rating"].astype(int).astype(str)
+    details = said.groupby([chosen[k] for k in keys], sort=True).agg(", ".join)
+    rows = stats.reset_index()
+    return pd.DataFrame({"organization": rows["organization"].tolist(), "item": [int(i) for i in rows["item"]],
+                         "capability": rows["capability"].tolist(), "lowest": [int(v) for v in rows["lowest"]],
+                         "highest": [int(v) for v in rows["highest"]],
+                         "ratings": [details[key] for key in stats.index]}, columns=columns)
 
 
 def component_status(components: pd.DataFrame, instrument) -> pd.DataFrame:
