@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.xmlwriter import XMLwriter
 
-from .files import atomic_path
+from .files import atomic_path, deflate, zip_bytes
 from .generate import Request, _Book, generate
 
 RESPONSE_ID = "response_id"
@@ -53,7 +51,7 @@ class Template:
         _Book(buffer, request).write()
         with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as zf:
             self.entries = [(info, zf.read(info)) for info in zf.infolist()]
-        self.compressed = {info.filename: _deflate(data) for info, data in self.entries}
+        self.compressed = {info.filename: deflate(data) for info, data in self.entries}
         parts = dict((info.filename, data) for info, data in self.entries)
         strings = parts[STRINGS].decode("utf-8")
         tokens = {_placeholder(field) for field in (RESPONSE_ID, *fields)}
@@ -82,31 +80,11 @@ class Template:
 
     def write(self, path, parts: dict[str, bytes]) -> None:
         """The workbook with ``parts`` changed, laid out byte for byte as zipfile.writestr would."""
-        local, central = [], []
-        offset = 0
-        for info, data in self.entries:
-            data = parts.get(info.filename, data)
-            packed = _deflate(data) if info.filename in parts else self.compressed[info.filename]
-            name = info.filename.encode("ascii")
-            y, mo, d, h, mi, sec = info.date_time
-            date, clock = (y - 1980) << 9 | mo << 5 | d, h << 11 | mi << 5 | sec // 2
-            crc = zlib.crc32(data)
-            local.append(struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, 0, zipfile.ZIP_DEFLATED, clock, date,
-                                     crc, len(packed), len(data), len(name), 0) + name + packed)
-            central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, info.create_system, 20, 0, 0,
-                                       zipfile.ZIP_DEFLATED, clock, date, crc, len(packed), len(data), len(name),
-                                       0, 0, 0, 0, info.external_attr, offset) + name)
-            offset += len(local[-1])
-        directory = b"".join(central)
-        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), offset, 0)
+        entries = [(info, parts.get(info.filename, data),
+                    deflate(parts[info.filename]) if info.filename in parts else self.compressed[info.filename])
+                   for info, data in self.entries]
         with open(path, "wb") as handle:
-            handle.write(b"".join(local) + directory + end)
-
-
-def _deflate(data: bytes) -> bytes:
-    """What zipfile stores for a ZIP_DEFLATED part at the default level."""
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
+            handle.write(zip_bytes(entries))
 
 
 def _shared_string(value: str) -> str:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
+import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -45,6 +49,48 @@ def write_text(path: Path, text: str, force: bool = False, encoding: str = "utf-
         with open(tmp, "w", encoding=encoding, newline="") as handle:
             handle.write(text)
     return Path(path)
+
+
+# -- zip packages --------------------------------------------------------------------------------
+
+def deflate(data: bytes) -> bytes:
+    """What zipfile stores for a ZIP_DEFLATED part at the default level."""
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def deflate_all(parts: dict[str, bytes], threads: int = 2) -> dict[str, bytes]:
+    """Every part deflated; large parts in ``threads`` threads at once (zlib works outside the GIL)."""
+    large = sorted((name for name, data in parts.items() if len(data) > 1 << 20), key=lambda n: -len(parts[n]))
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        done = dict(zip(large, pool.map(deflate, [parts[name] for name in large])))
+    return {name: done[name] if name in done else deflate(data) for name, data in parts.items()}
+
+
+def zip_bytes(entries) -> bytes:
+    """A zip of deflated parts, laid out byte for byte as zipfile.writestr lays them out.
+
+    ``entries``: (ZipInfo, data, data deflated) in order; the ZipInfo gives the name, date, system and
+    attributes. Packages here are far below zip64's 4 GB.
+    """
+    local, central = [], []
+    offset = 0
+    for info, data, packed in entries:
+        name = info.filename.encode("ascii")
+        y, mo, d, h, mi, sec = info.date_time
+        date, clock = (y - 1980) << 9 | mo << 5 | d, h << 11 | mi << 5 | sec // 2
+        crc = zlib.crc32(data)
+        local.append(struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, 0, zipfile.ZIP_DEFLATED, clock, date,
+                                 crc, len(packed), len(data), len(name), 0) + name + packed)
+        central.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, info.create_system, 20, 0, 0,
+                                   zipfile.ZIP_DEFLATED, clock, date, crc, len(packed), len(data), len(name),
+                                   0, 0, 0, 0, info.external_attr, offset) + name)
+        offset += len(local[-1])
+    if offset > 0xFFFFFFFF:
+        raise SheetflowError("The workbook would be larger than 4 GB, too large to write.")
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), offset, 0)
+    return b"".join(local) + directory + end
 
 
 # -- CSV cells no spreadsheet will run ------------------------------------------------------------

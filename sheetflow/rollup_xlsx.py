@@ -21,7 +21,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from . import __version__
 from . import rollup as R
 from .errors import SheetflowError
-from .files import atomic_path, csv_cell
+from .files import atomic_path, csv_cell, deflate_all, zip_bytes
 from .pivots import PIVOTS, pivot_parts
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
@@ -44,10 +44,16 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
         writer.fill_rows(parts)
         if pivots:
             pivot_parts(parts, PIVOTS, writer.written, writer.sheet_names)
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, data in parts.items():
-                z.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+        packed = deflate_all(parts)
+        with open(tmp, "wb") as handle:
+            handle.write(zip_bytes((_member(name), data, packed[name]) for name, data in parts.items()))
     return Path(output)
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+    info.external_attr = 0o600 << 16
+    return info
 
 
 def csv_safe(value):
@@ -314,6 +320,7 @@ class _Writer:
         ws.write_string(header, len(areas) + 1, "Respondents", self.f["th"])
         ws.set_row(header, 30)
         ranges = self.ranges["Responses"]
+        respondents = responses.groupby(by)["response_id"].nunique()
         row = header
         for row, key in enumerate(values.index, start=header + 1):
             ws.write_string(row, 0, str(key), self.f["label"])
@@ -322,8 +329,7 @@ class _Writer:
                 formula = (f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges[by]},$A{row + 1},"
                            f"{ranges['area']},{xl_rowcol_to_cell(header, c, row_abs=True)}),\"\")")
                 ws.write_formula(row, c, formula, self.f["avg"], "" if _missing(value) else round(float(value), 6))
-            count = responses.loc[responses[by] == key, "response_id"].nunique()
-            ws.write_number(row, len(areas) + 1, count, self.f["int"])
+            ws.write_number(row, len(areas) + 1, int(respondents.get(key, 0)), self.f["int"])
         if len(values.index):
             ws.conditional_format(header + 1, 1, row, len(areas), {
                 "type": "3_color_scale", "min_type": "num", "min_value": 1, "min_color": "#F8696B",

@@ -120,6 +120,14 @@ def test_native_charts_and_the_about_sheet(sample_rollup):
     assert "Hector Ramirez answers.csv" in text
 
 
+def test_the_rollup_is_compressed_like_any_workbook(sample_rollup):
+    with zipfile.ZipFile(sample_rollup) as z:
+        assert z.testzip() is None
+        infos = z.infolist()
+    assert {info.compress_type for info in infos} == {zipfile.ZIP_DEFLATED}
+    assert sum(i.compress_size for i in infos) < sum(i.file_size for i in infos) / 3
+
+
 def test_csv_tables_match_the_workbook(sample_rollup):
     folder = sample_rollup.parent / "csv"
     with open(folder / "Responses.csv", encoding="utf-8-sig", newline="") as handle:
