@@ -29,6 +29,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from . import sheetxml
+
 __all__ = ["Limits", "Rejected", "Package", "check_package", "checked", "open_checked", "read_checked",
            "column_letters", "column_number"]
 
@@ -60,7 +62,7 @@ class Package:
 
     data: bytes
     parts: dict = field(default_factory=dict)   # part name (as in the zip) -> decompressed bytes
-    sheets: dict = field(default_factory=dict)  # worksheet part name -> ElementTree root (small sheets)
+    sheets: dict = field(default_factory=dict)  # worksheet part -> sheetxml.Sheet or ElementTree root (small sheets)
     kept: int = 0  # bytes in ``parts``; beyond KEEP_LIMIT, parts are left out (a reader decompresses them)
     names: set = field(default_factory=set)  # every part name
 
@@ -507,6 +509,9 @@ def _remembered_sheet_tree(data: bytes, limits: Limits | None):
 
 
 def _parse_sheet_tree(data: bytes, limits: Limits | None):
+    scanned = sheetxml.scan(data)  # the plain form every writer uses: no tree needed
+    if scanned is not None and sheetxml.well_formed(data) and (limits is None or _scanned_inside(scanned, limits)):
+        return scanned
     if not _is_sheet(data):
         return None
     streamed = len(data) > TREE_LIMIT
@@ -523,6 +528,16 @@ def _parse_sheet_tree(data: bytes, limits: Limits | None):
     if limits is not None:
         _tree_area(root, _SheetArea(limits))
     return root
+
+
+def _scanned_inside(sheet: sheetxml.Sheet, limits: Limits) -> bool:
+    """Whether a scanned sheet lies within the template area (if not, the XML path names what is outside)."""
+    max_rows = limits.max_rows if limits.max_rows is not None else float("inf")
+    max_cols = limits.max_cols if limits.max_cols is not None else float("inf")
+    last_row, last_col = sheet.extent()
+    corners = [_split_reference(corner) for ref in sheet.dimension for corner in ref.decode().split(":")]
+    return last_row <= max_rows and last_col <= max_cols and all(
+        row <= max_rows and col <= max_cols for col, row in corners)
 
 
 def _tree_area(root, area: _SheetArea) -> None:

@@ -19,6 +19,7 @@ import posixpath
 import re
 from xml.etree import ElementTree
 
+from . import sheetxml
 from .package import Package, column_letters, column_number
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -213,15 +214,20 @@ class Book:
             part = self._parts[title]
             root = None if part is None else self.package.sheets.get(part)
             if root is None and part is not None:
-                root = parse(self.package.part(part))
-            self._sheets[title] = _index(root)
+                data = self.package.part(part)
+                root = sheetxml.scan(data) if sheetxml.well_formed(data) else None
+                root = root if root is not None else parse(data)
+            self._sheets[title] = _Scanned(root) if isinstance(root, sheetxml.Sheet) else _index(root)
         return self._sheets[title]
 
     def shared_strings(self) -> list[str]:
         if self._strings is None:
-            tree = self._xml(self._strings_part) if self._strings_part else None
-            self._strings = [] if tree is None else [
-                _text(item).replace("x005F_", "") for item in tree.iter(MAIN + "si")]
+            data = self.package.part(self._strings_part) if self._strings_part else None
+            plain = sheetxml.shared_strings(data) if data and sheetxml.well_formed(data) else None
+            if plain is None:
+                tree = None if data is None else parse(data)
+                plain = [] if tree is None else [_text(item) for item in tree.iter(MAIN + "si")]
+            self._strings = [item.replace("x005F_", "") for item in plain]
         return self._strings
 
     def styles(self) -> tuple[set, set, list]:
@@ -235,13 +241,18 @@ class Book:
         kind = element.get("t", "n")
         style = element.get("s", 0)
         style = int(style) if style else 0
-        formula = element.find(MAIN + "f")
-        if formula is not None:
-            return grid.formula(position, element, formula), True
-        if kind == "inlineStr":
-            inline = element.find(MAIN + "is")
-            return (None if inline is None else _text(inline)), False
-        value = element.findtext(MAIN + "v") or None
+        if type(element) is sheetxml.Cell:  # a plain cell: no formula, at most a value or plain text
+            if kind == "inlineStr":
+                return element.inline, False
+            value = element.value or None
+        else:
+            formula = element.find(MAIN + "f")
+            if formula is not None:
+                return grid.formula(position, element, formula), True
+            if kind == "inlineStr":
+                inline = element.find(MAIN + "is")
+                return (None if inline is None else _text(inline)), False
+            value = element.findtext(MAIN + "v") or None
         if value is None:
             return None, False
         if kind == "n":
@@ -321,6 +332,24 @@ def _styles(tree) -> tuple[set, set, list]:
             flag = "1" if protection is None else protection.get("locked", "1").lower()
             locked.append(flag in ("1", "true"))
     return frozenset(dates), frozenset(durations), tuple(locked)
+
+
+class _Scanned:
+    """A scanned sheet (sheetxml.Sheet) with the face of ``_Sheet``: cells by (row, column) and formulas."""
+
+    def __init__(self, sheet: sheetxml.Sheet):
+        self.sheet = sheet
+        self.cells = self
+
+    def get(self, key: tuple[int, int]):
+        return self.sheet.cell(*key)
+
+    def items(self):
+        found = ((key, self.sheet.cell(*key)) for key in self.sheet.positions())
+        return [(key, cell) for key, cell in found if cell is not None]
+
+    def formula(self, position: int, element, formula) -> str:
+        return "=" if formula.get("t") == "dataTable" else "=" + (formula.text or "")  # never shared here
 
 
 @functools.lru_cache(maxsize=64)
