@@ -40,6 +40,7 @@ RATIO_FLOOR = 1 << 20    # compression ratio is only judged once a part passes 1
 CARRY = 256              # bytes kept between chunks so markers split across them are found
 TREE_LIMIT = 4 << 20     # a worksheet part larger than this is streamed, not parsed into a tree
 MEMO_LIMIT = 256 << 10   # parts up to this size are parsed once per process and remembered by their bytes
+SMALL_PART = 64 << 10   # parts up to this size are checked once per process and remembered by their bytes
 KEEP_LIMIT = 16 << 20    # open_checked hands over decompressed parts up to this many bytes in all
 
 CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -389,6 +390,22 @@ class _Scan:
 
     def member(self, info: zipfile.ZipInfo, markers: tuple[str, ...] = ()) -> set[str]:
         """Decompress one part in chunks; return which ``markers`` occur in it."""
+        if self.keep is not None and info.file_size <= SMALL_PART and self.keep.kept + info.file_size <= KEEP_LIMIT:
+            raw = _stored_bytes(self.keep.data, info)
+            if raw is not None:
+                try:
+                    data, found, tree = _small_part(raw, info.compress_type, info.CRC, info.file_size, markers,
+                                                    self.limits if self.check_area else None)
+                except _Unusual:
+                    pass  # read it the careful way below, which names what is wrong
+                else:
+                    self.total += len(data)
+                    self._check_sizes(len(data), max(1, min(info.compress_size, self.file_size)))
+                    self.keep.parts[info.filename] = data
+                    self.keep.kept += len(data)
+                    if tree is not None:
+                        self.keep.sheets[info.filename] = tree
+                    return set(found)
         found: set[str] = set()
         chunks: list[bytes] | None = [] if self.keep is not None else None
         area = _SheetArea(self.limits) if self.check_area and chunks is None else None
@@ -441,6 +458,59 @@ class _Scan:
         if size > RATIO_FLOOR and size > limits.max_ratio * compressed:
             raise Rejected(f"{bomb}one part of it is squeezed more than {limits.max_ratio:g} times smaller "
                            f"than its real size{advice}")
+
+
+class _Unusual(Exception):
+    """A part that is not simply a complete deflated (or stored) stream of its stated size and checksum."""
+
+
+def _stored_bytes(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A part's compressed bytes, found through its local header; None if anything there is out of the ordinary."""
+    at = info.header_offset
+    if data[at:at + 4] != b"PK\x03\x04" or len(data) < at + 30:
+        return None
+    name_length, extra_length = struct.unpack_from("<HH", data, at + 26)
+    name = data[at + 30:at + 30 + name_length]
+    try:
+        if name.decode("utf-8" if info.flag_bits & 0x800 else "cp437") != info.orig_filename:
+            return None
+    except UnicodeDecodeError:
+        return None
+    start = at + 30 + name_length + extra_length
+    raw = data[start:start + info.compress_size]
+    return raw if len(raw) == info.compress_size else None
+
+
+@functools.lru_cache(maxsize=256)
+def _small_part(raw: bytes, method: int, crc: int, size: int, markers: tuple[str, ...], limits: Limits | None):
+    """(data, markers found, sheet) of a small part, checked as ``_Scan.member`` checks it.
+
+    Returns repeat across returns (the styles, the theme, unchanged sheets), so the result is
+    remembered by the compressed bytes: a part seen before is neither decompressed nor checked again.
+    """
+    if method == zipfile.ZIP_STORED:
+        data = raw
+    elif method == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+        try:
+            data = inflater.decompress(raw, size + 1)
+        except zlib.error:
+            raise _Unusual from None
+        if not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
+            raise _Unusual
+    else:
+        raise _Unusual
+    if len(data) != size or zlib.crc32(data) != crc:
+        raise _Unusual
+    if _has_odd_encoding(data[:CHUNK]):
+        raise Rejected(ODD_ENCODING)
+    encoding = _text_encoding(data)
+    lowered = data.lower()
+    if any(spelling in lowered for spelling in _DTD_SPELLINGS[encoding]):
+        raise Rejected(DOCTYPE)
+    found = tuple(marker for marker, spelling in zip(markers, _spellings(markers, encoding)) if spelling in lowered)
+    tree = _parse_sheet_tree(data, limits)
+    return data, found, tree
 
 
 # --- template area -----------------------------------------------------------

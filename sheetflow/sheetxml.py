@@ -27,6 +27,7 @@ _CELL = re.compile(rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"' + _ATTRIBUTES
 _ROW = re.compile(rb'<row r="([1-9][0-9]{0,6})"' + _ATTRIBUTES + rb'(/?)>')
 _DIMENSION = re.compile(rb'<dimension ref="([^"<&]*)"\s*/>')
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3}[1-9][0-9]{0,6}(?::[A-Z]{1,3}[1-9][0-9]{0,6})?)"\s*/>')
+_MERGE_TAG = re.compile(rb"<mergeCell[\s/>]")
 _OTHER_TAG = re.compile(rb"<(?!/?(?:row|c|v|f|is|t)[\s/>])")  # inside sheetData: only these, no prefixes
 _PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row|dimension|mergeCell|sheetData|sheetPr|v|f|is|t)[\s/>]")
 _ATTRIBUTE = re.compile(rb'([A-Za-z_][\w.:-]*)="([^"]*)"')
@@ -99,12 +100,18 @@ def _tokens(data: bytes, name: bytes) -> int:
 
 
 class Cell:
-    """One cell of a scanned sheet, answering the few questions an XML element would (get, find, findtext)."""
+    """One cell of a scanned sheet: its type (``kind``), style number, value or inline text.
 
-    __slots__ = ("attributes", "value", "inline")
+    It answers ``get`` for an attribute as an XML element would.
+    """
+
+    __slots__ = ("attributes", "kind", "style", "value", "inline")
 
     def __init__(self, attributes: dict, value: str | None, inline: str | None):
         self.attributes, self.value, self.inline = attributes, value, inline
+        self.kind = attributes.get("t", "n")
+        style = attributes.get("s")
+        self.style = int(style) if style else 0  # not a number: ValueError, as for a parsed cell
 
     def get(self, name: str, default=None):
         return self.attributes.get(name, default)
@@ -121,12 +128,10 @@ class Sheet:
 
     def extent(self) -> tuple[int, int]:
         """(last row, last column) holding a row or a cell."""
-        last_row = max(self.rows, default=0)
-        last_col = 0
-        for ref in self._cells:
-            row, col = reference(ref)
-            last_row, last_col = max(last_row, row), max(last_col, col)
-        return last_row, last_col
+        if not self._cells:
+            return max(self.rows, default=0), 0
+        rows, cols = zip(*map(reference, self._cells))
+        return max(max(rows), max(self.rows, default=0)), max(cols)
 
     def covered(self) -> set:
         """Cells hidden under a merge (all but each merge's top-left cell)."""
@@ -139,13 +144,14 @@ class Sheet:
                                      if (r, c) != (top, left))
         return self._covered
 
-    def cell(self, row: int, col: int):
-        """(position, cell) at row and column, or None; ``cell`` is a ``Cell`` or, for anything but a
+    def get(self, key: tuple[int, int]):
+        """(position, cell) at (row, column), or None; ``cell`` is a ``Cell`` or, for anything but a
         plain value or plain inline text, an ElementTree element parsed from the cell's own XML."""
-        key = (row, col)
-        if key in self._made:
+        try:
             return self._made[key]
-        ref = _name(row, col)
+        except KeyError:
+            pass
+        ref = _name(*key)
         found = self._cells.get(ref)
         if found is None or (self.merged and key in self.covered()):
             made = None
@@ -193,12 +199,11 @@ def scan(data: bytes) -> Sheet | None:
     pieces = _CELL.split(body)  # between cells, then each cell's reference, attributes, "/", content
     between = b"".join(pieces[::5])
     rows = _ROW.findall(between)
-    if between.count(b"<") != sum(1 if closed else 2 for _, _, closed in rows) \
-            or _tokens(between, b"row") != len(rows) or _tokens(between, b"c") or _tokens(body, b"row") != len(rows):
-        return None
+    if between.count(b"<") != sum(1 if closed else 2 for _, _, closed in rows):
+        return None  # something besides rows and cells (the caller has checked the XML is well formed)
     dimension = _DIMENSION.findall(data)
     merged = _MERGE.findall(data)
-    if _tokens(data, b"dimension") != len(dimension) or _tokens(data, b"mergeCell") != len(merged):
+    if data.count(b"<dimension") != len(dimension) or len(_MERGE_TAG.findall(data)) != len(merged):
         return None
     cells = {ref: (position, attrs, content)
              for position, (ref, attrs, content) in enumerate(zip(pieces[1::5], pieces[2::5], pieces[4::5]), start=1)}

@@ -201,7 +201,9 @@ class Book:
     def strings(self, sheet: str):
         """Every text cell of a sheet that the workbook's styles lock: (row, column, text)."""
         grid, (_, _, locked) = self._sheet(sheet), self.styles()
-        for (row, col), (position, element) in sorted(grid.cells.items()):
+        cells = grid.cells
+        found = ((key, cells.get(key)) for key in cells.positions()) if isinstance(grid, _Scanned) else cells.items()
+        for (row, col), (position, element) in sorted((key, cell) for key, cell in found if cell is not None):
             value, formula = self._value(grid, (position, element))
             style = int(element.get("s") or 0)
             if isinstance(value, str) and not formula and element.get("t") in ("s", "inlineStr", "str") \
@@ -238,14 +240,15 @@ class Book:
 
     def _value(self, grid: _Sheet, found) -> tuple[object, bool]:
         position, element = found
-        kind = element.get("t", "n")
-        style = element.get("s", 0)
-        style = int(style) if style else 0
         if type(element) is sheetxml.Cell:  # a plain cell: no formula, at most a value or plain text
+            kind, style = element.kind, element.style
             if kind == "inlineStr":
                 return element.inline, False
             value = element.value or None
         else:
+            kind = element.get("t", "n")
+            style = element.get("s", 0)
+            style = int(style) if style else 0
             formula = element.find(MAIN + "f")
             if formula is not None:
                 return grid.formula(position, element, formula), True
@@ -338,15 +341,7 @@ class _Scanned:
     """A scanned sheet (sheetxml.Sheet) with the face of ``_Sheet``: cells by (row, column) and formulas."""
 
     def __init__(self, sheet: sheetxml.Sheet):
-        self.sheet = sheet
-        self.cells = self
-
-    def get(self, key: tuple[int, int]):
-        return self.sheet.cell(*key)
-
-    def items(self):
-        found = ((key, self.sheet.cell(*key)) for key in self.sheet.positions())
-        return [(key, cell) for key, cell in found if cell is not None]
+        self.cells = sheet
 
     def formula(self, position: int, element, formula) -> str:
         return "=" if formula.get("t") == "dataTable" else "=" + (formula.text or "")  # never shared here
