@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -55,14 +56,29 @@ def _skip_reason(name: str) -> str | None:
 
 def read_all(paths: list[str], workers: int = 2, progress: Callable[[int], None] | None = None,
              reader: Callable[[str], Return] = read_return) -> list[Return]:
-    """Read every file in worker processes with memory and time limits; a crash rejects one file only."""
+    """Read every file in worker processes with memory and time limits; a crash rejects one file only.
+
+    While the workers read, this process loads what checking needs next (pandas and pandera).
+    """
+    loading = threading.Thread(target=_load_checks, daemon=True)
     records = []
     for path, result in run_isolated_many(reader, paths, timeout=TIMEOUT_PER_FILE, memory_bytes=MEMORY,
                                           workers=workers):
         records.append(result if isinstance(result, Return) else _failed(path, result))
+        if len(records) == 1:
+            loading.start()  # once the workers are up: starting them waits for imports in progress
         if progress:
             progress(1)
+    if records:
+        loading.join()
     return records
+
+
+def _load_checks() -> None:
+    try:
+        from . import schemas  # noqa: F401
+    except Exception:  # noqa: BLE001 - the import is retried, and any error raised, where it is needed
+        pass
 
 
 def _failed(path: str, error: BaseException) -> Return:
