@@ -112,7 +112,7 @@ class SendResult:
 
 def recipients_from_manifest(manifest_path: Path) -> list[Recipient]:
     """Every row of a roster's manifest.csv as a Recipient in state ``outstanding``."""
-    from .roster import manifest_path as ledger_of, read_manifest
+    from .manifest import manifest_path as ledger_of, read_manifest
 
     folder = ledger_of(manifest_path).parent
     return [Recipient(response_id=row.response_id, instrument=row.instrument or "assessment", region=row.region,

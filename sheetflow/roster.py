@@ -24,7 +24,7 @@ import os
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -33,14 +33,13 @@ import pandera.pandas as pa
 from . import definitions
 from .definitions import Instrument
 from .errors import SheetflowError
-from .files import atomic_path, csv_cell, csv_text  # noqa: F401  (csv_cell/csv_text: the manifest's cells)
+from .files import csv_cell, csv_text  # noqa: F401  (the manifest's cells, as before manifest.py)
+from .manifest import (MANIFEST, MANIFEST_COLUMNS, ManifestRow, manifest_path,  # noqa: F401  (also roster's API)
+                       read_manifest, write_manifest)
 from .report import name_key
 
 REQUIRED = ("organization", "region", "respondent_name", "email")
 OPTIONAL = ("role", "org_type", "action_plan_lead")
-MANIFEST = "manifest.csv"
-MANIFEST_COLUMNS = ("response_id", "instrument", "cycle", "region", "organization", "respondent_name", "email",
-                    "file", "generated_at")
 WINDOWS_ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 MAX_NAME = 150  # characters in a file name, extension included
@@ -330,71 +329,6 @@ def _rows(numbers) -> str:
     if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
         return f"rows {numbers[0]}-{numbers[-1]}"
     return "rows " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
-
-
-# -- the manifest ---------------------------------------------------------------------------------------
-
-@dataclass
-class ManifestRow:
-    """One workbook sent: to whom, with which response id, in which file (relative to the manifest)."""
-
-    response_id: str
-    instrument: str
-    cycle: str
-    region: str
-    organization: str
-    respondent_name: str
-    email: str
-    file: str
-    generated_at: str
-    outcome: str = field(default="", compare=False)  # this run only, not stored: written, replaced or kept
-
-    def values(self) -> list[str]:
-        return [getattr(self, name) for name in MANIFEST_COLUMNS]
-
-
-def manifest_path(folder_or_file) -> Path:
-    path = Path(folder_or_file)
-    return path / MANIFEST if path.is_dir() else path
-
-
-def read_manifest(path) -> list[ManifestRow]:
-    """The rows of a manifest written by ``write_manifest``; a file that is not one raises SheetflowError."""
-    path = manifest_path(path)
-    if not path.is_file():
-        raise SheetflowError(f"{path}: no such manifest (sheetflow generate ... --roster writes one).")
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise SheetflowError(f"{path} cannot be read as a sheetflow manifest ({exc}).") from None
-    if not rows:
-        raise SheetflowError(f"{path} is empty; it is not a sheetflow manifest.")
-    header = [h.strip() for h in rows[0]]
-    missing = [c for c in MANIFEST_COLUMNS if c not in header]
-    if missing:
-        raise SheetflowError(f"{path} is not a sheetflow manifest (no column {', '.join(missing)}); "
-                             "choose another output folder or move the file away.")
-    index = {c: header.index(c) for c in MANIFEST_COLUMNS}
-    out = []
-    for number, values in enumerate(rows[1:], start=2):
-        if not any(v.strip() for v in values):
-            continue
-        cells = {c: csv_text(values[i]) if i < len(values) else "" for c, i in index.items()}
-        if not cells["response_id"] or not cells["file"]:
-            raise SheetflowError(f"{path}, row {number}: no response id or file; the manifest was edited by hand.")
-        out.append(ManifestRow(**cells))
-    return out
-
-
-def write_manifest(path, rows: list[ManifestRow]) -> Path:
-    """Write the manifest atomically (UTF-8 with a byte-order mark, as Excel expects)."""
-    with atomic_path(path, force=True) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(MANIFEST_COLUMNS)
-        for row in rows:
-            writer.writerow([csv_cell(v) for v in row.values()])
-    return Path(path)
 
 
 # -- file names -----------------------------------------------------------------------------------------

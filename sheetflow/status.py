@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 from . import definitions
 from .errors import SheetflowError
 from .report import FileReport, Report, file_name, fit, name_key, plural
-from .roster import ManifestRow, manifest_path, read_manifest
+from .manifest import ManifestRow, manifest_path, read_manifest
 from .validate import collect, validate_paths
 
 STATES = ("returned", "problems", "superseded", "outstanding")

@@ -1,0 +1,80 @@
+"""The manifest: which workbook was sent to whom, with which response id (written by generate --roster).
+
+Kept apart from roster.py so that reading it (status, rollup --manifest) needs no pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import SheetflowError
+from .files import atomic_path, csv_cell, csv_text
+
+MANIFEST = "manifest.csv"
+MANIFEST_COLUMNS = ("response_id", "instrument", "cycle", "region", "organization", "respondent_name", "email",
+                    "file", "generated_at")
+
+
+@dataclass
+class ManifestRow:
+    """One workbook sent: to whom, with which response id, in which file (relative to the manifest)."""
+
+    response_id: str
+    instrument: str
+    cycle: str
+    region: str
+    organization: str
+    respondent_name: str
+    email: str
+    file: str
+    generated_at: str
+    outcome: str = field(default="", compare=False)  # this run only, not stored: written, replaced or kept
+
+    def values(self) -> list[str]:
+        return [getattr(self, name) for name in MANIFEST_COLUMNS]
+
+
+def manifest_path(folder_or_file) -> Path:
+    path = Path(folder_or_file)
+    return path / MANIFEST if path.is_dir() else path
+
+
+def read_manifest(path) -> list[ManifestRow]:
+    """The rows of a manifest written by ``write_manifest``; a file that is not one raises SheetflowError."""
+    path = manifest_path(path)
+    if not path.is_file():
+        raise SheetflowError(f"{path}: no such manifest (sheetflow generate ... --roster writes one).")
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise SheetflowError(f"{path} cannot be read as a sheetflow manifest ({exc}).") from None
+    if not rows:
+        raise SheetflowError(f"{path} is empty; it is not a sheetflow manifest.")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in MANIFEST_COLUMNS if c not in header]
+    if missing:
+        raise SheetflowError(f"{path} is not a sheetflow manifest (no column {', '.join(missing)}); "
+                             "choose another output folder or move the file away.")
+    index = {c: header.index(c) for c in MANIFEST_COLUMNS}
+    out = []
+    for number, values in enumerate(rows[1:], start=2):
+        if not any(v.strip() for v in values):
+            continue
+        cells = {c: csv_text(values[i]) if i < len(values) else "" for c, i in index.items()}
+        if not cells["response_id"] or not cells["file"]:
+            raise SheetflowError(f"{path}, row {number}: no response id or file; the manifest was edited by hand.")
+        out.append(ManifestRow(**cells))
+    return out
+
+
+def write_manifest(path, rows: list[ManifestRow]) -> Path:
+    """Write the manifest atomically (UTF-8 with a byte-order mark, as Excel expects)."""
+    with atomic_path(path, force=True) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(MANIFEST_COLUMNS)
+        for row in rows:
+            writer.writerow([csv_cell(v) for v in row.values()])
+    return Path(path)
