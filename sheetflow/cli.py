@@ -108,9 +108,7 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
     """Validate returns and consolidate every valid one into a regional roll-up workbook."""
-    from .rollup import build
-    from .rollup_xlsx import write, write_csv
-    from .validate import validate_paths
+    from .validate import validate_paths  # pandas and xlsxwriter load while the returns are read
 
     if output.exists() and not force:
         raise SheetflowError(f"{output} already exists; use --force to replace it.")
@@ -124,6 +122,9 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
             report = status.validation
         else:
             report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
+    from .rollup import build
+    from .rollup_xlsx import write, write_csv
+
     result = build(report, status)
     write(result, output, force=force, pivots=not no_pivots)
     if csv_dir:
