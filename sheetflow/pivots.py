@@ -88,7 +88,8 @@ def add_pivots(path: Path, pivots=PIVOTS, tables: dict | None = None, sheet_name
 def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
     """Add the PivotTables to a workbook's parts (part name -> bytes), in place."""
     path = "the workbook"
-    tables = {name: (sheet, header, [[_clean(v) for v in row] for row in rows])
+    used = {p.table for p in pivots}
+    tables = {name: (sheet, header, [[_clean(v) for v in row] for row in rows] if name in used else rows)
               for name, (sheet, header, rows) in tables.items()}
     text = {name: parts[name].decode("utf-8") for name in
             ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")}
@@ -188,7 +189,7 @@ def _distinct(values) -> list:
     """Shared items: numbers ascending, then text in the order it first appears, then blank."""
     first = {}
     for value in values:
-        first.setdefault(_key(value), value)
+        first.setdefault(value.lower() if type(value) is str else _key(value), value)
     seen = list(first.values())
     return (sorted(v for v in seen if isinstance(v, (int, float))) + [v for v in seen if isinstance(v, str)]
             + [None] * (None in seen))

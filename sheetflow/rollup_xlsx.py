@@ -229,10 +229,12 @@ class _Writer:
             "name": name, "style": "Table Style Medium 2",
             "columns": [{"header": c} for c in columns],
         })
-        values = [[_as_written(v) for v in line] for line in frame.astype(object).values.tolist()]
+        by_column = [[v if type(v) is str else _as_written(v) for v in frame[column].astype(object).tolist()]
+                     for column in columns]
+        values = [list(line) for line in zip(*by_column)]
         formats = [{"response_rate": self.f["percent"]}.get(column) for column in columns]
-        for c in range(len(columns)):
-            if formats[c] is None and any(isinstance(line[c], dt.datetime) for line in values):
+        for c, column_values in enumerate(by_column):
+            if formats[c] is None and any(isinstance(v, dt.datetime) for v in column_values):
                 formats[c] = self.f["date"]
         widths = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
                   "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
