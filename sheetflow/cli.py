@@ -61,7 +61,8 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force):
     rows = generate_for_roster(INSTRUMENTS[instrument], roster, folder, cycle, force=force)
     n = summarise(rows)
     cycles = ", ".join(sorted({r.cycle for r in rows}))
-    click.echo(f"Wrote {n['written'] + n['replaced']} workbooks to {folder} (cycle {cycles}"
+    written = n["written"] + n["replaced"]
+    click.echo(f"Wrote {written} workbook{'' if written == 1 else 's'} to {folder} (cycle {cycles}"
                + (f"; {n['replaced']} replaced, keeping their response ids" if n["replaced"] else "") + "); "
                + f"{n['kept']} already there" + (" (kept; --force writes them again)" if n["kept"] else "")
                + f". The manifest is {Path(folder) / MANIFEST}.")
