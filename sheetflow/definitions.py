@@ -9,6 +9,7 @@ a label a partner recognises, and whether it is required.
 from __future__ import annotations
 
 import functools
+import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -122,6 +123,7 @@ class Instrument:
         return tuple(c for area in self.areas for c in area.capabilities)
 
 
+@functools.cache
 def templates_dir() -> Path:
     """Where the bundled definitions live, installed or in a source checkout."""
     try:
@@ -172,7 +174,8 @@ def _load_file(path: Path, _mtime_ns: int, _size: int) -> Instrument:
 def load_all() -> dict[str, Instrument]:
     """Every bundled definition by id, checked (read again only when the folder or a file changes)."""
     folder = templates_dir()
-    stamps = tuple((path.name, path.stat().st_mtime_ns) for path in sorted(folder.glob("*.toml")))
+    with os.scandir(folder) as entries:  # asked once per returned file: kept to a few system calls
+        stamps = tuple(sorted((e.name, e.stat().st_mtime_ns) for e in entries if e.name.endswith(".toml")))
     return dict(_load_all(folder, folder.stat().st_mtime_ns, stamps))
 
 

@@ -140,6 +140,9 @@ class _OpenpyxlBook:
         value = cell.value
         return (value if isinstance(value, str) else getattr(value, "text", None) or "="), True
 
+    def cells(self, sheet: str, keys) -> list:
+        return [self.cell(sheet, row, col) for row, col in keys]
+
 
 def _read_workbook(record: Return, book) -> None:
     modified = book.modified
@@ -149,12 +152,11 @@ def _read_workbook(record: Return, book) -> None:
     record.response_id, record.cycle = stamp["sheetflow_response_id"], stamp["sheetflow_cycle"]
     instrument = _instrument(record)
     missing = []
-    for answer in instrument.answers:
-        found = _read_name(book, answer)
+    for name, found in _read_names(book, instrument.answers).items():
         if found is None:
-            missing.append(answer.name)
+            missing.append(name)
         else:
-            record.answers[answer.name] = found
+            record.answers[name] = found
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise Rejected(f"Answer cells are missing from this workbook ({shown}): it is not an intact copy of "
@@ -219,26 +221,37 @@ def _destination(book, name: str):
         return None
 
 
-def _read_name(book, answer) -> Answer | None:
-    found = _destination(book, answer.name)
-    if found is None:
+def _read_names(book, answers) -> dict:
+    """Every named answer, in definition order: name -> Answer, or None if missing or not the right shape."""
+    found, singles = {}, {}  # singles: sheet -> [(answer, row, column)], read a sheet at a time
+    for answer in answers:
+        place = _destination(book, answer.name)
+        found[answer.name] = None
+        if place is None:
+            continue
+        sheet, top, left, bottom, right = place
+        if answer.kind == "table":
+            found[answer.name] = _read_table(book, answer, place)
+        elif (top, left) == (bottom, right):
+            singles.setdefault(sheet, []).append((answer, top, left))
+    for sheet, wanted in singles.items():
+        for (answer, row, col), (value, formula) in zip(wanted, book.cells(sheet, [(r, c) for _, r, c in wanted])):
+            found[answer.name] = Answer(answer.name, f"{sheet}!{cell_name(row, col)}", normalise(value, answer.kind),
+                                        formula, (sheet, row, col))
+    return found
+
+
+def _read_table(book, answer, place) -> Answer | None:
+    sheet, top, left, bottom, right = place
+    width = right - left + 1
+    if bottom - top + 1 < answer.rows or width != len(answer.columns):
         return None
-    sheet, top, left, bottom, right = found
-    if answer.kind == "table":
-        if bottom - top + 1 < answer.rows or right - left + 1 != len(answer.columns):
-            return None
-        rows, formula = [], False
-        for row in range(top, bottom + 1):
-            cells = [book.cell(sheet, row, col) for col in range(left, right + 1)]
-            rows.append([normalise(value, "text") for value, _ in cells])
-            formula = formula or any(is_formula for _, is_formula in cells)
-        reference = f"{cell_name(top, left)}:{cell_name(bottom, right)}"
-        return Answer(answer.name, f"{sheet}!{reference}", rows, formula, (sheet, top, left))
-    if (top, left) != (bottom, right):
-        return None
-    value, formula = book.cell(sheet, top, left)
-    return Answer(answer.name, f"{sheet}!{cell_name(top, left)}", normalise(value, answer.kind), formula,
-                  (sheet, top, left))
+    cells = book.cells(sheet, [(row, col) for row in range(top, bottom + 1) for col in range(left, right + 1)])
+    rows = [[normalise(value, "text") for value, _ in cells[start:start + width]]
+            for start in range(0, len(cells), width)]
+    formula = any(is_formula for _, is_formula in cells)
+    reference = f"{cell_name(top, left)}:{cell_name(bottom, right)}"
+    return Answer(answer.name, f"{sheet}!{reference}", rows, formula, (sheet, top, left))
 
 
 _WHOLE = re.compile(r"[+-]?\d+(\.0*)?")
@@ -298,13 +311,22 @@ def _questions(instrument_id: str) -> tuple:
 
 def _check_unchanged(book, instrument) -> None:
     sheets = set(book.sheetnames)
-    for sheet, row, col, text, words in _questions(instrument.id):
+    for sheet, keys, expected in _questions_by_sheet(instrument.id):
         if sheet not in sheets:
             raise Rejected(f"The sheet {sheet!r} was renamed or removed, so the workbook's structure was changed; "
                            "ask the partner to fill in the original workbook.")
-        found, _ = book.cell(sheet, row, col)
-        if found != text and (not isinstance(found, str) or " ".join(found.split()) != words):
-            coordinate = cell_name(row, col)
-            shown = text if len(text) <= 60 else text[:57] + "…"
-            raise Rejected(f"The question text in {sheet}!{coordinate} (\"{shown}\") was changed, so the "
-                           "workbook's structure was altered; ask the partner to fill in the original workbook.")
+        for (found, _), (row, col), (text, words) in zip(book.cells(sheet, keys), keys, expected):
+            if found != text and (not isinstance(found, str) or " ".join(found.split()) != words):
+                coordinate = cell_name(row, col)
+                shown = text if len(text) <= 60 else text[:57] + "…"
+                raise Rejected(f"The question text in {sheet}!{coordinate} (\"{shown}\") was changed, so the "
+                               "workbook's structure was altered; ask the partner to fill in the original workbook.")
+
+
+@functools.lru_cache(maxsize=8)
+def _questions_by_sheet(instrument_id: str) -> tuple:
+    """(sheet, its question cells as (row, column), their (text, normalised text)) in workbook order."""
+    groups: dict[str, list] = {}
+    for sheet, row, col, text, words in _questions(instrument_id):
+        groups.setdefault(sheet, []).append(((row, col), (text, words)))
+    return tuple((sheet, tuple(k for k, _ in items), tuple(t for _, t in items)) for sheet, items in groups.items())

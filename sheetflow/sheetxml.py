@@ -124,7 +124,6 @@ class Sheet:
         self._cells = cells  # b"D31" -> (position, attributes, content or None)
         self.rows, self.dimension, self.merged = rows, dimension, merged
         self._covered: set | None = None
-        self._made: dict = {}
 
     def extent(self) -> tuple[int, int]:
         """(last row, last column) holding a row or a cell."""
@@ -147,18 +146,11 @@ class Sheet:
     def get(self, key: tuple[int, int]):
         """(position, cell) at (row, column), or None; ``cell`` is a ``Cell`` or, for anything but a
         plain value or plain inline text, an ElementTree element parsed from the cell's own XML."""
-        try:
-            return self._made[key]
-        except KeyError:
-            pass
         ref = _name(*key)
         found = self._cells.get(ref)
-        if found is None or (self.merged and key in self.covered()):
-            made = None
-        else:
-            made = (found[0], _element(ref, found[1], found[2] or b""))
-        self._made[key] = made
-        return made
+        if found is None or (self.merged and key in (self._covered or self.covered())):
+            return None
+        return found[0], _element(ref, found[1], found[2] or b"")
 
     def positions(self):
         """Every cell's (row, column)."""

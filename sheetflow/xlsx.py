@@ -198,6 +198,12 @@ class Book:
         found = grid.cells.get((row, col))
         return (None, False) if found is None else self._value(grid, found)
 
+    def cells(self, sheet: str, keys) -> list[tuple[object, bool]]:
+        """(value, is a formula) of many cells of one sheet, given as (row, column)."""
+        grid = self._sheets.get(sheet) or self._sheet(sheet)
+        get, value = grid.cells.get, self._value
+        return [(None, False) if (found := get(key)) is None else value(grid, found) for key in keys]
+
     def strings(self, sheet: str):
         """Every text cell of a sheet that the workbook's styles lock: (row, column, text)."""
         grid, (_, _, locked) = self._sheet(sheet), self.styles()
