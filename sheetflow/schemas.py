@@ -65,7 +65,8 @@ def _where(kinds: dict[str, str], wanted: tuple[str, ...], test):
         chosen = df["name"].isin(names) & df["value"].notna()
         ok = pd.Series(True, index=df.index)
         if chosen.any():
-            ok[chosen] = [bool(test(name, value)) for name, value in zip(df["name"][chosen], df["value"][chosen])]
+            ok[chosen] = [bool(test(name, value))
+                          for name, value in zip(df["name"][chosen].tolist(), df["value"][chosen].tolist())]
         return ok
 
     return check
