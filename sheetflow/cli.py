@@ -6,6 +6,7 @@ problems, 2 the command could not run.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -245,6 +246,7 @@ def list_instruments():
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn every failure into a message and an exit code."""
+    gc.disable()  # one short batch: the records it reads live to the end, so collecting only re-scans them
     try:
         code = cli.main(args=argv, prog_name="sheetflow", standalone_mode=False)
     except click.exceptions.Abort:
@@ -265,6 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"sheetflow: internal error ({type(exc).__name__}: {exc}); please report it "
                    "(run with SHEETFLOW_DEBUG=1 to see the details).", err=True)
         code = FAILED
+    finally:
+        gc.enable()
     code = OK if code is None else code
     if argv is None:
         sys.exit(code)
