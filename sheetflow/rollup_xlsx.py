@@ -124,21 +124,40 @@ def _serial(value: dt.datetime, date_1904: bool) -> float:
     return serial + 1 if not date_1904 and serial > 59 else serial
 
 
-def _row(number: int, values: list, letters: list, styles: list, date_1904: bool) -> str:
-    cells = []
-    for c, value in enumerate(values):
+def _cell_bodies(values: list, style: str, date_1904: bool) -> list[str | None]:
+    """Each value of a column as its cell's XML after the reference (``' s="3" t="b"><v>1</v></c>'``);
+    None for a blank. Columns repeat their values (names, questions), so each is rendered once."""
+    memo: dict = {}
+    out = []
+    for value in values:
         if value is None:
+            out.append(None)
             continue
-        ref = f'<c r="{letters[c]}{number}"{styles[c]}'
-        if isinstance(value, str):
-            cells.append(ref + _text_cell(value))
-        elif isinstance(value, bool):
-            cells.append(f'{ref} t="b"><v>{int(value)}</v></c>')
-        elif isinstance(value, dt.datetime):
-            cells.append(f"{ref}><v>{_serial(value, date_1904):.16G}</v></c>")
-        else:
-            cells.append(f"{ref}><v>{value:.16G}</v></c>")
-    return f'<row r="{number}">{"".join(cells)}</row>'
+        key = (type(value), value)  # True and 1 are equal but written differently
+        body = memo.get(key)
+        if body is None:
+            if isinstance(value, str):
+                body = style + _text_cell(value)
+            elif isinstance(value, bool):
+                body = f'{style} t="b"><v>{int(value)}</v></c>'
+            elif isinstance(value, dt.datetime):
+                body = f"{style}><v>{_serial(value, date_1904):.16G}</v></c>"
+            else:
+                body = f"{style}><v>{value:.16G}</v></c>"
+            memo[key] = body
+        out.append(body)
+    return out
+
+
+def _rows(columns: list[list], letters: list[str], styles: list[str], date_1904: bool) -> str:
+    """The <row> elements of a table's data, from row 2 (row 1 is the header)."""
+    bodies = [_cell_bodies(values, style, date_1904) for values, style in zip(columns, styles)]
+    rows = []
+    for number, line in enumerate(zip(*bodies), start=2):
+        n = str(number)
+        rows.append(f'<row r="{n}">' + "".join([f'<c r="{letter}{n}"{body}' for letter, body in zip(letters, line)
+                                                 if body is not None]) + "</row>")
+    return "".join(rows)
 
 
 def _missing(value) -> bool:
@@ -245,17 +264,17 @@ class _Writer:
         self.ranges[name] = {col: f"{name}!${xl_col_to_name(c)}$2:${xl_col_to_name(c)}${rows + 1}"
                              for c, col in enumerate(columns)}
         self.written[name] = (name, columns, values)
-        self.fills[ws.index] = (name, formats)
+        self.fills[ws.index] = (name, formats, by_column)
 
     def fill_rows(self, parts: dict) -> None:
         """Write each table's rows into its sheet's XML (after xlsxwriter has closed the workbook)."""
-        for index, (name, formats) in self.fills.items():
+        for index, (name, formats, by_column) in self.fills.items():
             _, columns, values = self.written[name]
             part = f"xl/worksheets/sheet{index + 1}.xml"
             xml = parts[part].decode("utf-8")
             letters = [xl_col_to_name(c) for c in range(len(columns))]
             styles = [f' s="{f.xf_index}"' if f is not None else "" for f in formats]
-            rows = "".join(_row(r, line, letters, styles, self.wb.date_1904) for r, line in enumerate(values, start=2))
+            rows = _rows(by_column, letters, styles, self.wb.date_1904)
             last = f"{letters[-1]}{max(len(values), 1) + 1}"
             xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml, count=1)
             if "</sheetData>" in xml:
