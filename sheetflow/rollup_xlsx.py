@@ -106,7 +106,7 @@ def _text_cell(text: str) -> str:
     """The inline-string body of a cell holding ``text`` (always text, never a formula), as Excel escapes it."""
     found = _TEXT_CACHE.get(text)
     if found is None:
-        body = _ESCAPED_ALREADY.sub(r"_x005F\1", text)
+        body = _ESCAPED_ALREADY.sub(r"_x005F\1", text) if "_x" in text else text
         body = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", body)
         body = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
@@ -255,7 +255,7 @@ class _Writer:
         values = [list(line) for line in zip(*by_column)]
         formats = [{"response_rate": self.f["percent"]}.get(column) for column in columns]
         for c, column_values in enumerate(by_column):
-            if formats[c] is None and any(isinstance(v, dt.datetime) for v in column_values):
+            if formats[c] is None and any(issubclass(t, dt.datetime) for t in set(map(type, column_values))):
                 formats[c] = self.f["date"]
         widths = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
                   "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
