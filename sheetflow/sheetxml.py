@@ -91,8 +91,9 @@ def _plain_form(data: bytes, root: bytes) -> bool:
     head = _HEAD.match(data)
     if not head or head.group(1) != root:
         return False
-    return (data.count(b"<?") <= 1 and b"<!" not in data and data.count(b'xmlns="') == 1
-            and data.count(MAIN) == 1 and b'xmlns="' + MAIN + b'"' in data)
+    rest = head.end()  # a one-byte search first: "?" and "!" are rare, "<" is everywhere
+    return ((data.find(b"?", rest) < 0 or data.find(b"<?", rest) < 0) and (b"!" not in data or b"<!" not in data)
+            and data.count(b'xmlns="') == 1 and data.count(MAIN) == 1 and b'xmlns="' + MAIN + b'"' in data)
 
 
 def _tokens(data: bytes, name: bytes) -> int:
