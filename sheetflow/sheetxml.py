@@ -96,10 +96,6 @@ def _plain_form(data: bytes, root: bytes) -> bool:
             and data.count(b'xmlns="') == 1 and data.count(MAIN) == 1 and b'xmlns="' + MAIN + b'"' in data)
 
 
-def _tokens(data: bytes, name: bytes) -> int:
-    return sum(data.count(b"<" + name + end) for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
-
-
 class Cell:
     """One cell of a scanned sheet: its type (``kind``), style number, value or inline text.
 
@@ -152,6 +148,17 @@ class Sheet:
         if found is None or (self.merged and key in (self._covered or self.covered())):
             return None
         return found[0], _element(ref, found[1], found[2] or b"")
+
+    def get_many(self, keys) -> list:
+        """``get`` for many (row, column) keys at once."""
+        cells, covered = self._cells, (self._covered or self.covered()) if self.merged else ()
+        out = []
+        for key in keys:
+            ref = _name(*key)
+            found = cells.get(ref)
+            out.append(None if found is None or key in covered else
+                       (found[0], _element(ref, found[1], found[2] or b"")))
+        return out
 
     def positions(self):
         """Every cell's (row, column)."""
@@ -209,6 +216,6 @@ def shared_strings(data: bytes) -> list[str] | None:
         return None
     found = _STRING.findall(data)
     expected = (1 if data.lstrip(b"\xef\xbb\xbf").startswith(b"<?") else 0) + 2 + 4 * len(found)
-    if data.count(b"<") != expected or _tokens(data, b"si") != len(found):
+    if data.count(b"<") != expected or data.count(b"<si") != len(found):  # no other tag, nor one named si...
         return None
     return [text(raw) for raw in found]

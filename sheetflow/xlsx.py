@@ -201,8 +201,23 @@ class Book:
     def cells(self, sheet: str, keys) -> list[tuple[object, bool]]:
         """(value, is a formula) of many cells of one sheet, given as (row, column)."""
         grid = self._sheets.get(sheet) or self._sheet(sheet)
-        get, value = grid.cells.get, self._value
-        return [(None, False) if (found := get(key)) is None else value(grid, found) for key in keys]
+        value = self._value
+        if type(grid) is not _Scanned:
+            get = grid.cells.get
+            return [(None, False) if (found := get(key)) is None else value(grid, found) for key in keys]
+        strings = None
+        out = []
+        for found in grid.cells.get_many(keys):
+            if found is None:
+                out.append((None, False))
+                continue
+            cell = found[1]
+            if type(cell) is sheetxml.Cell and cell.kind == "s" and cell.value:  # most cells: shared text
+                strings = self.shared_strings() if strings is None else strings
+                out.append((strings[int(cell.value)], False))
+            else:
+                out.append(value(grid, found))
+        return out
 
     def strings(self, sheet: str):
         """Every text cell of a sheet that the workbook's styles lock: (row, column, text)."""
