@@ -89,7 +89,8 @@ def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
     """Add the PivotTables to a workbook's parts (part name -> bytes), in place."""
     path = "the workbook"
     used = {p.table for p in pivots}
-    tables = {name: (sheet, header, [[_clean(v) for v in row] for row in rows] if name in used else rows)
+    tables = {name: (sheet, header, [[v if type(v) is str and v else _clean(v) for v in row] for row in rows]
+                     if name in used else rows)
               for name, (sheet, header, rows) in tables.items()}
     text = {name: parts[name].decode("utf-8") for name in
             ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")}
@@ -108,7 +109,7 @@ def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
         columns = {f: [r[i] for r in records] for i, f in enumerate(header)}
         # as Excel does: shared items for text and axis fields, other numbers inline in the records
         items = {f: _distinct(v) for f, v in columns.items()
-                 if f in axes or not all(isinstance(x, (int, float)) for x in v)}
+                 if f in axes or not all(issubclass(t, (int, float)) for t in set(map(type, v)))}
         cache_ids[table] = (c, header, records, items)
         parts[f"xl/pivotCache/pivotCacheDefinition{c}.xml"] = _cache_definition(table, columns, len(records), items)
         parts[f"xl/pivotCache/pivotCacheRecords{c}.xml"] = _cache_records(columns, len(records), items)
@@ -229,9 +230,10 @@ def _head(tag, **attrs) -> str:
 
 def _shared_items(values, items) -> str:
     """``<sharedItems>`` with the type flags Excel writes, and the items if the field has them."""
-    texts = [v for v in values if isinstance(v, str)]
-    numbers = [v for v in values if isinstance(v, (int, float))]
-    blank = None in values
+    distinct = set(values)  # the flags depend only on which values occur
+    texts = [v for v in distinct if isinstance(v, str)]
+    numbers = [v for v in distinct if isinstance(v, (int, float))]
+    blank = None in distinct
     flags = {}
     if not texts:
         flags.update({} if blank else {"containsSemiMixedTypes": 0}, containsString=0)
