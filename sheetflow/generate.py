@@ -96,7 +96,7 @@ class _Book:
         self.inst = request.instrument
         self.text = self.inst.text
         self.labels = self.text["labels"]
-        self.wb = xlsxwriter.Workbook(path)
+        self.wb = xlsxwriter.Workbook(path, {"in_memory": True})  # no temporary files
         self.f = self._formats()
 
     # -- common pieces -------------------------------------------------------

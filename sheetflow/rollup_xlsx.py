@@ -172,7 +172,8 @@ class _Writer:
     def __init__(self, path: str, rollup: R.Rollup):
         self.r = rollup
         self.wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
-                                             "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd"})
+                                             "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
+                                             "in_memory": True})  # parts are assembled in memory, not temp files
         add = self.wb.add_format
         base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
         self.f = {
