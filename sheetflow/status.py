@@ -238,7 +238,8 @@ def _match(report: StatusReport, files: list[FileReport], everyone: list[Recipie
     by_id: dict[str, list[Recipient]] = {}
     for r in report.recipients:
         by_id.setdefault(r.response_id, []).append(r)
-    elsewhere = {r.response_id: r for r in everyone if r not in report.recipients}
+    chosen = {id(r) for r in report.recipients}  # by identity: comparing dataclasses is quadratic here
+    elsewhere = {r.response_id: r for r in everyone if id(r) not in chosen}
     pools: dict[tuple, _Pool] = {}
     readable: dict[str, list[FileReport]] = {}
     for f in files:
