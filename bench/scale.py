@@ -1,6 +1,6 @@
 """The scale benchmark: sheetflow against the floor and the usual way, on a state-sized cycle.
 
-    ./scripts/bench                      # 1,000 assessments + 100 action plans (about two minutes)
+    ./scripts/bench                      # 1,000 assessments + 100 action plans (about six minutes)
     .venv/bin/python bench/scale.py --assessments 200 --action-plans 20 --json small.json
 
 It makes a roster and a folder of distinct filled returns (bench/corpus.py; some
@@ -13,7 +13,9 @@ re-saved by LibreOffice when it is installed), then times, in one run:
   generate  `sheetflow generate assessment --roster` for every assessment respondent
   zipfile   writing those same workbooks' parts with zipfile (what generating cannot beat)
 
-and prints ms per file, files per second, the ratios against their targets and the
+The floor, the usual way, validate and rollup are each timed three times (``--repeat``)
+and the best time kept: on a shared machine other work only ever adds time. It
+prints ms per file, files per second, the ratios against their targets and the
 peak memory (all processes of a command together), also on a quarter of the inbox
 to show how memory grows. It checks that the fast reader's report and roll-up
 tables are the same as the plain (openpyxl) reader's. Everything goes to a JSON file.
@@ -177,6 +179,12 @@ def run(command: list[str], cwd: Path, ok=(0, 1)) -> dict:
     return {"seconds": seconds, "peak_mb": peak[0] / 2**20}
 
 
+def best(command: list[str], cwd: Path, repeat: int) -> dict:
+    """The fastest of ``repeat`` runs, with the highest memory peak of any of them."""
+    runs = [run(command, cwd) for _ in range(repeat)]
+    return {"seconds": min(r["seconds"] for r in runs), "peak_mb": max(r["peak_mb"] for r in runs), "runs": repeat}
+
+
 def timed(function, *args) -> float:
     start = time.perf_counter()
     function(*args)
@@ -207,6 +215,8 @@ def main(argv=None) -> int:
     parser.add_argument("--action-plans", type=int, default=100)
     parser.add_argument("--libreoffice", type=int, default=20, help="returns re-saved by LibreOffice (if installed)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="time the floor, the usual way, validate and rollup this many times; keep the best")
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"))
     parser.add_argument("--keep", type=Path, help="build the inbox here and keep it (default: a temporary folder)")
     parser.add_argument("--no-plain", action="store_true", help="skip comparing with the plain reader (slow)")
@@ -243,12 +253,13 @@ def _run(args, work: Path, sheetflow: list[str]) -> int:
     n = len(files)
 
     print(f"Timing on {n} returns ...", flush=True)
-    floor_s = min(timed(floor, files) for _ in range(2))
-    usual_s = timed(usual, files)
-    validate = run([*sheetflow, "validate", str(inbox), "--workers", str(args.workers)], work)
+    repeat = max(1, args.repeat)  # the best of a few runs: a shared machine only ever adds time
+    floor_s = min(timed(floor, files) for _ in range(repeat))
+    usual_s = min(timed(usual, files) for _ in range(repeat))
+    validate = best([*sheetflow, "validate", str(inbox), "--workers", str(args.workers)], work, repeat)
     rollup_out = work / "rollup.xlsx"
-    rollup = run([*sheetflow, "rollup", str(inbox), "--manifest", str(sent / "manifest.csv"), "-o", str(rollup_out),
-                  "--force", "--workers", str(args.workers)], work)
+    rollup = best([*sheetflow, "rollup", str(inbox), "--manifest", str(sent / "manifest.csv"), "-o", str(rollup_out),
+                   "--force", "--workers", str(args.workers)], work, repeat)
     validate_q = run([*sheetflow, "validate", str(quarter), "--workers", str(args.workers)], work)
     rollup_q = run([*sheetflow, "rollup", str(quarter), "-o", str(work / "rollup-quarter.xlsx"), "--force",
                     "--workers", str(args.workers)], work)
@@ -282,7 +293,7 @@ def _run(args, work: Path, sheetflow: list[str]) -> int:
                "python": platform.python_version(), "processor": _cpu_name()}
     result = {"machine": machine, "returns": {"assessments": args.assessments, "action_plans": args.action_plans,
                                               "filled": counts, "quarter": quarter_files},
-              "workers": args.workers, "steps": steps, "ratios": ratios,
+              "workers": args.workers, "repeat": repeat, "steps": steps, "ratios": ratios,
               "memory_mb": {"validate": validate["peak_mb"], "validate_quarter": validate_q["peak_mb"],
                             "rollup": rollup["peak_mb"], "rollup_quarter": rollup_q["peak_mb"],
                             "generate": gen["peak_mb"]},
@@ -307,7 +318,8 @@ def _cpu_name() -> str:
 def _print(result: dict) -> None:
     r, m = result["returns"], result["machine"]
     print(f"\n{r['assessments']} assessments + {r['action_plans']} action plans "
-          f"(filled: {', '.join(f'{v} by {k}' for k, v in r['filled'].items())}); {result['workers']} workers")
+          f"(filled: {', '.join(f'{v} by {k}' for k, v in r['filled'].items())}); {result['workers']} workers; "
+          f"best of {result['repeat']} runs (generate and zipfile: one run)")
     print(f"{m['processor']}, {m['cpus']} CPUs, Python {m['python']}, {m['system']}\n")
     labels = {"floor": "floor (zip + XML parse)", "usual": "usual (pandas.read_excel)",
               "validate": "sheetflow validate", "rollup": "sheetflow rollup --manifest",
