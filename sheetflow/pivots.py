@@ -189,7 +189,7 @@ def _key(value):
 def _distinct(values) -> list:
     """Shared items: numbers ascending, then text in the order it first appears, then blank."""
     first = {}
-    for value in values:
+    for value in dict.fromkeys(values):  # each value once, in order: the first of each key is unchanged
         first.setdefault(value.lower() if type(value) is str else _key(value), value)
     seen = list(first.values())
     return (sorted(v for v in seen if isinstance(v, (int, float))) + [v for v in seen if isinstance(v, str)]
