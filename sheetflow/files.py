@@ -59,12 +59,38 @@ def deflate(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def deflate_all(parts: dict[str, bytes], threads: int = 2) -> dict[str, bytes]:
-    """Every part deflated; large parts in ``threads`` threads at once (zlib works outside the GIL)."""
-    large = sorted((name for name, data in parts.items() if len(data) > 1 << 20), key=lambda n: -len(parts[n]))
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        done = dict(zip(large, pool.map(deflate, [parts[name] for name in large])))
-    return {name: done[name] if name in done else deflate(data) for name, data in parts.items()}
+LARGE_PART = 1 << 20
+
+
+class Deflater:
+    """Deflates a package's large parts in threads (zlib works outside the GIL), each as soon as it is final.
+
+        with Deflater() as deflater:
+            deflater.start(parts)        # these parts will not change: compress them meanwhile
+            ...                          # more work on other parts
+            packed = deflater.finish(parts)
+    """
+
+    def __init__(self, threads: int = 2):
+        self.pool = ThreadPoolExecutor(max(1, threads))
+        self.started: dict[str, tuple[bytes, object]] = {}
+
+    def __enter__(self) -> "Deflater":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.pool.shutdown(wait=True)
+
+    def start(self, parts: dict[str, bytes]) -> None:
+        for name in sorted((n for n, d in parts.items() if len(d) > LARGE_PART), key=lambda n: -len(parts[n])):
+            if name not in self.started or self.started[name][0] is not parts[name]:
+                self.started[name] = (parts[name], self.pool.submit(deflate, parts[name]))
+
+    def finish(self, parts: dict[str, bytes]) -> dict[str, bytes]:
+        """Every part deflated (a part changed since it was started is compressed again)."""
+        self.start(parts)
+        return {name: self.started[name][1].result() if name in self.started else deflate(data)
+                for name, data in parts.items()}
 
 
 def zip_bytes(entries) -> bytes:

@@ -21,7 +21,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from . import __version__
 from . import rollup as R
 from .errors import SheetflowError
-from .files import atomic_path, csv_cell, deflate_all, zip_bytes
+from .files import Deflater, atomic_path, csv_cell, zip_bytes
 from .pivots import PIVOTS, pivot_parts
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
@@ -36,15 +36,16 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
     in a state-wide cycle, too slow cell by cell) are then written into their sheets directly,
     text as inline text, and the PivotTables added, in one pass over the package.
     """
-    with atomic_path(output, force) as tmp:
+    with atomic_path(output, force) as tmp, Deflater() as deflater:
         writer = _Writer(tmp, rollup)
         writer.write()
         with zipfile.ZipFile(tmp) as z:
             parts = {info.filename: z.read(info) for info in z.infolist()}
         writer.fill_rows(parts)
+        deflater.start(parts)  # the tables' sheets are final: compressed while the pivot caches are made
         if pivots:
             pivot_parts(parts, PIVOTS, writer.written, writer.sheet_names)
-        packed = deflate_all(parts)
+        packed = deflater.finish(parts)
         with open(tmp, "wb") as handle:
             handle.write(zip_bytes((_member(name), data, packed[name]) for name, data in parts.items()))
     return Path(output)
