@@ -14,15 +14,25 @@ from pathlib import Path
 
 import click
 
-from . import __version__, definitions
+from . import definitions
 from .errors import SheetflowError
 
 OK, PROBLEMS, FAILED = 0, 1, 2
 INSTRUMENTS = {"assessment": "sector-self-assessment", "action-plan": "sector-action-plan"}
 
 
+def _show_version(ctx: click.Context, _param, value: bool) -> None:
+    # Looked up only when asked for: importlib.metadata would cost every worker process ~30 ms.
+    if value and not ctx.resilient_parsing:
+        from . import __version__
+
+        click.echo(f"sheetflow, version {__version__}")
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="sheetflow")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and exit.")
 def cli():
     """Run the Sector Strategies Self-Assessment and Action Planning tool with partners in Excel."""
 
