@@ -87,6 +87,27 @@ def well_formed(data: bytes) -> bool:
     return True
 
 
+def well_formed_sheet(data: bytes) -> bool:
+    """``well_formed`` for a worksheet ``scan`` accepted, checking the frame around its sheet data once.
+
+    Everything but the sheet data (columns, validations, protection...) is the same in every return
+    of an instrument saved by the same program. A document is well formed exactly when its frame,
+    with the sheet data emptied, is well formed and the sheet data is well formed on its own; that
+    needs what ``scan`` makes sure of: one ``<sheetData``, and no comments, CDATA or processing
+    instructions that could hold the tag as text.
+    """
+    start, end = data.find(b"<sheetData>"), data.find(b"</sheetData>")
+    if start < 0 or end < start:
+        return well_formed(data)
+    end += len(b"</sheetData>")
+    return _frame_well_formed(data[:start], data[end:]) and well_formed(data[start:end])
+
+
+@functools.lru_cache(maxsize=64)
+def _frame_well_formed(before: bytes, after: bytes) -> bool:
+    return well_formed(before + b"<sheetData/>" + after)
+
+
 def _plain_form(data: bytes, root: bytes) -> bool:
     head = _HEAD.match(data)
     if not head or head.group(1) != root:

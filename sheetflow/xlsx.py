@@ -238,7 +238,8 @@ class Book:
             root = None if part is None else self.package.sheets.get(part)
             if root is None and part is not None:
                 data = self.package.part(part)
-                root = sheetxml.scan(data) if sheetxml.well_formed(data) else None
+                root = sheetxml.scan(data)
+                root = root if root is not None and sheetxml.well_formed_sheet(data) else None
                 root = root if root is not None else parse(data)
             self._sheets[title] = _Scanned(root) if isinstance(root, sheetxml.Sheet) else _index(root)
         return self._sheets[title]

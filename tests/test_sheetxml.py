@@ -142,6 +142,23 @@ def test_a_damaged_plain_sheet_is_still_refused(seed):
         checked(data, AREA)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(at=st.integers(0, 5000), inserted=st.sampled_from(["", "<", ">", "&", '"', "/", "=", "\x01", "\xff", "a", "<c>"]),
+       replace=st.booleans(), within=st.booleans())
+def test_a_sheet_is_well_formed_exactly_when_its_frame_and_its_sheet_data_are(seed, at, inserted, replace, within):
+    rows = '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>x &amp; y</t></is></c></row>'
+    xml = zipfile.ZipFile(io.BytesIO(with_sheet(seed, rows, '<mergeCells count="1"><mergeCell ref="A2:B2"/>'
+                                                            '</mergeCells>'))).read(SHEET)
+    if within:  # damage the sheet data, whose frame has been checked before
+        start, end = xml.index(b"<sheetData>"), xml.index(b"</sheetData>") + len(b"</sheetData>")
+        at = start + at % (end - start + 1)
+    else:
+        at %= len(xml) + 1
+    damaged = xml[:at] + inserted.encode("latin-1") + xml[at + replace:]
+    assert sheetxml.well_formed_sheet(xml)
+    assert sheetxml.well_formed_sheet(damaged) == sheetxml.well_formed(damaged)
+
+
 @given(st.lists(TEXT, max_size=8))
 def test_plain_shared_strings_read_as_an_xml_parser_reads_them(items):
     body = "".join(f'<si><t xml:space="preserve">{escape(t).replace(chr(13), "&#13;")}</t></si>' for t in items)
