@@ -20,8 +20,8 @@ Files matching nobody are listed as ``unexpected``, with the reason.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable
 
 from . import definitions
@@ -215,11 +215,12 @@ def status_report(manifest, paths: Iterable, workers: int = 2, cycle: str | None
     chosen = [r for r in everyone if cycle is None or r.cycle == str(cycle)]
     if not chosen:
         raise SheetflowError(f"{ledger} lists nobody" + (f" for cycle {cycle}." if cycle else "."))
-    sent = {(ledger.parent / r.file).resolve() for r in rows} | {ledger.resolve()}
+    sent = {_file_key(ledger.parent / r.file) for r in rows} | {_file_key(ledger)}
+    sent.discard(None)
     files, skipped = collect(paths)
-    own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files
-           if Path(f).resolve() in sent]
-    files = [f for f in files if Path(f).resolve() not in sent]
+    keys = {f: _file_key(f) for f in files}
+    own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files if keys[f] in sent]
+    files = [f for f in files if keys[f] not in sent]
     if files:
         validation = validate_paths(files, workers=workers, progress=progress, on_start=on_start, reader=reader)
     else:
@@ -230,6 +231,15 @@ def status_report(manifest, paths: Iterable, workers: int = 2, cycle: str | None
     for recipient in chosen:
         recipient.decide()
     return report
+
+
+def _file_key(path) -> tuple[int, int] | None:
+    """Which file a path is (device and file number; links and other spellings agree), or None."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _match(report: StatusReport, files: list[FileReport], everyone: list[Recipient]) -> None:
