@@ -35,10 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import openpyxl
-from openpyxl.utils import get_column_letter
-
 from .files import atomic_path
+from .package import column_letters
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -158,6 +156,8 @@ def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
 # -- reading ------------------------------------------------------------------------------------------
 def _read_tables(path: Path, names: set[str]):
     """table name -> (sheet title, header, records); and the sheet titles in workbook order."""
+    import openpyxl  # only to add pivots to a workbook already on disk (the roll-up passes its tables)
+
     wb = openpyxl.load_workbook(path, data_only=True)
     out = {}
     for ws in wb.worksheets:
@@ -302,7 +302,7 @@ def _pivot(p: Pivot, n, cache_id, header, records, items, number_style):
         listed = "".join(f'<i><x v="{i}"/></i>' if i else "<i><x/></i>" for i in range(count))
         return f'count="{count + 1}">{listed}<i t="grand"><x/></i>'
 
-    last_col, last_row = get_column_letter(len(cols) + 2), TOP + 2 + len(rows)
+    last_col, last_row = column_letters(len(cols) + 2), TOP + 2 + len(rows)
     fmt = f' numFmtId="{number_style[1]}"' if p.func == "average" else ""
     xml = (_head("pivotTableDefinition", name=f"PivotTable{n}", cacheId=cache_id, applyNumberFormats=0,
                  applyBorderFormats=0, applyFontFormats=0, applyPatternFormats=0, applyAlignmentFormats=0,
@@ -363,7 +363,7 @@ def _worksheet(cells) -> str:
     for r, row in sorted(by_row.items()):
         out = []
         for c, value, style in row:
-            ref, s = f"{get_column_letter(c)}{r}", f' s="{style}"' if style is not None else ""
+            ref, s = f"{column_letters(c)}{r}", f' s="{style}"' if style is not None else ""
             if isinstance(value, str):
                 out.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">'
                            f'{escape(_BAD.sub("", value))}</t></is></c>')
@@ -371,7 +371,7 @@ def _worksheet(cells) -> str:
                 out.append(f'<c r="{ref}"{s}><v>{_num(value)}</v></c>')
         rows.append(f'<row r="{r}">{"".join(out)}</row>')
     last = max(r for r, _ in cells), max(c for _, c in cells)
-    return (_head("worksheet") + f'<dimension ref="A1:{get_column_letter(last[1])}{last[0]}"/>'
+    return (_head("worksheet") + f'<dimension ref="A1:{column_letters(last[1])}{last[0]}"/>'
             + '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
             + f'<cols><col min="1" max="1" width="50" customWidth="1"/><col min="2" max="{last[1]}" width="16"'
               ' customWidth="1"/></cols>'
