@@ -579,9 +579,8 @@ def _remembered_sheet_tree(data: bytes, limits: Limits | None):
 
 
 def _parse_sheet_tree(data: bytes, limits: Limits | None):
-    scanned = sheetxml.scan(data)  # the plain form every writer uses: no tree needed
-    if scanned is not None and sheetxml.well_formed_sheet(data) and (
-            limits is None or _scanned_inside(scanned, limits)):
+    scanned = sheetxml.scan_checked(data)  # the plain form every writer uses: no tree needed
+    if scanned is not None and (limits is None or _scanned_inside(scanned, limits)):
         return scanned
     if not _is_sheet(data):
         return None

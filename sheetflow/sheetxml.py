@@ -164,11 +164,7 @@ class Sheet:
     def get(self, key: tuple[int, int]):
         """(position, cell) at (row, column), or None; ``cell`` is a ``Cell`` or, for anything but a
         plain value or plain inline text, an ElementTree element parsed from the cell's own XML."""
-        ref = _name(*key)
-        found = self._cells.get(ref)
-        if found is None or (self.merged and key in (self._covered or self.covered())):
-            return None
-        return found[0], _element(ref, found[1], found[2] or b"")
+        return self.get_many((key,))[0]
 
     def get_many(self, keys) -> list:
         """``get`` for many (row, column) keys at once."""
@@ -229,6 +225,12 @@ def scan(data: bytes) -> Sheet | None:
     cells = {ref: (position, attrs, content)
              for position, (ref, attrs, content) in enumerate(zip(pieces[1::5], pieces[2::5], pieces[4::5]), start=1)}
     return Sheet(cells, [int(r) for r, _, _ in rows], dimension, merged)
+
+
+def scan_checked(data: bytes) -> Sheet | None:
+    """``scan``, for a part that is also well formed (else None: the caller parses it, for the reason)."""
+    sheet = scan(data)
+    return sheet if sheet is not None and well_formed_sheet(data) else None
 
 
 def shared_strings(data: bytes) -> list[str] | None:

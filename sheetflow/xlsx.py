@@ -194,9 +194,7 @@ class Book:
 
     def cell(self, sheet: str, row: int, col: int) -> tuple[object, bool]:
         """(value, is a formula) of one cell."""
-        grid = self._sheets.get(sheet) or self._sheet(sheet)
-        found = grid.cells.get((row, col))
-        return (None, False) if found is None else self._value(grid, found)
+        return self.cells(sheet, ((row, col),))[0]
 
     def cells(self, sheet: str, keys) -> list[tuple[object, bool]]:
         """(value, is a formula) of many cells of one sheet, given as (row, column)."""
@@ -238,8 +236,7 @@ class Book:
             root = None if part is None else self.package.sheets.get(part)
             if root is None and part is not None:
                 data = self.package.part(part)
-                root = sheetxml.scan(data)
-                root = root if root is not None and sheetxml.well_formed_sheet(data) else None
+                root = sheetxml.scan_checked(data)
                 root = root if root is not None else parse(data)
             self._sheets[title] = _Scanned(root) if isinstance(root, sheetxml.Sheet) else _index(root)
         return self._sheets[title]
