@@ -129,19 +129,12 @@ def _cell_bodies(values: list, style: str, date_1904: bool) -> list[str | None]:
     """Each value of a column as its cell's XML after the reference (``' s="3" t="b"><v>1</v></c>'``);
     None for a blank. Columns repeat their values (names, questions), so each is rendered once."""
     memo: dict = {}
-    texts: dict[str, str] = {}
     out = []
     for value in values:
         if value is None:
             out.append(None)
             continue
-        if type(value) is str:
-            body = texts.get(value)
-            if body is None:
-                body = texts[value] = style + _text_cell(value)
-            out.append(body)
-            continue
-        key = (type(value), value)  # True and 1 are equal but written differently
+        key = value if isinstance(value, str) else (type(value), value)  # True and 1 are written differently
         body = memo.get(key)
         if body is None:
             if isinstance(value, str):
