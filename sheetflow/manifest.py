@@ -29,7 +29,7 @@ class ManifestRow:
     respondent_name: str
     email: str
     file: str
-    generated_at: str
+    generated_at: str = ""
     outcome: str = field(default="", compare=False)  # this run only, not stored: written, replaced or kept
 
     def values(self) -> list[str]:

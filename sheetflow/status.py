@@ -21,7 +21,7 @@ Files matching nobody are listed as ``unexpected``, with the reason.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable, Iterable
 
 from . import definitions
@@ -34,17 +34,9 @@ STATES = ("returned", "problems", "superseded", "outstanding")
 
 
 @dataclass
-class Recipient:
+class Recipient(ManifestRow):
     """One workbook sent (a manifest row) and what came back for it."""
 
-    response_id: str
-    instrument: str
-    cycle: str
-    region: str
-    organization: str
-    respondent_name: str
-    email: str
-    file: str  # the generated workbook, relative to the manifest's folder
     state: str = "outstanding"
     returns: list = field(default_factory=list)  # FileReport of every file matched, any status
     report: FileReport | None = None  # the file that decides the state
@@ -52,8 +44,7 @@ class Recipient:
 
     @classmethod
     def from_row(cls, row: ManifestRow) -> "Recipient":
-        return cls(row.response_id, row.instrument, row.cycle, row.region, row.organization, row.respondent_name,
-                   row.email, row.file)
+        return cls(**{f.name: getattr(row, f.name) for f in fields(ManifestRow)})
 
     @property
     def errors(self) -> list[str]:
