@@ -15,6 +15,15 @@ import pandas as pd
 
 from . import definitions
 
+_ACTION_PLAN = {  # the columns that begin both action-plan tables
+    "response_id": "The reference stamped on the action plan that was sent.",
+    "cycle": "The planning cycle.",
+    "region": "The region the action plan is for.",
+    "lead_organization": "The organization that led the action plan.",
+    "element": "The key element's number, 1 to 6.",
+    "element_name": "The key element of sector strategies.",
+}
+
 # Every column of every table, with what it means to a board member (the About sheet's data dictionary).
 TABLES = {
     "Responses": {
@@ -44,24 +53,14 @@ TABLES = {
         "source_file": "The returned file the answer came from.",
     },
     "Components": {
-        "response_id": "The reference stamped on the action plan that was sent.",
-        "cycle": "The planning cycle.",
-        "region": "The region the action plan is for.",
-        "lead_organization": "The organization that led the action plan.",
-        "element": "The key element's number, 1 to 6.",
-        "element_name": "The key element of sector strategies.",
+        **_ACTION_PLAN,
         "component": "The component's number within its element.",
         "component_text": "The component to have in place, as worded in the Action Planning Tool.",
         "status": "In place, Partly in place or Not yet in place.",
         "source_file": "The returned file the answer came from.",
     },
     "Actions": {
-        "response_id": "The reference stamped on the action plan that was sent.",
-        "cycle": "The planning cycle.",
-        "region": "The region the action plan is for.",
-        "lead_organization": "The organization that led the action plan.",
-        "element": "The key element's number, 1 to 6.",
-        "element_name": "The key element of sector strategies.",
+        **_ACTION_PLAN,
         "row": "The row of the element's action table.",
         "objective": "Strategic Objective.",
         "key_actions": "Key Actions.",
