@@ -380,6 +380,24 @@ def _has_odd_encoding(start: bytes) -> bool:
     return bool(declared) and declared.group(1).lower() not in _ALLOWED_ENCODINGS
 
 
+class _TextChecks:
+    """The byte checks on a part's text, fed its lowered bytes (whole, or in overlapping windows):
+    an odd encoding or a DTD refuses the part; ``found`` is which of the ``markers`` occur."""
+
+    def __init__(self, start: bytes, markers: tuple[str, ...]):
+        if _has_odd_encoding(start):
+            raise Rejected(ODD_ENCODING)
+        encoding = _text_encoding(start)
+        self.dtd = _DTD_SPELLINGS[encoding]
+        self.wanted = dict(zip(markers, _spellings(markers, encoding)))
+        self.found: set[str] = set()
+
+    def feed(self, lowered: bytes) -> None:
+        if any(spelling in lowered for spelling in self.dtd):
+            raise Rejected(DOCTYPE)
+        self.found.update(marker for marker, spelling in self.wanted.items() if spelling in lowered)
+
+
 class _Scan:
     """Streams zip parts once each, enforcing size limits and scanning the bytes as they pass."""
 
@@ -406,27 +424,21 @@ class _Scan:
                     if tree is not None:
                         self.keep.sheets[info.filename] = tree
                     return set(found)
-        found: set[str] = set()
+        text: _TextChecks | None = None
         chunks: list[bytes] | None = [] if self.keep is not None else None
         area = _SheetArea(self.limits) if self.check_area and chunks is None else None
         compressed = max(1, min(info.compress_size, self.file_size))
         size, carry = 0, b""
         with self.zf.open(info) as stream:
             while chunk := stream.read(CHUNK):
-                if size == 0:
-                    if _has_odd_encoding(chunk):
-                        raise Rejected(ODD_ENCODING)
-                    encoding = _text_encoding(chunk)
-                    dtd_spellings = _DTD_SPELLINGS[encoding]
-                    wanted = dict(zip(markers, _spellings(markers, encoding)))
+                if text is None:
+                    text = _TextChecks(chunk, markers)
                 size += len(chunk)
                 self.total += len(chunk)
                 self._check_sizes(size, compressed)
                 lowered = chunk.lower()
                 window = carry + lowered if carry else lowered
-                if any(spelling in window for spelling in dtd_spellings):
-                    raise Rejected(DOCTYPE)
-                found.update(marker for marker, spelling in wanted.items() if spelling in window)
+                text.feed(window)
                 carry = window[-CARRY:]
                 if area:
                     area.feed(chunk)
@@ -445,7 +457,7 @@ class _Scan:
             tree = _sheet_tree(data, self.limits if self.check_area else None)
             if tree is not None:
                 self.keep.sheets[info.filename] = tree
-        return found
+        return set() if text is None else text.found
 
     def _check_sizes(self, size: int, compressed: int) -> None:
         limits = self.limits
@@ -502,13 +514,9 @@ def _small_part(raw: bytes, method: int, crc: int, size: int, markers: tuple[str
         raise _Unusual
     if len(data) != size or zlib.crc32(data) != crc:
         raise _Unusual
-    if _has_odd_encoding(data[:CHUNK]):
-        raise Rejected(ODD_ENCODING)
-    encoding = _text_encoding(data)
-    lowered = data.lower()
-    if any(spelling in lowered for spelling in _DTD_SPELLINGS[encoding]):
-        raise Rejected(DOCTYPE)
-    found = tuple(marker for marker, spelling in zip(markers, _spellings(markers, encoding)) if spelling in lowered)
+    text = _TextChecks(data[:CHUNK], markers)
+    text.feed(data.lower())
+    found = tuple(marker for marker in markers if marker in text.found)
     tree = _parse_sheet_tree(data, limits)
     return data, found, tree
 
