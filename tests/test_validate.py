@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from sheetflow.cli import main
+from sheetflow.report import feedback_note
 from sheetflow.validate import validate_paths
 
 HERE = Path(__file__).parent
@@ -229,6 +230,17 @@ def test_feedback_notes_for_each_file_that_is_not_valid(lo_report, tmp_path, cap
     assert '(Assessment!D12): the rating "four" is not a number from 1 to 5.' in text
     assert "email it back" in text
     assert main(["validate", str(folder), "--feedback", str(notes)]) == 2, "never overwrites without --force"
+
+
+def test_a_note_to_a_partner_whose_file_was_refused_speaks_to_the_partner(tmp_path):
+    csv_file = tmp_path / "answers.xlsx"
+    csv_file.write_text("organization,rating\nPrairie WB,4\n", encoding="utf-8")
+    report = validate_paths([csv_file])
+    [refused] = report.files
+    assert refused.status == "rejected" and "ask the partner" in refused.errors[0].message  # for the convener
+    note = feedback_note(refused, "Sector Strategies Organizational Self-Assessment")
+    assert "not an Excel workbook." in note and "ask the partner" not in note
+    assert "Please send the workbook again" in note
 
 
 def crash_on_poison(path):
