@@ -134,11 +134,14 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
             report = status.validation
         else:
             report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
-    from .rollup import build
-    from .rollup_xlsx import write, write_csv
+    from .tablexml import start_helper
 
-    result = build(report, status)
-    write(result, output, force=force, pivots=not no_pivots)
+    with start_helper() as helper:  # it starts while the roll-up's tables are built
+        from .rollup import build
+        from .rollup_xlsx import write, write_csv
+
+        result = build(report, status)
+        write(result, output, force=force, pivots=not no_pivots, helper=helper)
     if csv_dir:
         write_csv(result, csv_dir, force=force)
     s = report.summary

@@ -53,10 +53,15 @@ def write_text(path: Path, text: str, force: bool = False, encoding: str = "utf-
 
 # -- zip packages --------------------------------------------------------------------------------
 
-def deflate(data: bytes) -> bytes:
-    """What zipfile stores for a ZIP_DEFLATED part at the default level."""
+def deflate(data: bytes, last: bool = True) -> bytes:
+    """What zipfile stores for a ZIP_DEFLATED part at the default level.
+
+    With ``last=False``, a piece that more pieces follow: it ends on a byte boundary without the
+    final-block mark, so pieces deflated apart (even in different processes) join by concatenation
+    into one part: ``deflate(a, last=False) + deflate(b, last=False) + deflate(c)`` inflates to a+b+c.
+    """
     compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
 
 
 LARGE_PART = 1 << 20
@@ -86,11 +91,23 @@ class Deflater:
             if name not in self.started or self.started[name][0] is not parts[name]:
                 self.started[name] = (parts[name], self.pool.submit(deflate, parts[name]))
 
+    def done(self, name: str, data: bytes, packed: bytes) -> None:
+        """A part deflated elsewhere (``packed`` inflates to ``data``): not compressed again unless it changes."""
+        self.started[name] = (data, _Ready(packed))
+
     def finish(self, parts: dict[str, bytes]) -> dict[str, bytes]:
         """Every part deflated (a part changed since it was started is compressed again)."""
         self.start(parts)
-        return {name: self.started[name][1].result() if name in self.started else deflate(data)
+        return {name: self.started[name][1].result() if self.started.get(name, (None,))[0] is data else deflate(data)
                 for name, data in parts.items()}
+
+
+class _Ready:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
 
 
 def zip_bytes(entries) -> bytes:

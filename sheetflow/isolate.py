@@ -23,7 +23,7 @@ try:
 except ImportError:   # Windows
     resource = None
 
-__all__ = ["IsolationFailed", "run_isolated", "run_isolated_many"]
+__all__ = ["Helper", "IsolationFailed", "run_isolated", "run_isolated_many"]
 
 
 class IsolationFailed(Exception):
@@ -88,10 +88,54 @@ def run_isolated_many(func: Callable[[Any], Any], items: Iterable[Any], timeout:
         pool.close()
 
 
+class Helper:
+    """A worker process started now and handed one job later, so that its start-up overlaps other work.
+
+        with Helper(render) as helper:      # starts the process
+            ...                             # meanwhile: work that the job depends on
+            helper.submit(job)
+            ...                             # meanwhile: other work, on this core
+            result = helper.result(timeout=600)   # render(job), computed on the other core
+
+    For the tool's own work, not for hostile files (no memory limit unless given). ``result`` raises
+    ``IsolationFailed`` if the helper died or took too long, and re-raises an exception from ``func``.
+    """
+
+    def __init__(self, func: Callable[[Any], Any], memory_bytes: int | None = None):
+        self.worker = _Worker(multiprocessing.get_context("spawn"), func, memory_bytes)
+
+    def __enter__(self) -> "Helper":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def submit(self, job: Any) -> None:
+        self.worker.connection.send((0, job))
+
+    def result(self, timeout: float) -> Any:
+        connection = self.worker.connection
+        try:
+            if not connection.poll(timeout):
+                raise IsolationFailed(f"the helper took longer than {timeout:g} s")
+            outcome, _, value = connection.recv()
+        except (EOFError, OSError):
+            self.worker.process.join(1)
+            raise IsolationFailed(_death_reason(self.worker.process.exitcode)) from None
+        if outcome == "memory":
+            raise IsolationFailed("the helper ran out of memory")
+        if outcome == "error":
+            raise value
+        return value
+
+    def close(self) -> None:
+        self.worker.stop(kill=self.worker.process.exitcode is not None)
+
+
 class _Worker:
     """One worker process and the items it has been handed, oldest first."""
 
-    def __init__(self, context, func, memory_bytes: int):
+    def __init__(self, context, func, memory_bytes: int | None):
         self.connection, child = context.Pipe(duplex=True)
         self.process = context.Process(target=_serve, args=(child, memory_bytes, func), daemon=True)
         self.process.start()
@@ -191,7 +235,7 @@ class _Pool:
         self.workers = []
 
 
-def _serve(connection, memory_bytes: int, func: Callable[[Any], Any]) -> None:
+def _serve(connection, memory_bytes: int | None, func: Callable[[Any], Any]) -> None:
     """A worker's life: answer (index, item) messages with func(item) until told to stop."""
     _limit_memory(memory_bytes)
     gc.freeze()  # what importing left behind never needs collecting
@@ -233,8 +277,8 @@ def _death_reason(exitcode: int | None) -> str:
     return "the reader stopped on this file without giving a result"
 
 
-def _limit_memory(memory_bytes: int) -> None:
-    if resource is None:
+def _limit_memory(memory_bytes: int | None) -> None:
+    if resource is None or memory_bytes is None:
         return
     try:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core dumps from crashes on hostile files

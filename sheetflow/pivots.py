@@ -43,7 +43,19 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 TOP = 4  # first row of each pivot: its two report filters (page fields) are in rows 1-2
-ALL = object()  # the grand-total key
+
+
+class _GrandTotal:
+    """The grand-total key: one object, the same after pickling (``pivot_data`` runs in a helper process)."""
+
+    def __reduce__(self):
+        return "ALL"
+
+    def __repr__(self):
+        return "ALL"
+
+
+ALL = _GrandTotal()
 
 
 @dataclass(frozen=True)
@@ -66,30 +78,45 @@ PIVOTS = (
 )
 
 
-def add_pivots(path: Path, pivots=PIVOTS, tables: dict | None = None, sheet_names: list | None = None) -> None:
-    """Add native PivotTables (each on a new sheet, placed before the data tables) to the workbook.
-
-    ``tables`` (table name -> (sheet title, header, rows)) and ``sheet_names`` are what the writer
-    wrote; without them the tables are read back from the file (slow for big tables).
-    """
+def add_pivots(path: Path, pivots=PIVOTS) -> None:
+    """Add native PivotTables (each on a new sheet, placed before the data tables) to a workbook on disk."""
     path = Path(path)
-    if tables is None or sheet_names is None:
-        tables, sheet_names = _read_tables(path, {p.table for p in pivots})
+    tables, sheet_names = _read_tables(path, {p.table for p in pivots})
     with zipfile.ZipFile(path) as z:
         parts = {name: z.read(name) for name in z.namelist()}
-    pivot_parts(parts, pivots, tables, sheet_names)
+    pivot_parts(parts, pivots, pivot_data(pivots, tables), sheet_names)
     with atomic_path(path, force=True) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts.items():
             z.writestr(name, data)
 
 
-def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
+@dataclass
+class PivotData:
+    """What the PivotTables take from their source tables: the slow part, made apart from the package."""
+    caches: dict  # table -> (sheet title, header, shared items per field, cache definition, cache records)
+    values: list  # each pivot's {(row key, column key): value}, as ``pivot_values``
+
+
+def pivot_data(pivots, tables: dict) -> PivotData:
+    """``tables``: table name -> (sheet title, header, columns), each column a list of its values."""
+    caches, columns_of = {}, {}
+    for table in dict.fromkeys(p.table for p in pivots):
+        sheet, header, raw = tables[table]
+        columns = {f: [v if type(v) is str and v else _clean(v) for v in values] for f, values in zip(header, raw)}
+        count = len(raw[0]) if raw else 0
+        axes = {f for p in pivots if p.table == table for f in (p.rows, p.cols, *p.filters)}
+        # as Excel does: shared items for text and axis fields, other numbers inline in the records
+        items = {f: _distinct(v) for f, v in columns.items()
+                 if f in axes or not all(issubclass(t, (int, float)) for t in set(map(type, v)))}
+        caches[table] = (sheet, list(header), items, _cache_definition(table, columns, count, items).encode("utf-8"),
+                         _cache_records(columns, count, items).encode("utf-8"))
+        columns_of[table] = columns
+    return PivotData(caches, [pivot_values(p, columns_of[p.table]) for p in pivots])
+
+
+def pivot_parts(parts: dict, pivots, data: PivotData, sheet_names: list) -> None:
     """Add the PivotTables to a workbook's parts (part name -> bytes), in place."""
     path = "the workbook"
-    used = {p.table for p in pivots}
-    tables = {name: (sheet, header, [[v if type(v) is str and v else _clean(v) for v in row] for row in rows]
-                     if name in used else rows)
-              for name, (sheet, header, rows) in tables.items()}
     text = {name: parts[name].decode("utf-8") for name in
             ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")}
     if "<pivotCaches" in text["xl/workbook.xml"]:
@@ -101,16 +128,10 @@ def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
     next_sheet_file = 1 + max(int(n) for n in re.findall(r"^xl/worksheets/sheet(\d+)\.xml$", "\n".join(parts), re.M))
 
     cache_ids = {}
-    for c, table in enumerate(dict.fromkeys(p.table for p in pivots), start=1):
-        header, records = tables[table][1:]
-        axes = {f for p in pivots if p.table == table for f in (p.rows, p.cols, *p.filters)}
-        columns = {f: [r[i] for r in records] for i, f in enumerate(header)}
-        # as Excel does: shared items for text and axis fields, other numbers inline in the records
-        items = {f: _distinct(v) for f, v in columns.items()
-                 if f in axes or not all(issubclass(t, (int, float)) for t in set(map(type, v)))}
-        cache_ids[table] = (c, header, records, items)
-        parts[f"xl/pivotCache/pivotCacheDefinition{c}.xml"] = _cache_definition(table, columns, len(records), items)
-        parts[f"xl/pivotCache/pivotCacheRecords{c}.xml"] = _cache_records(columns, len(records), items)
+    for c, (table, (_, _, _, definition, records)) in enumerate(data.caches.items(), start=1):
+        cache_ids[table] = c
+        parts[f"xl/pivotCache/pivotCacheDefinition{c}.xml"] = definition
+        parts[f"xl/pivotCache/pivotCacheRecords{c}.xml"] = records
         parts[f"xl/pivotCache/_rels/pivotCacheDefinition{c}.xml.rels"] = _rels(
             ("rId1", "pivotCacheRecords", f"pivotCacheRecords{c}.xml"))
         types += [(f"/xl/pivotCache/pivotCacheDefinition{c}.xml", "pivotCacheDefinition"),
@@ -119,10 +140,11 @@ def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
         caches.append(f'<pivotCache cacheId="{c}" r:id="rId{next_rid}"/>')
         next_rid += 1
 
-    for n, p in enumerate(pivots, start=1):
-        c, header, records, items = cache_ids[p.table]
+    for n, (p, values) in enumerate(zip(pivots, data.values), start=1):
+        c = cache_ids[p.table]
+        _, header, items, _, _ = data.caches[p.table]
         sheet_file = next_sheet_file + n - 1
-        table_xml, cells = _pivot(p, n, c, header, records, items, number_style)
+        table_xml, cells = _pivot(p, n, c, header, items, values, number_style)
         parts[f"xl/pivotTables/pivotTable{n}.xml"] = table_xml
         parts[f"xl/pivotTables/_rels/pivotTable{n}.xml.rels"] = _rels(
             ("rId1", "pivotCacheDefinition", f"../pivotCache/pivotCacheDefinition{c}.xml"))
@@ -136,7 +158,7 @@ def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
         next_rid += 1
 
     # the new sheets go just before the first source table's sheet; sheet indexes after it shift
-    at = sheet_names.index(tables[pivots[0].table][0])
+    at = sheet_names.index(data.caches[pivots[0].table][0])
     book = re.sub(r'\b(localSheetId|activeTab|firstSheet)="(\d+)"',
                   lambda m: f'{m[1]}="{int(m[2]) + (len(sheets) if int(m[2]) >= at else 0)}"', text["xl/workbook.xml"])
     anchor = re.findall(r"<sheet\b[^>]*/>", book)[at]
@@ -155,7 +177,7 @@ def pivot_parts(parts: dict, pivots, tables: dict, sheet_names: list) -> None:
 
 # -- reading ------------------------------------------------------------------------------------------
 def _read_tables(path: Path, names: set[str]):
-    """table name -> (sheet title, header, records); and the sheet titles in workbook order."""
+    """table name -> (sheet title, header, columns); and the sheet titles in workbook order."""
     import openpyxl  # only to add pivots to a workbook already on disk (the roll-up passes its tables)
 
     wb = openpyxl.load_workbook(path, data_only=True)
@@ -165,7 +187,8 @@ def _read_tables(path: Path, names: set[str]):
             if table.name in names:
                 rows = [[c.value for c in row] for row in ws[table.ref]]
                 body = rows[1:len(rows) - (table.totalsRowCount or 0)]
-                out[table.name] = (ws.title, [str(h) for h in rows[0]], body)
+                header = [str(h) for h in rows[0]]
+                out[table.name] = (ws.title, header, [[row[i] for row in body] for i in range(len(header))])
     missing = names - out.keys()
     if missing:
         raise ValueError(f"{path} has no table named {', '.join(sorted(missing))}")
@@ -283,7 +306,7 @@ def _cache_records(columns: dict, count: int, items) -> str:
     return _head("pivotCacheRecords", count=count) + "".join(rows) + "</pivotCacheRecords>"
 
 
-def _pivot(p: Pivot, n, cache_id, header, records, items, number_style):
+def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
     """The pivotTableDefinition, and its cells as Excel lays them out: {(row, col): (value, style)}."""
     rows, cols = items[p.rows], items[p.cols]
     axes = {p.rows: "axisRow", p.cols: "axisCol", **{f: "axisPage" for f in p.filters}}
@@ -323,7 +346,6 @@ def _pivot(p: Pivot, n, cache_id, header, records, items, number_style):
            + '<pivotTableStyleInfo name="PivotStyleLight16" showRowHeaders="1" showColHeaders="1"'
              ' showRowStripes="0" showColStripes="0" showLastColumn="1"/></pivotTableDefinition>')
 
-    values = pivot_values(p, header, records)
     style = number_style[0] if p.func == "average" else None
     label = lambda v: "(blank)" if v is None else v  # noqa: E731
     cells = {(i + 1, 1): (f, None) for i, f in enumerate(p.filters)}
@@ -341,15 +363,14 @@ def _pivot(p: Pivot, n, cache_id, header, records, items, number_style):
     return xml, cells
 
 
-def pivot_values(p: Pivot, header, records) -> dict:
-    """{(row key, column key): value} (keys as ``_key``), ALL for the totals; absent where there is no data."""
-    r, c, d = (header.index(f) for f in (p.rows, p.cols, p.data))
+def pivot_values(p: Pivot, columns: dict) -> dict:
+    """{(row key, column key): value} (keys as ``_key``), ALL for the totals; absent where there is no data.
+    ``columns``: the source table's cleaned values, by field."""
     found = defaultdict(list)
-    for record in records:
-        value = record[d]
+    for row, col, value in zip(columns[p.rows], columns[p.cols], columns[p.data]):
         if value is None or (p.func == "average" and not isinstance(value, (int, float))):
             continue
-        row, col = _key(record[r]), _key(record[c])
+        row, col = _key(row), _key(col)
         for key in ((row, col), (row, ALL), (ALL, col), (ALL, ALL)):
             found[key].append(value)
     return {k: sum(v) / len(v) if p.func == "average" else len(v) for k, v in found.items()}

@@ -8,6 +8,7 @@ Python, so they show the right number whether or not the reader recalculates.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import math
@@ -20,35 +21,57 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import __version__
 from . import rollup as R
+from . import tablexml
 from .errors import SheetflowError
-from .files import Deflater, atomic_path, csv_cell, zip_bytes
+from .files import Deflater, atomic_path, csv_cell, deflate, zip_bytes
+from .isolate import Helper
 from .pivots import PIVOTS, pivot_parts
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
 TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems", "Outstanding",
                 "ResponseRate")
+HELPER_TIMEOUT = 600.0  # seconds; after that the rows are made in this process
 
 
-def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = True) -> Path:
+def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = True,
+          helper: Helper | bool = True) -> Path:
     """Write the roll-up workbook atomically; never replace an existing file unless ``force``.
 
     xlsxwriter writes the workbook with each table's header; the tables' rows (tens of thousands
     in a state-wide cycle, too slow cell by cell) are then written into their sheets directly,
-    text as inline text, and the PivotTables added, in one pass over the package.
+    text as inline text, and the PivotTables added, in one pass over the package. The rows and the
+    pivot caches are made by ``tablexml.render`` in a helper process (``tablexml.start_helper()``, or one started
+    here if ``helper`` is True) while xlsxwriter writes; with ``helper=False``, or if the helper
+    fails, in this process. The bytes are the same either way.
     """
-    with atomic_path(output, force) as tmp, Deflater() as deflater:
+    with atomic_path(output, force) as tmp, Deflater() as deflater, \
+            (tablexml.start_helper() if helper is True else contextlib.nullcontext(helper or None)) as helping:
         writer = _Writer(tmp, rollup)
+        job = writer.job(PIVOTS if pivots else ())
+        if helping:
+            helping.submit(job)
         writer.write()
         with zipfile.ZipFile(tmp) as z:
             parts = {info.filename: z.read(info) for info in z.infolist()}
-        writer.fill_rows(parts)
-        deflater.start(parts)  # the tables' sheets are final: compressed while the pivot caches are made
+        deflater.start(parts)  # xlsxwriter's big parts are compressed while the helper finishes
+        rendered = _rendered(helping, job)
         if pivots:
-            pivot_parts(parts, PIVOTS, writer.written, writer.sheet_names)
+            pivot_parts(parts, PIVOTS, rendered["pivots"], writer.sheet_names)
+            deflater.start(parts)  # the pivot caches, while the rows go into their sheets
+        writer.fill_rows(parts, rendered["rows"], deflater)
         packed = deflater.finish(parts)
         with open(tmp, "wb") as handle:
             handle.write(zip_bytes((_member(name), data, packed[name]) for name, data in parts.items()))
     return Path(output)
+
+
+def _rendered(helping: Helper | None, job: dict) -> dict:
+    if helping:
+        try:
+            return helping.result(timeout=HELPER_TIMEOUT)
+        except Exception:  # noqa: BLE001 - the helper is only for speed: the same bytes are made here
+            pass
+    return tablexml.render(job)
 
 
 def _member(name: str) -> zipfile.ZipInfo:
@@ -98,69 +121,6 @@ def _as_written(value):
     return str(value)
 
 
-_ESCAPED_ALREADY = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-_TEXT_CACHE: dict[str, str] = {}
-
-
-def _text_cell(text: str) -> str:
-    """The inline-string body of a cell holding ``text`` (always text, never a formula), as Excel escapes it."""
-    found = _TEXT_CACHE.get(text)
-    if found is None:
-        body = _ESCAPED_ALREADY.sub(r"_x005F\1", text) if "_x" in text else text
-        body = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", body)
-        body = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        found = f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
-        if len(_TEXT_CACHE) < 100_000:
-            _TEXT_CACHE[text] = found
-    return found
-
-
-def _serial(value: dt.datetime, date_1904: bool) -> float:
-    """Excel's serial number for a date and time (1900 system: 1900-03-01 is 61, after the leap-year bug)."""
-    epoch = dt.datetime(1904, 1, 1) if date_1904 else dt.datetime(1899, 12, 31)
-    delta = value.replace(tzinfo=None) - epoch
-    serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
-    return serial + 1 if not date_1904 and serial > 59 else serial
-
-
-def _cell_bodies(values: list, style: str, date_1904: bool) -> list[str | None]:
-    """Each value of a column as its cell's XML after the reference (``' s="3" t="b"><v>1</v></c>'``);
-    None for a blank. Columns repeat their values (names, questions), so each is rendered once."""
-    memo: dict = {}
-    out = []
-    for value in values:
-        if value is None:
-            out.append(None)
-            continue
-        key = value if isinstance(value, str) else (type(value), value)  # True and 1 are written differently
-        body = memo.get(key)
-        if body is None:
-            if isinstance(value, str):
-                body = style + _text_cell(value)
-            elif isinstance(value, bool):
-                body = f'{style} t="b"><v>{int(value)}</v></c>'
-            elif isinstance(value, dt.datetime):
-                body = f"{style}><v>{_serial(value, date_1904):.16G}</v></c>"
-            else:
-                body = f"{style}><v>{value:.16G}</v></c>"
-            memo[key] = body
-        out.append(body)
-    return out
-
-
-def _rows(columns: list[list], letters: list[str], styles: list[str], date_1904: bool) -> str:
-    """The <row> elements of a table's data, from row 2 (row 1 is the header)."""
-    bodies = [_cell_bodies(values, style, date_1904) for values, style in zip(columns, styles)]
-    rows = []
-    for number, line in enumerate(zip(*bodies), start=2):
-        n = str(number)
-        rows.append(f'<row r="{n}">' + "".join([f'<c r="{letter}{n}"{body}' for letter, body in zip(letters, line)
-                                                 if body is not None]) + "</row>")
-    return "".join(rows)
-
-
 def _missing(value) -> bool:
     if value is None:
         return True
@@ -195,8 +155,8 @@ class _Writer:
                                 "num_format": "0%"}),
         }
         self.ranges = {}  # table name -> {column: absolute range}
-        self.written = {}  # table name -> (sheet, header, rows of the values as written)
-        self.fills = {}  # sheet index -> (table name, each column's format) for fill_rows
+        self.columns = {}  # table name -> (header, each column's values as written, each column's format)
+        self.sheets = {}  # sheet index -> table name, for fill_rows
         self.sheet_names = []
 
     def write(self):
@@ -205,9 +165,9 @@ class _Writer:
         summary = self.wb.add_worksheet("Summary")
         distribution = self.wb.add_worksheet("Rating distribution")
         plans = self.wb.add_worksheet("Action plans")
-        for name in TABLE_SHEETS:
-            if name in ("Outstanding", "ResponseRate") and not self.r.with_status:
-                continue  # only with --manifest: who was sent what
+        if not self.columns:
+            self.job(())
+        for name in self.table_names():
             self.table(name)
         self.about()
         self.summary(summary)
@@ -240,61 +200,79 @@ class _Writer:
             ws.write_string(row, col, value, fmt)
         return value
 
+    def job(self, pivots) -> dict:
+        """Each table's values as written, column by column, and what ``tablexml.render`` is to make of them:
+        the rows of every table with no cell formats (the rest are made once xlsxwriter has numbered its
+        formats), and the pivots' data."""
+        for name in self.table_names():
+            frame = self.r.tables[name]
+            columns = [[v if type(v) is str else _as_written(v) for v in frame[column].astype(object).tolist()]
+                       for column in frame.columns]
+            formats = [{"response_rate": self.f["percent"]}.get(column) for column in frame.columns]
+            for c, values in enumerate(columns):
+                if formats[c] is None and any(issubclass(t, dt.datetime) for t in set(map(type, values))):
+                    formats[c] = self.f["date"]
+            self.columns[name] = (list(frame.columns), columns, formats)
+        return {"tables": {name: columns for name, (_, columns, formats) in self.columns.items()
+                           if all(f is None for f in formats)},
+                "date_1904": self.wb.date_1904, "pivots": tuple(pivots),
+                "sources": {p.table: (p.table, *self.columns[p.table][:2]) for p in pivots}}
+
+    def table_names(self) -> list[str]:
+        return [name for name in TABLE_SHEETS
+                if self.r.with_status or name not in ("Outstanding", "ResponseRate")]  # those only with --manifest
+
     def table(self, name: str):
         """An Excel Table on its own sheet: header and columns here, the rows by ``fill_rows``."""
-        frame = self.r.tables[name]
+        header, columns, formats = self.columns[name]
         ws = self.wb.add_worksheet(name)
-        columns = list(frame.columns)
-        rows = max(len(frame), 1)  # an empty table keeps one blank row, as Excel does
+        rows = max(len(columns[0]) if columns else 0, 1)  # an empty table keeps one blank row, as Excel does
         # Declared over its header and first row (xlsxwriter checks every cell of a table's range for
         # overlaps, ~0.2 s for a state-wide cycle); fill_rows extends the range to the last row.
-        ws.add_table(0, 0, 1, len(columns) - 1, {
+        ws.add_table(0, 0, 1, len(header) - 1, {
             "name": name, "style": "Table Style Medium 2",
-            "columns": [{"header": c} for c in columns],
+            "columns": [{"header": c} for c in header],
         })
-        by_column = [[v if type(v) is str else _as_written(v) for v in frame[column].astype(object).tolist()]
-                     for column in columns]
-        values = [list(line) for line in zip(*by_column)]
-        formats = [{"response_rate": self.f["percent"]}.get(column) for column in columns]
-        for c, column_values in enumerate(by_column):
-            if formats[c] is None and any(issubclass(t, dt.datetime) for t in set(map(type, column_values))):
-                formats[c] = self.f["date"]
         widths = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
                   "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
-        for c, column in enumerate(columns):
+        for c, column in enumerate(header):
             ws.set_column(c, c, widths.get(column, 18 if len(column) > 10 else 14), formats[c])
         ws.freeze_panes(1, 0)
         self.print_setup(ws, repeat=True)
         self.ranges[name] = {col: f"{name}!${xl_col_to_name(c)}$2:${xl_col_to_name(c)}${rows + 1}"
-                             for c, col in enumerate(columns)}
-        self.written[name] = (name, columns, values)
-        self.fills[ws.index] = (name, formats, by_column)
+                             for c, col in enumerate(header)}
+        self.sheets[ws.index] = name
 
-    def fill_rows(self, parts: dict) -> None:
+    def fill_rows(self, parts: dict, rendered: dict, deflater: Deflater) -> None:
         """Write each table's rows into its sheet's XML and extend the table over them (after xlsxwriter
-        has closed the workbook)."""
+        has closed the workbook). ``rendered``: the rows ``tablexml.render`` made, by table name; each
+        sheet is deflated in pieces around its rows, which are deflated already."""
         for part in [p for p in parts if p.startswith("xl/tables/")]:
             xml = parts[part].decode("utf-8")
             found = re.search(r'<table [^>]*displayName="([^"]+)"', xml)
-            if found and found.group(1) in self.written:
-                _, columns, values = self.written[found.group(1)]
-                last = f"{xl_col_to_name(len(columns) - 1)}{max(len(values), 1) + 1}"
+            if found and found.group(1) in self.columns:
+                header, columns, _ = self.columns[found.group(1)]
+                last = f"{xl_col_to_name(len(header) - 1)}{max(len(columns[0]), 1) + 1}"
                 xml = re.sub(r'( ref="A1:)[A-Z]+2"', rf'\g<1>{last}"', xml, count=2)
                 parts[part] = xml.encode("utf-8")
-        for index, (name, formats, by_column) in self.fills.items():
-            _, columns, values = self.written[name]
+        for index, name in self.sheets.items():
+            header, columns, formats = self.columns[name]
+            rows, packed = rendered.get(name) or (None, None)
+            if rows is None:  # a table with cell formats: their numbers are known now
+                styles = [f' s="{f.xf_index}"' if f is not None else "" for f in formats]
+                rows, packed = tablexml.rows_piece(columns, styles, self.wb.date_1904)
             part = f"xl/worksheets/sheet{index + 1}.xml"
-            xml = parts[part].decode("utf-8")
-            letters = [xl_col_to_name(c) for c in range(len(columns))]
-            styles = [f' s="{f.xf_index}"' if f is not None else "" for f in formats]
-            rows = _rows(by_column, letters, styles, self.wb.date_1904)
-            last = f"{letters[-1]}{max(len(values), 1) + 1}"
-            xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', xml, count=1)
-            if "</sheetData>" in xml:
-                xml = xml.replace("</sheetData>", rows + "</sheetData>", 1)
+            xml = parts[part]
+            last = f"{xl_col_to_name(len(header) - 1)}{max(len(columns[0]), 1) + 1}".encode("ascii")
+            xml = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:' + last + b'"/>', xml, count=1)
+            if b"</sheetData>" in xml:
+                head, tail = xml.split(b"</sheetData>", 1)
             else:
-                xml = xml.replace("<sheetData/>", f"<sheetData>{rows}</sheetData>", 1)
-            parts[part] = xml.encode("utf-8")
+                head, tail = xml.split(b"<sheetData/>", 1)
+                head += b"<sheetData>"
+            tail = b"</sheetData>" + tail
+            parts[part] = head + rows + tail
+            deflater.done(part, parts[part], deflate(head, last=False) + packed + deflate(tail))
 
     def print_setup(self, ws, repeat: bool = False):
         ws.set_landscape()

@@ -1,6 +1,7 @@
 """The roll-up workbook, read back with openpyxl and compared with figures computed independently."""
 
 import csv
+import os
 import statistics
 import zipfile
 from collections import defaultdict
@@ -11,6 +12,7 @@ import pytest
 
 import libreoffice
 from sheetflow.cli import main
+from sheetflow.isolate import Helper
 from sheetflow.read import Return, Answer
 from sheetflow.report import FileReport, Report
 from sheetflow.rollup import build
@@ -210,3 +212,19 @@ def test_with_the_manifest_the_rollup_lists_who_is_outstanding_and_the_response_
         assert row["valid"] == sum(r["response_id"] in valid for r in mine)
         assert row["response_rate"] == pytest.approx(row["valid"] / row["sent"])
     assert "Response rate" in [c.value for c in wb["Summary"][4]]
+
+
+def crash(_job):
+    os.abort()
+
+
+def test_the_helper_process_and_this_one_write_the_same_workbook(tmp_path):
+    result = build(validate_paths([SAMPLES]))
+    alone = write(result, tmp_path / "alone.xlsx", helper=False)
+    helped = write(result, tmp_path / "helped.xlsx")
+    with Helper(crash) as dying:  # a helper that dies: the rows are made here instead
+        after_death = write(result, tmp_path / "after-death.xlsx", helper=dying)
+    assert alone.read_bytes() == helped.read_bytes() == after_death.read_bytes()
+    wb = openpyxl.load_workbook(helped)
+    assert len(table_rows(wb, "Responses")) == len(result.tables["Responses"]) > 0
+    assert {"Pivot - Ratings by area", "Pivot - Rating counts", "Pivot - Actions"} <= set(wb.sheetnames)
