@@ -26,7 +26,7 @@ from pathlib import Path
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.xmlwriter import XMLwriter
 
-from .files import atomic_path, deflate, zip_bytes
+from .files import Deflated, atomic_path, zip_bytes
 from .generate import Request, _Book, generate
 
 RESPONSE_ID = "response_id"
@@ -51,7 +51,7 @@ class Template:
         _Book(buffer, request).write()
         with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as zf:
             self.entries = [(info, zf.read(info)) for info in zf.infolist()]
-        self.compressed = {info.filename: deflate(data) for info, data in self.entries}
+        self.compressed = {info.filename: Deflated.of(data) for info, data in self.entries}
         parts = dict((info.filename, data) for info, data in self.entries)
         strings = parts[STRINGS].decode("utf-8")
         tokens = {_placeholder(field) for field in (RESPONSE_ID, *fields)}
@@ -80,9 +80,8 @@ class Template:
 
     def write(self, path, parts: dict[str, bytes]) -> None:
         """The workbook with ``parts`` changed, laid out byte for byte as zipfile.writestr would."""
-        entries = [(info, parts.get(info.filename, data),
-                    deflate(parts[info.filename]) if info.filename in parts else self.compressed[info.filename])
-                   for info, data in self.entries]
+        entries = [(info, Deflated.of(parts[name]) if name in parts else self.compressed[name])
+                   for name, info in ((info.filename, info) for info, _ in self.entries)]
         with open(path, "wb") as handle:
             handle.write(zip_bytes(entries))
 

@@ -102,7 +102,7 @@ def pivot_data(pivots, tables: dict) -> PivotData:
     caches, columns_of = {}, {}
     for table in dict.fromkeys(p.table for p in pivots):
         sheet, header, raw = tables[table]
-        columns = {f: [v if type(v) is str and v else _clean(v) for v in values] for f, values in zip(header, raw)}
+        columns = {f: _cleaned(values) for f, values in zip(header, raw)}
         count = len(raw[0]) if raw else 0
         axes = {f for p in pivots if p.table == table for f in (p.rows, p.cols, *p.filters)}
         # as Excel does: shared items for text and axis fields, other numbers inline in the records
@@ -193,6 +193,14 @@ def _read_tables(path: Path, names: set[str]):
     if missing:
         raise ValueError(f"{path} has no table named {', '.join(sorted(missing))}")
     return out, wb.sheetnames
+
+
+def _cleaned(values: list) -> list:
+    """``_clean`` of each value, each distinct value once."""
+    if bool in set(map(type, values)):  # True equals 1 as a key, but is cleaned to "True"
+        return [_clean(v) for v in values]
+    memo = {v: v if type(v) is str and v else _clean(v) for v in dict.fromkeys(values)}
+    return list(map(memo.__getitem__, values))
 
 
 def _clean(value):
@@ -291,17 +299,14 @@ def _cache_records(columns: dict, count: int, items) -> str:
     """One <r> per record: an index into the field's shared items, or the value itself. Written
     column by column, each distinct value of a field once (a state-wide cycle has ~20,000 records)."""
     written = []
-    for field, values in columns.items():
-        index = {_key(v): i for i, v in enumerate(items[field])} if field in items else None
-        memo: dict = {}
-        cells = []
-        for value in values:
-            key = (type(value), value)
-            cell = memo.get(key)
-            if cell is None:
-                cell = memo[key] = f'<x v="{index[_key(value)]}"/>' if index is not None else _item(value)
-            cells.append(cell)
-        written.append(cells)
+    for field, values in columns.items():  # cleaned values: no True/False, so 1 and 1.0 are one item
+        distinct = dict.fromkeys(values)
+        if field in items:
+            index = {_key(v): i for i, v in enumerate(items[field])}
+            memo = {v: f'<x v="{index[_key(v)]}"/>' for v in distinct}
+        else:
+            memo = {v: _item(v) for v in distinct}
+        written.append(list(map(memo.__getitem__, values)))
     rows = ("<r>" + "".join(line) + "</r>" for line in zip(*written)) if written else ("<r></r>" for _ in range(count))
     return _head("pivotCacheRecords", count=count) + "".join(rows) + "</pivotCacheRecords>"
 
@@ -366,14 +371,21 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
 def pivot_values(p: Pivot, columns: dict) -> dict:
     """{(row key, column key): value} (keys as ``_key``), ALL for the totals; absent where there is no data.
     ``columns``: the source table's cleaned values, by field."""
-    found = defaultdict(list)
+    average = p.func == "average"
+    keys = {v: _key(v) for v in (*dict.fromkeys(columns[p.rows]), *dict.fromkeys(columns[p.cols]))}
+    totals, counts = defaultdict(int), defaultdict(int)
     for row, col, value in zip(columns[p.rows], columns[p.cols], columns[p.data]):
-        if value is None or (p.func == "average" and not isinstance(value, (int, float))):
+        if value is None or (average and not isinstance(value, (int, float))):
             continue
-        row, col = _key(row), _key(col)
-        for key in ((row, col), (row, ALL), (ALL, col), (ALL, ALL)):
-            found[key].append(value)
-    return {k: sum(v) / len(v) if p.func == "average" else len(v) for k, v in found.items()}
+        cell = (keys[row], keys[col])
+        counts[cell] += 1
+        if average:
+            totals[cell] += value
+    for row, col in list(counts):  # the totals, from the cells
+        for key in ((row, ALL), (ALL, col), (ALL, ALL)):
+            counts[key] += counts[row, col]
+            totals[key] += totals[row, col]
+    return {key: totals[key] / n if average else n for key, n in counts.items()}
 
 
 def _worksheet(cells) -> str:

@@ -23,7 +23,7 @@ from . import __version__
 from . import rollup as R
 from . import tablexml
 from .errors import SheetflowError
-from .files import Deflater, atomic_path, csv_cell, deflate, zip_bytes
+from .files import FAST, Deflated, Deflater, atomic_path, csv_cell, zip_bytes
 from .isolate import Helper
 from .pivots import PIVOTS, pivot_parts
 
@@ -40,11 +40,11 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
     xlsxwriter writes the workbook with each table's header; the tables' rows (tens of thousands
     in a state-wide cycle, too slow cell by cell) are then written into their sheets directly,
     text as inline text, and the PivotTables added, in one pass over the package. The rows and the
-    pivot caches are made by ``tablexml.render`` in a helper process (``tablexml.start_helper()``, or one started
-    here if ``helper`` is True) while xlsxwriter writes; with ``helper=False``, or if the helper
-    fails, in this process. The bytes are the same either way.
+    pivot caches are made and compressed by ``tablexml.render`` in a helper process (``helper``:
+    one from ``tablexml.start_helper()``, or True to start one here) while xlsxwriter writes; with
+    ``helper=False``, or if the helper fails, in this process. The bytes are the same either way.
     """
-    with atomic_path(output, force) as tmp, Deflater() as deflater, \
+    with atomic_path(output, force) as tmp, Deflater(level=FAST) as deflater, \
             (tablexml.start_helper() if helper is True else contextlib.nullcontext(helper or None)) as helping:
         writer = _Writer(tmp, rollup)
         job = writer.job(PIVOTS if pivots else ())
@@ -57,11 +57,10 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
         rendered = _rendered(helping, job)
         if pivots:
             pivot_parts(parts, PIVOTS, rendered["pivots"], writer.sheet_names)
-            deflater.start(parts)  # the pivot caches, while the rows go into their sheets
-        writer.fill_rows(parts, rendered["rows"], deflater)
-        packed = deflater.finish(parts)
+        writer.fill_rows(parts, rendered["rows"])
+        deflated = deflater.finish(parts)
         with open(tmp, "wb") as handle:
-            handle.write(zip_bytes((_member(name), data, packed[name]) for name, data in parts.items()))
+            handle.write(zip_bytes((_member(name), deflated[name]) for name in parts))
     return Path(output)
 
 
@@ -243,10 +242,10 @@ class _Writer:
                              for c, col in enumerate(header)}
         self.sheets[ws.index] = name
 
-    def fill_rows(self, parts: dict, rendered: dict, deflater: Deflater) -> None:
-        """Write each table's rows into its sheet's XML and extend the table over them (after xlsxwriter
-        has closed the workbook). ``rendered``: the rows ``tablexml.render`` made, by table name; each
-        sheet is deflated in pieces around its rows, which are deflated already."""
+    def fill_rows(self, parts: dict, rendered: dict) -> None:
+        """Put each table's rows into its sheet and extend the table over them (after xlsxwriter has closed
+        the workbook). ``rendered``: the rows ``tablexml.render`` made, by table name, deflated; each sheet
+        becomes its XML before the rows, deflated, joined with the rows and the XML after them."""
         for part in [p for p in parts if p.startswith("xl/tables/")]:
             xml = parts[part].decode("utf-8")
             found = re.search(r'<table [^>]*displayName="([^"]+)"', xml)
@@ -257,10 +256,10 @@ class _Writer:
                 parts[part] = xml.encode("utf-8")
         for index, name in self.sheets.items():
             header, columns, formats = self.columns[name]
-            rows, packed = rendered.get(name) or (None, None)
+            rows = rendered.get(name)
             if rows is None:  # a table with cell formats: their numbers are known now
                 styles = [f' s="{f.xf_index}"' if f is not None else "" for f in formats]
-                rows, packed = tablexml.rows_piece(columns, styles, self.wb.date_1904)
+                rows = tablexml.rows_piece(columns, styles, self.wb.date_1904)
             part = f"xl/worksheets/sheet{index + 1}.xml"
             xml = parts[part]
             last = f"{xl_col_to_name(len(header) - 1)}{max(len(columns[0]), 1) + 1}".encode("ascii")
@@ -270,9 +269,8 @@ class _Writer:
             else:
                 head, tail = xml.split(b"<sheetData/>", 1)
                 head += b"<sheetData>"
-            tail = b"</sheetData>" + tail
-            parts[part] = head + rows + tail
-            deflater.done(part, parts[part], deflate(head, last=False) + packed + deflate(tail))
+            parts[part] = (Deflated.of(head, last=False, level=FAST) + rows
+                           + Deflated.of(b"</sheetData>" + tail, level=FAST))
 
     def print_setup(self, ws, repeat: bool = False):
         ws.set_landscape()

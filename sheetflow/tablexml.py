@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .files import deflate
+from .files import FAST, Deflated
 from .isolate import Helper
 from .package import column_letters
 
@@ -48,26 +48,24 @@ def serial(value: dt.datetime, date_1904: bool) -> float:
 def cell_bodies(values: list, style: str, date_1904: bool) -> list[str | None]:
     """Each value of a column as its cell's XML after the reference (``' s="3" t="b"><v>1</v></c>'``);
     None for a blank. Columns repeat their values (names, questions), so each is rendered once."""
-    memo: dict = {}
-    out = []
-    for value in values:
-        if value is None:
-            out.append(None)
-            continue
-        key = value if isinstance(value, str) else (type(value), value)  # True and 1 are written differently
-        body = memo.get(key)
-        if body is None:
-            if isinstance(value, str):
-                body = style + text_cell(value)
-            elif isinstance(value, bool):
-                body = f'{style} t="b"><v>{int(value)}</v></c>'
-            elif isinstance(value, dt.datetime):
-                body = f"{style}><v>{serial(value, date_1904):.16G}</v></c>"
-            else:
-                body = f"{style}><v>{value:.16G}</v></c>"
-            memo[key] = body
-        out.append(body)
-    return out
+    if bool in set(map(type, values)):  # True equals 1 as a key, but they are written differently
+        keys = [(type(v), v) for v in values]
+        memo = {key: _body(key[1], style, date_1904) for key in dict.fromkeys(keys)}
+        return list(map(memo.__getitem__, keys))
+    memo = {value: _body(value, style, date_1904) for value in dict.fromkeys(values)}
+    return list(map(memo.__getitem__, values))
+
+
+def _body(value, style: str, date_1904: bool) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return style + text_cell(value)
+    if isinstance(value, bool):
+        return f'{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.datetime):
+        return f"{style}><v>{serial(value, date_1904):.16G}</v></c>"
+    return f"{style}><v>{value:.16G}</v></c>"
 
 
 def rows_xml(columns: list[list], styles: list[str], date_1904: bool) -> str:
@@ -83,14 +81,14 @@ def rows_xml(columns: list[list], styles: list[str], date_1904: bool) -> str:
     return "".join(rows)
 
 
-def rows_piece(columns: list[list], styles: list[str], date_1904: bool) -> tuple[bytes, bytes]:
-    """A table's rows as UTF-8 XML, and deflated as a piece of its sheet (``files.deflate(last=False)``)."""
-    xml = rows_xml(columns, styles, date_1904).encode("utf-8")
-    return xml, deflate(xml, last=False)
+def rows_piece(columns: list[list], styles: list[str], date_1904: bool) -> Deflated:
+    """A table's rows, deflated as a piece of its sheet (``Deflated.of(last=False)``)."""
+    return Deflated.of(rows_xml(columns, styles, date_1904).encode("utf-8"), last=False, level=FAST)
 
 
 def render(job: dict) -> dict:
-    """What the helper process makes from ``job``: each table's rows (``rows_piece``) and the pivots' data.
+    """What the helper process makes from ``job``: each table's rows (``rows_piece``) and the pivots' data,
+    with the pivot caches deflated (the parts are small to send back, and compressed on this core).
 
     ``job``: {"tables": {name: columns} (tables with no cell styles), "date_1904": bool,
     "pivots": the Pivots to make (may be empty), "sources": {table: (sheet, header, columns)}}.
@@ -98,7 +96,11 @@ def render(job: dict) -> dict:
     from .pivots import pivot_data
 
     rows = {name: rows_piece(columns, [""] * len(columns), job["date_1904"]) for name, columns in job["tables"].items()}
-    return {"rows": rows, "pivots": pivot_data(job["pivots"], job["sources"]) if job["pivots"] else None}
+    pivots = pivot_data(job["pivots"], job["sources"]) if job["pivots"] else None
+    if pivots:
+        pivots.caches = {table: (*fields, Deflated.of(definition, level=FAST), Deflated.of(records, level=FAST))
+                         for table, (*fields, definition, records) in pivots.caches.items()}
+    return {"rows": rows, "pivots": pivots}
 
 
 def start_helper() -> Helper:
