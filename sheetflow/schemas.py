@@ -62,7 +62,7 @@ def _where(kinds: dict[str, str], wanted: tuple[str, ...], test):
     names = [name for name, kind in kinds.items() if kind in wanted]
 
     def check(df: pd.DataFrame) -> pd.Series:
-        chosen = df["name"].isin(names) & df["value"].notna()
+        chosen = df["name"].isin(names) & df["filled"]
         ok = pd.Series(True, index=df.index)
         if chosen.any():
             ok[chosen] = [bool(test(name, value))
@@ -83,18 +83,20 @@ def answer_schemas(instrument) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema]:
         "response": pa.Column(int),
         "name": pa.Column(str, pa.Check.isin(list(kinds))),
         "value": pa.Column(object, [pa.Check(_not_formula, element_wise=True, name="formula")], nullable=True),
+        "filled": pa.Column(bool),  # value.notna(), computed once for every check
     }
+    row = {"ignore_na": False}  # every row counts (pandera would otherwise look for all-blank rows per check)
     errors = pa.DataFrameSchema(columns, name=f"{instrument.id} errors", checks=[
-        pa.Check(lambda df: df["value"].notna() | ~df["name"].isin(required), name="not_nullable"),
-        pa.Check(_where(kinds, ("rating",), lambda _, v: _is_rating(v)), name="rating"),
-        pa.Check(_where(kinds, ("yes_no", "status"), lambda n, v: v in choices[n]), name="choice"),
-        pa.Check(_where(kinds, ("date",), lambda _, v: _is_date(v)), name="date"),
-        pa.Check(_where(kinds, ("text", "long_text", "email"), lambda _, v: _is_text(v)), name="text"),
+        pa.Check(lambda df: df["filled"] | ~df["name"].isin(required), name="not_nullable", **row),
+        pa.Check(_where(kinds, ("rating",), lambda _, v: _is_rating(v)), name="rating", **row),
+        pa.Check(_where(kinds, ("yes_no", "status"), lambda n, v: v in choices[n]), name="choice", **row),
+        pa.Check(_where(kinds, ("date",), lambda _, v: _is_date(v)), name="date", **row),
+        pa.Check(_where(kinds, ("text", "long_text", "email"), lambda _, v: _is_text(v)), name="text", **row),
     ])
     warnings = pa.DataFrameSchema({**columns, "value": pa.Column(object, nullable=True)},
                                   name=f"{instrument.id} warnings", checks=[
-        pa.Check(lambda df: df["value"].notna() | ~df["name"].isin(optional), name="not_nullable"),
-        pa.Check(_where(kinds, ("email",), lambda _, v: _is_email(v)), name="email"),
+        pa.Check(lambda df: df["filled"] | ~df["name"].isin(optional), name="not_nullable", **row),
+        pa.Check(_where(kinds, ("email",), lambda _, v: _is_email(v)), name="email", **row),
     ])
     return errors, warnings
 
@@ -103,7 +105,8 @@ def action_schema(instrument) -> pa.DataFrameSchema:
     """One row per action-table row: a row with anything in it needs its required columns."""
     columns = {c.key: pa.Column(object, [pa.Check(_not_formula, element_wise=True, name="formula")],
                                 nullable=True) for c in instrument.action_columns}
-    checks = [pa.Check(lambda df, key=c.key: df[key].notna() | ~df["_filled"].astype(bool), name=f"needs:{c.key}")
+    checks = [pa.Check(lambda df, key=c.key: df[key].notna() | ~df["_filled"].astype(bool), name=f"needs:{c.key}",
+                       ignore_na=False)  # every row counts, as in answer_schemas
               for c in instrument.action_columns if c.required]
     return pa.DataFrameSchema({**columns, "_filled": pa.Column(bool)}, checks=checks,
                               name=f"{instrument.id} actions")
@@ -114,11 +117,13 @@ def _cell_value(answer):
 
 
 def answers_frame(returns: list[Return], instrument) -> pd.DataFrame:
-    """Long frame: one row per return and named answer: ``response`` (position), ``name``, ``value`` as read."""
+    """Long frame: one row per return and named answer: ``response`` (position), ``name``, ``value`` as read,
+    and whether it is ``filled``."""
     names = [a.name for a in instrument.answers if a.kind != "table"]
     values = pd.Series([_cell_value(r.answers[n]) for r in returns for n in names], dtype=object)
+    filled = values.notna()
     return pd.DataFrame({"response": [i for i in range(len(returns)) for _ in names],
-                         "name": names * len(returns), "value": values.where(values.notna(), None)})
+                         "name": names * len(returns), "value": values.where(filled, None), "filled": filled})
 
 
 def actions_frame(returns: list[Return], instrument) -> pd.DataFrame:

@@ -78,12 +78,13 @@ def test_report_flags_exactly_the_values_outside_their_domain(tmp_path_factory, 
 
 
 def test_schemas_are_built_from_the_definition(assessment, action_plan):
-    """One long frame (a row per return and named answer); the names and rules come from the definition."""
+    """One long frame (a row per return and named answer, and whether it is filled); the names and rules come
+    from the definition."""
     for instrument in (assessment, action_plan):
         errors, warnings = answer_schemas(instrument)
         named = {a.name for a in instrument.answers if a.kind != "table"}
         for schema in (errors, warnings):
-            assert set(schema.columns) == {"response", "name", "value"}
+            assert set(schema.columns) == {"response", "name", "value", "filled"}
             [domain] = schema.columns["name"].checks
             assert set(domain.statistics["allowed_values"]) == named
         assert [c.name for c in errors.checks] == ["not_nullable", "rating", "choice", "date", "text"]
@@ -98,6 +99,6 @@ def test_required_and_optional_answers_follow_the_definition(assessment):
 
     errors, warnings = answer_schemas(assessment)
     frame = pd.DataFrame({"response": [0, 0, 0], "name": ["rating_01", "comment_01", "rating_02"],
-                          "value": pd.Series([None, None, 9], dtype=object)})
+                          "value": pd.Series([None, None, 9], dtype=object), "filled": [False, False, True]})
     assert {(i, check) for _, i, check, _ in _failures(errors, frame)} == {(0, "not_nullable"), (2, "rating")}
     assert {(i, check) for _, i, check, _ in _failures(warnings, frame)} == {(1, "not_nullable")}
