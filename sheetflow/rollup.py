@@ -304,13 +304,15 @@ def disagreements(responses: pd.DataFrame, spread: int = 2) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     chosen = responses.merge(stats.index.to_frame(index=False), on=keys, how="inner", sort=False)
     chosen = chosen[chosen["rating"].notna()]
-    said = chosen["respondent_name"].astype(str) + ": " + chosen["rating"].astype(int).astype(str)
-    details = said.groupby([chosen[k] for k in keys], sort=True).agg(", ".join)
+    details: dict[tuple, list[str]] = {}  # each group's ratings in the order of the responses
+    for key, name, rating in zip(zip(*(chosen[k].tolist() for k in keys)), chosen["respondent_name"].astype(str),
+                                 chosen["rating"].astype(int).tolist()):
+        details.setdefault(key, []).append(f"{name}: {rating}")
     rows = stats.reset_index()
     return pd.DataFrame({"organization": rows["organization"].tolist(), "item": [int(i) for i in rows["item"]],
                          "capability": rows["capability"].tolist(), "lowest": [int(v) for v in rows["lowest"]],
                          "highest": [int(v) for v in rows["highest"]],
-                         "ratings": [details[key] for key in stats.index]}, columns=columns)
+                         "ratings": [", ".join(details[key]) for key in stats.index]}, columns=columns)
 
 
 def component_status(components: pd.DataFrame, instrument) -> pd.DataFrame:

@@ -332,10 +332,11 @@ class _Writer:
         ranges = self.ranges["Responses"]
         respondents = responses.groupby(by)["response_id"].nunique()
         row = header
+        grid = values.to_numpy(dtype=float, na_value=float("nan")) if len(values.index) else None
         for row, key in enumerate(values.index, start=header + 1):
             ws.write_string(row, 0, str(key), self.f["label"])
             for c, area in enumerate(areas, start=1):
-                value = values.loc[key, area]
+                value = grid[row - header - 1, c - 1]
                 formula = (f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges[by]},$A{row + 1},"
                            f"{ranges['area']},{xl_rowcol_to_cell(header, c, row_abs=True)}),\"\")")
                 ws.write_formula(row, c, formula, self.f["avg"], "" if _missing(value) else round(float(value), 6))
