@@ -13,8 +13,9 @@ re-saved by LibreOffice when it is installed), then times, in one run:
   generate  `sheetflow generate assessment --roster` for every assessment respondent
   zipfile   writing those same workbooks' parts with zipfile (what generating cannot beat)
 
-The floor, the usual way, validate and rollup are each timed three times (``--repeat``)
-and the best time kept: on a shared machine other work only ever adds time. It
+The floor, the usual way, validate and rollup are each timed three times (``--repeat``),
+in rounds of all four, and the best time of each kept: on a shared machine other work only
+ever adds time, and a slow spell then slows one run of each rather than every run of one. It
 prints ms per file, files per second, the ratios against their targets and the
 peak memory (all processes of a command together), also on a quarter of the inbox
 to show how memory grows. It checks that the fast reader's report and roll-up
@@ -179,10 +180,10 @@ def run(command: list[str], cwd: Path, ok=(0, 1)) -> dict:
     return {"seconds": seconds, "peak_mb": peak[0] / 2**20}
 
 
-def best(command: list[str], cwd: Path, repeat: int) -> dict:
-    """The fastest of ``repeat`` runs, with the highest memory peak of any of them."""
-    runs = [run(command, cwd) for _ in range(repeat)]
-    return {"seconds": min(r["seconds"] for r in runs), "peak_mb": max(r["peak_mb"] for r in runs), "runs": repeat}
+def best(runs: list[dict]) -> dict:
+    """The fastest of some runs of one command, with the highest memory peak of any of them."""
+    return {"seconds": min(r["seconds"] for r in runs), "peak_mb": max(r["peak_mb"] for r in runs),
+            "runs": len(runs)}
 
 
 def timed(function, *args) -> float:
@@ -253,13 +254,16 @@ def _run(args, work: Path, sheetflow: list[str]) -> int:
     n = len(files)
 
     print(f"Timing on {n} returns ...", flush=True)
-    repeat = max(1, args.repeat)  # the best of a few runs: a shared machine only ever adds time
-    floor_s = min(timed(floor, files) for _ in range(repeat))
-    usual_s = min(timed(usual, files) for _ in range(repeat))
-    validate = best([*sheetflow, "validate", str(inbox), "--workers", str(args.workers)], work, repeat)
     rollup_out = work / "rollup.xlsx"
-    rollup = best([*sheetflow, "rollup", str(inbox), "--manifest", str(sent / "manifest.csv"), "-o", str(rollup_out),
-                   "--force", "--workers", str(args.workers)], work, repeat)
+    commands = {"validate": [*sheetflow, "validate", str(inbox), "--workers", str(args.workers)],
+                "rollup": [*sheetflow, "rollup", str(inbox), "--manifest", str(sent / "manifest.csv"), "-o",
+                           str(rollup_out), "--force", "--workers", str(args.workers)]}
+    rounds = []  # the best of a few runs (a shared machine only ever adds time), taken in rounds of all four,
+    for _ in range(max(1, args.repeat)):  # so that a slow spell slows one run of each, not every run of one
+        rounds.append({"floor": timed(floor, files), "usual": timed(usual, files),
+                       **{step: run(command, work) for step, command in commands.items()}})
+    floor_s, usual_s = (min(r[step] for r in rounds) for step in ("floor", "usual"))
+    validate, rollup = (best([r[step] for r in rounds]) for step in commands)
     validate_q = run([*sheetflow, "validate", str(quarter), "--workers", str(args.workers)], work)
     rollup_q = run([*sheetflow, "rollup", str(quarter), "-o", str(work / "rollup-quarter.xlsx"), "--force",
                     "--workers", str(args.workers)], work)
@@ -293,7 +297,7 @@ def _run(args, work: Path, sheetflow: list[str]) -> int:
                "python": platform.python_version(), "processor": _cpu_name()}
     result = {"machine": machine, "returns": {"assessments": args.assessments, "action_plans": args.action_plans,
                                               "filled": counts, "quarter": quarter_files},
-              "workers": args.workers, "repeat": repeat, "steps": steps, "ratios": ratios,
+              "workers": args.workers, "repeat": len(rounds), "steps": steps, "ratios": ratios,
               "memory_mb": {"validate": validate["peak_mb"], "validate_quarter": validate_q["peak_mb"],
                             "rollup": rollup["peak_mb"], "rollup_quarter": rollup_q["peak_mb"],
                             "generate": gen["peak_mb"]},
