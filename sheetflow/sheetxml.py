@@ -241,4 +241,16 @@ def shared_strings(data: bytes) -> list[str] | None:
     expected = (1 if data.lstrip(b"\xef\xbb\xbf").startswith(b"<?") else 0) + 2 + 4 * len(found)
     if data.count(b"<") != expected or data.count(b"<si") != len(found):  # no other tag, nor one named si...
         return None
-    return [text(raw) for raw in found]
+    known = _KNOWN_TEXT  # the question texts recur in every return: each is decoded once per process
+    out = []
+    for raw in found:
+        decoded = known.get(raw)
+        if decoded is None:
+            decoded = text(raw)
+            if len(known) < 1 << 14:
+                known[raw] = decoded
+        out.append(decoded)
+    return out
+
+
+_KNOWN_TEXT: dict[bytes, str] = {}
