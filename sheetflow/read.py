@@ -234,22 +234,43 @@ def _destination(book, name: str):
 
 def _read_names(book, answers) -> dict:
     """Every named answer, in definition order: name -> Answer, or None if missing or not the right shape."""
-    found, singles = {}, {}  # singles: sheet -> [(answer, row, column)], read a sheet at a time
+    tables, singles = _plan(book, answers)
+    found = dict.fromkeys(answer.name for answer in answers)
+    for answer, place in tables:
+        found[answer.name] = _read_table(book, answer, place)
+    for sheet, (wanted, keys) in singles.items():  # a sheet at a time
+        for (answer, cell, place), (value, formula) in zip(wanted, book.cells(sheet, keys)):
+            found[answer.name] = Answer(answer.name, cell, normalise(value, answer.kind), formula, place)
+    return found
+
+
+_PLANS: dict = {}
+
+
+def _plan(book, answers) -> tuple[list, dict]:
+    """Where each answer is: (tables as (answer, place)), {sheet: ((answer, "Sheet!D31", place), keys)}).
+
+    Most returns have the same workbook part (so the same defined names, as the same parsed object,
+    see ``xlsx._workbook``) and the same sheets: the plan is made once for them."""
+    names = getattr(book, "names", None)  # the plain (openpyxl) reader's books make their plan each time
+    key = (id(names), tuple(book.sheetnames), id(answers))
+    known = _PLANS.get(key) if names is not None else None
+    if known is not None and known[0] is names and known[1] is answers:
+        return known[2]
+    tables, singles = [], {}
     for answer in answers:
         place = _destination(book, answer.name)
-        found[answer.name] = None
         if place is None:
             continue
         sheet, top, left, bottom, right = place
         if answer.kind == "table":
-            found[answer.name] = _read_table(book, answer, place)
+            tables.append((answer, place))
         elif (top, left) == (bottom, right):
-            singles.setdefault(sheet, []).append((answer, top, left))
-    for sheet, wanted in singles.items():
-        for (answer, row, col), (value, formula) in zip(wanted, book.cells(sheet, [(r, c) for _, r, c in wanted])):
-            found[answer.name] = Answer(answer.name, f"{sheet}!{cell_name(row, col)}", normalise(value, answer.kind),
-                                        formula, (sheet, row, col))
-    return found
+            singles.setdefault(sheet, []).append((answer, f"{sheet}!{cell_name(top, left)}", (sheet, top, left)))
+    plan = tables, {sheet: (wanted, [place[1:] for _, _, place in wanted]) for sheet, wanted in singles.items()}
+    if names is not None and len(_PLANS) < 64:
+        _PLANS[key] = (names, answers, plan)
+    return plan
 
 
 def _read_table(book, answer, place) -> Answer | None:

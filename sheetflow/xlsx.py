@@ -188,6 +188,12 @@ class Book:
                 out[prop.get("name")] = text
         return out
 
+    @property
+    def names(self) -> dict[str, tuple[str, str]]:
+        """Every workbook-level defined name: name -> (sheet title, reference), or None if not one range.
+        Books with the same workbook part share this dict: read it, never change it."""
+        return self._names
+
     def destination(self, name: str) -> tuple[str, str] | None:
         """Where a workbook-level defined name points: (sheet title, "D31" or "A17:F24"); None if not one range."""
         return self._names.get(name)
