@@ -1,5 +1,8 @@
 """The sheetflow command: options in, one library call, exit codes out."""
 
+import subprocess
+import sys
+
 import openpyxl
 
 from sheetflow.cli import main
@@ -33,3 +36,15 @@ def test_instruments_lists_both(capsys):
     assert main(["instruments"]) == 0
     out = capsys.readouterr().out
     assert "sector-self-assessment" in out and "sector-action-plan" in out
+
+
+def test_the_sheetflow_command_loads_the_command_line_only_when_it_runs():
+    """Worker processes start by re-running the script that started the command ("spawn"); the script
+    imports sheetflow.__main__, which must not load click and the commands for them."""
+    from importlib.metadata import entry_points
+
+    [script] = [e for e in entry_points(group="console_scripts") if e.name == "sheetflow"]
+    assert script.value == "sheetflow.__main__:run"
+    probe = "import sys, sheetflow.__main__; print(sorted(m for m in ('click', 'sheetflow.cli') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
