@@ -283,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         gc.enable()
     code = OK if code is None else code
-    if argv is None:
+    if argv is None:  # the command is over: Python's collection at exit would walk every object it made (0.3 s
+        gc.freeze()   # after a state-wide roll-up); frozen, they are only freed, as they would be anyway
         sys.exit(code)
     return code
 
