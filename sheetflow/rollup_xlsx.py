@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
 from . import __version__
 from . import rollup as R
@@ -62,6 +62,18 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
         with open(tmp, "wb") as handle:
             handle.write(zip_bytes((_member(name), deflated[name]) for name in parts))
     return Path(output)
+
+
+def _append_rows(xml: bytes, rows: bytes, last_row: int, last_col: int) -> bytes:
+    """A sheet's XML with ``rows`` after its last row, and its dimension extended over them."""
+    found = re.search(rb'<dimension ref="A1(?::([A-Z]+)([0-9]+))?"/>', xml)
+    if found:
+        col = max(last_col, xl_cell_to_rowcol(f"{found[1].decode()}1")[1] + 1 if found[1] else 1)
+        row = max(last_row, int(found[2]) if found[2] else 1)
+        xml = xml[:found.start()] + f'<dimension ref="A1:{xl_col_to_name(col - 1)}{row}"/>'.encode() + xml[found.end():]
+    if b"</sheetData>" in xml:
+        return xml.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+    return xml.replace(b"<sheetData/>", b"<sheetData>" + rows + b"</sheetData>", 1)
 
 
 def _rendered(helping: Helper | None, job: dict) -> dict:
@@ -156,6 +168,7 @@ class _Writer:
         self.ranges = {}  # table name -> {column: absolute range}
         self.columns = {}  # table name -> (header, each column's values as written, each column's format)
         self.sheets = {}  # sheet index -> table name, for fill_rows
+        self.late = {}  # sheet index -> [(row, [(column, value, format)])] for fill_rows, below all else
         self.sheet_names = []
 
     def write(self):
@@ -254,6 +267,10 @@ class _Writer:
                 last = f"{xl_col_to_name(len(header) - 1)}{max(len(columns[0]), 1) + 1}"
                 xml = re.sub(r'( ref="A1:)[A-Z]+2"', rf'\g<1>{last}"', xml, count=2)
                 parts[part] = xml.encode("utf-8")
+        for index in self.late:
+            part = f"xl/worksheets/sheet{index + 1}.xml"
+            rows, last_row, last_col = self.late_rows(index)
+            parts[part] = _append_rows(parts[part], rows, last_row, last_col)
         for index, name in self.sheets.items():
             header, columns, formats = self.columns[name]
             rows = rendered.get(name)
@@ -396,21 +413,37 @@ class _Writer:
                     "capability": "Capability", "ratings": "Ratings"}, [0, 2, 3, 4, 5, 9])
 
     def frame(self, ws, top, title, frame, headers: dict, columns: list[int]) -> int:
-        """A small summary table (values) at ``top``; returns the row after it."""
-        ws.write_string(top, 0, title, self.f["heading"])
-        for key, col in zip(headers, columns):
-            ws.write_string(top + 1, col, headers[key], self.f["th"])
-        row = top + 1
+        """A summary table of values at ``top``, below everything else on its sheet; returns the row after it.
+
+        Its cells (thousands in a state-wide cycle) are not given to xlsxwriter: ``fill_rows`` writes them
+        into the sheet once xlsxwriter has closed it, as it writes the tables' rows."""
+        late = self.late.setdefault(ws.index, [])
+        for name in ("heading", "th", "note", "avg", "int", "label"):
+            self.f[name]._get_xf_index()  # numbered as xlsxwriter numbers a format it writes (so in styles.xml)
+        late.append((top, [(0, title, self.f["heading"])]))
+        late.append((top + 1, [(col, headers[key], self.f["th"]) for key, col in zip(headers, columns)]))
         if frame.empty:
-            ws.write_string(top + 2, 0, "None.", self.f["note"])
+            late.append((top + 2, [(0, "None.", self.f["note"])]))
             return top + 3
-        for row, record in enumerate(frame.itertuples(index=False), start=top + 2):
-            for key, col in zip(headers, columns):
-                value = getattr(record, key)
-                fmt = self.f["avg"] if key == "average" else self.f["int"] if key in ("item", "lowest", "highest") \
-                    else self.f["label"]
-                self.cell(ws, row, col, value, fmt)
-        return row + 2
+        formats = [self.f["avg"] if key == "average" else self.f["int"] if key in ("item", "lowest", "highest")
+                   else self.f["label"] for key in headers]
+        values = [[_as_written(v) for v in frame[key].tolist()] for key in headers]
+        for row, line in enumerate(zip(*values), start=top + 2):
+            late.append((row, list(zip(columns, line, formats))))
+        return top + 2 + len(frame) + 1
+
+    def late_rows(self, index: int) -> tuple[bytes, int, int]:
+        """The rows ``frame`` kept back for sheet ``index`` as XML, with their last row and column (1-based)."""
+        rows, last_row, last_col = [], 0, 0
+        for row, cells in self.late.get(index, []):
+            n = str(row + 1)
+            out = [f'<c r="{xl_col_to_name(col)}{n}"' + (tablexml.cell_body(value, style, self.wb.date_1904)
+                                                           or f"{style}/>")  # a blank keeps its format
+                   for col, value, style in sorted((col, value, f' s="{fmt._get_xf_index()}"')
+                                                   for col, value, fmt in cells)]
+            rows.append(f'<row r="{n}">' + "".join(out) + "</row>")
+            last_row, last_col = max(last_row, row + 1), max([last_col] + [col + 1 for col, _, _ in cells])
+        return "".join(rows).encode("utf-8"), last_row, last_col
 
     def distribution(self, ws):
         counts = R.rating_distribution(self.r.tables["Responses"], self.r.assessment)

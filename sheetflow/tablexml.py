@@ -50,13 +50,14 @@ def cell_bodies(values: list, style: str, date_1904: bool) -> list[str | None]:
     None for a blank. Columns repeat their values (names, questions), so each is rendered once."""
     if bool in set(map(type, values)):  # True equals 1 as a key, but they are written differently
         keys = [(type(v), v) for v in values]
-        memo = {key: _body(key[1], style, date_1904) for key in dict.fromkeys(keys)}
+        memo = {key: cell_body(key[1], style, date_1904) for key in dict.fromkeys(keys)}
         return list(map(memo.__getitem__, keys))
-    memo = {value: _body(value, style, date_1904) for value in dict.fromkeys(values)}
+    memo = {value: cell_body(value, style, date_1904) for value in dict.fromkeys(values)}
     return list(map(memo.__getitem__, values))
 
 
-def _body(value, style: str, date_1904: bool) -> str | None:
+def cell_body(value, style: str, date_1904: bool) -> str | None:
+    """One value's cell XML after the reference (see ``cell_bodies``); None for a blank."""
     if value is None:
         return None
     if isinstance(value, str):

@@ -228,3 +228,41 @@ def test_the_helper_process_and_this_one_write_the_same_workbook(tmp_path):
     wb = openpyxl.load_workbook(helped)
     assert len(table_rows(wb, "Responses")) == len(result.tables["Responses"]) > 0
     assert {"Pivot - Ratings by area", "Pivot - Rating counts", "Pivot - Actions"} <= set(wb.sheetnames)
+
+
+def test_the_summary_lists_strengths_and_disagreements_below_its_charts(sample_rollup):
+    from sheetflow.rollup import disagreements, strengths_and_opportunities
+
+    import pandas as pd
+
+    responses = pd.DataFrame(table_rows(openpyxl.load_workbook(sample_rollup), "Responses"))
+    ws = openpyxl.load_workbook(sample_rollup)["Summary"]
+    titles = {c.value: c.row for c in ws["A"] if isinstance(c.value, str)}
+    [strengths_at] = [r for t, r in titles.items() if t.startswith("Strengths and learning opportunities")]
+    [disagreements_at] = [r for t, r in titles.items() if t.startswith("Internal disagreement")]
+    assert ws.max_row >= disagreements_at + 1 and ws.cell(strengths_at, 1).font.b
+
+    def listed(top, columns):
+        header = [ws.cell(top + 1, c).value for c in columns]
+        rows = []
+        for r in range(top + 2, ws.max_row + 1):
+            line = [ws.cell(r, c).value for c in columns]
+            if not any(v is not None for v in line):
+                break
+            rows.append(line)
+        return header, rows
+
+    header, rows = listed(strengths_at, [1, 2, 3, 4, 5])
+    assert header == ["Organization", "Strength or opportunity", "Item", "Average", "Capability"]
+    expected = strengths_and_opportunities(responses)
+    assert [r[:3] + [r[4]] for r in rows] == expected[["organization", "kind", "item", "capability"]].values.tolist()
+    assert [round(r[3], 6) for r in rows] == [round(a, 6) for a in expected["average"]]
+    assert ws.cell(strengths_at + 2, 4).number_format == "0.0"
+
+    header, rows = listed(disagreements_at, [1, 3, 4, 5, 6, 10])
+    assert header == ["Organization", "Item", "Lowest", "Highest", "Capability", "Ratings"]
+    expected = disagreements(responses)
+    if expected.empty:
+        assert rows == [["None.", None, None, None, None, None]]
+    else:
+        assert rows == expected[["organization", "item", "lowest", "highest", "capability", "ratings"]].values.tolist()
