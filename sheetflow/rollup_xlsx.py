@@ -132,6 +132,13 @@ def _as_written(value):
     return str(value)
 
 
+def _written_column(series) -> list:
+    """``_as_written`` of each value of a column (integer and true/false columns are Python values already)."""
+    if series.dtype.kind in "iub":
+        return series.tolist()
+    return [v if type(v) is str else _as_written(v) for v in series.astype(object).tolist()]
+
+
 def _missing(value) -> bool:
     if value is None:
         return True
@@ -218,8 +225,7 @@ class _Writer:
         formats), and the pivots' data."""
         for name in self.table_names():
             frame = self.r.tables[name]
-            columns = [[v if type(v) is str else _as_written(v) for v in frame[column].astype(object).tolist()]
-                       for column in frame.columns]
+            columns = [_written_column(frame[column]) for column in frame.columns]
             formats = [{"response_rate": self.f["percent"]}.get(column) for column in frame.columns]
             for c, values in enumerate(columns):
                 if formats[c] is None and any(issubclass(t, dt.datetime) for t in set(map(type, values))):
