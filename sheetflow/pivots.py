@@ -37,6 +37,7 @@ from xml.sax.saxutils import escape
 
 from .files import atomic_path
 from .package import column_letters
+from .tablexml import each_distinct
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -102,7 +103,7 @@ def pivot_data(pivots, tables: dict) -> PivotData:
     caches, columns_of = {}, {}
     for table in dict.fromkeys(p.table for p in pivots):
         sheet, header, raw = tables[table]
-        columns = {f: _cleaned(values) for f, values in zip(header, raw)}
+        columns = {f: each_distinct(_cleaned, values) for f, values in zip(header, raw)}
         count = len(raw[0]) if raw else 0
         axes = {f for p in pivots if p.table == table for f in (p.rows, p.cols, *p.filters)}
         # as Excel does: shared items for text and axis fields, other numbers inline in the records
@@ -195,12 +196,9 @@ def _read_tables(path: Path, names: set[str]):
     return out, wb.sheetnames
 
 
-def _cleaned(values: list) -> list:
-    """``_clean`` of each value, each distinct value once."""
-    if bool in set(map(type, values)):  # True equals 1 as a key, but is cleaned to "True"
-        return [_clean(v) for v in values]
-    memo = {v: v if type(v) is str and v else _clean(v) for v in dict.fromkeys(values)}
-    return list(map(memo.__getitem__, values))
+def _cleaned(value):
+    """A source value as the cache holds it: text as it is, anything else ``_clean``."""
+    return value if type(value) is str and value else _clean(value)
 
 
 def _clean(value):
@@ -299,14 +297,12 @@ def _cache_records(columns: dict, count: int, items) -> str:
     """One <r> per record: an index into the field's shared items, or the value itself. Written
     column by column, each distinct value of a field once (a state-wide cycle has ~20,000 records)."""
     written = []
-    for field, values in columns.items():  # cleaned values: no True/False, so 1 and 1.0 are one item
-        distinct = dict.fromkeys(values)
+    for field, values in columns.items():
         if field in items:
             index = {_key(v): i for i, v in enumerate(items[field])}
-            memo = {v: f'<x v="{index[_key(v)]}"/>' for v in distinct}
+            written.append(each_distinct(lambda v: f'<x v="{index[_key(v)]}"/>', values))
         else:
-            memo = {v: _item(v) for v in distinct}
-        written.append(list(map(memo.__getitem__, values)))
+            written.append(each_distinct(_item, values))
     rows = ("<r>" + "".join(line) + "</r>" for line in zip(*written)) if written else ("<r></r>" for _ in range(count))
     return _head("pivotCacheRecords", count=count) + "".join(rows) + "</pivotCacheRecords>"
 

@@ -45,15 +45,22 @@ def serial(value: dt.datetime, date_1904: bool) -> float:
     return number + 1 if not date_1904 and number > 59 else number
 
 
+def each_distinct(function, values: list) -> list:
+    """``function`` of each value, computed once per distinct value (columns repeat their values: names,
+    questions). Equal values share one result (1 and 1.0); True and 1 are equal too, so a list holding
+    True or False is told apart by type as well."""
+    if bool in set(map(type, values)):
+        keys = [(type(v), v) for v in values]
+        memo = {key: function(key[1]) for key in dict.fromkeys(keys)}
+        return list(map(memo.__getitem__, keys))
+    memo = {value: function(value) for value in dict.fromkeys(values)}
+    return list(map(memo.__getitem__, values))
+
+
 def cell_bodies(values: list, style: str, date_1904: bool) -> list[str | None]:
     """Each value of a column as its cell's XML after the reference (``' s="3" t="b"><v>1</v></c>'``);
-    None for a blank. Columns repeat their values (names, questions), so each is rendered once."""
-    if bool in set(map(type, values)):  # True equals 1 as a key, but they are written differently
-        keys = [(type(v), v) for v in values]
-        memo = {key: cell_body(key[1], style, date_1904) for key in dict.fromkeys(keys)}
-        return list(map(memo.__getitem__, keys))
-    memo = {value: cell_body(value, style, date_1904) for value in dict.fromkeys(values)}
-    return list(map(memo.__getitem__, values))
+    None for a blank."""
+    return each_distinct(lambda value: cell_body(value, style, date_1904), values)
 
 
 def cell_body(value, style: str, date_1904: bool) -> str | None:
