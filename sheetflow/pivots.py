@@ -98,8 +98,9 @@ class PivotData:
     values: list  # each pivot's {(row key, column key): value}, as ``pivot_values``
 
 
-def pivot_data(pivots, tables: dict) -> PivotData:
-    """``tables``: table name -> (sheet title, header, columns), each column a list of its values."""
+def pivot_data(pivots, tables: dict, pack=bytes) -> PivotData:
+    """``tables``: table name -> (sheet title, header, columns), each column a list of its values.
+    Each cache part is UTF-8 bytes passed through ``pack`` (e.g. to deflate it)."""
     caches, columns_of = {}, {}
     for table in dict.fromkeys(p.table for p in pivots):
         sheet, header, raw = tables[table]
@@ -109,8 +110,8 @@ def pivot_data(pivots, tables: dict) -> PivotData:
         # as Excel does: shared items for text and axis fields, other numbers inline in the records
         items = {f: _distinct(v) for f, v in columns.items()
                  if f in axes or not all(issubclass(t, (int, float)) for t in set(map(type, v)))}
-        caches[table] = (sheet, list(header), items, _cache_definition(table, columns, count, items).encode("utf-8"),
-                         _cache_records(columns, count, items).encode("utf-8"))
+        caches[table] = (sheet, list(header), items, pack(_cache_definition(table, columns, count, items).encode()),
+                         pack(_cache_records(columns, count, items).encode()))
         columns_of[table] = columns
     return PivotData(caches, [pivot_values(p, columns_of[p.table]) for p in pivots])
 

@@ -104,10 +104,8 @@ def render(job: dict) -> dict:
     from .pivots import pivot_data
 
     rows = {name: rows_piece(columns, [""] * len(columns), job["date_1904"]) for name, columns in job["tables"].items()}
-    pivots = pivot_data(job["pivots"], job["sources"]) if job["pivots"] else None
-    if pivots:
-        pivots.caches = {table: (*fields, Deflated.of(definition, level=FAST), Deflated.of(records, level=FAST))
-                         for table, (*fields, definition, records) in pivots.caches.items()}
+    pivots = pivot_data(job["pivots"], job["sources"], pack=lambda part: Deflated.of(part, level=FAST)) \
+        if job["pivots"] else None
     return {"rows": rows, "pivots": pivots}
 
 
