@@ -64,16 +64,20 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
     return Path(output)
 
 
-def _append_rows(xml: bytes, rows: bytes, last_row: int, last_col: int) -> bytes:
-    """A sheet's XML with ``rows`` after its last row, and its dimension extended over them."""
+def _around_new_rows(xml: bytes, last_row: int, last_col: int) -> tuple[bytes, bytes]:
+    """A sheet's XML cut where rows go after its last row, its dimension extended to (last_row, last_col)
+    (1-based): (everything before, everything after)."""
     found = re.search(rb'<dimension ref="A1(?::([A-Z]+)([0-9]+))?"/>', xml)
     if found:
         col = max(last_col, xl_cell_to_rowcol(f"{found[1].decode()}1")[1] + 1 if found[1] else 1)
         row = max(last_row, int(found[2]) if found[2] else 1)
         xml = xml[:found.start()] + f'<dimension ref="A1:{xl_col_to_name(col - 1)}{row}"/>'.encode() + xml[found.end():]
     if b"</sheetData>" in xml:
-        return xml.replace(b"</sheetData>", rows + b"</sheetData>", 1)
-    return xml.replace(b"<sheetData/>", b"<sheetData>" + rows + b"</sheetData>", 1)
+        head, tail = xml.split(b"</sheetData>", 1)
+    else:
+        head, tail = xml.split(b"<sheetData/>", 1)
+        head += b"<sheetData>"
+    return head, b"</sheetData>" + tail
 
 
 def _rendered(helping: Helper | None, job: dict) -> dict:
@@ -244,7 +248,7 @@ class _Writer:
         """An Excel Table on its own sheet: header and columns here, the rows by ``fill_rows``."""
         header, columns, formats = self.columns[name]
         ws = self.wb.add_worksheet(name)
-        rows = max(len(columns[0]) if columns else 0, 1)  # an empty table keeps one blank row, as Excel does
+        last_row, _ = self.last_cell(name)
         # Declared over its header and first row (xlsxwriter checks every cell of a table's range for
         # overlaps, ~0.2 s for a state-wide cycle); fill_rows extends the range to the last row.
         ws.add_table(0, 0, 1, len(header) - 1, {
@@ -257,7 +261,7 @@ class _Writer:
             ws.set_column(c, c, widths.get(column, 18 if len(column) > 10 else 14), formats[c])
         ws.freeze_panes(1, 0)
         self.print_setup(ws, repeat=True)
-        self.ranges[name] = {col: f"{name}!${xl_col_to_name(c)}$2:${xl_col_to_name(c)}${rows + 1}"
+        self.ranges[name] = {col: f"{name}!${xl_col_to_name(c)}$2:${xl_col_to_name(c)}${last_row}"
                              for c, col in enumerate(header)}
         self.sheets[ws.index] = name
 
@@ -269,31 +273,27 @@ class _Writer:
             xml = parts[part].decode("utf-8")
             found = re.search(r'<table [^>]*displayName="([^"]+)"', xml)
             if found and found.group(1) in self.columns:
-                header, columns, _ = self.columns[found.group(1)]
-                last = f"{xl_col_to_name(len(header) - 1)}{max(len(columns[0]), 1) + 1}"
+                last = xl_rowcol_to_cell(*(n - 1 for n in self.last_cell(found.group(1))))
                 xml = re.sub(r'( ref="A1:)[A-Z]+2"', rf'\g<1>{last}"', xml, count=2)
                 parts[part] = xml.encode("utf-8")
         for index in self.late:
-            part = f"xl/worksheets/sheet{index + 1}.xml"
             rows, last_row, last_col = self.late_rows(index)
-            parts[part] = _append_rows(parts[part], rows, last_row, last_col)
+            head, tail = _around_new_rows(parts[f"xl/worksheets/sheet{index + 1}.xml"], last_row, last_col)
+            parts[f"xl/worksheets/sheet{index + 1}.xml"] = head + rows + tail
         for index, name in self.sheets.items():
-            header, columns, formats = self.columns[name]
+            _, columns, formats = self.columns[name]
             rows = rendered.get(name)
             if rows is None:  # a table with cell formats: their numbers are known now
                 styles = [f' s="{f.xf_index}"' if f is not None else "" for f in formats]
                 rows = tablexml.rows_piece(columns, styles, self.wb.date_1904)
             part = f"xl/worksheets/sheet{index + 1}.xml"
-            xml = parts[part]
-            last = f"{xl_col_to_name(len(header) - 1)}{max(len(columns[0]), 1) + 1}".encode("ascii")
-            xml = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:' + last + b'"/>', xml, count=1)
-            if b"</sheetData>" in xml:
-                head, tail = xml.split(b"</sheetData>", 1)
-            else:
-                head, tail = xml.split(b"<sheetData/>", 1)
-                head += b"<sheetData>"
-            parts[part] = (Deflated.of(head, last=False, level=FAST) + rows
-                           + Deflated.of(b"</sheetData>" + tail, level=FAST))
+            head, tail = _around_new_rows(parts[part], *self.last_cell(name))
+            parts[part] = Deflated.of(head, last=False, level=FAST) + rows + Deflated.of(tail, level=FAST)
+
+    def last_cell(self, name: str) -> tuple[int, int]:
+        """(row, column), 1-based, of a table's last cell (an empty table keeps one blank row, as Excel does)."""
+        header, columns, _ = self.columns[name]
+        return max(len(columns[0]) if columns else 0, 1) + 1, len(header)
 
     def print_setup(self, ws, repeat: bool = False):
         ws.set_landscape()
