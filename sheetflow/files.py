@@ -153,9 +153,15 @@ class Deflater:
     def finish(self, parts: dict) -> dict[str, Deflated]:
         """Every part deflated (a part changed since it was started is compressed again)."""
         self.start(parts)
-        return {name: data if isinstance(data, Deflated) else self.started[name][1].result()
-                if self.started.get(name, (None,))[0] is data else Deflated.of(data, level=self.level)
-                for name, data in parts.items()}
+        out = {}
+        for name, data in parts.items():
+            if isinstance(data, Deflated):
+                out[name] = data
+            elif name in self.started and self.started[name][0] is data:
+                out[name] = self.started[name][1].result()
+            else:
+                out[name] = Deflated.of(data, level=self.level)
+        return out
 
 
 def zip_bytes(entries) -> bytes:
