@@ -80,8 +80,8 @@ class Template:
 
     def write(self, path, parts: dict[str, bytes]) -> None:
         """The workbook with ``parts`` changed, laid out byte for byte as zipfile.writestr would."""
-        entries = [(info, Deflated.of(parts[name]) if name in parts else self.compressed[name])
-                   for name, info in ((info.filename, info) for info, _ in self.entries)]
+        entries = [(info, Deflated.of(parts[info.filename]) if info.filename in parts
+                    else self.compressed[info.filename]) for info, _ in self.entries]
         with open(path, "wb") as handle:
             handle.write(zip_bytes(entries))
 
