@@ -120,7 +120,7 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
     """Validate returns and consolidate every valid one into a regional roll-up workbook."""
-    from .validate import validate_paths  # pandas and xlsxwriter load while the returns are read
+    from .validate import validate_paths  # pandas and pandera load while the returns are read
 
     if output.exists() and not force:
         raise SheetflowError(f"{output} already exists; use --force to replace it.")
