@@ -26,7 +26,7 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 
-from sheetflow import definitions
+from sheetflow.instruments import definitions
 
 WORDS = ("employers", "college", "pathways", "data", "training", "board", "funding", "apprenticeship",
          "manufacturing", "health care", "outreach", "dashboard", "retention", "credentials", "wages")

@@ -196,8 +196,8 @@ def timed(function, *args) -> float:
 
 def same_as_plain(inbox: Path, manifest: Path, workers: int) -> dict:
     """Whether the fast reader's report and roll-up tables equal the openpyxl reader's."""
-    from sheetflow.rollup import build
-    from sheetflow.status import status_report
+    from sheetflow.rollup.tables import build
+    from sheetflow.outreach.status import status_report
 
     out = {}
     reports = {reader: status_report(manifest, [inbox], workers=workers, reader=reader)

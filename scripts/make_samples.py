@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import libreoffice  # noqa: E402
 
-from sheetflow import definitions  # noqa: E402
-from sheetflow.roster import generate_for_roster  # noqa: E402
+from sheetflow.instruments import definitions  # noqa: E402
+from sheetflow.outreach.roster import generate_for_roster  # noqa: E402
 
 CYCLE = "2026"
 OUTSTANDING = {"Kim Soo-jin", "Samuel Eriksen", "Vera Kowalski"}

@@ -13,8 +13,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import libreoffice  # noqa: E402
 
-from sheetflow import definitions  # noqa: E402
-from sheetflow.generate import Request, generate  # noqa: E402
+from sheetflow.instruments import definitions  # noqa: E402
+from sheetflow.instruments.workbook import Request, generate  # noqa: E402
 
 PICTURES = {  # picture -> (instrument, text that starts the page's header)
     "assessment-instructions.png": ("sector-self-assessment", "Instructions"),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import definitions
+from .instruments import definitions
 from .errors import SheetflowError
 
 OK, PROBLEMS, FAILED = 0, 1, 2
@@ -50,7 +50,7 @@ def cli():
 def generate(instrument, output, cycle, response_id, roster, force):
     """Write a locked workbook for INSTRUMENT (assessment or action-plan): a blank one, or with
     --roster one pre-filled workbook per person (per region for the action plan)."""
-    from .generate import Request, generate as write
+    from .instruments.workbook import Request, generate as write
 
     if roster:
         return _generate_for_roster(instrument, roster, output, cycle, response_id, force)
@@ -65,7 +65,7 @@ def generate(instrument, output, cycle, response_id, roster, force):
 
 
 def _generate_for_roster(instrument, roster, folder, cycle, response_id, force):
-    from .roster import MANIFEST, generate_for_roster, summarise
+    from .outreach.roster import MANIFEST, generate_for_roster, summarise
 
     if response_id:
         raise click.UsageError("--response-id cannot be used with --roster (each workbook gets its own).")
@@ -90,8 +90,8 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force):
               help="Files read at once, each in its own worker process.")
 def validate(paths, as_json, feedback, force, workers):
     """Check returned workbooks (files or folders): what each partner must fix."""
-    from .report import write_feedback
-    from .validate import validate_paths
+    from .intake.report import write_feedback
+    from .intake.validate import validate_paths
 
     with _progress("Reading returns") as progress:
         report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
@@ -120,25 +120,25 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
     """Validate returns and consolidate every valid one into a regional roll-up workbook."""
-    from .validate import validate_paths  # pandas and pandera load while the returns are read
+    from .intake.validate import validate_paths  # pandas and pandera load while the returns are read
 
     if output.exists() and not force:
         raise SheetflowError(f"{output} already exists; use --force to replace it.")
     status = None
     with _progress("Reading returns") as progress:
         if manifest:
-            from .status import status_report
+            from .outreach.status import status_report
 
             status = status_report(manifest, paths, workers=workers, progress=progress.update,
                                    on_start=progress.start)
             report = status.validation
         else:
             report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
-    from .tablexml import start_helper
+    from .rollup.rows_xml import start_helper
 
     with start_helper() as helper:  # it starts while the roll-up's tables are built
-        from .rollup import build
-        from .rollup_xlsx import write, write_csv
+        from .rollup.tables import build
+        from .rollup.workbook import write, write_csv
 
         result = build(report, status)
         write(result, output, force=force, pivots=not no_pivots, helper=helper)
@@ -177,7 +177,7 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
     those who have not sent theirs back get a reminder and those whose return has problems get the
     list of what to fix; nobody else is written to.
     """
-    from .mail import draft_all, load_templates, prepare, send_all
+    from .outreach.mail import draft_all, load_templates, prepare, send_all
 
     if send != bool(smtp):
         raise click.UsageError("--send and --smtp HOST:PORT go together.")
@@ -239,7 +239,7 @@ class _progress:
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 def status(paths, manifest, cycle, as_json, workers):
     """Who has returned what: each recipient in MANIFEST against the returns in PATHS."""
-    from .status import status_report
+    from .outreach.status import status_report
 
     with _progress("Reading returns") as progress:
         report = status_report(manifest, paths, workers=workers, cycle=cycle, progress=progress.update,

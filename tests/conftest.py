@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sheetflow import definitions
-from sheetflow.generate import Request, generate
+from sheetflow.instruments import definitions
+from sheetflow.instruments.workbook import Request, generate
 
 HERE = Path(__file__).parent
 FIXED_ID = "00000000-0000-4000-8000-000000000001"

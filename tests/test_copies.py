@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetflow.copies import Copier
+from sheetflow.instruments.copies import Copier
 from sheetflow.errors import SheetflowError
-from sheetflow.generate import Request, generate
-from sheetflow.read import read_return
+from sheetflow.instruments.workbook import Request, generate
+from sheetflow.intake.record import read_return
 
 
 def both(tmp_path: Path, copier: Copier, request: Request, name: str) -> tuple[bytes, bytes]:

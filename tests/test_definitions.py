@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from sheetflow import definitions
+from sheetflow.instruments import definitions
 from sheetflow.errors import DefinitionError
 
 HERE = Path(__file__).parent

@@ -9,7 +9,7 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from sheetflow.errors import SheetflowError
-from sheetflow.generate import Request, generate
+from sheetflow.instruments.workbook import Request, generate
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"

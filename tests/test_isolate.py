@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sheetflow.isolate import Helper, IsolationFailed, run_isolated, run_isolated_many
+from sheetflow.intake.isolation import Helper, IsolationFailed, run_isolated, run_isolated_many
 
 MEMORY = 512 * 1024 * 1024
 
@@ -90,7 +90,7 @@ def test_batch_survives_a_crash_in_the_middle():
 
 
 def test_batch_of_package_checks(tmp_path):
-    from sheetflow.package import Rejected, check_package
+    from sheetflow.intake.package import Rejected, check_package
     empty = tmp_path / "empty.xlsx"
     empty.write_bytes(b"")
     [(item, outcome)] = run_isolated_many(check_package, [empty], timeout=60, memory_bytes=MEMORY)

@@ -21,10 +21,11 @@ from unittest import mock
 import openpyxl
 import pytest
 
-from sheetflow.roster import MANIFEST_COLUMNS
-from sheetflow import definitions, mail
+from sheetflow.outreach.roster import MANIFEST_COLUMNS
+from sheetflow.instruments import definitions
+from sheetflow.outreach import mail
 from sheetflow.cli import main
-from sheetflow.generate import Request, generate
+from sheetflow.instruments.workbook import Request, generate
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402

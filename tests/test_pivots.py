@@ -1,7 +1,7 @@
 """Native PivotTables in the roll-up: package parts, the values written, and LibreOffice's own results.
 
 Expected figures are computed here from the Responses/Actions tables as openpyxl reads them, not
-with sheetflow.pivots.
+with sheetflow.rollup.pivots.
 """
 import functools
 import re
@@ -17,8 +17,10 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from libreoffice import available, convert
-from sheetflow import rollup, rollup_xlsx, validate
-from sheetflow.pivots import PIVOTS, add_pivots
+from sheetflow.rollup import tables as rollup
+from sheetflow.rollup import workbook as rollup_xlsx
+from sheetflow.intake import validate
+from sheetflow.rollup.pivots import PIVOTS, add_pivots
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 TOTAL = "TOTAL"

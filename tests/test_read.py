@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 import libreoffice
-from sheetflow.read import normalise, read_return
+from sheetflow.intake.record import normalise, read_return
 
 
 @pytest.mark.parametrize("value, kind, expected", [

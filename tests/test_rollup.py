@@ -12,12 +12,12 @@ import pytest
 
 import libreoffice
 from sheetflow.cli import main
-from sheetflow.isolate import Helper
-from sheetflow.read import Return, Answer
-from sheetflow.report import FileReport, Report
-from sheetflow.rollup import build
-from sheetflow.rollup_xlsx import write, write_csv
-from sheetflow.validate import validate_paths
+from sheetflow.intake.isolation import Helper
+from sheetflow.intake.record import Return, Answer
+from sheetflow.intake.report import FileReport, Report
+from sheetflow.rollup.tables import build
+from sheetflow.rollup.workbook import write, write_csv
+from sheetflow.intake.validate import validate_paths
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 
@@ -231,7 +231,7 @@ def test_the_helper_process_and_this_one_write_the_same_workbook(tmp_path):
 
 
 def test_the_summary_lists_strengths_and_disagreements_below_its_charts(sample_rollup):
-    from sheetflow.rollup import disagreements, strengths_and_opportunities
+    from sheetflow.rollup.tables import disagreements, strengths_and_opportunities
 
     import pandas as pd
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sheetflow.validate import validate_paths
+from sheetflow.intake.validate import validate_paths
 
 SAMPLES = Path(__file__).parent.parent / "samples"
 

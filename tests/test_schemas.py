@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetflow.read import read_return
-from sheetflow.schemas import answer_schemas, validate_returns
+from sheetflow.intake.record import read_return
+from sheetflow.intake.schemas import answer_schemas, validate_returns
 
 RATING_VALUES = st.one_of(
     st.integers(-2, 8), st.sampled_from([1.0, 4.0, 2.5, 5.000001]),
@@ -95,7 +95,7 @@ def test_schemas_are_built_from_the_definition(assessment, action_plan):
 def test_required_and_optional_answers_follow_the_definition(assessment):
     import pandas as pd
 
-    from sheetflow.schemas import _failures
+    from sheetflow.intake.schemas import _failures
 
     errors, warnings = answer_schemas(assessment)
     frame = pd.DataFrame({"response": [0, 0, 0], "name": ["rating_01", "comment_01", "rating_02"],

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetflow import package as package_module
-from sheetflow import sheetxml, xlsx
-from sheetflow.package import Limits, Rejected, checked
-from sheetflow.read import _OpenpyxlBook
+from sheetflow.intake import package as package_module
+from sheetflow.intake import sheet_xml as sheetxml
+from sheetflow.intake import fast_reader as xlsx
+from sheetflow.intake.package import Limits, Rejected, checked
+from sheetflow.intake.record import _OpenpyxlBook
 
 AREA = Limits(max_rows=250, max_cols=26)
 SHEET = "xl/worksheets/sheet1.xml"

@@ -8,13 +8,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetflow import definitions
+from sheetflow.instruments import definitions
 from sheetflow.cli import main
 from sheetflow.errors import SheetflowError
-from sheetflow.generate import Request, generate
-from sheetflow.report import FileReport
-from sheetflow.roster import generate_for_roster, read_manifest
-from sheetflow.status import Recipient, status_report
+from sheetflow.instruments.workbook import Request, generate
+from sheetflow.intake.report import FileReport
+from sheetflow.outreach.roster import generate_for_roster, read_manifest
+from sheetflow.outreach.status import Recipient, status_report
 
 HERE = Path(__file__).parent
 SAMPLE = HERE.parent / "samples" / "roster.csv"

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from sheetflow.cli import main
-from sheetflow.report import feedback_note
-from sheetflow.validate import validate_paths
+from sheetflow.intake.report import feedback_note
+from sheetflow.intake.validate import validate_paths
 
 HERE = Path(__file__).parent
 
@@ -245,7 +245,7 @@ def test_a_note_to_a_partner_whose_file_was_refused_speaks_to_the_partner(tmp_pa
 
 def crash_on_poison(path):
     """A reader that dies like a native library aborting (as python-calamine does on some files)."""
-    from sheetflow.read import read_return
+    from sheetflow.intake.record import read_return
 
     if "poison" in path:
         os.abort()
@@ -253,7 +253,7 @@ def crash_on_poison(path):
 
 
 def test_a_reader_crash_rejects_only_that_file(tmp_path, lo_inbox):
-    from sheetflow.validate import read_all
+    from sheetflow.intake.validate import read_all
 
     paths = []
     for k in range(5):

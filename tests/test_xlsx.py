@@ -15,9 +15,9 @@ from openpyxl.styles.numbers import is_date_format as openpyxl_is_date
 from openpyxl.styles.numbers import is_timedelta_format as openpyxl_is_duration
 from openpyxl.utils.datetime import from_excel as openpyxl_from_excel
 
-from sheetflow import xlsx
-from sheetflow.package import Limits, checked
-from sheetflow.read import _OpenpyxlBook, read_return
+from sheetflow.intake import fast_reader as xlsx
+from sheetflow.intake.package import Limits, checked
+from sheetflow.intake.record import _OpenpyxlBook, read_return
 
 GRID = 12  # rows and columns compared cell by cell
 
@@ -163,7 +163,7 @@ def test_both_readers_make_the_same_record_of_a_filled_workbook(tmp_path, blank_
 def test_parts_too_big_to_keep_are_read_from_the_package(monkeypatch, blank_workbooks, tmp_path):
     """Sheets over the tree limit are only streamed by the checks, and parts over the keep limit are
     left in the zip; the reader parses or decompresses them itself and reads the same record."""
-    from sheetflow import package
+    from sheetflow.intake import package
 
     wb = openpyxl.load_workbook(blank_workbooks["sector-self-assessment"])
     (sheet, ref), = wb.defined_names["rating_01"].destinations

@@ -12,10 +12,10 @@ import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import definitions
-from .errors import SheetflowError
-from .isolate import IsolationFailed, run_isolated_many
-from .read import READERS, Finding, Return, read_return
+from ..instruments import definitions
+from ..errors import SheetflowError
+from .isolation import IsolationFailed, run_isolated_many
+from .record import READERS, Finding, Return, read_return
 from .report import FileReport, Report, from_return, name_key
 
 TIMEOUT_PER_FILE = 30.0  # seconds

@@ -30,13 +30,13 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from . import definitions
-from .definitions import Instrument
-from .errors import SheetflowError
-from .files import csv_cell, csv_text  # noqa: F401  (the manifest's cells, as before manifest.py)
+from ..instruments import definitions
+from ..instruments.definitions import Instrument
+from ..errors import SheetflowError
+from ..files import csv_cell, csv_text  # noqa: F401  (the manifest's cells, as before manifest.py)
 from .manifest import (MANIFEST, MANIFEST_COLUMNS, ManifestRow, manifest_path,  # noqa: F401  (also roster's API)
                        read_manifest, write_manifest)
-from .report import name_key
+from ..intake.report import name_key
 
 REQUIRED = ("organization", "region", "respondent_name", "email")
 OPTIONAL = ("role", "org_type", "action_plan_lead")
@@ -415,8 +415,8 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
     (``outcome`` "kept") unless ``force``, which writes it again with the same response id
     ("replaced"). Returns the manifest rows of this instrument and cycle, in roster order.
     """
-    from .copies import Copier
-    from .generate import Request
+    from ..instruments.copies import Copier
+    from ..instruments.workbook import Request
 
     if not isinstance(instrument, Instrument):
         instrument = definitions.load(instrument)

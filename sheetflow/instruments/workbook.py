@@ -18,8 +18,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .definitions import Instrument
-from .errors import SheetflowError
-from .files import atomic_path
+from ..errors import SheetflowError
+from ..files import atomic_path
 
 STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 YELLOW, ORANGE, NAVY, PALE = "#FFF2CC", "#F8CBAD", "#1F3864", "#DDEBF7"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .errors import DefinitionError
+from ..errors import DefinitionError
 
 INSTRUMENT_KINDS = ("assessment", "action-plan")
 NOT_INSTRUMENTS = {"email"}  # other wording kept beside the instruments (email templates)

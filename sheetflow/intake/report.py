@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import write_text
-from .read import Finding, Return
+from ..files import write_text
+from .record import Finding, Return
 
 STATUSES = ("valid", "invalid", "rejected", "superseded")
 

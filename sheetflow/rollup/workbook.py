@@ -19,12 +19,12 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 
-from . import __version__
-from . import rollup as R
-from . import tablexml
-from .errors import SheetflowError
-from .files import FAST, Deflated, Deflater, atomic_path, csv_cell, zip_bytes
-from .isolate import Helper
+from .. import __version__
+from . import tables as R
+from . import rows_xml as tablexml
+from ..errors import SheetflowError
+from ..files import FAST, Deflated, Deflater, atomic_path, csv_cell, zip_bytes
+from ..intake.isolation import Helper
 from .pivots import PIVOTS, pivot_parts
 
 NAVY, PALE = "#1F3864", "#DDEBF7"

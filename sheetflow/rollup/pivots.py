@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .files import atomic_path
-from .package import column_letters
-from .tablexml import each_distinct
+from ..files import atomic_path
+from ..intake.package import column_letters
+from .rows_xml import each_distinct
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

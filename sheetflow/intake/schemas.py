@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from .read import Finding, Return
+from .record import Finding, Return
 
 TITLE_WIDTH = 45
 

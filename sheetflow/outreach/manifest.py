@@ -9,8 +9,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SheetflowError
-from .files import atomic_path, csv_cell, csv_text
+from ..errors import SheetflowError
+from ..files import atomic_path, csv_cell, csv_text
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("response_id", "instrument", "cycle", "region", "organization", "respondent_name", "email",

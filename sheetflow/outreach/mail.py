@@ -36,9 +36,9 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-from . import definitions
-from .errors import SheetflowError
-from .files import atomic_path, csv_cell, csv_text
+from ..instruments import definitions
+from ..errors import SheetflowError
+from ..files import atomic_path, csv_cell, csv_text
 
 STATES = ("outstanding", "problems", "returned", "superseded")  # what a recipient's return looks like
 MAILED = ("outstanding", "problems")  # the states that get a message

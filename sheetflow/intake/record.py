@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-from . import definitions, xlsx
+from ..instruments import definitions
+
+from . import fast_reader as xlsx
 from .package import Limits, Rejected, checked, open_checked
-from .xlsx import boundaries, cell_name, from_excel
+from .fast_reader import boundaries, cell_name, from_excel
 
 STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 TEMPLATE_AREA = Limits(max_rows=250, max_cols=26)  # every generated sheet fits well inside A1:Z250
@@ -330,7 +332,7 @@ def question_text(instrument_id: str) -> tuple:
 @functools.lru_cache(maxsize=8)
 def _questions(instrument_id: str) -> tuple:
     """(sheet, row, column, text, text with its white space normalised) of every locked text cell."""
-    from .generate import Request, _Book  # only needed here, once per worker and instrument
+    from ..instruments.workbook import Request, _Book  # only needed here, once per worker and instrument
 
     instrument = definitions.load_all()[instrument_id]
     buffer = io.BytesIO()

@@ -19,7 +19,7 @@ import posixpath
 import re
 from xml.etree import ElementTree
 
-from . import sheetxml
+from . import sheet_xml as sheetxml
 from .package import Package, column_letters, column_number
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import definitions
+from ..instruments import definitions
 
 _ACTION_PLAN = {  # the columns that begin both action-plan tables
     "response_id": "The reference stamped on the action plan that was sent.",

@@ -29,7 +29,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from . import sheetxml
+from . import sheet_xml as sheetxml
 
 __all__ = ["Limits", "Rejected", "Package", "check_package", "checked", "open_checked", "read_checked",
            "column_letters", "column_number"]

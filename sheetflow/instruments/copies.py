@@ -26,8 +26,8 @@ from pathlib import Path
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.xmlwriter import XMLwriter
 
-from .files import Deflated, atomic_path, zip_bytes
-from .generate import Request, _Book, generate
+from ..files import Deflated, atomic_path, zip_bytes
+from .workbook import Request, _Book, generate
 
 RESPONSE_ID = "response_id"
 STRINGS, CUSTOM, CORE = "xl/sharedStrings.xml", "docProps/custom.xml", "docProps/core.xml"

@@ -24,11 +24,11 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Callable, Iterable
 
-from . import definitions
-from .errors import SheetflowError
-from .report import FileReport, Report, file_name, fit, name_key, plural
+from ..instruments import definitions
+from ..errors import SheetflowError
+from ..intake.report import FileReport, Report, file_name, fit, name_key, plural
 from .manifest import ManifestRow, manifest_path, read_manifest
-from .validate import collect, validate_paths
+from ..intake.validate import collect, validate_paths
 
 STATES = ("returned", "problems", "superseded", "outstanding")
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .files import FAST, Deflated
-from .isolate import Helper
-from .package import column_letters
+from ..files import FAST, Deflated
+from ..intake.isolation import Helper
+from ..intake.package import column_letters
 
 _ESCAPED_ALREADY = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")

@@ -1,0 +1,1 @@
+"""Instruments: the definitions in workbook_templates/, and the locked workbooks made from them."""
