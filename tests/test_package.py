@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetflow.intake.package import CHUNK, Limits, Rejected, check_package, column_number, open_checked
+from sheetflow.cells import column_number
+from sheetflow.intake.package import CHUNK, Limits, Rejected, check_package, open_checked
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"

@@ -20,7 +20,8 @@ import re
 from xml.etree import ElementTree
 
 from . import sheet_xml as sheetxml
-from .package import Package, column_letters, column_number
+from ..cells import column_number
+from .package import Package
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -75,10 +76,6 @@ def from_excel(value: float, epoch: dt.datetime = WINDOWS_EPOCH, duration: bool 
         day += 1
     return epoch + dt.timedelta(days=day) + diff
 
-
-def cell_name(row: int, col: int) -> str:
-    """(31, 4) -> "D31"."""
-    return f"{column_letters(col)}{row}"
 
 
 def boundaries(reference: str) -> tuple[int, int, int, int]:

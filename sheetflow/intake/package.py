@@ -29,10 +29,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from ..cells import column_letters, column_number
 from . import sheet_xml as sheetxml
 
-__all__ = ["Limits", "Rejected", "Package", "check_package", "checked", "open_checked", "read_checked",
-           "column_letters", "column_number"]
+__all__ = ["Limits", "Rejected", "Package", "check_package", "checked", "open_checked", "read_checked"]
 
 CHUNK = 1 << 20          # bytes decompressed per read
 HEAD_BYTES = 8192        # bytes sniffed to recognise non-zip files
@@ -137,27 +137,6 @@ def _size(n: float) -> str:
 def _too_many_parts(limit: int) -> str:
     return (f"The file has more than {limit} internal parts, far more than a real workbook; "
             f"it may be a deliberately harmful file, so it was refused; {RESEND}.")
-
-
-# --- public helpers ----------------------------------------------------------
-
-def column_number(letters: str) -> int:
-    """Spreadsheet column letters to a 1-based number: "A" -> 1, "AA" -> 27, "XFD" -> 16384."""
-    if not (letters.isascii() and letters.isalpha()):
-        raise ValueError(f"not spreadsheet column letters: {letters!r}")
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number
-
-
-def column_letters(number: int) -> str:
-    """A 1-based column number to its letters: 1 -> "A", 27 -> "AA" (the reverse of ``column_number``)."""
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def check_package(path: Path, limits: Limits = Limits()) -> None:

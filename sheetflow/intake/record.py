@@ -29,7 +29,8 @@ from ..instruments import definitions
 
 from . import fast_reader as xlsx
 from .package import Limits, Rejected, checked, open_checked
-from .fast_reader import boundaries, cell_name, from_excel
+from ..cells import cell_name
+from .fast_reader import boundaries, from_excel
 
 STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 TEMPLATE_AREA = Limits(max_rows=250, max_cols=26)  # every generated sheet fits well inside A1:Z250

@@ -36,7 +36,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..files import atomic_path
-from ..intake.package import column_letters
+from ..cells import column_letters
 from .rows_xml import each_distinct
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -16,7 +16,7 @@ import re
 
 from ..files import FAST, Deflated
 from ..intake.isolation import Helper
-from ..intake.package import column_letters
+from ..cells import column_letters
 
 _ESCAPED_ALREADY = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
