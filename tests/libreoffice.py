@@ -25,6 +25,14 @@ def _profile_arg(profile: str) -> str:
     return "-env:UserInstallation=" + Path(profile).as_uri()
 
 
+def _private_env(folder: str) -> dict:
+    """The environment for one office and its client: LibreOffice puts its IPC sockets (OSL_PIPE_*) and
+    scratch files in TMPDIR, so each run gets its own, removed with ``folder``, and nothing is left behind."""
+    own = Path(folder, "tmp")
+    own.mkdir(exist_ok=True)
+    return {**os.environ, "TMPDIR": str(own)}
+
+
 def convert(src: Path, fmt: str, outdir: Path, timeout=180) -> Path:
     """`soffice --convert-to fmt` with a throw-away profile; returns the produced file."""
     src, outdir = Path(src).resolve(), Path(outdir).resolve()
@@ -34,11 +42,11 @@ def convert(src: Path, fmt: str, outdir: Path, timeout=180) -> Path:
     if out == src:
         raise ValueError(f"converting {src} into its own directory would overwrite it")
     out.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+    with tempfile.TemporaryDirectory(prefix="lo-convert-") as scratch:
         proc = subprocess.run(
-            ["soffice", "--headless", "--norestore", _profile_arg(profile),
+            ["soffice", "--headless", "--norestore", _profile_arg(str(Path(scratch, "profile"))),
              "--convert-to", FILTERS.get(fmt, fmt), "--outdir", str(outdir), str(src)],
-            capture_output=True, text=True, timeout=timeout)
+            capture_output=True, text=True, timeout=timeout, env=_private_env(scratch))
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"soffice --convert-to {fmt} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
     return out
@@ -52,13 +60,14 @@ def fill_by_name(src: Path, values: dict, dst: Path, timeout=180) -> Path:
     with tempfile.TemporaryDirectory(prefix="lo-fill-") as tmp:
         values_path = Path(tmp, "values.json")
         values_path.write_text(json.dumps(values), encoding="utf-8")
+        env = _private_env(tmp)
         office = subprocess.Popen(
             ["soffice", "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
              _profile_arg(str(Path(tmp, "profile"))), f"--accept=pipe,name={pipe};urp;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)
         try:
             proc = subprocess.run([SYSTEM_PYTHON, str(LO_FILL), pipe, str(src), str(dst), str(values_path)],
-                                  capture_output=True, text=True, timeout=timeout)
+                                  capture_output=True, text=True, timeout=timeout, env=env)
         finally:
             _terminate(office)
     if proc.returncode != 0:

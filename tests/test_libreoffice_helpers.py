@@ -76,3 +76,16 @@ def test_convert_resaves_xlsx_and_ods(form, tmp_path):
 def test_fill_unknown_name_raises(form, tmp_path):
     with pytest.raises(RuntimeError, match="No_Such_Name"):
         fill_by_name(form, {"No_Such_Name": 1}, tmp_path / "x.xlsx")
+
+
+def test_nothing_left_in_the_temporary_folder(form, tmp_path, monkeypatch):
+    """LibreOffice's sockets (OSL_PIPE_*), profiles and scratch files go with each run."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    filled = fill_by_name(form, {"Q_Text": "hello"}, tmp_path / "out" / "filled.xlsx")
+    convert(filled, "pdf", tmp_path / "out")
+    assert sorted(p.name for p in scratch.iterdir()) == []
