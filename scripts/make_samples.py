@@ -1,6 +1,6 @@
 """Make samples/returns/: simulated partner returns, really filled and saved by LibreOffice.
 
-    .venv/bin/python scripts/make_samples.py
+    .venv/bin/python scripts/make_samples.py [--plans-only]
 
 Each respondent on samples/roster.csv gets a personalised workbook (recorded in
 samples/sent/manifest.csv, which is kept); most fill it in
@@ -71,26 +71,55 @@ def assessment_values(instrument, person, rng):
     return values
 
 
-def action_plan_values(instrument, region, rng):
+# What each region's lead wrote per key element: (objective, key actions, timeline, lead, resources/TA, outcomes).
+# {region} and {lead} are filled in; the rows differ by element and by region, as real plans do.
+PLAN_ROWS = {
+    1: [("Agree on one set of labor market data", "Quarterly data review with employers and the college's IR office",
+         "Q2-Q4 2026", "{lead}", "LMI analyst support", "One list of target occupations for {region}"),
+        ("Validate the data with employers", "Two employer focus groups per target sector",
+         "By September 2026", "Industry association", "Facilitator", "Employer-checked skill gaps")],
+    2: [("Write a shared regional vision", "Two partner retreats; a one-page vision signed by every partner",
+         "By August 2026", "{lead}", "Retreat facilitation", "A vision every partner board adopts")],
+    3: [("Recruit employer co-chairs", "Ask current employer members to invite two peers each",
+         "By June 2026", "Industry association", "", "Two employer co-chairs per sector partnership"),
+        ("Let employers set the agenda", "Employers chair the quarterly meetings and choose the topics",
+         "From Q3 2026", "Employer co-chairs", "Meeting space", "Agendas written by employers")],
+    4: [("Align partners' funding with the vision", "Map each partner's grants against the target sectors",
+         "Q3 2026", "{lead}", "Budget analyst time", "A shared funding map")],
+    5: [("Build a career pathway in health care", "Stackable credentials from CNA to LPN with the college",
+         "2026-2027 academic year", "Community college", "Curriculum design TA", "40 students enrolled"),
+        ("Refer job seekers to sector training", "Train front-line staff at the job centers on the pathways",
+         "By December 2026", "{lead}", "Staff training time", "Referrals tracked monthly")],
+    6: [("Publish a shared dashboard", "Five measures agreed by partners, updated each quarter",
+         "Q4 2026", "{lead}", "Data visualisation TA", "A public dashboard for {region}")],
+}
+
+
+def action_plan_values(instrument, region, rng, lead):
     values = {"partners": "Workforce board, community college, economic development, industry association"}
     for element in instrument.elements:
         for j in range(1, len(element.components) + 1):
             values[element.status_name(j)] = rng.choice(instrument.data["status_choices"])
         values[element.obstacles_name] = "Employer time is scarce; partners use different data sources."
-        rows = [["Agree on shared data", "Quarterly data review with employers", "Q2-Q4 2026",
-                 f"{region} workforce board", "LMI analyst support", "One set of target occupations"]]
-        if element.number % 2:
-            rows.append(["Recruit employer champions", "Ask current chairs to invite two peers each",
-                         "By June 2026", "Industry association", "", "Six active employer champions"])
+        rows = [[cell.format(region=region, lead=lead) for cell in row] for row in PLAN_ROWS[element.number]]
         values[element.actions_name] = rows
     return values
 
 
-def main():
+def main(plans_only: bool = False):
+    """Make every sample return, or with ``plans_only`` only the regions' action plans (the rest kept)."""
     sent, out = ROOT / "samples" / "sent", ROOT / "samples" / "returns"
+    ledger = sent / "manifest.csv"  # kept, so that every workbook is remade with the response id it was sent with
+    issued_before = ledger.read_bytes() if ledger.exists() else None
     shutil.rmtree(sent, ignore_errors=True)
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    if not plans_only:
+        shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    if plans_only and issued_before is None:
+        raise SystemExit("--plans-only needs samples/sent/manifest.csv (run without it first)")
+    if issued_before is not None:
+        sent.mkdir(parents=True)
+        ledger.write_bytes(issued_before)
     assessment = definitions.load("assessment")
     action_plan = definitions.load("action-plan")
     # What the convener sent: one workbook per person, one action plan per region (samples/sent/manifest.csv).
@@ -98,7 +127,7 @@ def main():
     plans = generate_for_roster(action_plan, ROOT / "samples" / "roster.csv", sent, cycle=CYCLE)
     people = {p["email"]: p for p in roster()}
     jobs, resend = [], None  # (workbook sent, values, file name of the return)
-    for row in issued:
+    for row in [] if plans_only else issued:
         person = people[row.email]
         if person["respondent_name"] in OUTSTANDING:
             continue
@@ -116,9 +145,9 @@ def main():
                 values[cap.rating_name] = None
         jobs.append((sent / row.file, values, name))
     for row in plans:
-        values = action_plan_values(action_plan, row.region, random.Random(row.region))
+        values = action_plan_values(action_plan, row.region, random.Random(row.region), row.organization)
         if row.region == "Red River Valley":  # a row started but not finished
-            values["e4_actions"] = [["Draft a partnership charter", None, None, None, None, None]]
+            values["e4_actions"].append(["Draft a partnership charter", None, None, None, None, None])
         jobs.append((sent / row.file, values, row.file))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -130,6 +159,9 @@ def main():
                 futures.append(pool.submit(libreoffice.fill_by_name, own, values, out / name))
             for future in futures:
                 print(future.result().name)
+        if plans_only:
+            ledger.write_bytes(issued_before)  # the same workbooks, remade: the ledger of what was sent stands
+            return _remove_sent(sent)
         source, changes, name = resend  # the partner reopens the copy they sent, fixes it, sends it again
         own = tmp / "resend.xlsx"
         own.write_bytes((out / source).read_bytes())
@@ -138,9 +170,13 @@ def main():
     cut = next(out.glob("*Umar Farouk*"))
     cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
     (out / "Hector Ramirez answers.csv").write_text("capability,rating\n1,4\n2,3\n", encoding="utf-8")
+    _remove_sent(sent)
+
+
+def _remove_sent(sent: Path) -> None:
     for workbook in sent.glob("*.xlsx"):  # only the manifest is kept: `generate --roster` remakes the rest
         workbook.unlink()
 
 
 if __name__ == "__main__":
-    main()
+    main(plans_only="--plans-only" in sys.argv[1:])
