@@ -197,13 +197,15 @@ def timed(function, *args) -> float:
 def same_as_plain(inbox: Path, manifest: Path, workers: int) -> dict:
     """Whether the fast reader's report and roll-up tables equal the openpyxl reader's."""
     from sheetflow.rollup.tables import build
-    from sheetflow.outreach.status import status_report
+    from sheetflow.outreach.manifest import read_manifest
+    from sheetflow.outreach.status import match, validate_returns
 
     out = {}
-    reports = {reader: status_report(manifest, [inbox], workers=workers, reader=reader)
+    reports = {reader: validate_returns([inbox], manifest, workers=workers, reader=reader)
                for reader in ("fast", "openpyxl")}
-    out["report"] = reports["fast"].validation.to_dict() == reports["openpyxl"].validation.to_dict()
-    fast, plain = (build(reports[r].validation, reports[r]) for r in ("fast", "openpyxl"))
+    out["report"] = reports["fast"].to_dict() == reports["openpyxl"].to_dict()
+    rows = read_manifest(manifest)
+    fast, plain = (build(reports[r], match(reports[r], rows, manifest=manifest)) for r in ("fast", "openpyxl"))
     out["rollup"] = all(fast.tables[name].equals(plain.tables[name]) for name in fast.tables)
     return out
 

@@ -120,33 +120,20 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
     """Validate returns and consolidate every valid one into a regional roll-up workbook."""
-    from .intake.validate import validate_paths  # pandas and pandera load while the returns are read
+    from .rollup.run import roll_up
 
     if output.exists() and not force:
         raise SheetflowError(f"{output} already exists; use --force to replace it.")
-    status = None
     with _progress("Reading returns") as progress:
-        if manifest:
-            from .outreach.status import status_report
+        result = roll_up(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start)
+    from .rollup.workbook import write, write_csv
 
-            status = status_report(manifest, paths, workers=workers, progress=progress.update,
-                                   on_start=progress.start)
-            report = status.validation
-        else:
-            report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
-    from .rollup.rows_xml import start_helper
-
-    with start_helper() as helper:  # it starts while the roll-up's tables are built
-        from .rollup.tables import build
-        from .rollup.workbook import write, write_csv
-
-        result = build(report, status)
-        write(result, output, force=force, pivots=not no_pivots, helper=helper)
+    write(result, output, force=force, pivots=not no_pivots)
     if csv_dir:
         write_csv(result, csv_dir, force=force)
-    s = report.summary
+    s = result.summary
     left = ", ".join(f"{s[k]} {k}" for k in ("invalid", "rejected", "superseded") if s[k])
-    click.echo(f"Wrote {output}: {result.files_in} of {len(report.files)} files included"
+    click.echo(f"Wrote {output}: {result.files_in} of {len(result.sources)} files included"
                + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
                   if result.files_out else "."))
     return PROBLEMS if strict and result.files_out else OK
@@ -178,16 +165,17 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
     list of what to fix; nobody else is written to.
     """
     from .outreach.mail import draft_all, load_templates, prepare, send_all
+    from .outreach.status import status as match_returns
 
     if send != bool(smtp):
         raise click.UsageError("--send and --smtp HOST:PORT go together.")
     templates = load_templates(template)
     with _progress("Reading returns") as progress:
-        everyone, chosen = prepare(manifest, paths, only=only, workers=workers,
-                                   progress=progress.update, on_start=progress.start)
+        report = match_returns(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start)
+    chosen = prepare(report, only)
     due = due.date() if due else None
     if not chosen:
-        click.echo(f"Nobody to write to: none of the {len(everyone)} in {manifest} is "
+        click.echo(f"Nobody to write to: none of the {len(report.recipients)} in {manifest} is "
                    f"{only or 'outstanding or has problems'}.")
         return OK
     if send:
@@ -239,10 +227,10 @@ class _progress:
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 def status(paths, manifest, cycle, as_json, workers):
     """Who has returned what: each recipient in MANIFEST against the returns in PATHS."""
-    from .outreach.status import status_report
+    from .outreach.status import status as match_returns
 
     with _progress("Reading returns") as progress:
-        report = status_report(manifest, paths, workers=workers, cycle=cycle, progress=progress.update,
+        report = match_returns(paths, manifest, cycle=cycle, workers=workers, progress=progress.update,
                                on_start=progress.start)
     click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else report.to_text())
     return OK if report.all_returned else PROBLEMS

@@ -25,6 +25,7 @@ from sheetflow.outreach.roster import MANIFEST_COLUMNS
 from sheetflow.instruments import definitions
 from sheetflow.outreach import mail
 from sheetflow.cli import main
+from sheetflow.outreach.status import status
 from sheetflow.instruments.workbook import Request, generate
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
@@ -154,18 +155,13 @@ def read_sent(outbox: Path) -> list[dict]:
 # ------------------------------------------------------------------------------------------------- drafts
 
 
-def test_manifest_rows_are_recipients_all_outstanding(roster):
-    recipients = mail.recipients_from_manifest(roster)
+def test_without_returns_everyone_in_the_manifest_is_written_to(roster):
+    recipients = mail.prepare(status([], roster))
     assert [r.response_id for r in recipients] == ["r-ana", "r-ben", "r-cara"]
-    assert all(r.state == "outstanding" and r.problems == [] for r in recipients)
+    assert all(r.state == "outstanding" and r.errors == [] for r in recipients)
     assert recipients[1].organization == "-Minus Manufacturing"  # the formula guard is undone
-    assert recipients[0].file == roster.parent / PEOPLE[0][6] and recipients[0].file.is_file()
+    assert recipients[0].workbook == roster.parent / PEOPLE[0][6] and recipients[0].workbook.is_file()
     assert recipients[0].respondent_name == "Ana López" and recipients[2].instrument == "sector-action-plan"
-
-
-def test_unquote_strips_only_the_formula_guard():
-    assert mail.unquote("'=SUM(A1)") == "=SUM(A1)" and mail.unquote("'\tx") == "\tx"
-    assert mail.unquote("'quoted'") == "'quoted'" and mail.unquote("plain") == "plain"
 
 
 def test_a_manifest_without_its_columns_is_refused(tmp_path, capsys):
@@ -282,10 +278,12 @@ def test_states_from_the_returns_choose_who_is_written_to(returns, tmp_path, cap
 
 def test_status_entries_map_onto_recipients(returns):
     manifest, inbox = returns
-    recipients, _ = mail.prepare(manifest, [inbox], workers=1)
-    assert [r.state for r in recipients] == ["returned", "problems", "outstanding"]
-    assert recipients[1].problems and all(isinstance(p, str) for p in recipients[1].problems)
-    assert [r.response_id for r in mail.select(recipients, "problems")] == ["r-ben"]
+    report = status([inbox], manifest, workers=1)
+    assert [r.state for r in report.recipients] == ["returned", "problems", "outstanding"]
+    ben = report.recipients[1]
+    assert ben.errors and all(isinstance(p, str) for p in ben.errors)
+    assert [r.response_id for r in mail.prepare(report, "problems")] == ["r-ben"]
+    assert [r.response_id for r in mail.prepare(report)] == ["r-ben", "r-cara"]
 
 
 def test_recipients_without_a_usable_address_are_listed_not_written(roster, tmp_path, capsys):
@@ -300,15 +298,13 @@ def test_recipients_without_a_usable_address_are_listed_not_written(roster, tmp_
     assert "Ana López: no email address" in captured.err and "'ben at example' is not an email address" in captured.err
 
 
-def test_file_names_are_windows_safe():
-    assert mail.safe_filename('a<b>:c"d/e\\f|g?h*.eml') == "a_b__c_d_e_f_g_h_.eml"
-    assert mail.safe_filename("CON.eml") == "_CON.eml" and mail.safe_filename(" x. .eml") == "x.eml"
-    assert len(mail.safe_filename("x" * 400 + ".eml")) <= 150
+def test_draft_names_are_safe_and_distinct():
     assert mail.unique_names(["A.eml", "a.eml", "A.eml"]) == ["A.eml", "a (2).eml", "A (3).eml"]
+    assert mail.unique_names(['a<b>:c"d.eml', "CON.eml", " . .eml"]) == ["a b c d.eml", "_CON.eml", "message.eml"]
 
 
 def test_names_that_could_inject_headers_are_flattened(roster):
-    r = mail.recipients_from_manifest(roster)[0]
+    r = status([], roster).recipients[0]
     r.respondent_name = "Ana\r\nBcc: evil@example.org"
     message = mail.compose(r, "invitation", mail.load_templates(), definitions.load(r.instrument))
     raw = message.as_bytes(policy=mail.POLICY)

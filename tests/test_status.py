@@ -14,7 +14,7 @@ from sheetflow.errors import SheetflowError
 from sheetflow.instruments.workbook import Request, generate
 from sheetflow.intake.report import FileReport
 from sheetflow.outreach.roster import generate_for_roster, read_manifest
-from sheetflow.outreach.status import Recipient, status_report
+from sheetflow.outreach.status import Recipient, status
 
 HERE = Path(__file__).parent
 SAMPLE = HERE.parent / "samples" / "roster.csv"
@@ -78,7 +78,7 @@ def inbox(tmp_path_factory, sent):
 
 @pytest.fixture(scope="module")
 def report(sent, inbox):
-    return status_report(sent / "manifest.csv", [inbox, sent])
+    return status([inbox, sent], sent / "manifest.csv")
 
 
 def by_name(report):
@@ -107,7 +107,7 @@ def test_problems_carry_the_validation_messages(report):
     assert ben.file == f"North Plains - Prairie Workforce Board - Ben Okafor - {SA}"
     assert ben.email == "ben.okafor@prairiewb.example.org"
     assert [r.email for r in report.problems] == [ben.email]
-    assert len(report.outstanding) == 16
+    assert report.summary["outstanding"] == 16
 
 
 def test_the_newest_copy_counts_and_a_forwarded_workbook_finds_its_sender(report):
@@ -191,4 +191,4 @@ def test_only_superseded_copies_and_unknown_cycles(tmp_path):
 
 def test_a_cycle_with_nobody_is_refused(sent, inbox):
     with pytest.raises(SheetflowError, match="lists nobody for cycle 1999"):
-        status_report(sent, [inbox], cycle="1999")
+        status([inbox], sent, cycle="1999")

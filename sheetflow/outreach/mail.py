@@ -1,9 +1,10 @@
 """Emails to the roster: a ready-to-send draft (.eml) per recipient, or sent over SMTP.
 
-Recipients come from the roster's ``manifest.csv`` (one row per generated
-workbook). Each gets the message for its state: an invitation (or, once
-returns have been checked, a reminder) with its workbook attached, or for a
-return with mistakes the list of what to fix. The words are data: the
+Recipients are the rows of the roster's ``manifest.csv`` (one per generated
+workbook) with their state from ``status`` (a status.StatusReport; without
+returns everyone is outstanding). Each gets the message for its state: an
+invitation (or, once returns have been checked, a reminder) with its workbook
+attached, or for a return with mistakes the list of what to fix. The words are data: the
 ``[invitation]``, ``[reminder]`` and ``[problems]`` tables of
 ``workbook_templates/email.toml`` with ``$placeholders``; a user TOML of the
 same shape overrides any of them.
@@ -39,9 +40,10 @@ from typing import Callable, Iterable, Mapping
 from ..instruments import definitions
 from ..errors import SheetflowError
 from ..files import atomic_path, csv_cell, csv_text
+from ..names import is_email, safe_file_name, unique_name
+from .status import Recipient, StatusReport
 
-STATES = ("outstanding", "problems", "returned", "superseded")  # what a recipient's return looks like
-MAILED = ("outstanding", "problems")  # the states that get a message
+MAILED = ("outstanding", "problems")  # the states of status.STATES that get a message
 KINDS = ("invitation", "reminder", "problems")
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SENT_COLUMNS = ("response_id", "email", "message_id", "sent_at", "kind")
@@ -53,28 +55,6 @@ PLACEHOLDERS = ("greeting", "name", "organization", "region", "cycle", "response
                 "short_title", "file_name", "due", "due_sentence", "problems", "problem_count",
                 "sender_name", "message")
 POLICY = email_policy.SMTP  # CRLF line ends, as both SMTP and .eml files expect
-WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                    *(f"LPT{i}" for i in range(1, 10))}
-
-
-@dataclass
-class Recipient:
-    """One person to write to, about one workbook (a row of the manifest)."""
-
-    response_id: str
-    instrument: str  # definition id or kind, as definitions.load() takes it
-    region: str
-    organization: str
-    respondent_name: str
-    email: str
-    file: Path  # the workbook to attach
-    state: str = "outstanding"  # one of STATES
-    problems: list = field(default_factory=list)  # str: what to fix, for state "problems"
-    cycle: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.respondent_name or self.organization
 
 
 @dataclass
@@ -110,53 +90,13 @@ class SendResult:
 # ---------------------------------------------------------------------------------------------- recipients
 
 
-def recipients_from_manifest(manifest_path: Path) -> list[Recipient]:
-    """Every row of a roster's manifest.csv as a Recipient in state ``outstanding``."""
-    from .manifest import manifest_path as ledger_of, read_manifest
-
-    folder = ledger_of(manifest_path).parent
-    return [Recipient(response_id=row.response_id, instrument=row.instrument or "assessment", region=row.region,
-                      organization=row.organization, respondent_name=row.respondent_name, email=row.email.strip(),
-                      file=folder / row.file, cycle=row.cycle)
-            for row in read_manifest(manifest_path)]
-
-
-def unquote(value: str) -> str:
-    """A manifest or ledger cell as it was written (see files.csv_cell)."""
-    return csv_text(value)
-
-
-def apply_status(recipients: list[Recipient], status) -> list[Recipient]:
-    """Set each recipient's state from ``sheetflow status`` (a status.StatusReport), by response id."""
-    by_id = {r.response_id: r for r in status.recipients}
-    for recipient in recipients:
-        found = by_id.get(recipient.response_id)
-        recipient.state = found.state if found else "outstanding"
-        recipient.problems = list(found.errors) if found and found.state == "problems" else []
-    return recipients
-
-
-def select(recipients: Iterable[Recipient], only: str | None = None) -> list[Recipient]:
-    """The recipients who get a message: those outstanding or with problems (or only one of them)."""
+def prepare(status: StatusReport, only: str | None = None) -> list[Recipient]:
+    """Who gets a message, from ``status`` (who has returned what): those outstanding or with
+    problems, or only one of them."""
     if only is not None and only not in MAILED:
         raise SheetflowError(f"--only must be one of {', '.join(MAILED)}, not {only!r}.")
     wanted = (only,) if only else MAILED
-    return [r for r in recipients if r.state in wanted]
-
-
-def prepare(manifest_path: Path, paths: Iterable = (), only: str | None = None, workers: int = 2,
-            progress: Callable[[int], None] | None = None,
-            on_start: Callable[[int], None] | None = None) -> tuple[list[Recipient], list[Recipient]]:
-    """(everyone in the manifest, those to write to). With returns PATHS their states come from
-    validating them; without, everyone is outstanding."""
-    everyone = recipients_from_manifest(manifest_path)
-    paths = list(paths)
-    if paths:  # who has returned what: the same matching as `sheetflow status`
-        from .status import status_report
-
-        apply_status(everyone, status_report(manifest_path, paths, workers=workers, progress=progress,
-                                             on_start=on_start))
-    return everyone, select(everyone, only)
+    return [r for r in status.recipients if r.state in wanted]
 
 
 # ----------------------------------------------------------------------------------------------- templates
@@ -220,13 +160,13 @@ def render(recipient: Recipient, kind: str, templates: Mapping, instrument=None,
         "region": _one_line(recipient.region), "cycle": recipient.cycle, "response_id": recipient.response_id,
         "instrument": instrument.title if instrument else "workbook",
         "short_title": instrument.short_title if instrument else "Workbook",
-        "file_name": recipient.file.name, "due": format_due(due), "sender_name": sender_name,
-        "problem_count": str(len(recipient.problems)),
+        "file_name": recipient.workbook.name, "due": format_due(due), "sender_name": sender_name,
+        "problem_count": str(len(recipient.errors)),
     }
     values["greeting"] = fill(common["greeting"] if recipient.name else common["greeting_without_name"], values)
     values["due_sentence"] = fill(texts.get("due_sentence", common["due_sentence"]), values) if due else ""
     values["problems"] = "\n".join(fill(common["problem_item"], {**values, "message": _one_line(m)})
-                                   for m in recipient.problems)
+                                   for m in recipient.errors)
     subject = _one_line(fill(texts["subject"], values))
     body = fill(texts["body"], values)
     body = re.sub(r"[ \t]+\n", "\n", body.strip("\n"))
@@ -242,7 +182,7 @@ def parse_sender(sender: str | None) -> Address | None:
     if not sender or not sender.strip():
         return None
     name, addr = parseaddr(sender.strip())
-    if not _plausible(addr):
+    if not is_email(addr):
         raise SheetflowError(f"The sender {sender!r} is not an email address (write \"Name <name@example.org>\").")
     return _address(name, addr)
 
@@ -263,11 +203,11 @@ def compose(recipient: Recipient, kind: str, templates: Mapping, instrument=None
         message["X-Unsent"] = "1"
     message.set_content(body, cte="quoted-printable")
     try:
-        data = recipient.file.read_bytes()
+        data = recipient.workbook.read_bytes()
     except OSError as exc:
         raise SheetflowError(f"The workbook for {recipient.name or recipient.response_id} cannot be read: "
-                             f"{exc.strerror or exc}: {recipient.file}") from None
-    name = recipient.file.name
+                             f"{exc.strerror or exc}: {recipient.workbook}") from None
+    name = recipient.workbook.name
     # filename goes out RFC 2231-encoded; Content-Type's name= (for older readers) is kept ASCII because
     # Python's folding garbles the content type when that parameter is not.
     message.add_attachment(data, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=name,
@@ -288,17 +228,17 @@ def plan(recipients: Iterable[Recipient], templates: Mapping, due: dt.date | Non
     drafts, skipped, instruments = [], [], {}
     recipients = list(recipients)
     for r in recipients:
-        if not r.file.is_file():
-            raise SheetflowError(f"The workbook for {r.name or r.response_id} is missing: {r.file}")
+        if not r.workbook.is_file():
+            raise SheetflowError(f"The workbook for {r.name or r.response_id} is missing: {r.workbook}")
     for r in recipients:
         if not r.email:
             skipped.append(Skipped(r, "no email address in the manifest"))
             continue
-        if not _plausible(r.email):
+        if not is_email(r.email):
             skipped.append(Skipped(r, f"{r.email!r} is not an email address"))
             continue
         if r.instrument not in instruments:
-            instruments[r.instrument] = definitions.load(r.instrument)
+            instruments[r.instrument] = definitions.load(r.instrument or "assessment")
         kind = message_kind(r, reminder)
         drafts.append(Draft(r, kind, compose(r, kind, templates, instruments[r.instrument], due, sender, draft)))
     return drafts, skipped
@@ -327,30 +267,17 @@ def draft_all(recipients: Iterable[Recipient], outbox: Path, templates: Mapping 
 
 
 def eml_name(d: Draft) -> str:
-    return f"{d.recipient.file.stem} - {d.kind}.eml"
+    return f"{d.recipient.workbook.stem} - {d.kind}.eml"
 
 
 def unique_names(names: list[str]) -> list[str]:
-    """Windows-safe, readable file names, made distinct with (2), (3)…"""
+    """Safe, readable file names (names.safe_file_name), made distinct with (2), (3)…"""
     out, used = [], set()
     for name in names:
-        stem, suffix = os.path.splitext(safe_filename(name))
-        candidate, counter = stem + suffix, 2
-        while candidate.lower() in used:
-            candidate, counter = f"{stem} ({counter}){suffix}", counter + 1
-        used.add(candidate.lower())
-        out.append(candidate)
+        name = unique_name(safe_file_name(name, fallback="message"), used)
+        used.add(name.casefold())
+        out.append(name)
     return out
-
-
-def safe_filename(name: str, limit: int = 150) -> str:
-    """A file name any system accepts: no reserved characters, names or trailing dots and spaces."""
-    stem, suffix = os.path.splitext(name)
-    stem = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]', "_", stem)
-    stem = re.sub(r"\s+", " ", stem).strip(" .") or "message"
-    if stem.split(".")[0].upper() in WINDOWS_RESERVED:
-        stem = "_" + stem
-    return stem[: limit - len(suffix)].rstrip(" .") + suffix
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -417,7 +344,7 @@ def send_all(recipients: Iterable[Recipient], outbox: Path, smtp: str, sender: A
                 d.message.replace_header("Date", format_datetime(dt.datetime.now().astimezone()))
                 server.send_message(d.message)
                 message_id = d.message["Message-ID"]
-                writer.writerow([_csv_safe(v) for v in (d.recipient.response_id, d.recipient.email, message_id,
+                writer.writerow([csv_cell(v) for v in (d.recipient.response_id, d.recipient.email, message_id,
                                                         dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                                                         d.kind)])
                 handle.flush()
@@ -476,8 +403,8 @@ def _already_sent(log: Path) -> set:
     with open(log, encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             if row.get("response_id") and row.get("email"):
-                done.add((unquote(row["response_id"]), unquote(row["email"]).lower(),
-                          unquote(row.get("kind") or "") or "invitation"))
+                done.add((csv_text(row["response_id"]), csv_text(row["email"]).lower(),
+                          csv_text(row.get("kind") or "") or "invitation"))
     return done
 
 
@@ -499,11 +426,6 @@ def _decode(text) -> str:
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _plausible(addr: str) -> bool:
-    """One address: something@domain.tld, nothing that could inject a header or a second address."""
-    return bool(re.fullmatch(r"[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),;:\"\[\]\\.]+", addr or ""))
-
-
 def _address(name: str, addr: str) -> Address:
     local, _, domain = addr.rpartition("@")
     return Address(display_name=_one_line(name or ""), username=local, domain=domain)
@@ -516,7 +438,3 @@ def _one_line(text: str) -> str:
 def _ascii(name: str) -> str:
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"\s+", " ", plain).strip() or "workbook.xlsx"
-
-
-def _csv_safe(value: str) -> str:
-    return csv_cell(value)

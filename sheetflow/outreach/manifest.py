@@ -66,6 +66,7 @@ def read_manifest(path) -> list[ManifestRow]:
         cells = {c: csv_text(values[i]) if i < len(values) else "" for c, i in index.items()}
         if not cells["response_id"] or not cells["file"]:
             raise SheetflowError(f"{path}, row {number}: no response id or file; the manifest was edited by hand.")
+        cells["email"] = cells["email"].strip()  # a space typed by hand around an address is not part of it
         out.append(ManifestRow(**cells))
     return out
 

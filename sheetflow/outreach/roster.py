@@ -19,10 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import itertools
-import os
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,17 +30,13 @@ import pandera.pandas as pa
 from ..instruments import definitions
 from ..instruments.definitions import Instrument
 from ..errors import SheetflowError
-from ..files import csv_cell, csv_text  # noqa: F401  (the manifest's cells, as before manifest.py)
 from .manifest import (MANIFEST, MANIFEST_COLUMNS, ManifestRow, manifest_path,  # noqa: F401  (also roster's API)
                        read_manifest, write_manifest)
 from ..intake.report import name_key
+from ..names import MAX_NAME, is_email, safe_file_name, safe_part, unique_name
 
 REQUIRED = ("organization", "region", "respondent_name", "email")
 OPTIONAL = ("role", "org_type", "action_plan_lead")
-WINDOWS_ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f-\x9f]')
-RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
-MAX_NAME = 150  # characters in a file name, extension included
-EMAIL = re.compile(r"^[^@\s,;<>()\[\]\"]+@[^@\s,;<>()\[\]\".]+(\.[^@\s,;<>()\[\]\".]+)+$")
 
 
 class RosterError(SheetflowError):
@@ -175,10 +168,6 @@ def _text(value) -> str:
 
 def _column_name(header: str) -> str:
     return re.sub(r"[\s\-]+", "_", header.strip().casefold())
-
-
-def is_email(value: str) -> bool:
-    return bool(EMAIL.match(value))
 
 
 # -- the pandera schema -----------------------------------------------------------------------------
@@ -333,66 +322,48 @@ def _rows(numbers) -> str:
 
 # -- file names -----------------------------------------------------------------------------------------
 
-def safe_part(text: str) -> str:
-    """One part of a file name that Windows and macOS both accept: no <>:"/\\|?* or control characters."""
-    text = unicodedata.normalize("NFC", str(text))
-    text = " ".join(WINDOWS_ILLEGAL.sub(" ", text).split())
-    return text.strip(" .")
-
-
 def file_name(parts, label: str, extension: str = ".xlsx", limit: int = MAX_NAME) -> str:
-    """``Part - Part - Label.xlsx``, safe on Windows and macOS and at most ``limit`` characters."""
+    """``Part - Part - Label.xlsx``, safe on Windows and macOS (names.safe_file_name) and at most ``limit``
+    characters: long parts are cut so that the label, which says what the workbook is, stays whole."""
     label = safe_part(label) or "Workbook"
     head = " - ".join(p for p in (safe_part(part) for part in parts) if p)
     room = limit - len(extension) - len(label) - 3
     if len(head) > room:
         head = head[:max(room, 0)].rstrip(" .-")
-    stem = f"{head} - {label}" if head else label
-    if stem.split(".")[0].strip().upper() in RESERVED:
-        stem = "_" + stem
-    return stem + extension
-
-
-def unique_name(name: str, taken: set[str], cycle: str | None = None) -> str:
-    """``name``, or ``name (cycle)`` / ``name (2)``... when a file of that name (any case) is already taken."""
-    stem, extension = os.path.splitext(name)
-    candidates = itertools.chain([name], [f"{stem} ({cycle}){extension}"] if cycle else [],
-                                 (f"{stem} ({n}){extension}" for n in range(2, 10_000)))  # made one at a time
-    for candidate in candidates:
-        if candidate.casefold() not in taken:
-            return candidate
-    raise SheetflowError(f"Too many files called {name}.")
+    return safe_file_name((f"{head} - {label}" if head else label) + extension, limit)
 
 
 # -- generating for a roster ----------------------------------------------------------------------------
 
-@dataclass
-class _Recipient:
-    key: tuple
-    region: str
-    organization: str
-    respondent_name: str
-    email: str
-    prefill: dict
-    parts: tuple
-
-
-def recipients(instrument: Instrument, people: list[Person]) -> list[_Recipient]:
+def recipients(instrument: Instrument, people: list[Person]) -> list[Person]:
     """Who gets a workbook: every person (assessment) or each region's action-plan lead (action plan)."""
     if instrument.kind == "assessment":
-        return [_Recipient(("email", name_key(p.email)), p.region, p.organization, p.respondent_name, p.email,
-                           {"organization": p.organization, "region": p.region, "respondent_name": p.respondent_name,
-                            "respondent_role": p.role, "respondent_email": p.email},
-                           (p.region, p.organization, p.respondent_name))
-                for p in people]
-    out = []
-    for p in people:
-        if p.action_plan_lead:
-            out.append(_Recipient(("region", name_key(p.region)), p.region, p.organization, p.respondent_name, p.email,
-                                  {"region": p.region, "lead_organization": p.organization,
-                                   "contact_name": p.respondent_name, "contact_email": p.email},
-                                  (p.region,)))
-    return out
+        return list(people)
+    return [p for p in people if p.action_plan_lead]
+
+
+def person_key(instrument: Instrument, person: Person) -> tuple:
+    """How a person's workbook is found in the manifest: by email (assessment) or region (action plan)."""
+    if instrument.kind == "assessment":
+        return "email", name_key(person.email)
+    return "region", name_key(person.region)
+
+
+def prefill(instrument: Instrument, person: Person) -> dict:
+    """The answers a person's workbook is sent with, by defined name: who it is for."""
+    if instrument.kind == "assessment":
+        return {"organization": person.organization, "region": person.region,
+                "respondent_name": person.respondent_name, "respondent_role": person.role,
+                "respondent_email": person.email}
+    return {"region": person.region, "lead_organization": person.organization,
+            "contact_name": person.respondent_name, "contact_email": person.email}
+
+
+def name_parts(instrument: Instrument, person: Person) -> tuple:
+    """What a person's workbook is named after, before the instrument's label."""
+    if instrument.kind == "assessment":
+        return person.region, person.organization, person.respondent_name
+    return (person.region,)
 
 
 def row_key(instrument: Instrument, row: ManifestRow) -> tuple:
@@ -433,7 +404,7 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
     label = instrument.text.get("file_label") or instrument.short_title
     plan, clashes = [], []
     for recipient in recipients(instrument, people):
-        existing = known.get((instrument.id, cycle, *recipient.key))
+        existing = known.get((instrument.id, cycle, *person_key(instrument, recipient)))
         if existing is not None:
             target = folder / existing.file
             if target.exists() and not force:
@@ -442,7 +413,7 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
                 existing.outcome = "replaced" if target.exists() else "written"
             plan.append((recipient, existing))
             continue
-        wanted = file_name(recipient.parts, label)
+        wanted = file_name(name_parts(instrument, recipient), label)
         name = unique_name(wanted, taken, cycle if wanted.casefold() in other_cycles else None)
         taken.add(name.casefold())
         if (folder / name).exists() and not force:
@@ -460,7 +431,7 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
         for recipient, row in plan:
             if row.outcome == "kept":
                 continue
-            request = Request(instrument, response_id=row.response_id, cycle=cycle, prefill=recipient.prefill)
+            request = Request(instrument, response_id=row.response_id, cycle=cycle, prefill=prefill(instrument, recipient))
             copier.generate(request, folder / row.file, force=True)
             row.generated_at = _now()
             if row.outcome == "new":
@@ -482,5 +453,5 @@ def summarise(rows: list[ManifestRow]) -> dict[str, int]:
 
 
 __all__ = ["Person", "RosterError", "ManifestRow", "read_roster", "generate_for_roster", "read_manifest",
-           "write_manifest", "file_name", "safe_part", "roster_schema", "check_roster", "summarise",
+           "write_manifest", "file_name", "roster_schema", "check_roster", "summarise",
            "MANIFEST_COLUMNS"]

@@ -1,14 +1,15 @@
-"""Who has returned what: the manifest's recipients set against the files that came back.
+"""Who has returned what: the manifest's recipients set against the validation report of the returns.
 
-    report = status_report("out/manifest.csv", ["inbox/"])
-    report.outstanding      # recipients with nothing back yet
+    report = status(["inbox/"], "out/manifest.csv")   # validate the returns, then match them
+    report = match(validation, read_manifest(path))   # or match a report made elsewhere
+    report.problems         # recipients whose return must be fixed
     report.to_dict()        # what `sheetflow status --json` prints
 
-Every file is validated exactly as ``sheetflow validate`` does, then matched to a
-recipient by its response id. For the assessment, the name or email typed into
-the workbook also counts: a workbook forwarded to a colleague who is on the
-roster too (or a blank one sent round without an id from the manifest) is
-matched to the person who filled it in. Each recipient gets one state:
+Each file of the report is matched to a recipient by its response id. For the
+assessment, the name or email typed into the workbook also counts: a workbook
+forwarded to a colleague who is on the roster too (or a blank one sent round
+without an id from the manifest) is matched to the person who filled it in. Each
+recipient gets one state:
 
 ``returned``     a valid return came back;
 ``problems``     what came back must be fixed (invalid, or cannot be read);
@@ -22,29 +23,41 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Callable, Iterable
 
 from ..instruments import definitions
 from ..errors import SheetflowError
 from ..intake.report import FileReport, Report, file_name, fit, name_key, plural
-from .manifest import ManifestRow, manifest_path, read_manifest
 from ..intake.validate import collect, validate_paths
+from .manifest import ManifestRow, manifest_path, read_manifest
 
-STATES = ("returned", "problems", "superseded", "outstanding")
+STATES = ("returned", "problems", "superseded", "outstanding")  # what came back for a recipient, best first
 
 
 @dataclass
 class Recipient(ManifestRow):
-    """One workbook sent (a manifest row) and what came back for it."""
+    """One workbook sent (a manifest row), to whom, and what came back for it."""
 
-    state: str = "outstanding"
+    state: str = "outstanding"  # one of STATES
     returns: list = field(default_factory=list)  # FileReport of every file matched, any status
     report: FileReport | None = None  # the file that decides the state
     notes: list = field(default_factory=list)  # str: how a file was matched when it was not plain
+    folder: Path = field(default=Path("."), compare=False)  # the manifest's folder, which ``file`` is relative to
 
     @classmethod
-    def from_row(cls, row: ManifestRow) -> "Recipient":
-        return cls(**{f.name: getattr(row, f.name) for f in fields(ManifestRow)})
+    def from_row(cls, row: ManifestRow, folder: Path | str = ".") -> "Recipient":
+        return cls(**{f.name: getattr(row, f.name) for f in fields(ManifestRow)}, folder=Path(folder))
+
+    @property
+    def name(self) -> str:
+        """Who to greet: the person, or their organization when the manifest has no name."""
+        return self.respondent_name or self.organization
+
+    @property
+    def workbook(self) -> Path:
+        """The workbook that was sent."""
+        return self.folder / self.file
 
     @property
     def errors(self) -> list[str]:
@@ -54,6 +67,7 @@ class Recipient(ManifestRow):
         return [e.message for e in self.report.errors]
 
     def decide(self) -> None:
+        """Set the state from the files matched: a valid one wins, then the newest with problems."""
         by_status = {s: [r for r in self.returns if r.status == s] for s in ("valid", "invalid", "rejected",
                                                                              "superseded")}
         newest = lambda items: max(items, key=lambda r: (r.saved_at or "", r.path))  # noqa: E731
@@ -92,11 +106,12 @@ class Unexpected:
 
 @dataclass
 class StatusReport:
-    manifest: str
+    """Every recipient with its state, and the files that match nobody."""
+
+    manifest: str = ""  # the manifest file the recipients come from
     recipients: list = field(default_factory=list)  # Recipient, in manifest order
     unexpected: list = field(default_factory=list)  # Unexpected
-    validation: Report = field(default_factory=Report)
-    skipped: list = field(default_factory=list)  # (path, why): the manifest and the workbooks sent
+    skipped: list = field(default_factory=list)  # (path, why): files not taken for returns, as in the report
 
     @property
     def summary(self) -> dict:
@@ -107,10 +122,6 @@ class StatusReport:
     def all_returned(self) -> bool:
         """Every recipient has a valid return (nothing outstanding, nothing to fix)."""
         return all(r.state == "returned" for r in self.recipients)
-
-    @property
-    def outstanding(self) -> list[Recipient]:
-        return [r for r in self.recipients if r.state == "outstanding"]
 
     @property
     def problems(self) -> list[Recipient]:
@@ -133,7 +144,7 @@ class StatusReport:
             "by_instrument": self.counts("instrument"),
             "by_region": self.counts("region"),
             "by_organization": self.counts("organization"),
-            "skipped": [{"path": p, "reason": why} for p, why in self.skipped + self.validation.skipped],
+            "skipped": [{"path": p, "reason": why} for p, why in self.skipped],
         }
 
     def to_text(self, verbose: bool = True) -> str:
@@ -191,37 +202,69 @@ def _labels() -> dict:
         return {}
 
 
-def status_report(manifest, paths: Iterable, workers: int = 2, cycle: str | None = None,
-                  progress: Callable[[int], None] | None = None,
-                  on_start: Callable[[int], None] | None = None, reader: str = "fast") -> StatusReport:
-    """Validate the returns in ``paths`` and set them against the recipients of ``manifest``.
+def status(paths: Iterable, manifest, cycle: str | None = None, workers: int = 2,
+           progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None,
+           reader: str = "fast") -> StatusReport:
+    """Validate the returns in ``paths`` and match them to the recipients of ``manifest``.
 
     ``manifest`` is the manifest file (or the folder holding ``manifest.csv``); ``cycle`` keeps
-    only that cycle's recipients. The manifest itself and the workbooks it lists are never taken
-    for returns.
+    only that cycle's recipients. No paths (or no returns in them): everyone is outstanding.
     """
     ledger = manifest_path(manifest)
     rows = read_manifest(ledger)
-    everyone = [Recipient.from_row(r) for r in rows]
-    chosen = [r for r in everyone if cycle is None or r.cycle == str(cycle)]
-    if not chosen:
-        raise SheetflowError(f"{ledger} lists nobody" + (f" for cycle {cycle}." if cycle else "."))
-    sent = {_file_key(ledger.parent / r.file) for r in rows} | {_file_key(ledger)}
+    of_cycle(rows, cycle, ledger)  # before the returns are read: a mistyped cycle fails at once
+    report = validate_returns(paths, ledger, workers=workers, progress=progress, on_start=on_start, reader=reader)
+    return match(report, rows, cycle=cycle, manifest=ledger)
+
+
+def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Callable[[int], None] | None = None,
+                     on_start: Callable[[int], None] | None = None, reader: str = "fast") -> Report:
+    """The validation report of the returns in ``paths``, as ``sheetflow validate`` makes it.
+
+    The manifest itself and the workbooks it lists are not returns (an inbox may be the folder
+    they were sent from): they are listed in the report's ``skipped``, first, with the reason.
+    """
+    ledger = manifest_path(manifest)
+    sent = {_file_key(ledger.parent / r.file) for r in read_manifest(ledger)} | {_file_key(ledger)}
     sent.discard(None)
     files, skipped = collect(paths)
     keys = {f: _file_key(f) for f in files}
     own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files if keys[f] in sent]
     files = [f for f in files if keys[f] not in sent]
     if files:
-        validation = validate_paths(files, workers=workers, progress=progress, on_start=on_start, reader=reader)
+        report = validate_paths(files, workers=workers, progress=progress, on_start=on_start, reader=reader)
     else:
-        validation = Report()
-    validation.skipped = skipped + validation.skipped
-    report = StatusReport(manifest=str(ledger), recipients=chosen, validation=validation, skipped=own)
-    _match(report, validation.files, everyone)
+        report = Report()
+    report.skipped = own + skipped + report.skipped
+    return report
+
+
+def match(report: Report, manifest_rows: Iterable[ManifestRow], cycle: str | None = None,
+          manifest=None) -> StatusReport:
+    """Give each file of a validation ``report`` to a recipient of ``manifest_rows`` (or list it as
+    unexpected) and decide every recipient's state. Nothing is read or validated here.
+
+    ``cycle`` keeps only that cycle's recipients; a return sent for another cycle is unexpected.
+    ``manifest``, the manifest file the rows come from, names it in the report and locates the
+    workbooks sent (``Recipient.workbook``).
+    """
+    ledger = manifest_path(manifest) if manifest is not None else None
+    folder = ledger.parent if ledger is not None else Path(".")
+    everyone = [Recipient.from_row(r, folder) for r in manifest_rows]
+    chosen = of_cycle(everyone, cycle, ledger)
+    result = StatusReport(manifest=str(ledger or ""), recipients=chosen, skipped=list(report.skipped))
+    _assign(result, report.files, everyone)
     for recipient in chosen:
         recipient.decide()
-    return report
+    return result
+
+
+def of_cycle(rows: list, cycle: str | None, manifest=None) -> list:
+    """The rows (or recipients) of ``cycle`` (all when None); none raises SheetflowError."""
+    chosen = [r for r in rows if cycle is None or r.cycle == str(cycle)]
+    if not chosen:
+        raise SheetflowError(f"{manifest or 'The manifest'} lists nobody" + (f" for cycle {cycle}." if cycle else "."))
+    return chosen
 
 
 def _file_key(path) -> tuple[int, int] | None:
@@ -233,7 +276,7 @@ def _file_key(path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def _match(report: StatusReport, files: list[FileReport], everyone: list[Recipient]) -> None:
+def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipient]) -> None:
     """Give each file to a recipient, or list it as unexpected."""
     kinds = {i.id: i.kind for i in definitions.load_all().values()}
     by_id: dict[str, list[Recipient]] = {}

@@ -122,6 +122,7 @@ class Rollup:
     made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
     instruments: dict = field(default_factory=dict)  # id -> Instrument
     sources: list = field(default_factory=list)  # every file considered
+    summary: dict = field(default_factory=dict)  # files by validation status (valid, invalid, ...)
     with_status: bool = False  # made with the manifest of what was sent: Outstanding and ResponseRate
     sent: int = 0
     sent_valid: int = 0
@@ -142,11 +143,11 @@ def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
 def build(report, status=None) -> Rollup:
     """Every valid return into one set of tables, plus the list of what was left out and why.
 
-    With ``status`` (a status.StatusReport from the manifest of what was sent), also who is
-    outstanding and the response rate; without it those tables stay empty.
+    With ``status`` (outreach.status.match of this report to the manifest of what was sent), also
+    who is outstanding and the response rate; without it those tables stay empty.
     """
     instruments = definitions.load_all()
-    result = Rollup(instruments=instruments, sources=[f.path for f in report.files])
+    result = Rollup(instruments=instruments, sources=[f.path for f in report.files], summary=report.summary)
     valid = [f for f in report.files if f.status == "valid"]
     result.files_in, result.files_out = len(valid), len(report.files) - len(valid)
     rows = {name: [] for name in TABLES}
