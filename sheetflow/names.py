@@ -11,13 +11,13 @@ offline and gives the same answer every time).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
-from pathvalidate import FileNameValidator, sanitize_filename
-from pathvalidate.handler import ReservedNameHandler
+from pathvalidate import FileNameValidator, is_valid_filename
 
 MAX_NAME = 150  # characters in a file name, extension included: room for the folder within Windows' 260
 MAX_BYTES = 255  # what macOS and Linux allow for one name, in UTF-8 bytes (Windows: 255 UTF-16 units, fewer)
@@ -32,14 +32,21 @@ def safe_part(text) -> str:
     become one; leading and trailing spaces and dots go (Windows drops trailing ones, and a
     leading dot hides a file on macOS). Accents are composed (NFC), as macOS stores them.
     """
+    return _spaced(text).strip(" .")
+
+
+def _spaced(text) -> str:
+    """``text`` with refused and control characters as single spaces; dots stay where they are."""
     text = unicodedata.normalize("NFC", str(text))
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text)
-    if text.strip():
-        # as_is: a reserved name is fine as part of a longer name; safe_file_name guards the whole name
-        text = sanitize_filename(text, replacement_text=" ", platform="universal",
-                                 max_len=len(text.encode("utf-8", "surrogatepass")) + 1,
-                                 reserved_name_handler=ReservedNameHandler.as_is, validate_after_sanitize=False)
-    return " ".join(text.split()).strip(" .")
+    return " ".join("".join(" " if _refused(c) else c for c in text).split())
+
+
+@functools.lru_cache(maxsize=4096)
+def _refused(character: str) -> bool:
+    """Whether Windows or macOS refuses ``character`` in a file name (control characters are refused too)."""
+    if unicodedata.category(character) in ("Cc", "Cs"):
+        return True
+    return not is_valid_filename(f"a{character}a", platform="universal")
 
 
 def is_reserved(stem: str) -> bool:
@@ -50,12 +57,15 @@ def is_reserved(stem: str) -> bool:
 
 def safe_file_name(name: str, limit: int = MAX_NAME, fallback: str = "file") -> str:
     """``name`` as a file name any system accepts: its characters made safe (see ``safe_part``), a
-    device name prefixed with "_", and at most ``limit`` characters (and 255 bytes), the extension kept."""
-    stem, extension = os.path.splitext(str(name))
-    extension = "." + safe_part(extension[1:]) if extension else ""
-    if len(extension) > MAX_EXTENSION or extension == ".":
-        stem, extension = stem + extension, ""
-    stem = safe_part(stem) or safe_part(fallback) or "file"
+    device name prefixed with "_", and at most ``limit`` characters (and 255 bytes), the extension
+    kept. A name that is only an extension (".xlsx") gets ``fallback`` before it."""
+    text = _spaced(name)
+    stem, dot, extension = text.rpartition(".")
+    if not dot or not extension or len(extension) >= MAX_EXTENSION or " " in extension:
+        stem, extension = text, ""
+    else:
+        extension = "." + extension
+    stem = stem.strip(" .") or safe_part(fallback) or "file"
     room = max(limit - len(extension), 1)
     stem = stem[:room].rstrip(" .") or "_"
     if is_reserved(stem):

@@ -298,6 +298,17 @@ def test_recipients_without_a_usable_address_are_listed_not_written(roster, tmp_
     assert "Ana López: no email address" in captured.err and "'ben at example' is not an email address" in captured.err
 
 
+def test_addresses_follow_the_same_rule_as_the_roster(roster, tmp_path, capsys):
+    rows = list(csv.reader(roster.open(encoding="utf-8-sig")))
+    rows[1][6], rows[3][6] = "ana:x@example.org", "cara@ex..org"  # the rules used to disagree on these
+    with open(roster, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    assert main(["mail", "--manifest", str(roster), "-o", str(tmp_path / "outbox")]) == 0
+    err = capsys.readouterr().err
+    assert [f.name for f in (tmp_path / "outbox").glob("*.eml")] == [f"{Path(PEOPLE[1][6]).stem} - invitation.eml"]
+    assert "'ana:x@example.org' is not an email address" in err and "'cara@ex..org' is not an email address" in err
+
+
 def test_draft_names_are_safe_and_distinct():
     assert mail.unique_names(["A.eml", "a.eml", "A.eml"]) == ["A.eml", "a (2).eml", "A (3).eml"]
     assert mail.unique_names(['a<b>:c"d.eml', "CON.eml", " . .eml"]) == ["a b c d.eml", "_CON.eml", "message.eml"]

@@ -1,6 +1,7 @@
 """Rosters: read and checked all at once; one pre-filled workbook per recipient, recorded in a manifest."""
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -271,6 +272,13 @@ def test_a_folder_with_someone_elses_manifest_is_refused(tmp_path):
     with pytest.raises(SheetflowError, match="not a sheetflow manifest"):
         generate_for_roster("assessment", SAMPLE, tmp_path, "2026")
     assert (tmp_path / "manifest.csv").read_text() == "name,amount\nx,1\n"
+
+
+@pytest.mark.parametrize("address", ["ana:x@example.org", "ana@ex..org", "Ana <ana@example.org>", "ana@example"])
+def test_an_address_mail_could_not_use_is_refused(tmp_path, address):
+    roster = write_csv(tmp_path / "roster.csv", [["Org", "North", "Ana", address, "", "", "yes"]])
+    with pytest.raises(RosterError, match=f'row 2: email "{re.escape(address)}" is not an email address'):
+        read_roster(roster)
 
 
 def test_the_cli_counts_what_it_wrote(tmp_path, capsys):

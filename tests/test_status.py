@@ -12,9 +12,11 @@ from sheetflow.instruments import definitions
 from sheetflow.cli import main
 from sheetflow.errors import SheetflowError
 from sheetflow.instruments.workbook import Request, generate
-from sheetflow.intake.report import FileReport
+from sheetflow.intake.record import Finding
+from sheetflow.intake.report import FileReport, Report
+from sheetflow.outreach.manifest import ManifestRow
 from sheetflow.outreach.roster import generate_for_roster, read_manifest
-from sheetflow.outreach.status import Recipient, status
+from sheetflow.outreach.status import Recipient, match, status
 
 HERE = Path(__file__).parent
 SAMPLE = HERE.parent / "samples" / "roster.csv"
@@ -192,3 +194,91 @@ def test_only_superseded_copies_and_unknown_cycles(tmp_path):
 def test_a_cycle_with_nobody_is_refused(sent, inbox):
     with pytest.raises(SheetflowError, match="lists nobody for cycle 1999"):
         status([inbox], sent, cycle="1999")
+
+
+# -- match(): a validation report made here, set against manifest rows made here ---------------------------
+
+SA_ID, AP_ID = "sector-self-assessment", "sector-action-plan"
+
+
+def sent_row(rid, name, region="North", org="Org A", instrument=SA_ID, cycle="2026") -> ManifestRow:
+    return ManifestRow(rid, instrument, cycle, region, org, name, f"{name.lower()}@a.org", f"{rid}.xlsx")
+
+
+def came_back(path, status, rid, who=None, org="Org A", instrument=SA_ID, errors=(), **more) -> FileReport:
+    return FileReport(path=path, status=status, instrument=instrument, response_id=rid, organization=org,
+                      respondent=who, errors=[Finding(None, None, m) for m in errors], cycle="2026", **more)
+
+
+ROWS = [sent_row("r-ana", "Ana"), sent_row("r-ben", "Ben"), sent_row("r-cara", "Cara", "South", "Org B"),
+        sent_row("r-dan", "Dan", "South", "Org B", cycle="2025"), sent_row("p-north", "Ana", instrument=AP_ID)]
+FILES = [came_back("in/ana.xlsx", "valid", "r-ana", "Ana"),
+         came_back("in/ben old.xlsx", "superseded", "r-ben", "Ben", superseded_by="in/ben.xlsx"),
+         came_back("in/ben.xlsx", "invalid", "r-ben", "Ben", errors=["Item 3 (Assessment!D8): no rating chosen."]),
+         came_back("in/broken.xlsx", "rejected", None, None, None, None, errors=["The file is damaged."]),
+         came_back("in/dan.xlsx", "valid", "r-dan", "Dan", "Org B"),
+         came_back("in/plan.xlsx", "valid", "p-north", "North", instrument=AP_ID),
+         came_back("in/zed.xlsx", "valid", "r-zed", "Zed", "Org Z")]
+
+
+def test_match_decides_each_state_from_a_report_without_reading_anything():
+    result = match(Report(files=FILES, skipped=[("in/~$ana.xlsx", "Excel lock file")]), ROWS, cycle="2026",
+                   manifest=Path("sent") / "manifest.csv")
+    assert [(r.response_id, r.state) for r in result.recipients] == [
+        ("r-ana", "returned"), ("r-ben", "problems"), ("r-cara", "outstanding"), ("p-north", "returned")]
+    ben = result.recipients[1]
+    assert ben.report.path == "in/ben.xlsx" and ben.errors == ["Item 3 (Assessment!D8): no rating chosen."]
+    assert [f.path for f in ben.returns] == ["in/ben old.xlsx", "in/ben.xlsx"]
+    assert ben.workbook == Path("sent") / "r-ben.xlsx" and ben.name == "Ben"
+    assert {u.report.path: u.reason for u in result.unexpected} == {
+        "in/broken.xlsx": "cannot be read, so not matched to anyone: The file is damaged.",
+        "in/dan.xlsx": "sent for cycle 2025, not this one.",
+        "in/zed.xlsx": "its response id r-zed was not sent to anyone on the manifest (Org Z / Zed).",
+    }
+    assert result.skipped == [("in/~$ana.xlsx", "Excel lock file")] and result.manifest == "sent/manifest.csv"
+    assert result.summary == {"returned": 2, "problems": 1, "superseded": 0, "outstanding": 1,
+                              "recipients": 4, "unexpected": 3}
+
+
+def test_match_of_an_empty_report_has_everyone_outstanding():
+    result = match(Report(), ROWS)
+    assert [r.state for r in result.recipients] == ["outstanding"] * 5
+    assert result.unexpected == [] and result.manifest == "" and result.recipients[0].workbook == Path("r-ana.xlsx")
+    with pytest.raises(SheetflowError, match="lists nobody for cycle 2030"):
+        match(Report(), ROWS, cycle="2030")
+
+
+def test_the_text_of_a_match_exactly():
+    result = match(Report(files=FILES), ROWS, cycle="2026")
+    assert result.to_text() == """\
+STATE        REGION  ORGANIZATION  RESPONDENT       WORKBOOK         DETAIL
+returned     North   Org A         Ana              Self-Assessment  ana.xlsx
+problems     North   Org A         Ben              Self-Assessment  1 error in ben.xlsx
+outstanding  South   Org B         Cara             Self-Assessment
+returned     North   Org A         Ana              Action Plan      plan.xlsx
+
+Ben (Org A), in/ben.xlsx:
+  - Item 3 (Assessment!D8): no rating chosen.
+
+Unexpected files (sent to nobody on the manifest):
+  in/broken.xlsx: cannot be read, so not matched to anyone: The file is damaged.
+  in/dan.xlsx: sent for cycle 2025, not this one.
+  in/zed.xlsx: its response id r-zed was not sent to anyone on the manifest (Org Z / Zed).
+
+By region:
+  North  2 of 3 returned, 1 with problems
+  South  0 of 1 returned, 1 outstanding
+
+By organization:
+  Org A  2 of 3 returned, 1 with problems
+  Org B  0 of 1 returned, 1 outstanding
+
+4 recipients: 2 of 4 returned, 1 with problems, 1 outstanding; 3 unexpected files."""
+
+
+def test_the_status_of_the_samples_prints_exactly_this(monkeypatch, capsys):
+    """The whole table for the bundled samples, as a convener sees it (paths as typed, from the repository)."""
+    monkeypatch.chdir(HERE.parent)
+    assert main(["status", "--manifest", "samples/sent/manifest.csv", "samples/returns"]) == 1
+    expected = (HERE / "golden" / "status-samples.txt").read_text(encoding="utf-8")
+    assert capsys.readouterr().out == expected
