@@ -165,13 +165,14 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
     list of what to fix; nobody else is written to.
     """
     from .outreach.mail import draft_all, load_templates, prepare, send_all
-    from .outreach.status import status as match_returns
+    from .outreach.status import status as status_of_returns
 
     if send != bool(smtp):
         raise click.UsageError("--send and --smtp HOST:PORT go together.")
     templates = load_templates(template)
     with _progress("Reading returns") as progress:
-        report = match_returns(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start)
+        report = status_of_returns(paths, manifest, workers=workers, progress=progress.update,
+                                   on_start=progress.start)
     chosen = prepare(report, only)
     due = due.date() if due else None
     if not chosen:
@@ -227,10 +228,10 @@ class _progress:
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 def status(paths, manifest, cycle, as_json, workers):
     """Who has returned what: each recipient in MANIFEST against the returns in PATHS."""
-    from .outreach.status import status as match_returns
+    from .outreach.status import status as status_of_returns
 
     with _progress("Reading returns") as progress:
-        report = match_returns(paths, manifest, cycle=cycle, workers=workers, progress=progress.update,
+        report = status_of_returns(paths, manifest, cycle=cycle, workers=workers, progress=progress.update,
                                on_start=progress.start)
     click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else report.to_text())
     return OK if report.all_returned else PROBLEMS

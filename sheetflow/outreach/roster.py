@@ -431,7 +431,8 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
         for recipient, row in plan:
             if row.outcome == "kept":
                 continue
-            request = Request(instrument, response_id=row.response_id, cycle=cycle, prefill=prefill(instrument, recipient))
+            request = Request(instrument, response_id=row.response_id, cycle=cycle,
+                              prefill=prefill(instrument, recipient))
             copier.generate(request, folder / row.file, force=True)
             row.generated_at = _now()
             if row.outcome == "new":
