@@ -108,7 +108,7 @@ def test_problems_carry_the_validation_messages(report):
     assert any("Assessment!D12" in e and "four" in e for e in ben.errors)
     assert ben.file == f"North Plains - Prairie Workforce Board - Ben Okafor - {SA}"
     assert ben.email == "ben.okafor@prairiewb.example.org"
-    assert [r.email for r in report.problems] == [ben.email]
+    assert [r.email for r in report.recipients if r.state == "problems"] == [ben.email]
     assert report.summary["outstanding"] == 16
 
 

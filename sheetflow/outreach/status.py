@@ -2,7 +2,7 @@
 
     report = status(["inbox/"], "out/manifest.csv")   # validate the returns, then match them
     report = match(validation, read_manifest(path))   # or match a report made elsewhere
-    report.problems         # recipients whose return must be fixed
+    report.summary          # recipients by state, and how many files matched nobody
     report.to_dict()        # what `sheetflow status --json` prints
 
 Each file of the report is matched to a recipient by its response id. For the
@@ -122,10 +122,6 @@ class StatusReport:
     def all_returned(self) -> bool:
         """Every recipient has a valid return (nothing outstanding, nothing to fix)."""
         return all(r.state == "returned" for r in self.recipients)
-
-    @property
-    def problems(self) -> list[Recipient]:
-        return [r for r in self.recipients if r.state == "problems"]
 
     def counts(self, attribute: str) -> dict[str, dict[str, int]]:
         """Recipients by state for each value of ``attribute`` (region, organization, instrument)."""
