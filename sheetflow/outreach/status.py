@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 
 from ..instruments import definitions
 from ..errors import SheetflowError
-from ..intake.report import FileReport, Report, file_name, fit, name_key, plural
+from ..intake.report import STATUSES, FileReport, Report, file_name, fit, name_key, plural
 from ..intake.validate import collect, validate_paths
 from .manifest import ManifestRow, manifest_path, read_manifest
 
@@ -68,8 +68,7 @@ class Recipient(ManifestRow):
 
     def decide(self) -> None:
         """Set the state from the files matched: a valid one wins, then the newest with problems."""
-        by_status = {s: [r for r in self.returns if r.status == s] for s in ("valid", "invalid", "rejected",
-                                                                             "superseded")}
+        by_status = {s: [r for r in self.returns if r.status == s] for s in STATUSES}
         newest = lambda items: max(items, key=lambda r: (r.saved_at or "", r.path))  # noqa: E731
         if by_status["valid"]:
             self.state, self.report = "returned", newest(by_status["valid"])
