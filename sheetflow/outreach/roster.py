@@ -342,11 +342,12 @@ def recipients(instrument: Instrument, people: list[Person]) -> list[Person]:
     return [p for p in people if p.action_plan_lead]
 
 
-def person_key(instrument: Instrument, person: Person) -> tuple:
-    """How a person's workbook is found in the manifest: by email (assessment) or region (action plan)."""
+def workbook_key(instrument: Instrument, who) -> tuple:
+    """How someone's workbook is recognised from one run to the next: by email (assessment) or region
+    (action plan). ``who`` is a Person on the roster or a ManifestRow of an earlier run."""
     if instrument.kind == "assessment":
-        return "email", name_key(person.email)
-    return "region", name_key(person.region)
+        return "email", name_key(who.email)
+    return "region", name_key(who.region)
 
 
 def prefill(instrument: Instrument, person: Person) -> dict:
@@ -364,13 +365,6 @@ def name_parts(instrument: Instrument, person: Person) -> tuple:
     if instrument.kind == "assessment":
         return person.region, person.organization, person.respondent_name
     return (person.region,)
-
-
-def row_key(instrument: Instrument, row: ManifestRow) -> tuple:
-    """How a manifest row is recognised on the next run: by email (assessment) or region (action plan)."""
-    if instrument.kind == "assessment":
-        return row.instrument, row.cycle, "email", name_key(row.email)
-    return row.instrument, row.cycle, "region", name_key(row.region)
 
 
 def _now() -> str:
@@ -398,13 +392,13 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
         raise SheetflowError(f"{folder} is a file; with --roster, -o names a folder for the workbooks.")
     ledger = folder / MANIFEST
     rows = read_manifest(ledger) if ledger.exists() else []
-    known = {row_key(instrument, r): r for r in rows if r.instrument == instrument.id}
+    known = {(r.cycle, *workbook_key(instrument, r)): r for r in rows if r.instrument == instrument.id}
     taken = {r.file.casefold() for r in rows} | {MANIFEST.casefold()}
     other_cycles = {r.file.casefold() for r in rows if r.cycle != cycle}
     label = instrument.text.get("file_label") or instrument.short_title
     plan, clashes = [], []
     for recipient in recipients(instrument, people):
-        existing = known.get((instrument.id, cycle, *person_key(instrument, recipient)))
+        existing = known.get((cycle, *workbook_key(instrument, recipient)))
         if existing is not None:
             target = folder / existing.file
             if target.exists() and not force:

@@ -243,7 +243,7 @@ def match(report: Report, manifest_rows: Iterable[ManifestRow], cycle: str | Non
     ``manifest``, the manifest file the rows come from, names it in the report and locates the
     workbooks sent (``Recipient.workbook``).
     """
-    ledger = manifest_path(manifest) if manifest is not None else None
+    ledger = Path(manifest) if manifest is not None else None
     folder = ledger.parent if ledger is not None else Path(".")
     everyone = [Recipient.from_row(r, folder) for r in manifest_rows]
     chosen = of_cycle(everyone, cycle, ledger)
