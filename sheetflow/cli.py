@@ -196,6 +196,38 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
     return OK
 
 
+@cli.command(name="collect")
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "inbox", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The inbox folder for the returned files and the ledger collected.csv.")
+@click.option("--imap", metavar="HOST[:PORT]", help="Read an IMAP mailbox (read-only; TLS, port 993 by default). "
+              "The password comes only from SHEETFLOW_IMAP_PASSWORD.")
+@click.option("--user", help="The IMAP user name.")
+@click.option("--folder", default="INBOX", show_default=True, help="The IMAP folder to read.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only IMAP messages received on or after this date.")
+@click.option("--no-tls", is_flag=True, help="Connect without TLS: only for a local test server.")
+@click.option("--manifest", type=click.Path(path_type=Path),
+              help="The manifest.csv from generate --roster: ties each file to a recipient (response_id).")
+def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
+    """Save the returned workbooks attached to received mail (SOURCES: .eml, .mbox, Maildir, Outlook .msg
+    files or folders of them; or --imap) into an inbox folder, each once, listed in collected.csv."""
+    from .outreach.collect import collect
+    from .outreach.mailbox import Imap
+
+    if not sources and not imap:
+        raise click.UsageError("Give mail files or folders to read, or --imap HOST --user NAME.")
+    if imap and not user:
+        raise click.UsageError("--imap needs --user.")
+    if (since or no_tls) and not imap:
+        raise click.UsageError("--since and --no-tls are for --imap.")
+    sessions = [Imap(imap, user, os.environ.get("SHEETFLOW_IMAP_PASSWORD"), tls=not no_tls)] if imap else []
+    with _progress("Reading mail") as progress:
+        report = collect(list(sources) + sessions, inbox, manifest=manifest, folder=folder,
+                         since=since.date() if since else None, progress=progress.update, on_start=progress.start)
+    click.echo(report.to_text())
+    return OK
+
+
 class _progress:
     """A progress bar on stderr when many files are read interactively; silent otherwise."""
 

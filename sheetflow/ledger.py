@@ -1,0 +1,121 @@
+"""The inbox ledger ``collected.csv``: which file came from whom, when, in which message (written by collect).
+
+Kept apart from the collecting itself (and with the standard library only) so that every stage
+can read it: ``validate``, ``status`` and ``rollup`` use ``ledger_of`` to learn when a file was
+received and from which address.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import SheetflowError
+from .files import atomic_path, csv_cell, csv_text
+
+LEDGER = "collected.csv"
+COLUMNS = ("message_id", "received_at", "from", "subject", "attachment", "file", "sha256", "status", "response_id")
+
+
+@dataclass
+class LedgerRow:
+    """One attachment (or zip member) of one received message, and what collect did with it."""
+
+    message_id: str
+    received_at: str  # ISO 8601 with its UTC offset
+    sender: str  # the "from" column: the sender's address
+    subject: str
+    attachment: str  # the name as sent ("returns.zip / Ana.xlsx" for a zip member)
+    file: str  # the file in the inbox holding these bytes (relative to the ledger), or "" when refused
+    sha256: str
+    status: str  # saved, duplicate, or "refused: <reason>"
+    response_id: str = ""  # with --manifest: the recipient it is tied to
+
+    def values(self) -> list[str]:
+        return [getattr(self, f.name) for f in fields(self)]
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes a row the same attachment when collect runs again."""
+        return self.message_id, self.attachment, self.sha256
+
+
+@dataclass(frozen=True)
+class Received:
+    """What the ledger says about one file in the inbox."""
+
+    received_at: str
+    sender: str
+    response_id: str
+
+
+def read_ledger(folder) -> list[LedgerRow]:
+    """The rows of ``folder``'s collected.csv (none when there is no ledger)."""
+    path = Path(folder) / LEDGER
+    if not path.is_file():
+        return []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise SheetflowError(f"{path} cannot be read as sheetflow's ledger of collected mail ({exc}).") from None
+    header = [h.strip() for h in rows[0]] if rows else []
+    missing = [c for c in COLUMNS[:-1] if c not in header]
+    if missing:
+        raise SheetflowError(f"{path} is not sheetflow's ledger of collected mail (no column {', '.join(missing)}); "
+                             "collect into another folder or move the file away.")
+    index = {c: header.index(c) for c in COLUMNS if c in header}
+    out = []
+    for values in rows[1:]:
+        if not any(v.strip() for v in values):
+            continue
+        cells = [csv_text(values[index[c]]) if c in index and index[c] < len(values) else "" for c in COLUMNS]
+        out.append(LedgerRow(*cells))
+    return out
+
+
+def write_ledger(folder, rows: list[LedgerRow]) -> Path:
+    """Write ``folder``'s collected.csv atomically (UTF-8 with a byte-order mark, as Excel expects)."""
+    path = Path(folder) / LEDGER
+    with atomic_path(path, force=True) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for row in rows:
+            writer.writerow([csv_cell(v) for v in row.values()])
+    return path
+
+
+def ledger_of(folder) -> dict[str, Received]:
+    """Each file of ``folder`` that collect saved (its real path) -> when it was received, from whom, for whom.
+
+    Empty when the folder has no ledger or the ledger cannot be read: a missing or damaged ledger
+    only means files are judged without it.
+    """
+    try:
+        rows = read_ledger(folder)
+    except SheetflowError:
+        return {}
+    out = {}
+    for row in rows:
+        if row.status == "saved" and row.file:
+            out[os.path.realpath(Path(folder) / row.file)] = Received(row.received_at, row.sender, row.response_id)
+    return out
+
+
+def ledgers_for(paths) -> dict[str, Received]:
+    """``ledger_of`` every folder named in ``paths`` and every folder holding a named file, together."""
+    out: dict[str, Received] = {}
+    seen = set()
+    for given in paths:
+        path = Path(given)
+        folders = [path] if path.is_dir() else [path.parent]
+        if path.is_dir():
+            folders += [Path(root) for root, _dirs, names in os.walk(path) if LEDGER in names]
+        for folder in folders:
+            real = os.path.realpath(folder)
+            if real not in seen:
+                seen.add(real)
+                out.update(ledger_of(folder))
+    return out
