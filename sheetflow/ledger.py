@@ -76,6 +76,19 @@ def read_ledger(folder) -> list[LedgerRow]:
     return out
 
 
+def is_ledger(path) -> bool:
+    """Whether ``path`` is a collected.csv written by collect (a file with that name and its header)."""
+    path = Path(path)
+    if path.name != LEDGER or not path.is_file():
+        return False
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline(4096)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.strip().split(",")[:len(COLUMNS) - 1] == list(COLUMNS[:-1])
+
+
 def write_ledger(folder, rows: list[LedgerRow]) -> Path:
     """Write ``folder``'s collected.csv atomically (UTF-8 with a byte-order mark, as Excel expects)."""
     path = Path(folder) / LEDGER

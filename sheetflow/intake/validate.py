@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 
 from ..instruments import definitions
 from ..errors import SheetflowError
+from ..ledger import is_ledger
 from .isolation import IsolationFailed, run_isolated_many
 from .record import READERS, Finding, Return, read_return
 from .report import FileReport, Report, from_return, name_key
@@ -27,7 +28,7 @@ def collect(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
     files, skipped = [], []
 
     def consider(path: Path):
-        why = _skip_reason(path.name)
+        why = _skip_reason(path.name) or ("sheetflow's ledger of collected mail" if is_ledger(path) else None)
         (skipped.append((str(path), why)) if why else files.append(str(path)))
 
     for given in paths:
