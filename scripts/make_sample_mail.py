@@ -63,7 +63,7 @@ def zipped(paths: list[Path]) -> bytes:
     return buffer.getvalue()
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
     roster = people()
     returns = sorted(p for p in RETURNS.iterdir() if p.suffix == ".xlsx" and " - " in p.name)
     mails: list[tuple[str, bytes]] = []
@@ -103,11 +103,11 @@ def main() -> None:
     send("Hector Ramirez", "My answers", "I could not open the workbook, so here are my ratings.",
          [(answers.name, answers.read_bytes(), "text/csv")])
     send("Kim Soo-jin", "Self-assessment", "I will send mine next week.")
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.eml"):
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.eml"):
         old.unlink()
     for file, raw in mails:
-        (OUT / file).write_bytes(raw)
+        (out / file).write_bytes(raw)
         print(file)
 
 

@@ -14,7 +14,7 @@ import dovecot
 from sheetflow.cli import main
 from sheetflow.ledger import COLUMNS, Received, ledger_of, read_ledger
 from sheetflow.outreach.collect import collect, safe_file_name
-from sheetflow.outreach.mailbox import Imap
+from sheetflow.intake.validate import collect as validate_files
 
 HERE = Path(__file__).parent
 SAMPLES = HERE.parent / "samples"
@@ -264,3 +264,19 @@ def test_the_command_collects_from_a_real_imap_server_without_changing_it(tmp_pa
     rows = read_ledger(inbox)
     assert {(inbox / r.file).read_bytes() for r in rows} == {p.read_bytes() for p in (ANA, BEN, RENAMED)}
     assert {r.response_id for r in rows} >= {ANA_ID, BEN_ID}
+
+
+def test_the_sample_mail_is_what_its_script_makes_and_collects_into_the_sample_returns(tmp_path):
+    import runpy
+
+    script = runpy.run_path(str(HERE.parent / "scripts" / "make_sample_mail.py"))
+    script["main"](tmp_path / "mail")
+    committed = SAMPLES / "mail"
+    assert {p.name: p.read_bytes() for p in (tmp_path / "mail").iterdir()} == {
+        p.name: p.read_bytes() for p in committed.iterdir()}
+    report = collect([committed], tmp_path / "inbox", manifest=MANIFEST)
+    returns = {p.read_bytes() for p in RETURNS.iterdir()}
+    assert {(tmp_path / "inbox" / r.file).read_bytes() for r in report.saved} == returns
+    files, skipped = validate_files([tmp_path / "inbox"])
+    assert len(files) == len(returns) and (str(tmp_path / "inbox" / "collected.csv"),
+                                           "sheetflow's ledger of collected mail") in skipped
