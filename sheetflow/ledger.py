@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 from dataclasses import dataclass, fields
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import SheetflowError
@@ -113,8 +114,20 @@ def ledger_of(folder) -> dict[str, Received]:
     out = {}
     for row in rows:
         if row.status == "saved" and row.file:
-            out[os.path.realpath(Path(folder) / row.file)] = Received(row.received_at, row.sender, row.response_id)
+            out[os.path.realpath(Path(folder) / row.file)] = Received(_utc(row.received_at), row.sender,
+                                                                      row.response_id)
     return out
+
+
+def _utc(moment: str) -> str:
+    """An ISO time in UTC, so that times received in different zones compare as text ("" when unknown)."""
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return ""
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def ledgers_for(paths) -> dict[str, Received]:

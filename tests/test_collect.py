@@ -220,7 +220,7 @@ def test_with_the_manifest_each_file_is_tied_by_stamp_name_or_sender(tmp_path):
     assert tied[RENAMED.name] == BEN_ID  # Ben's second copy, renamed: the stamp inside, whoever sent it
     ledger = ledger_of(inbox)
     damaged = next(r for r in report.saved if r.attachment == BEN.name)
-    assert ledger[os.path.realpath(inbox / damaged.file)] == Received("2026-03-03T09:15:00-06:00",
+    assert ledger[os.path.realpath(inbox / damaged.file)] == Received("2026-03-03T15:15:00+00:00",
                                                                       "assistant@prairiewb.example.org", BEN_ID)
 
 
@@ -280,3 +280,24 @@ def test_the_sample_mail_is_what_its_script_makes_and_collects_into_the_sample_r
     files, skipped = validate_files([tmp_path / "inbox"])
     assert len(files) == len(returns) and (str(tmp_path / "inbox" / "collected.csv"),
                                            "sheetflow's ledger of collected mail") in skipped
+
+
+def test_validate_counts_the_newest_received_copy_of_a_response(tmp_path):
+    """Ben sent his final copy, then by mistake his first, unfinished one again: the one received last counts."""
+    from sheetflow.intake.validate import validate_paths
+
+    first = BEN.read_bytes()  # saved first, two ratings missing
+    final = RENAMED.read_bytes()  # saved later, complete
+    mail, inbox = tmp_path / "mail", tmp_path / "inbox"
+    eml(mail, "final", [(RENAMED.name, final)], sender="ben.okafor@prairiewb.example.org", day=3)
+    eml(mail, "first-again", [(BEN.name, first)], sender="ben.okafor@prairiewb.example.org", day=9)
+    collect([mail], inbox)
+    by_name = {Path(f.path).name: f for f in validate_paths([inbox], workers=1).files}
+    (final_file,) = [f for n, f in by_name.items() if RENAMED.name in n]
+    (first_file,) = [f for n, f in by_name.items() if BEN.name in n]
+    assert (final_file.status, first_file.status) == ("superseded", "invalid")
+    assert "received 2026-03-09T15:15:00+00:00" in final_file.warnings[-1].message
+    # Without the ledger, the newest saved copy counts, as before.
+    (inbox / "collected.csv").unlink()
+    by_name = {Path(f.path).name: f.status for f in validate_paths([inbox], workers=1).files}
+    assert sorted(by_name.values()) == ["superseded", "valid"]

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from ..instruments import definitions
 from ..errors import SheetflowError
-from ..ledger import is_ledger
+from ..ledger import is_ledger, ledgers_for
 from .isolation import IsolationFailed, run_isolated_many
 from .record import READERS, Finding, Return, read_return
 from .report import FileReport, Report, from_return, name_key
@@ -107,8 +107,11 @@ def check(records: list[Return]) -> list[FileReport]:
     return reports
 
 
-def mark_superseded(reports: list[FileReport]) -> None:
-    """The same respondent's response twice counts once: the newest saved copy wins."""
+def mark_superseded(reports: list[FileReport], received: dict | None = None) -> None:
+    """The same respondent's response twice counts once: the newest received copy wins (per ``received``,
+    the inbox ledgers' file -> Received, see ledger.ledger_of), else the newest saved."""
+    received = received or {}
+    arrival = {id(r): received.get(os.path.realpath(r.path)) for r in reports}
     groups: dict[tuple, list[FileReport]] = {}
     for report in reports:
         if report.status == "rejected":
@@ -119,19 +122,23 @@ def mark_superseded(reports: list[FileReport]) -> None:
     for group in groups.values():
         if len(group) < 2:
             continue
-        newest = max(group, key=lambda r: (r.saved_at or "", r.record.modified if r.record else 0, r.path))
+        newest = max(group, key=lambda r: (arrival[id(r)].received_at if arrival[id(r)] else "", r.saved_at or "",
+                                           r.record.modified if r.record else 0, r.path))
         for report in group:
             if report is newest:
                 continue
             same = report.sha256 and report.sha256 == newest.sha256
             report.status, report.superseded_by = "superseded", newest.path
-            report.warnings = report.warnings + [_superseded_note(newest, same)]
+            report.warnings = report.warnings + [_superseded_note(newest, same, arrival[id(newest)])]
 
 
-def _superseded_note(newest: FileReport, identical: bool):
+def _superseded_note(newest: FileReport, identical: bool, received=None):
     if identical:
         return Finding(None, None, f"The same file was also received as \"{Path(newest.path).name}\"; "
                                    "it is counted once.")
+    if received is not None:
+        return Finding(None, None, f"A copy of this response received later (\"{Path(newest.path).name}\", "
+                                   f"received {received.received_at}) is used instead.")
     return Finding(None, None, f"A newer copy of this response was received (\"{Path(newest.path).name}\", "
                                f"saved {newest.saved_at or 'later'}); that copy is used instead.")
 
@@ -145,6 +152,7 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
     """
     if reader not in READERS:
         raise SheetflowError(f"No reader called {reader!r} ({', '.join(READERS)}).")
+    paths = list(paths)
     files, skipped = collect(paths)
     if not files:
         raise SheetflowError("No files to validate" + (f" ({len(skipped)} lock or hidden files skipped)."
@@ -153,5 +161,5 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
         on_start(len(files))
     read = read_return if reader == "fast" else functools.partial(read_return, reader=reader)
     reports = check(read_all(files, workers=workers, progress=progress, reader=read))
-    mark_superseded(reports)
+    mark_superseded(reports, ledgers_for(paths))
     return Report(files=reports, skipped=skipped)
