@@ -13,7 +13,7 @@ import pytest
 import dovecot
 from sheetflow.cli import main
 from sheetflow.ledger import COLUMNS, Received, ledger_of, read_ledger
-from sheetflow.outreach.collect import collect, safe_file_name
+from sheetflow.outreach.collect import collect
 from sheetflow.intake.validate import collect as validate_files
 
 HERE = Path(__file__).parent
@@ -127,12 +127,6 @@ def test_hostile_attachment_names_are_made_safe_inside_the_inbox(tmp_path, hosti
     assert not any(c in name for c in '/\\:*?"<>|') and all(ord(c) >= 32 and c != "\x7f" for c in name)
     assert not name.endswith((" ", "."))
     assert row.attachment == " ".join(hostile.split()) or row.attachment == hostile
-
-
-@pytest.mark.parametrize("name, safe", [("CON.xlsx", "_CON.xlsx"), ("lpt1", "_lpt1"), ("a/b\\c.xlsx", "a b c.xlsx"),
-                                        ("x\x00y.xlsx", "x y.xlsx"), ("  .hidden.xlsx ", "hidden.xlsx")])
-def test_safe_file_name(name, safe):
-    assert safe_file_name(name) == safe
 
 
 def test_an_existing_file_of_the_same_name_is_never_overwritten(tmp_path):

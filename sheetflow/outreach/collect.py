@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from ..errors import SheetflowError
 from ..files import atomic_path
 from ..intake.package import RATIO_FLOOR, Limits, Rejected, checked
 from ..ledger import LEDGER, LedgerRow, read_ledger, write_ledger
+from ..names import safe_file_name, unique_name
 from .mailbox import Attachment, Imap, Message, read_sources
 from .manifest import read_manifest
 
@@ -41,9 +41,6 @@ NOT_RETURNS = {  # kinds of file that are never a returned workbook: listed with
     "sound or video": {".mp3", ".mp4", ".m4a", ".wav", ".mov", ".avi", ".wmv"},
     "a program": {".exe", ".dll", ".bat", ".cmd", ".com", ".js", ".vbs", ".ps1", ".msi", ".scr", ".jar", ".sh"},
 }
-MAX_NAME = 150  # characters in a saved file's name: room for the folder within Windows' 260
-RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in "123456789¹²³"),
-            *(f"LPT{i}" for i in "123456789¹²³")}
 CHUNK = 1 << 20
 
 
@@ -168,7 +165,7 @@ class _Inbox:
 
     def _save(self, message: Message, label: str, data: bytes) -> str:
         day = message.received_at[:10] or "undated"
-        original = safe_file_name(re.split(r"[/\\]", label.rpartition(" / ")[2])[-1])
+        original = safe_file_name(re.split(r"[/\\]", label.rpartition(" / ")[2])[-1], fallback="attachment")
         name = unique_name(safe_file_name(f"{day} - {message.sender or 'unknown sender'} - {original}"), self.taken)
         with atomic_path(self.folder / name) as tmp:  # never over an existing file
             Path(tmp).write_bytes(data)
@@ -257,44 +254,6 @@ def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits, 
                              "packed size, as zip bombs do")
             pieces.append(piece)
     return b"".join(pieces), ""
-
-
-# -- names ------------------------------------------------------------------------------------------------
-
-def safe_file_name(name: str, limit: int = MAX_NAME) -> str:
-    """``name`` as a file name Windows, macOS and Linux all accept: no folders, no characters they refuse,
-    no control characters, no device names (CON, NUL...), at most ``limit`` characters and 255 bytes."""
-    text = unicodedata.normalize("NFC", name)
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs") or c in '<>:"/\\|?*' else c for c in text)
-    text = " ".join(text.split()).strip(" .")
-    stem, dot, extension = text.rpartition(".")
-    if not dot or len(extension) > 15 or " " in extension:
-        stem, extension = text, ""
-    else:
-        extension = "." + extension
-    stem = stem.strip(" .") or "attachment"
-    if stem.split(".")[0].strip().upper() in RESERVED:
-        stem = "_" + stem
-    room = max(limit - len(extension), 1)
-    stem = stem[:room].rstrip(" .") or "_"
-    while len((stem + extension).encode("utf-8")) > 255:
-        stem = stem[:-1].rstrip(" .") or "_"
-    return stem + extension
-
-
-def unique_name(name: str, taken: set[str]) -> str:
-    """``name``, or ``name (2)``, ``name (3)``... when a file of that name (in any case) is in ``taken``."""
-    if name.casefold() not in taken:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if not dot:
-        stem, extension = name, ""
-    else:
-        extension = "." + extension
-    number = 2
-    while f"{stem} ({number}){extension}".casefold() in taken:
-        number += 1
-    return f"{stem} ({number}){extension}"
 
 
 # -- tying files to recipients --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import SheetflowError
+from ..names import is_email
 
 MAIL_SUFFIXES = {".eml": "eml", ".mbox": "mbox", ".mbx": "mbox", ".msg": "msg"}
 MAX_MESSAGE_BYTES = 100 * 1024 * 1024  # a message file larger than this is listed with a reason, not read
@@ -54,9 +55,11 @@ class Message:
 
 
 def sender_address(value) -> str:
-    """The bare address of a From header ("Ana <Ana@Example.org>" -> "ana@example.org"), or ""."""
+    """The bare address of a From header ("Ana <Ana@Example.org>" -> "ana@example.org"), or "" when it has none
+    that is a plain address (names.is_email)."""
     _name, address = email.utils.parseaddr(str(value or ""))
-    return address.strip().lower() if "@" in address else ""
+    address = address.strip().lower()
+    return address if is_email(address) else ""
 
 
 def _iso(moment: datetime | None) -> str:
