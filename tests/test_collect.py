@@ -295,3 +295,38 @@ def test_validate_counts_the_newest_received_copy_of_a_response(tmp_path):
     (inbox / "collected.csv").unlink()
     by_name = {Path(f.path).name: f.status for f in validate_paths([inbox], workers=1).files}
     assert sorted(by_name.values()) == ["superseded", "valid"]
+
+
+def test_status_counts_a_damaged_renamed_file_as_its_senders_return(tmp_path):
+    """Umar's workbook was cut short on the way and renamed by his mail program: without the ledger it
+    matches nobody; collected, it came from his address, so he has a return with problems."""
+    from sheetflow.outreach.status import status
+
+    inbox = tmp_path / "inbox"
+    collect([SAMPLES / "mail"], inbox)  # without --manifest: the sender's address ties it
+    umar = next(r for r in read_ledger(inbox) if "Umar" in r.attachment)
+    report = status([inbox], MANIFEST, workers=1)
+    state = {r.respondent_name: r for r in report.recipients if r.instrument == "sector-self-assessment"}
+    assert state["Umar Farouk"].state == "problems" and report.unexpected == []
+    assert Path(state["Umar Farouk"].report.path).name == umar.file
+    assert any("came from ufarouk@pathwayscap.example.org" in n for n in state["Umar Farouk"].notes)
+    assert state["Kim Soo-jin"].state == "outstanding"  # wrote without attaching anything
+    (inbox / "collected.csv").unlink()
+    report = status([inbox], MANIFEST, workers=1)
+    umar_now = next(r for r in report.recipients if r.respondent_name == "Umar Farouk")
+    assert umar_now.state == "outstanding" and [Path(u.report.path).name for u in report.unexpected
+                                                if "Umar" in u.report.path] == [umar.file]
+
+
+def test_rollup_uses_the_ledger_too(tmp_path, capsys):
+    inbox = tmp_path / "inbox"
+    collect([SAMPLES / "mail"], inbox)
+    out = tmp_path / "rollup.xlsx"
+    assert main(["rollup", str(inbox), "--manifest", str(MANIFEST), "-o", str(out), "--workers", "1"]) == 0
+    from openpyxl import load_workbook
+
+    outstanding = load_workbook(out, read_only=True)["Outstanding"]
+    names = {row[5] for row in outstanding.iter_rows(min_row=2, values_only=True)}
+    assert "Umar Farouk" in names  # still not in the roll-up: his file cannot be read
+    states = {row[5]: row[7] for row in outstanding.iter_rows(min_row=2, values_only=True)}
+    assert states["Umar Farouk"] == "problems" and states["Kim Soo-jin"] == "outstanding"

@@ -30,6 +30,7 @@ from ..instruments import definitions
 from ..errors import SheetflowError
 from ..intake.report import STATUSES, FileReport, Report, file_name, fit, name_key, plural
 from ..intake.validate import collect, validate_paths
+from ..ledger import ledgers_for
 from .manifest import ManifestRow, manifest_path, read_manifest
 
 STATES = ("returned", "problems", "superseded", "outstanding")  # what came back for a recipient, best first
@@ -284,10 +285,13 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
     for f in files:
         if f.status != "rejected":
             readable.setdefault(f.response_id, []).append(f)
+    received = ledgers_for({str(Path(f.path).parent) for f in files})  # inboxes filled by collect
     for f in files:
         owners = [r for r in by_id.get(f.response_id or "", [])
                   if f.status == "rejected" or r.instrument == f.instrument]
         owner = owners[0] if owners else None
+        if owner is None and f.status == "rejected":
+            owner = _by_sender(f, received, report)
         if f.status == "rejected" and owner is None:
             reason = f.errors[0].message if f.errors else "the file cannot be read."
             report.unexpected.append(Unexpected(f, f"cannot be read, so not matched to anyone: {reason}"))
@@ -299,12 +303,31 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
             if key not in pools:
                 pools[key] = _Pool([r for r in report.recipients if r.instrument == f.instrument and r.cycle == cycle])
             recipient, note = _by_identity(f, owner, pools[key], readable.get(f.response_id, []))
+        if recipient is None and owner is None:
+            recipient = _by_sender(f, received, report)
         if recipient is not None:
             recipient.returns.append(f)
             if note:
                 recipient.notes.append(note)
         else:
             report.unexpected.append(Unexpected(f, _why_unexpected(f, owner, elsewhere)))
+
+
+def _by_sender(f: FileReport, received: dict, report: StatusReport) -> Recipient | None:
+    """The recipient a file collected from the mail belongs to by its ledger row: the recipient collect tied it
+    to, else the one recipient (of its instrument, when known) at the address it came from; with a note."""
+    got = received.get(os.path.realpath(f.path))
+    if got is None:
+        return None
+    fits = [r for r in report.recipients if f.instrument is None or r.instrument == f.instrument]
+    found = [r for r in fits if got.response_id and r.response_id == got.response_id]
+    if not found and got.sender:
+        found = [r for r in fits if name_key(r.email) == name_key(got.sender)]
+    if len(found) != 1:
+        return None
+    found[0].notes.append(f"{file_name(f.path)} came from {got.sender or 'their address'} "
+                          f"(received {got.received_at[:10]}); counted as theirs.")
+    return found[0]
 
 
 def _identity(f: FileReport) -> tuple[str, str]:
