@@ -95,6 +95,11 @@ def test_a_rerun_saves_nothing_twice_and_counts_only_what_is_new(tmp_path):
     third = collect([mail], inbox)
     assert [r.attachment for r in third.new] == [BEN.name] and len(ledger_rows(inbox)) == 2
     assert "1 new attachments: 1 saved" in third.to_text()
+    saved = inbox / third.saved[0].file
+    saved.unlink()  # the convener deleted it; the same bytes sent again are saved again
+    eml(mail, "ben-again", [(BEN.name, BEN.read_bytes())], sender="ben.okafor@prairiewb.example.org", day=6)
+    (row,) = collect([mail], inbox).new
+    assert row.status == "saved" and (inbox / row.file).read_bytes() == BEN.read_bytes()
 
 
 def test_other_spreadsheets_and_unknown_kinds_are_saved_for_validate_to_judge(tmp_path):
@@ -250,7 +255,7 @@ def test_the_command_collects_from_a_real_imap_server_without_changing_it(tmp_pa
         assert "SHEETFLOW_IMAP_PASSWORD" in capsys.readouterr().err
         monkeypatch.setenv("SHEETFLOW_IMAP_PASSWORD", dovecot.PASSWORD)
         assert main(args) == 0
-        assert "4 messages read; 3 new attachments: 3 saved" in capsys.readouterr().out
+        assert "4 messages read (1 without attachment); 3 new attachments: 3 saved" in capsys.readouterr().out
         assert main(args) == 0
         assert "0 new attachments" in capsys.readouterr().out
         after = server.flags()

@@ -66,10 +66,11 @@ def test_mbox_and_maildir_are_read_and_left_unchanged(tmp_path):
     box.close()
     maildir = mailbox.Maildir(tmp_path / "Maildir")
     maildir.add(message(message_id="<3@x>", attachments=[("c.xlsx", b"three")]).as_bytes())
+    maildir.add_folder("Returns").add(message(message_id="<4@x>", attachments=[("d.xlsx", b"four")]).as_bytes())
     before = {p: digest(p) for p in tmp_path.rglob("*") if p.is_file()}
     got = list(read_sources([tmp_path]))
-    assert sorted(a.name for m in got for a in m.attachments) == ["a.xlsx", "b.xlsx", "c.xlsx"]
-    assert sorted(m.message_id for m in got) == ["<1@prairiewb.example.org>", "<2@x>", "<3@x>"]
+    assert sorted(a.name for m in got for a in m.attachments) == ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"]
+    assert sorted(m.message_id for m in got) == ["<1@prairiewb.example.org>", "<2@x>", "<3@x>", "<4@x>"]
     assert {p: digest(p) for p in tmp_path.rglob("*") if p.is_file()} == before
 
 

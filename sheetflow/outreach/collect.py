@@ -42,6 +42,7 @@ NOT_RETURNS = {  # kinds of file that are never a returned workbook: listed with
     "a program": {".exe", ".dll", ".bat", ".cmd", ".com", ".js", ".vbs", ".ps1", ".msi", ".scr", ".jar", ".sh"},
 }
 CHUNK = 1 << 20
+LISTED = 10  # messages without attachment named in the summary
 
 
 @dataclass
@@ -68,10 +69,14 @@ class CollectReport:
     def to_text(self) -> str:
         lines = [f"{r.status}: {r.attachment or '(message)'} from {r.sender or 'an unknown sender'} "
                  f"({r.received_at[:10] or 'undated'})" for r in self.refused]
+        shown = self.without_attachment[:LISTED]  # an IMAP inbox holds much other mail: a few, then a count
         lines += [f"no attachment: \"{m.subject}\" from {m.sender or 'an unknown sender'} ({m.received_at[:10]})"
-                  for m in self.without_attachment]
-        lines.append(f"{self.messages} messages read; {len(self.new)} new attachments: {len(self.saved)} saved, "
-                     f"{len(self.duplicates)} duplicates, {len(self.refused)} refused. Ledger: {self.ledger}.")
+                  for m in shown]
+        if len(self.without_attachment) > len(shown):
+            lines.append(f"... and {len(self.without_attachment) - len(shown)} more messages without attachment.")
+        lines.append(f"{self.messages} messages read ({len(self.without_attachment)} without attachment); "
+                     f"{len(self.new)} new attachments: {len(self.saved)} saved, {len(self.duplicates)} duplicates, "
+                     f"{len(self.refused)} refused. Ledger: {self.ledger}.")
         return "\n".join(lines)
 
 
@@ -120,7 +125,8 @@ class _Inbox:
         self.folder, self.rows, self.recipients, self.limits = folder, rows, recipients, limits
         self.taken = {name.casefold() for name in os.listdir(folder)}
         self.seen = {row.key for row in rows}
-        self.by_hash = {row.sha256: row for row in rows if row.status == "saved" and row.file}
+        self.by_hash = {row.sha256: row for row in rows  # a saved file deleted since is saved again
+                        if row.status == "saved" and row.file and (folder / row.file).is_file()}
 
     def take(self, message: Message) -> list[LedgerRow]:
         new = []

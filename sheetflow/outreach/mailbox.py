@@ -144,13 +144,13 @@ def mail_files(paths) -> list[tuple[str, Path]]:
     for given in paths:
         path = Path(given)
         if _is_maildir(path):
-            found.append(("maildir", path))
+            found += _maildirs(path)
         elif path.is_dir():
             for root, dirs, names in os.walk(path):
                 here = Path(root)
                 for d in sorted(dirs):
                     if _is_maildir(here / d):
-                        found.append(("maildir", here / d))
+                        found += _maildirs(here / d)
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _is_maildir(here / d)
                                  and d not in ("cur", "new", "tmp"))
                 for name in sorted(names):
@@ -165,6 +165,12 @@ def mail_files(paths) -> list[tuple[str, Path]]:
         else:
             raise SheetflowError(f"{given}: no such file or folder.")
     return found
+
+
+def _maildirs(path: Path) -> list[tuple[str, Path]]:
+    """A Maildir and its subfolders (Maildir++ keeps them beside cur/ and new/ as ".Name")."""
+    subfolders = sorted(d for d in path.iterdir() if d.name.startswith(".") and _is_maildir(d))
+    return [("maildir", path)] + [("maildir", d) for d in subfolders]
 
 
 def _is_maildir(path: Path) -> bool:
