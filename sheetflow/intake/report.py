@@ -47,6 +47,7 @@ class FileReport:
 class Report:
     files: list = field(default_factory=list)  # FileReport, in the order the files were found
     skipped: list = field(default_factory=list)  # (path, why) for lock files and hidden files
+    received: dict = field(default_factory=dict)  # path -> ledger.Received: when and from whom collect got it
 
     @property
     def summary(self) -> dict:

@@ -108,10 +108,10 @@ def check(records: list[Return]) -> list[FileReport]:
 
 
 def mark_superseded(reports: list[FileReport], received: dict | None = None) -> None:
-    """The same respondent's response twice counts once: the newest received copy wins (per ``received``,
-    the inbox ledgers' file -> Received, see ledger.ledger_of), else the newest saved."""
+    """The same respondent's response twice counts once: the newest received copy wins (per ``received``:
+    path -> ledger.Received, for the files collect saved), else the newest saved."""
     received = received or {}
-    arrival = {id(r): received.get(os.path.realpath(r.path)) for r in reports}
+    arrival = {id(r): received.get(r.path) for r in reports}
     groups: dict[tuple, list[FileReport]] = {}
     for report in reports:
         if report.status == "rejected":
@@ -161,5 +161,7 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
         on_start(len(files))
     read = read_return if reader == "fast" else functools.partial(read_return, reader=reader)
     reports = check(read_all(files, workers=workers, progress=progress, reader=read))
-    mark_superseded(reports, ledgers_for(paths))
-    return Report(files=reports, skipped=skipped)
+    ledgers = ledgers_for(paths)
+    received = {r.path: ledgers[os.path.realpath(r.path)] for r in reports if os.path.realpath(r.path) in ledgers}
+    mark_superseded(reports, received)
+    return Report(files=reports, skipped=skipped, received=received)

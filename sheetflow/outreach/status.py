@@ -30,7 +30,6 @@ from ..instruments import definitions
 from ..errors import SheetflowError
 from ..intake.report import STATUSES, FileReport, Report, file_name, fit, name_key, plural
 from ..intake.validate import collect, validate_paths
-from ..ledger import ledgers_for
 from .manifest import ManifestRow, manifest_path, read_manifest
 
 STATES = ("returned", "problems", "superseded", "outstanding")  # what came back for a recipient, best first
@@ -249,7 +248,7 @@ def match(report: Report, manifest_rows: Iterable[ManifestRow], cycle: str | Non
     everyone = [Recipient.from_row(r, folder) for r in manifest_rows]
     chosen = of_cycle(everyone, cycle, ledger)
     result = StatusReport(manifest=str(ledger or ""), recipients=chosen, skipped=list(report.skipped))
-    _assign(result, report.files, everyone)
+    _assign(result, report.files, everyone, report.received)
     for recipient in chosen:
         recipient.decide()
     return result
@@ -272,7 +271,7 @@ def _file_key(path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
-def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipient]) -> None:
+def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipient], received: dict) -> None:
     """Give each file to a recipient, or list it as unexpected."""
     kinds = {i.id: i.kind for i in definitions.load_all().values()}
     by_id: dict[str, list[Recipient]] = {}
@@ -285,7 +284,6 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
     for f in files:
         if f.status != "rejected":
             readable.setdefault(f.response_id, []).append(f)
-    received = ledgers_for({str(Path(f.path).parent) for f in files})  # inboxes filled by collect
     for f in files:
         owners = [r for r in by_id.get(f.response_id or "", [])
                   if f.status == "rejected" or r.instrument == f.instrument]
@@ -316,7 +314,7 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
 def _by_sender(f: FileReport, received: dict, report: StatusReport) -> Recipient | None:
     """The recipient a file collected from the mail belongs to by its ledger row: the recipient collect tied it
     to, else the one recipient (of its instrument, when known) at the address it came from; with a note."""
-    got = received.get(os.path.realpath(f.path))
+    got = received.get(f.path)
     if got is None:
         return None
     fits = [r for r in report.recipients if f.instrument is None or r.instrument == f.instrument]
