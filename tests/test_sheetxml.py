@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetflow.intake import package as package_module
+from sheetflow.intake import template_area
 from sheetflow.intake import sheet_xml as sheetxml
 from sheetflow.intake import fast_reader as xlsx
 from sheetflow.intake.package import Limits, Rejected, checked
@@ -55,9 +55,9 @@ def read_both_ways(data: bytes, monkeypatch):
     fast = cells(xlsx.Book(package))
     with monkeypatch.context() as m:
         m.setattr(sheetxml, "scan", lambda data: None)
-        package_module._remembered_sheet_tree.cache_clear()  # sheets are remembered by their bytes
+        template_area.remembered_sheet_tree.cache_clear()  # sheets are remembered by their bytes
         parsed = cells(xlsx.Book(checked(data, AREA)))
-    package_module._remembered_sheet_tree.cache_clear()
+    template_area.remembered_sheet_tree.cache_clear()
     return fast, parsed, scanned
 
 

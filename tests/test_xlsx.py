@@ -163,7 +163,7 @@ def test_both_readers_make_the_same_record_of_a_filled_workbook(tmp_path, blank_
 def test_parts_too_big_to_keep_are_read_from_the_package(monkeypatch, blank_workbooks, tmp_path):
     """Sheets over the tree limit are only streamed by the checks, and parts over the keep limit are
     left in the zip; the reader parses or decompresses them itself and reads the same record."""
-    from sheetflow.intake import package
+    from sheetflow.intake import package, template_area
 
     wb = openpyxl.load_workbook(blank_workbooks["sector-self-assessment"])
     (sheet, ref), = wb.defined_names["rating_01"].destinations
@@ -171,9 +171,9 @@ def test_parts_too_big_to_keep_are_read_from_the_package(monkeypatch, blank_work
     wb.properties.keywords = str(tmp_path)  # bytes no other test has, so nothing is remembered from before
     wb.save(tmp_path / "big.xlsx")
     normal = read_return(str(tmp_path / "big.xlsx"))
-    monkeypatch.setattr(package, "TREE_LIMIT", 10)
+    monkeypatch.setattr(template_area, "TREE_LIMIT", 10)
     monkeypatch.setattr(package, "KEEP_LIMIT", 3000)
-    package._remembered_sheet_tree.cache_clear()
+    template_area.remembered_sheet_tree.cache_clear()
     checked_package = package.open_checked(tmp_path / "big.xlsx", Limits(max_rows=250, max_cols=26))
     assert checked_package.sheets == {} and len(checked_package.parts) < len(checked_package.names)
     assert read_return(str(tmp_path / "big.xlsx")) == normal

@@ -27,7 +27,7 @@ from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.xmlwriter import XMLwriter
 
 from ..files import Deflated, atomic_path, zip_bytes
-from .workbook import Request, _Book, generate
+from .workbook import Request, generate, workbook_bytes
 
 RESPONSE_ID = "response_id"
 STRINGS, CUSTOM, CORE = "xl/sharedStrings.xml", "docProps/custom.xml", "docProps/core.xml"
@@ -47,9 +47,7 @@ class Template:
         self.instrument, self.cycle, self.fields = instrument, cycle, fields
         request = Request(instrument, response_id=_placeholder(RESPONSE_ID), cycle=cycle,
                           prefill={field: _placeholder(field) for field in fields})
-        buffer = io.BytesIO()
-        _Book(buffer, request).write()
-        with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as zf:
+        with zipfile.ZipFile(io.BytesIO(workbook_bytes(request))) as zf:
             self.entries = [(info, zf.read(info)) for info in zf.infolist()]
         self.compressed = {info.filename: Deflated.of(data) for info, data in self.entries}
         parts = dict((info.filename, data) for info, data in self.entries)

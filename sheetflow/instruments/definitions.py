@@ -19,6 +19,8 @@ from ..errors import DefinitionError
 
 INSTRUMENT_KINDS = ("assessment", "action-plan")
 NOT_INSTRUMENTS = {"email"}  # other wording kept beside the instruments (email templates)
+# The stamp every generated workbook carries (document properties and hidden sheet), in this order.
+STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 ANSWER_KINDS = ("text", "long_text", "email", "date", "rating", "yes_no", "status", "table")
 
 

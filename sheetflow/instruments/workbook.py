@@ -9,6 +9,7 @@ written twice: as custom document properties and on a hidden sheet.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -17,11 +18,10 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .definitions import Instrument
+from .definitions import STAMP_KEYS, Instrument
 from ..errors import SheetflowError
 from ..files import atomic_path
 
-STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 YELLOW, ORANGE, NAVY, PALE = "#FFF2CC", "#F8CBAD", "#1F3864", "#DDEBF7"
 PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True,
               "select_unlocked_cells": True}
@@ -62,6 +62,13 @@ def generate(request: Request, output: Path, force: bool = False) -> Path:
     with atomic_path(output, force) as tmp:
         _Book(tmp, request).write()
     return Path(output)
+
+
+def workbook_bytes(request: Request) -> bytes:
+    """The bytes ``generate`` writes for ``request`` (for copies made from it and for checking returns)."""
+    buffer = io.BytesIO()
+    _Book(buffer, request).write()
+    return buffer.getvalue()
 
 
 def created_date(cycle: str) -> dt.datetime:

@@ -3,7 +3,8 @@
 The worker is started with the "spawn" method (works the same on Linux, macOS
 and Windows), gets an address-space limit where the ``resource`` module exists,
 and is killed if it runs too long. ``run_isolated_many`` keeps a few workers
-for a whole batch and hands them one item at a time.  A crash, a timeout or running out of memory
+for a whole batch and hands them one item at a time; ``Helper`` is one worker
+for the tool's own work.  A crash, a timeout or running out of memory
 becomes ``IsolationFailed`` with one plain line for a convener; an ordinary
 exception raised by the function is re-raised in the caller as the same type.
 """
@@ -23,50 +24,19 @@ try:
 except ImportError:   # Windows
     resource = None
 
-__all__ = ["Helper", "IsolationFailed", "run_isolated", "run_isolated_many"]
+__all__ = ["Helper", "IsolationFailed", "run_isolated_many"]
 
 
 class IsolationFailed(Exception):
-    """The worker died, ran out of memory or took too long; ``reason`` is one plain line."""
+    """The worker died, ran out of memory or took too long; ``reason`` is one plain line, ``code`` which of
+    the three: "reader-crashed", "out-of-memory" or "timeout"."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, code: str = "reader-crashed"):
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.code = reason, code
 
-
-def run_isolated(func: Callable[..., Any], *args: Any, timeout: float, memory_bytes: int) -> Any:
-    """Return ``func(*args)`` computed in a fresh worker process.
-
-    ``func`` and ``args`` must be picklable (``func`` a top-level function).
-    The timeout includes starting the worker (a fraction of a second).
-    """
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_worker, args=(sender, memory_bytes, func, args), daemon=True)
-    worker.start()
-    sender.close()   # so the receiver sees end-of-file if the worker dies
-    try:
-        if not receiver.poll(timeout):
-            worker.kill()
-            raise IsolationFailed(f"reading this file took longer than {timeout:g} s")
-        try:
-            outcome, value = receiver.recv()
-        except EOFError:   # the worker died without answering
-            worker.join()
-            raise IsolationFailed(_death_reason(worker.exitcode)) from None
-        except Exception as problem:   # e.g. an exception type that cannot be rebuilt here
-            raise RuntimeError(f"the reader's answer could not be read back ({problem})") from None
-    finally:
-        worker.join(1)   # a worker that answered exits promptly
-        if worker.is_alive():
-            worker.kill()
-            worker.join()
-        receiver.close()
-    if outcome == "memory":
-        raise IsolationFailed(f"reading this file used more memory than allowed ({memory_bytes / 2**20:.0f} MB)")
-    if outcome == "error":
-        raise value
-    return value
+    def __reduce__(self):
+        return type(self), (self.reason, self.code)
 
 
 def run_isolated_many(func: Callable[[Any], Any], items: Iterable[Any], timeout: float, memory_bytes: int,
@@ -117,13 +87,13 @@ class Helper:
         connection = self.worker.connection
         try:
             if not connection.poll(timeout):
-                raise IsolationFailed(f"the helper took longer than {timeout:g} s")
+                raise IsolationFailed(f"the helper took longer than {timeout:g} s", "timeout")
             outcome, _, value = connection.recv()
         except (EOFError, OSError):
             self.worker.process.join(1)
             raise IsolationFailed(_death_reason(self.worker.process.exitcode)) from None
         if outcome == "memory":
-            raise IsolationFailed("the helper ran out of memory")
+            raise IsolationFailed("the helper ran out of memory", "out-of-memory")
         if outcome == "error":
             raise value
         return value
@@ -200,7 +170,8 @@ class _Pool:
                 while worker in self.workers and worker.queued and worker.connection.poll():
                     self._receive(worker)  # take every answer waiting, so a busy parent never holds a worker up
             elif time.monotonic() > worker.since + self.timeout:
-                self._fail(worker, IsolationFailed(f"reading this file took longer than {self.timeout:g} s"), kill=True)
+                late = IsolationFailed(f"reading this file took longer than {self.timeout:g} s", "timeout")
+                self._fail(worker, late, kill=True)
 
     def _feed(self, worker: _Worker) -> None:
         while len(worker.queued) < self.QUEUE and self.todo and worker in self.workers:
@@ -226,7 +197,7 @@ class _Pool:
         worker.since = time.monotonic()
         if outcome == "memory":
             value = IsolationFailed(f"reading this file used more memory than allowed "
-                                    f"({self.memory_bytes / 2**20:.0f} MB)")
+                                    f"({self.memory_bytes / 2**20:.0f} MB)", "out-of-memory")
         self.done[index] = value
 
     def _fail(self, worker: _Worker, error: IsolationFailed, kill: bool = False) -> None:
@@ -273,7 +244,7 @@ def _serve(connection, memory_bytes: int | None, func: Callable[[Any], Any]) -> 
             what = "result" if answer[0] == "ok" else f"{type(answer[2]).__name__}: {answer[2]}"
             connection.send(("error", index, RuntimeError(f"the reader's {what} could not be sent back ({problem})")))
     connection.close()
-    gc.freeze()  # exiting: Python's last collection would walk everything the worker cached (~50 ms)
+    gc.freeze()  # exiting: Python's last collection would walk everything the worker cached, for nothing
 
 
 def _death_reason(exitcode: int | None) -> str:
@@ -298,22 +269,3 @@ def _limit_memory(memory_bytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ValueError, OSError):   # e.g. macOS does not support RLIMIT_AS
         pass
-
-
-def _worker(sender, memory_bytes: int, func: Callable[..., Any], args: tuple) -> None:
-    _limit_memory(memory_bytes)
-    try:
-        answer = ("ok", func(*args))
-    except MemoryError:
-        answer = ("memory", None)
-    except Exception as exc:   # SystemExit etc. end the worker: the parent reports the exit
-        exc.add_note("".join(traceback.format_exception(exc)).rstrip())   # the worker's traceback
-        answer = ("error", exc)
-    try:
-        sender.send(answer)   # pickles first, so a failure here sends nothing
-    except MemoryError:
-        sender.send(("memory", None))
-    except Exception as problem:
-        what = "result" if answer[0] == "ok" else f"{type(answer[1]).__name__}: {answer[1]}"
-        sender.send(("error", RuntimeError(f"the reader's {what} could not be sent back ({problem})")))
-    sender.close()

@@ -1,14 +1,14 @@
-"""Turn a returned file into a flat record of its named answers, each with its cell.
+"""The record of a returned file: its stamp and a flat list of its named answers, each with its cell.
 
 Nothing here trusts the file: the package is checked before any reader sees it
 (package.py), the stamp is cross-checked, answers are read by defined name,
 formulas are never evaluated or their cached results used, and the locked
 question text is compared with a freshly generated copy of the same
 instrument. Anything wrong becomes a reason or a finding, never an exception.
-This module runs inside worker processes (isolate.py), so its results are
+This module runs inside worker processes (isolation.py), so its results are
 plain picklable records.
 
-Two readers give the same record: "fast" (xlsx.py, straight from the XML the
+Two readers give the same record: "fast" (fast_reader.py, straight from the XML the
 package checks already parsed; the default) and "openpyxl" (the plain way,
 kept as the reference the fast one is tested against).
 """
@@ -25,28 +25,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-from ..instruments import definitions
-
-from . import fast_reader as xlsx
-from .package import Limits, Rejected, checked, open_checked
 from ..cells import cell_name
+from ..instruments import definitions
+from ..instruments.definitions import STAMP_KEYS
+from . import fast_reader as xlsx
+from .codes import Finding, Rejected
 from .fast_reader import boundaries, from_excel
+from .package import Limits, checked, open_checked
 
-STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 TEMPLATE_AREA = Limits(max_rows=250, max_cols=26)  # every generated sheet fits well inside A1:Z250
 READERS = ("fast", "openpyxl")
 DAMAGED = "The workbook is damaged and cannot be opened; ask the partner to send the workbook again."
 # What malformed XML makes the fast reader raise (anything else is a fault of sheetflow's, reported as such).
 _MALFORMED = (xlsx.Damaged, ParseError, ValueError, KeyError, IndexError, OverflowError)
-
-
-@dataclass
-class Finding:
-    """One thing a partner must fix (error) or may want to look at (warning)."""
-
-    name: str | None
-    cell: str | None
-    message: str
 
 
 @dataclass
@@ -82,6 +73,7 @@ class Return:
     response_id: str | None = None
     cycle: str | None = None
     rejected: str | None = None  # why the file cannot be checked at all
+    rejected_code: str | None = None  # what kind of reason that is (see codes.py)
     answers: dict = field(default_factory=dict)  # name -> Answer
     findings: list = field(default_factory=list)  # stamp notes etc. (warnings)
 
@@ -112,11 +104,11 @@ def read_return(path: str, limits: Limits = TEMPLATE_AREA, reader: str = "fast")
             try:
                 _read_workbook(record, xlsx.Book(package))
             except _MALFORMED:
-                raise Rejected(DAMAGED) from None
+                raise Rejected("damaged", DAMAGED) from None
         else:
             _read_workbook(record, _OpenpyxlBook(package.data))
     except Rejected as exc:
-        record.rejected = exc.reason
+        record.rejected, record.rejected_code = exc.reason, exc.code
     return record
 
 
@@ -129,7 +121,7 @@ class _OpenpyxlBook:
         try:
             self.wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False, keep_vba=False)
         except Exception:  # openpyxl raises many types on damaged input
-            raise Rejected(DAMAGED) from None
+            raise Rejected("damaged", DAMAGED) from None
         self.sheetnames = self.wb.sheetnames
         self.modified = self.wb.properties.modified
         self.properties = {prop.name: prop.value for prop in getattr(self.wb.custom_doc_props, "props", [])}
@@ -173,7 +165,8 @@ def _read_workbook(record: Return, book) -> None:
             record.answers[name] = found
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise Rejected(f"Answer cells are missing from this workbook ({shown}): it is not an intact copy of "
+        raise Rejected("answers-missing",
+                       f"Answer cells are missing from this workbook ({shown}): it is not an intact copy of "
                        "the workbook that was sent; ask the partner to fill in the original workbook.")
     _check_unchanged(book, instrument)
 
@@ -192,22 +185,25 @@ def _stamp(book, record: Return) -> dict:
             if value not in (None, ""):
                 sheet[key] = str(value).strip()
     if not props and not sheet:
-        raise Rejected("This workbook was not made by sheetflow (it has no sheetflow stamp): it may be someone "
+        raise Rejected("not-stamped",
+                       "This workbook was not made by sheetflow (it has no sheetflow stamp): it may be someone "
                        "else's form, or the answers were copied into a new file; ask the partner to fill in "
                        "the workbook that was sent to them.")
     for key in STAMP_KEYS:
         if key in props and key in sheet and props[key] != sheet[key]:
-            raise Rejected(f"The workbook's identification does not agree with itself ({key} is "
+            raise Rejected("stamp-mismatch",
+                           f"The workbook's identification does not agree with itself ({key} is "
                            f"{props[key]!r} in the file properties but {sheet[key]!r} on the hidden sheet): "
                            "it has been altered; ask the partner to fill in the original workbook.")
     stamp = {key: props.get(key, sheet.get(key)) for key in STAMP_KEYS}
     absent = [key for key, value in stamp.items() if not value]
     if absent:
-        raise Rejected(f"The workbook's sheetflow stamp is incomplete (no {', '.join(absent)}); "
+        raise Rejected("stamp-incomplete",
+                       f"The workbook's sheetflow stamp is incomplete (no {', '.join(absent)}); "
                        "ask the partner to fill in the workbook that was sent to them.")
     if len(props) < len(STAMP_KEYS) or len(sheet) < len(STAMP_KEYS):
         record.findings.append(Finding(None, None, "Part of the workbook's identification was removed by the "
-                                       "program that saved it; the rest was used."))
+                                       "program that saved it; the rest was used.", "stamp-partly-lost"))
     return stamp
 
 
@@ -215,10 +211,12 @@ def _instrument(record: Return):
     known = definitions.load_all()
     instrument = known.get(record.instrument)
     if instrument is None:
-        raise Rejected(f"This workbook is for an instrument sheetflow does not know ({record.instrument!r}); "
+        raise Rejected("unknown-instrument",
+                       f"This workbook is for an instrument sheetflow does not know ({record.instrument!r}); "
                        f"known: {', '.join(sorted(known))}.")
     if instrument.version != record.version:
-        raise Rejected(f"This workbook was made from version {record.version} of the {instrument.title}, "
+        raise Rejected("unknown-version",
+                       f"This workbook was made from version {record.version} of the {instrument.title}, "
                        f"but this sheetflow has version {instrument.version}; send the partner a new workbook "
                        "or use the sheetflow that made it.")
     return instrument
@@ -325,20 +323,12 @@ def normalise(value, kind: str):
 
 
 @functools.lru_cache(maxsize=8)
-def question_text(instrument_id: str) -> tuple:
-    """(sheet, cell, text) of every locked text cell in a freshly generated workbook."""
-    return tuple((sheet, cell_name(row, col), text) for sheet, row, col, text, _ in _questions(instrument_id))
-
-
-@functools.lru_cache(maxsize=8)
 def _questions(instrument_id: str) -> tuple:
     """(sheet, row, column, text, text with its white space normalised) of every locked text cell."""
-    from ..instruments.workbook import Request, _Book  # only needed here, once per worker and instrument
+    from ..instruments.workbook import Request, workbook_bytes  # once per worker and instrument
 
     instrument = definitions.load_all()[instrument_id]
-    buffer = io.BytesIO()
-    _Book(buffer, Request(instrument, response_id="template", cycle="2000")).write()
-    book = xlsx.Book(checked(buffer.getvalue()))
+    book = xlsx.Book(checked(workbook_bytes(Request(instrument, response_id="template", cycle="2000"))))
     stamp_sheet = instrument.text["sheets"]["stamp"]
     return tuple((sheet, row, col, text, " ".join(text.split())) for sheet in book.sheetnames
                  if sheet != stamp_sheet for row, col, text in book.strings(sheet))
@@ -348,13 +338,15 @@ def _check_unchanged(book, instrument) -> None:
     sheets = set(book.sheetnames)
     for sheet, keys, expected in _questions_by_sheet(instrument.id):
         if sheet not in sheets:
-            raise Rejected(f"The sheet {sheet!r} was renamed or removed, so the workbook's structure was changed; "
+            raise Rejected("sheet-missing",
+                           f"The sheet {sheet!r} was renamed or removed, so the workbook's structure was changed; "
                            "ask the partner to fill in the original workbook.")
         for (found, _), (row, col), (text, words) in zip(book.cells(sheet, keys), keys, expected):
             if found != text and (not isinstance(found, str) or " ".join(found.split()) != words):
                 coordinate = cell_name(row, col)
                 shown = text if len(text) <= 60 else text[:57] + "…"
-                raise Rejected(f"The question text in {sheet}!{coordinate} (\"{shown}\") was changed, so the "
+                raise Rejected("question-changed",
+                               f"The question text in {sheet}!{coordinate} (\"{shown}\") was changed, so the "
                                "workbook's structure was altered; ask the partner to fill in the original workbook.")
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import write_text
-from .record import Finding, Return
+from .codes import SKIPPED, Finding
+from .record import Return
 
 STATUSES = ("valid", "invalid", "rejected", "superseded")
 
@@ -30,12 +31,14 @@ class FileReport:
     sha256: str | None = None
     saved_at: str | None = None
     superseded_by: str | None = None
+    code: str | None = None  # for a rejected file, the code of its reason (codes.py)
     record: Return | None = field(default=None, repr=False, compare=False)  # the answers, for roll-ups
 
     def to_dict(self) -> dict:
-        findings = lambda items: [{"name": f.name, "cell": f.cell, "message": f.message} for f in items]  # noqa: E731
+        findings = lambda items: [{"name": f.name, "cell": f.cell, "code": f.code, "message": f.message}  # noqa: E731
+                                  for f in items]
         return {
-            "path": self.path, "status": self.status, "instrument": self.instrument,
+            "path": self.path, "status": self.status, "code": self.code, "instrument": self.instrument,
             "response_id": self.response_id, "organization": self.organization, "respondent": self.respondent,
             "errors": findings(self.errors), "warnings": findings(self.warnings), "version": self.version,
             "cycle": self.cycle, "sha256": self.sha256, "saved_at": self.saved_at,
@@ -59,7 +62,7 @@ class Report:
 
     def to_dict(self) -> dict:
         return {"files": [f.to_dict() for f in self.files], "summary": self.summary,
-                "skipped": [{"path": p, "reason": why} for p, why in self.skipped]}
+                "skipped": [{"path": p, "reason": why, "code": SKIPPED.get(why)} for p, why in self.skipped]}
 
     def to_text(self, verbose: bool = True) -> str:
         """A table a convener reads: one line per file, then what each partner must fix."""
@@ -110,9 +113,9 @@ def from_return(record: Return, instrument=None) -> FileReport:
     return FileReport(
         path=record.path, status="rejected" if record.rejected else "valid", instrument=record.instrument,
         response_id=record.response_id, organization=who[0], respondent=who[1],
-        errors=[Finding(None, None, record.rejected)] if record.rejected else [],
+        errors=[Finding(None, None, record.rejected, record.rejected_code)] if record.rejected else [],
         warnings=list(record.findings), version=record.version, cycle=record.cycle,
-        sha256=record.sha256 or None, saved_at=record.saved_at, record=record,
+        sha256=record.sha256 or None, saved_at=record.saved_at, code=record.rejected_code, record=record,
     )
 
 

@@ -19,9 +19,13 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
-from .record import Finding, Return
+from .codes import Finding
+from .record import Return
 
 TITLE_WIDTH = 45
+# The code of each check's failure (an empty required answer is an error, an empty optional one a warning).
+CHECK_CODES = {"formula": "formula", "rating": "rating-range", "choice": "not-a-choice", "date": "not-a-date",
+               "text": "not-text", "email": "email-format"}
 
 
 @dataclass(frozen=True)
@@ -205,7 +209,7 @@ def message(answer, check: str, value, cell: str, instrument) -> str:
         return f"{where}: {_shown(value)} does not look like an email address."
     if check == "text":
         return f"{where}: {_shown(value)} should be text."
-    return f"{where}: {_shown(value)} fails the check {check}."
+    raise ValueError(f"no message for the check {check!r}")
 
 
 def _choices(answer) -> str:
@@ -230,7 +234,8 @@ def validate_returns(returns: list[Return], instrument) -> list[tuple[list[Findi
             position, name, value = responses[index], names[index], values[index]
             answer = instrument.answer(name)
             cell = returns[position].answers[name].cell
-            results[position][level].append(Finding(name, cell, message(answer, check, value, cell, instrument)))
+            code = ("required", "optional-empty")[level] if check == "not_nullable" else CHECK_CODES[check]
+            results[position][level].append(Finding(name, cell, message(answer, check, value, cell, instrument), code))
     if instrument.elements:
         _validate_actions(returns, instrument, results)
     order = {a.name: i for i, a in enumerate(instrument.answers)}
@@ -258,8 +263,8 @@ def _validate_actions(returns, instrument, results) -> None:
         answer = instrument.answer(f"e{element}_actions")
         where = f"{answer.label}, row {number}, {spec.label} ({cell})"
         if check == "formula":
-            text = f"{where}: contains a formula ({short(str(value), 30)}); type the text itself."
+            text, code = f"{where}: contains a formula ({short(str(value), 30)}); type the text itself.", "formula"
         else:
             needed = ", ".join(required[:-1]) + " and " + required[-1]
-            text = f"{where} is empty; a row you start needs its {needed}."
-        results[position][0].append(Finding(answer.name, cell, text))
+            text, code = f"{where} is empty; a row you start needs its {needed}.", "action-incomplete"
+        results[position][0].append(Finding(answer.name, cell, text, code))

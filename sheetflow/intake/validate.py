@@ -16,7 +16,8 @@ from ..instruments import definitions
 from ..errors import SheetflowError
 from ..ledger import is_ledger, ledgers_for
 from .isolation import IsolationFailed, run_isolated_many
-from .record import READERS, Finding, Return, read_return
+from .codes import Finding
+from .record import READERS, Return, read_return
 from .report import FileReport, Report, from_return, name_key
 
 TIMEOUT_PER_FILE = 30.0  # seconds
@@ -48,6 +49,7 @@ def collect(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def _skip_reason(name: str) -> str | None:
+    """Why a file found in a folder is not a return (each reason has its code in codes.SKIPPED)."""
     if name.startswith("~$"):
         return "Excel lock file"
     if name.startswith("."):
@@ -86,9 +88,9 @@ def _failed(path: str, error: BaseException) -> Return:
     if isinstance(error, IsolationFailed):
         reason = (f"This file could not be read safely: {error.reason}. It may be damaged or deliberately "
                   "malformed; ask the partner to send the workbook again.")
-    else:
-        reason = f"sheetflow could not read this file ({type(error).__name__}: {error})."
-    return Return(path=path, rejected=reason)
+        return Return(path=path, rejected=reason, rejected_code=error.code)
+    reason = f"sheetflow could not read this file ({type(error).__name__}: {error})."
+    return Return(path=path, rejected=reason, rejected_code="reader-error")
 
 
 def check(records: list[Return]) -> list[FileReport]:
@@ -135,12 +137,12 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
 def _superseded_note(newest: FileReport, identical: bool, received=None):
     if identical:
         return Finding(None, None, f"The same file was also received as \"{Path(newest.path).name}\"; "
-                                   "it is counted once.")
+                                   "it is counted once.", "duplicate")
     if received is not None:
         return Finding(None, None, f"A copy of this response received later (\"{Path(newest.path).name}\", "
-                                   f"received {received.received_at}) is used instead.")
+                                   f"received {received.received_at}) is used instead.", "superseded")
     return Finding(None, None, f"A newer copy of this response was received (\"{Path(newest.path).name}\", "
-                               f"saved {newest.saved_at or 'later'}); that copy is used instead.")
+                               f"saved {newest.saved_at or 'later'}); that copy is used instead.", "superseded")
 
 
 def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], None] | None = None,
