@@ -11,6 +11,21 @@ HERE = Path(__file__).parent
 FIXED_ID = "00000000-0000-4000-8000-000000000001"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``libreoffice`` (or using LibreOffice-filled returns) are skipped where it is not installed."""
+    import libreoffice
+
+    for item in items:
+        if "lo_inbox" in getattr(item, "fixturenames", ()) and "libreoffice" not in item.keywords:
+            raise pytest.UsageError(f"{item.nodeid} uses lo_inbox: mark it @pytest.mark.libreoffice")
+    if libreoffice.available():
+        return
+    skip = pytest.mark.skip(reason="LibreOffice is not installed (scripts/install-system-deps)")
+    for item in items:
+        if "libreoffice" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def assessment():
     return definitions.load("sector-self-assessment")

@@ -1,4 +1,4 @@
-"""The worker pool (run_isolated_many) and the helper process.  Worker functions must be top-level so "spawn" can import them."""
+"""The worker pool (run_isolated_many) and the helper; worker functions are top-level so "spawn" imports them."""
 
 from __future__ import annotations
 

@@ -5,11 +5,9 @@ import pytest
 import xlsxwriter
 from openpyxl.styles.numbers import is_date_format
 
-from libreoffice import available, convert, fill_by_name, pdf_to_png
+from libreoffice import convert, fill_by_name, pdf_to_png
 
-if not available():
-    pytest.skip("LibreOffice/python3-uno/pdftoppm not installed (scripts/install-system-deps)",
-                allow_module_level=True)
+pytestmark = pytest.mark.libreoffice
 
 
 @pytest.fixture

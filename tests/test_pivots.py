@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from libreoffice import available, convert
+from libreoffice import convert
 from sheetflow.rollup import tables as rollup
 from sheetflow.rollup import workbook as rollup_xlsx
 from sheetflow.intake import validate
@@ -24,7 +24,7 @@ from sheetflow.rollup.pivots import PIVOTS, add_pivots
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 TOTAL = "TOTAL"
-needs_lo = pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+needs_lo = pytest.mark.libreoffice
 EXTRA = {  # rows appended to the tables after add_pivots, before LibreOffice opens the file
     "Responses": [{"response_id": "extra-1", "cycle": "2026", "region": "North Plains",
                    "organization": "Zeta Test Organization", "area": "Partnerships", "item": 14,

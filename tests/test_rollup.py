@@ -186,7 +186,7 @@ def test_exit_codes_force_and_strict(tmp_path, sample_rollup, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
 
 
-@pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice is not installed")
+@pytest.mark.libreoffice
 def test_libreoffice_opens_the_rollup(tmp_path, sample_rollup):
     pdf = libreoffice.convert(sample_rollup, "pdf", tmp_path)
     assert pdf.stat().st_size > 20_000

@@ -10,7 +10,7 @@ import libreoffice
 from conftest import complete_answers
 from test_generate import defined_names, cells_of
 
-pytestmark = pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice is not installed")
+pytestmark = pytest.mark.libreoffice
 
 
 def fill_values(instrument) -> dict:

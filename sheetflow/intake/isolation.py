@@ -31,7 +31,7 @@ class IsolationFailed(Exception):
     """The worker died, ran out of memory or took too long; ``reason`` is one plain line, ``code`` which of
     the three: "reader-crashed", "out-of-memory" or "timeout"."""
 
-    def __init__(self, reason: str, code: str = "reader-crashed"):
+    def __init__(self, reason: str, code: str):
         super().__init__(reason)
         self.reason, self.code = reason, code
 
@@ -91,7 +91,7 @@ class Helper:
             outcome, _, value = connection.recv()
         except (EOFError, OSError):
             self.worker.process.join(1)
-            raise IsolationFailed(_death_reason(self.worker.process.exitcode)) from None
+            raise IsolationFailed(_death_reason(self.worker.process.exitcode), "reader-crashed") from None
         if outcome == "memory":
             raise IsolationFailed("the helper ran out of memory", "out-of-memory")
         if outcome == "error":
@@ -181,14 +181,14 @@ class _Pool:
                 worker.connection.send((index, self.items[index]))
             except OSError:  # the worker is gone: the oldest item it holds fails, so every loop makes progress
                 worker.process.join(1)
-                self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode)))
+                self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), "reader-crashed"))
 
     def _receive(self, worker: _Worker) -> None:
         try:
             outcome, index, value = worker.connection.recv()
         except (EOFError, OSError):  # the worker died without answering
             worker.process.join()
-            self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode)))
+            self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), "reader-crashed"))
             return
         except Exception as problem:  # e.g. an exception type that cannot be rebuilt here
             index = worker.queued[0]

@@ -19,6 +19,8 @@ import functools
 import re
 from xml.parsers import expat
 
+from ..cells import cell_name, column_number
+
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _HEAD = re.compile(rb'(?:<\?xml [^>]*?encoding="(?:UTF-8|utf-8)"[^>]*\?>)?\s*<(worksheet|sst)[\s>]')
 _ATTRIBUTES = rb'((?:\s+[A-Za-z_][\w.:-]*="[^"<&\t\n\r]*")*)\s*'
@@ -39,28 +41,16 @@ _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _column(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def reference(text: bytes) -> tuple[int, int]:
     """b"D31" -> (31, 4): row and column."""
     digits = text.lstrip(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return int(digits), _column(text[:len(text) - len(digits)])
+    return int(digits), column_number(text[:len(text) - len(digits)].decode("ascii"))
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _name(row: int, col: int) -> bytes:
-    letters = b""
-    while col > 0:
-        col, rest = divmod(col - 1, 26)
-        letters = bytes((65 + rest,)) + letters
-    return letters + str(row).encode()
+    return cell_name(row, col).encode("ascii")
 
 
 def _entity(match) -> str:
