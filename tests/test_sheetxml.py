@@ -14,7 +14,7 @@ from sheetflow.intake import template_area
 from sheetflow.intake import sheet_xml as sheetxml
 from sheetflow.intake import fast_reader as xlsx
 from sheetflow.intake.package import Limits, Rejected, checked
-from sheetflow.intake.record import _OpenpyxlBook
+from sheetflow.intake.record import OpenpyxlBook
 
 AREA = Limits(max_rows=250, max_cols=26)
 SHEET = "xl/worksheets/sheet1.xml"
@@ -121,7 +121,7 @@ def test_anything_but_the_plain_form_is_parsed_and_reads_as_openpyxl_reads_it(se
     xml = zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
     assert sheetxml.scan(xml) is None
     book = xlsx.Book(checked(data, AREA))
-    plain = _OpenpyxlBook(data)
+    plain = OpenpyxlBook(data)
     assert cells(book) == {(r, c): plain.cell("Answers", r, c) for r in range(1, 7) for c in range(1, 7)}
 
 

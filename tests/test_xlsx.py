@@ -1,4 +1,4 @@
-"""The fast reader (xlsx.Book) gives every cell the value openpyxl gives it."""
+"""The fast reader (fast_reader.Book) gives every cell, and every record, what openpyxl gives."""
 
 import datetime as dt
 import io
@@ -17,13 +17,13 @@ from openpyxl.utils.datetime import from_excel as openpyxl_from_excel
 
 from sheetflow.intake import fast_reader as xlsx
 from sheetflow.intake.package import Limits, checked
-from sheetflow.intake.record import _OpenpyxlBook, read_return
+from sheetflow.intake.record import OpenpyxlBook, read_return
 
 GRID = 12  # rows and columns compared cell by cell
 
 
 def both_books(data: bytes):
-    return xlsx.Book(checked(data, Limits(max_rows=250, max_cols=26))), _OpenpyxlBook(data)
+    return xlsx.Book(checked(data, Limits(max_rows=250, max_cols=26))), OpenpyxlBook(data)
 
 
 def assert_same_cells(data: bytes):
@@ -158,6 +158,37 @@ def test_both_readers_make_the_same_record_of_a_filled_workbook(tmp_path, blank_
     fast, plain = (read_return(str(tmp_path / "filled.xlsx"), reader=r) for r in ("fast", "openpyxl"))
     assert fast == plain and fast.rejected is None
     assert fast.answers["comment_02"].formula and fast.value("rating_03") == "four"
+
+
+ANSWERS = st.one_of(
+    st.none(), st.integers(-3, 9), st.floats(-1, 7, allow_nan=False), st.booleans(),
+    st.sampled_from(["four", " 5 ", "5.0", "Yes", "no", "Maybe", "N/A", "In place", "=1+1", "=B3", "", "  "]),
+    st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+    st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)),
+)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_both_readers_make_the_same_record_of_any_filled_workbook(blank_workbooks, assessment, data):
+    """Random answers in a generated workbook's named cells: the fast reader's record is openpyxl's."""
+    import tempfile
+
+    names = [a.name for a in assessment.answers if a.kind != "table"]
+    answers = data.draw(st.dictionaries(st.sampled_from(names), ANSWERS, max_size=20))
+    wb = openpyxl.load_workbook(blank_workbooks["sector-self-assessment"])
+    for name, value in answers.items():
+        (sheet, ref), = wb.defined_names[name].destinations
+        wb[sheet][ref.replace("$", "")] = value
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/filled.xlsx"
+        wb.save(path)
+        fast, plain = (read_return(path, reader=reader) for reader in ("fast", "openpyxl"))
+    assert fast.rejected is None and fast == plain
+    for name, value in answers.items():
+        if isinstance(value, str) and value.startswith("="):
+            assert fast.answers[name].formula and fast.value(name) == value
 
 
 def test_parts_too_big_to_keep_are_read_from_the_package(monkeypatch, blank_workbooks, tmp_path):

@@ -1,7 +1,7 @@
 """Instrument definitions: the TOML files in workbook_templates/, loaded and checked.
 
 A definition holds every word a respondent sees. From it come both the
-workbook (generate.py) and its pandera schema (schemas.py), through one flat
+workbook (workbook.py) and its pandera schema (intake/schemas.py), through one flat
 list of :class:`Answer` records: every answer cell has a defined name, a kind,
 a label a partner recognises, and whether it is required.
 """

@@ -19,7 +19,7 @@ import posixpath
 import re
 from xml.etree import ElementTree
 
-from . import sheet_xml as sheetxml
+from . import sheet_xml
 from ..cells import column_number
 from .package import Package
 
@@ -213,7 +213,7 @@ class Book:
                 out.append((None, False))
                 continue
             cell = found[1]
-            if type(cell) is sheetxml.Cell and cell.kind == "s" and cell.value:  # most cells: shared text
+            if type(cell) is sheet_xml.Cell and cell.kind == "s" and cell.value:  # most cells: shared text
                 strings = self.shared_strings() if strings is None else strings
                 out.append((strings[int(cell.value)], False))
             else:
@@ -239,15 +239,15 @@ class Book:
             root = None if part is None else self.package.sheets.get(part)
             if root is None and part is not None:
                 data = self.package.part(part)
-                root = sheetxml.scan_checked(data)
+                root = sheet_xml.scan_checked(data)
                 root = root if root is not None else parse(data)
-            self._sheets[title] = _Scanned(root) if isinstance(root, sheetxml.Sheet) else _index(root)
+            self._sheets[title] = _Scanned(root) if isinstance(root, sheet_xml.Sheet) else _index(root)
         return self._sheets[title]
 
     def shared_strings(self) -> list[str]:
         if self._strings is None:
             data = self.package.part(self._strings_part) if self._strings_part else None
-            plain = sheetxml.shared_strings(data) if data and sheetxml.well_formed(data) else None
+            plain = sheet_xml.shared_strings(data) if data and sheet_xml.well_formed(data) else None
             if plain is None:
                 tree = None if data is None else parse(data)
                 plain = [] if tree is None else [_text(item) for item in tree.iter(MAIN + "si")]
@@ -262,7 +262,7 @@ class Book:
 
     def _value(self, grid: _Sheet, found) -> tuple[object, bool]:
         position, element = found
-        if type(element) is sheetxml.Cell:  # a plain cell: no formula, at most a value or plain text
+        if type(element) is sheet_xml.Cell:  # a plain cell: no formula, at most a value or plain text
             kind, style = element.kind, element.style
             if kind == "inlineStr":
                 return element.inline, False
@@ -360,9 +360,9 @@ def _styles(tree) -> tuple[set, set, list]:
 
 
 class _Scanned:
-    """A scanned sheet (sheetxml.Sheet) with the face of ``_Sheet``: cells by (row, column) and formulas."""
+    """A scanned sheet (sheet_xml.Sheet) with the face of ``_Sheet``: cells by (row, column) and formulas."""
 
-    def __init__(self, sheet: sheetxml.Sheet):
+    def __init__(self, sheet: sheet_xml.Sheet):
         self.cells = sheet
 
     def formula(self, position: int, element, formula) -> str:

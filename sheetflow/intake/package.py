@@ -54,7 +54,7 @@ class Package:
 
     data: bytes
     parts: dict = field(default_factory=dict)   # part name (as in the zip) -> decompressed bytes
-    sheets: dict = field(default_factory=dict)  # worksheet part -> sheetxml.Sheet or ElementTree root (small sheets)
+    sheets: dict = field(default_factory=dict)  # worksheet part -> sheet_xml.Sheet or ElementTree root (small sheets)
     kept: int = 0  # bytes in ``parts``; beyond KEEP_LIMIT, parts are left out (a reader decompresses them)
     names: set = field(default_factory=set)  # every part name
 

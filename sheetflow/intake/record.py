@@ -28,7 +28,7 @@ from xml.etree.ElementTree import ParseError
 from ..cells import cell_name
 from ..instruments import definitions
 from ..instruments.definitions import STAMP_KEYS
-from . import fast_reader as xlsx
+from . import fast_reader
 from .codes import Finding, Rejected
 from .fast_reader import boundaries, from_excel
 from .package import Limits, checked, open_checked
@@ -37,7 +37,7 @@ TEMPLATE_AREA = Limits(max_rows=250, max_cols=26)  # every generated sheet fits 
 READERS = ("fast", "openpyxl")
 DAMAGED = "The workbook is damaged and cannot be opened; ask the partner to send the workbook again."
 # What malformed XML makes the fast reader raise (anything else is a fault of sheetflow's, reported as such).
-_MALFORMED = (xlsx.Damaged, ParseError, ValueError, KeyError, IndexError, OverflowError)
+_MALFORMED = (fast_reader.Damaged, ParseError, ValueError, KeyError, IndexError, OverflowError)
 
 
 @dataclass
@@ -81,8 +81,8 @@ class Return:
         answer = self.answers.get(name)
         return None if answer is None else answer.value
 
-    # Records cross from the worker processes as pickles; answers travel as plain tuples
-    # (a quarter of the cost of pickling 80 objects per return).
+    # Records cross from the worker processes as pickles; answers travel as plain tuples,
+    # which pickle far more cheaply than a dataclass object per answer.
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["answers"] = [(a.name, a.cell, a.value, a.formula, a.origin) for a in self.answers.values()]
@@ -102,18 +102,18 @@ def read_return(path: str, limits: Limits = TEMPLATE_AREA, reader: str = "fast")
         record.modified = os.stat(path).st_mtime
         if reader == "fast":
             try:
-                _read_workbook(record, xlsx.Book(package))
+                _read_workbook(record, fast_reader.Book(package))
             except _MALFORMED:
                 raise Rejected("damaged", DAMAGED) from None
         else:
-            _read_workbook(record, _OpenpyxlBook(package.data))
+            _read_workbook(record, OpenpyxlBook(package.data))
     except Rejected as exc:
         record.rejected, record.rejected_code = exc.reason, exc.code
     return record
 
 
-class _OpenpyxlBook:
-    """The plain way: openpyxl loads the whole workbook; same questions as xlsx.Book answers."""
+class OpenpyxlBook:
+    """The plain way: openpyxl loads the whole workbook; same questions as fast_reader.Book answers."""
 
     def __init__(self, data: bytes):
         import openpyxl
@@ -229,7 +229,7 @@ def _destination(book, name: str):
         return None
     try:
         return (found[0], *boundaries(found[1]))
-    except (xlsx.Damaged, ValueError):
+    except (fast_reader.Damaged, ValueError):
         return None
 
 
@@ -252,7 +252,7 @@ def _plan(book, answers) -> tuple[list, dict]:
     """Where each answer is: (tables as (answer, place)), {sheet: ((answer, "Sheet!D31", place), keys)}).
 
     Most returns have the same workbook part (so the same defined names, as the same parsed object,
-    see ``xlsx._workbook``) and the same sheets: the plan is made once for them."""
+    see ``fast_reader._workbook``) and the same sheets: the plan is made once for them."""
     names = getattr(book, "names", None)  # the plain (openpyxl) reader's books make their plan each time
     key = (id(names), tuple(book.sheetnames), id(answers))
     known = _PLANS.get(key) if names is not None else None
@@ -328,7 +328,7 @@ def _questions(instrument_id: str) -> tuple:
     from ..instruments.workbook import Request, workbook_bytes  # once per worker and instrument
 
     instrument = definitions.load_all()[instrument_id]
-    book = xlsx.Book(checked(workbook_bytes(Request(instrument, response_id="template", cycle="2000"))))
+    book = fast_reader.Book(checked(workbook_bytes(Request(instrument, response_id="template", cycle="2000"))))
     stamp_sheet = instrument.text["sheets"]["stamp"]
     return tuple((sheet, row, col, text, " ".join(text.split())) for sheet in book.sheetnames
                  if sheet != stamp_sheet for row, col, text in book.strings(sheet))

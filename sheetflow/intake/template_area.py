@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from ..cells import column_letters, column_number
-from . import sheet_xml as sheetxml
+from . import sheet_xml
 from .codes import RESEND, Rejected
 from .xml_safety import refuse_dtd, text_encoding
 
@@ -171,7 +171,7 @@ def remembered_sheet_tree(data: bytes, limits):
 
 def parse_sheet_tree(data: bytes, limits):
     """``sheet_tree`` without remembering."""
-    scanned = sheetxml.scan_checked(data)  # the plain form every writer uses: no tree needed
+    scanned = sheet_xml.scan_checked(data)  # the plain form every writer uses: no tree needed
     if scanned is not None and (limits is None or _scanned_inside(scanned, Area(limits))):
         return scanned
     if not _is_sheet(data):
@@ -191,7 +191,7 @@ def parse_sheet_tree(data: bytes, limits):
     return root
 
 
-def _scanned_inside(sheet: sheetxml.Sheet, area: Area) -> bool:
+def _scanned_inside(sheet: sheet_xml.Sheet, area: Area) -> bool:
     """Whether a scanned sheet lies within the area (if not, the tree or stream names what is outside)."""
     last_row, last_col = sheet.extent()
     corners = [split_reference(corner) for ref in sheet.dimension for corner in ref.decode().split(":")]
