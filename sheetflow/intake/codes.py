@@ -81,10 +81,12 @@ CODES = {
     "lock-file": "Skipped: an Excel lock file (~$...).",
     "hidden-file": "Skipped: a hidden file.",
     "hidden-folder": "Skipped: a hidden folder.",
+    "sent-by-sheetflow": "Skipped by status: the manifest or a workbook it lists, not a return.",
 }
 
 # Why a file or folder found in a folder was skipped (validate.collect) -> its code.
-SKIPPED = {"Excel lock file": "lock-file", "hidden file": "hidden-file", "hidden folder": "hidden-folder"}
+SKIPPED = {"Excel lock file": "lock-file", "hidden file": "hidden-file", "hidden folder": "hidden-folder",
+           "sent by sheetflow (listed in the manifest), not a return": "sent-by-sheetflow"}
 
 
 def _known(code: str) -> str:

@@ -62,7 +62,7 @@ class Report:
 
     def to_dict(self) -> dict:
         return {"files": [f.to_dict() for f in self.files], "summary": self.summary,
-                "skipped": [{"path": p, "reason": why, "code": SKIPPED.get(why)} for p, why in self.skipped]}
+                "skipped": [skipped_entry(path, why) for path, why in self.skipped]}
 
     def to_text(self, verbose: bool = True) -> str:
         """A table a convener reads: one line per file, then what each partner must fix."""
@@ -87,6 +87,11 @@ class Report:
                      f"{s['rejected']} rejected, {s['superseded']} superseded"
                      + (f"; {len(self.skipped)} skipped (lock or hidden files)" if self.skipped else "") + ".")
         return "\n".join(lines)
+
+
+def skipped_entry(path: str, why: str) -> dict:
+    """A skipped file as --json shows it: its path, the reason and the reason's code."""
+    return {"path": path, "reason": why, "code": SKIPPED.get(why)}
 
 
 def file_name(path: str) -> str:

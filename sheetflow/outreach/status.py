@@ -28,7 +28,7 @@ from typing import Callable, Iterable
 
 from ..instruments import definitions
 from ..errors import SheetflowError
-from ..intake.report import STATUSES, FileReport, Report, file_name, fit, name_key, plural
+from ..intake.report import STATUSES, FileReport, Report, file_name, fit, name_key, plural, skipped_entry
 from ..intake.validate import collect, validate_paths
 from .manifest import ManifestRow, manifest_path, read_manifest
 
@@ -139,7 +139,7 @@ class StatusReport:
             "by_instrument": self.counts("instrument"),
             "by_region": self.counts("region"),
             "by_organization": self.counts("organization"),
-            "skipped": [{"path": p, "reason": why} for p, why in self.skipped],
+            "skipped": [skipped_entry(p, why) for p, why in self.skipped],
         }
 
     def to_text(self, verbose: bool = True) -> str:
