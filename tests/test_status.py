@@ -12,7 +12,7 @@ from sheetflow.instruments import definitions
 from sheetflow.cli import main
 from sheetflow.errors import SheetflowError
 from sheetflow.instruments.workbook import Request, generate
-from sheetflow.intake.record import Finding
+from sheetflow.intake.codes import Finding
 from sheetflow.intake.report import FileReport, Report
 from sheetflow.outreach.manifest import ManifestRow
 from sheetflow.outreach.roster import generate_for_roster, read_manifest
@@ -207,15 +207,17 @@ def sent_row(rid, name, region="North", org="Org A", instrument=SA_ID, cycle="20
 
 def came_back(path, status, rid, who=None, org="Org A", instrument=SA_ID, errors=(), **more) -> FileReport:
     return FileReport(path=path, status=status, instrument=instrument, response_id=rid, organization=org,
-                      respondent=who, errors=[Finding(None, None, m) for m in errors], cycle="2026", **more)
+                      respondent=who, errors=[Finding(None, None, m, code) for code, m in errors], cycle="2026",
+                      **more)
 
 
 ROWS = [sent_row("r-ana", "Ana"), sent_row("r-ben", "Ben"), sent_row("r-cara", "Cara", "South", "Org B"),
         sent_row("r-dan", "Dan", "South", "Org B", cycle="2025"), sent_row("p-north", "Ana", instrument=AP_ID)]
 FILES = [came_back("in/ana.xlsx", "valid", "r-ana", "Ana"),
          came_back("in/ben old.xlsx", "superseded", "r-ben", "Ben", superseded_by="in/ben.xlsx"),
-         came_back("in/ben.xlsx", "invalid", "r-ben", "Ben", errors=["Item 3 (Assessment!D8): no rating chosen."]),
-         came_back("in/broken.xlsx", "rejected", None, None, None, None, errors=["The file is damaged."]),
+         came_back("in/ben.xlsx", "invalid", "r-ben", "Ben", errors=[("required", "Item 3 (Assessment!D8): no rating chosen.")]),
+         came_back("in/broken.xlsx", "rejected", None, None, None, None,
+                   errors=[("damaged", "The file is damaged.")]),
          came_back("in/dan.xlsx", "valid", "r-dan", "Dan", "Org B"),
          came_back("in/plan.xlsx", "valid", "p-north", "North", instrument=AP_ID),
          came_back("in/zed.xlsx", "valid", "r-zed", "Zed", "Org Z")]

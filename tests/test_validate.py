@@ -323,3 +323,20 @@ def test_the_text_table_of_the_samples_is_exactly_as_documented(capsys, monkeypa
     assert main(["validate", "samples/returns"]) == 1
     expected = (HERE / "golden" / "validate-samples.txt").read_text(encoding="utf-8")
     assert capsys.readouterr().out == expected
+
+
+def test_feedback_notes_for_the_samples_that_are_not_valid(tmp_path, capsys):
+    notes = tmp_path / "notes"
+    assert main(["validate", str(SAMPLES / "returns"), "--feedback", str(notes)]) == 1
+    assert sorted(p.name for p in notes.iterdir()) == [
+        "Hector Ramirez answers - what to fix.txt",
+        "Red River Valley - Action Plan - what to fix.txt",
+        "Red River Valley - Pathways Community Action - Umar Farouk - Self-Assessment - what to fix.txt",
+        "Red River Valley - Red River Technical College - Priya Shah - Self-Assessment - what to fix.txt",
+        "Red River Valley - Red River Workforce Partnership - Marcus Bell - Self-Assessment - what to fix.txt"]
+    marcus = (notes / "Red River Valley - Red River Workforce Partnership - Marcus Bell - Self-Assessment"
+              " - what to fix.txt").read_text(encoding="utf-8")
+    assert marcus.startswith("Hello Marcus Bell,")
+    assert '(Assessment!D12): the rating "four" is not a number from 1 to 5.' in marcus
+    csv = (notes / "Hector Ramirez answers - what to fix.txt").read_text(encoding="utf-8")
+    assert "not an Excel workbook." in csv and "ask the partner" not in csv

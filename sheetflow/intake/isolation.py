@@ -1,12 +1,13 @@
-"""Run a reader on a hostile file in a separate, short-lived worker process.
+"""Worker processes with memory and time limits, so a reader crashing on a hostile file fails that file only.
 
 The worker is started with the "spawn" method (works the same on Linux, macOS
 and Windows), gets an address-space limit where the ``resource`` module exists,
 and is killed if it runs too long. ``run_isolated_many`` keeps a few workers
 for a whole batch and hands them one item at a time; ``Helper`` is one worker
-for the tool's own work.  A crash, a timeout or running out of memory
-becomes ``IsolationFailed`` with one plain line for a convener; an ordinary
-exception raised by the function is re-raised in the caller as the same type.
+for the tool's own work. A crash, a timeout or running out of memory
+becomes ``IsolationFailed`` with one plain line for a convener and its code; an
+ordinary exception raised by the function is that item's result (the pool) or
+is re-raised as the same type (``Helper``).
 """
 
 from __future__ import annotations
