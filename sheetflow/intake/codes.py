@@ -81,11 +81,13 @@ CODES = {
     "lock-file": "Skipped: an Excel lock file (~$...).",
     "hidden-file": "Skipped: a hidden file.",
     "hidden-folder": "Skipped: a hidden folder.",
+    "mail-ledger": "Skipped: the inbox's ledger of collected mail (collected.csv).",
     "sent-by-sheetflow": "Skipped by status: the manifest or a workbook it lists, not a return.",
 }
 
 # Why a file or folder found in a folder was skipped (validate.collect) -> its code.
 SKIPPED = {"Excel lock file": "lock-file", "hidden file": "hidden-file", "hidden folder": "hidden-folder",
+           "sheetflow's ledger of collected mail": "mail-ledger",
            "sent by sheetflow (listed in the manifest), not a return": "sent-by-sheetflow"}
 
 
