@@ -126,10 +126,12 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
         raise SheetflowError(f"{output} already exists; use --force to replace it.")
     with _progress("Reading returns") as progress:
         result = roll_up(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start)
-    from .rollup.workbook import write, write_csv
+    from .rollup.workbook import write
 
     write(result, output, force=force, pivots=not no_pivots)
     if csv_dir:
+        from .rollup.csv_files import write_csv
+
         write_csv(result, csv_dir, force=force)
     s = result.summary
     left = ", ".join(f"{s[k]} {k}" for k in ("invalid", "rejected", "superseded") if s[k])

@@ -7,7 +7,6 @@ import struct
 import tempfile
 import zipfile
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,114 +53,22 @@ def write_text(path: Path, text: str, force: bool = False, encoding: str = "utf-
 
 # -- zip packages --------------------------------------------------------------------------------
 
-FAST = 2  # zlib level for the roll-up: a quarter of the default level's time, for parts ~18% bigger
-
-
-def deflate(data: bytes, last: bool = True, level: int = zlib.Z_DEFAULT_COMPRESSION) -> bytes:
-    """What zipfile stores for a ZIP_DEFLATED part (at the default level unless ``level``).
-
-    With ``last=False``, a piece that more pieces follow: it ends on a byte boundary without the
-    final-block mark, so pieces deflated apart (even in different processes) join by concatenation
-    into one part: ``deflate(a, last=False) + deflate(b, last=False) + deflate(c)`` inflates to a+b+c.
-    """
+def deflate(data: bytes, level: int = zlib.Z_DEFAULT_COMPRESSION) -> bytes:
+    """What zipfile stores for a ZIP_DEFLATED part (at the default level unless ``level``)."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+    return compressor.compress(data) + compressor.flush()
 
 
 @dataclass(frozen=True)
 class Deflated:
-    """A part (or a piece of one) as a zip stores it: deflated, with the CRC-32 and size of what it inflates to.
-
-    Pieces join with ``+``: ``Deflated.of(a, last=False) + Deflated.of(b)`` is the part a+b.
-    """
+    """A part as a zip stores it: deflated, with the CRC-32 and size of what it inflates to."""
     packed: bytes
     crc: int
     size: int
 
     @classmethod
-    def of(cls, data: bytes, last: bool = True, level: int = zlib.Z_DEFAULT_COMPRESSION) -> "Deflated":
-        return cls(deflate(data, last, level), zlib.crc32(data), len(data))
-
-    def __add__(self, other: "Deflated") -> "Deflated":
-        return Deflated(self.packed + other.packed, crc32_combine(self.crc, other.crc, other.size),
-                        self.size + other.size)
-
-
-_POLY = 0xEDB88320  # CRC-32 (reflected), as zlib
-
-
-def _multmodp(a: int, b: int) -> int:
-    """a times b modulo the CRC polynomial (zlib's multmodp)."""
-    m, p = 1 << 31, 0
-    while m:
-        if a & m:
-            p ^= b
-            if not a & (m - 1):
-                break
-        m >>= 1
-        b = (b >> 1) ^ _POLY if b & 1 else b >> 1
-    return p
-
-
-_X2N = [1 << 30]  # x^(2^k) modulo the polynomial
-for _ in range(31):
-    _X2N.append(_multmodp(_X2N[-1], _X2N[-1]))
-
-
-def crc32_combine(crc1: int, crc2: int, size2: int) -> int:
-    """The CRC-32 of a+b from the CRC-32s of a and b and the size of b (zlib's crc32_combine)."""
-    p, k = 1 << 31, 3  # x^0; then times x^(8 * size2)
-    while size2:
-        if size2 & 1:
-            p = _multmodp(_X2N[k & 31], p)
-        size2 >>= 1
-        k += 1
-    return _multmodp(p, crc1) ^ crc2
-
-
-LARGE_PART = 1 << 20
-
-
-class Deflater:
-    """Deflates a package's large parts in threads (zlib works outside the GIL), each as soon as it is final.
-
-        with Deflater() as deflater:
-            deflater.start(parts)        # these parts will not change: compress them meanwhile
-            ...                          # more work on other parts
-            deflated = deflater.finish(parts)
-
-    ``parts``: part name -> bytes, or ``Deflated`` for a part deflated already (kept as it is).
-    """
-
-    def __init__(self, threads: int = 2, level: int = zlib.Z_DEFAULT_COMPRESSION):
-        self.pool = ThreadPoolExecutor(max(1, threads))
-        self.level = level
-        self.started: dict[str, tuple[bytes, object]] = {}
-
-    def __enter__(self) -> "Deflater":
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.pool.shutdown(wait=True)
-
-    def start(self, parts: dict) -> None:
-        large = [n for n, d in parts.items() if isinstance(d, bytes) and len(d) > LARGE_PART]
-        for name in sorted(large, key=lambda n: -len(parts[n])):
-            if name not in self.started or self.started[name][0] is not parts[name]:
-                self.started[name] = (parts[name], self.pool.submit(Deflated.of, parts[name], True, self.level))
-
-    def finish(self, parts: dict) -> dict[str, Deflated]:
-        """Every part deflated (a part changed since it was started is compressed again)."""
-        self.start(parts)
-        out = {}
-        for name, data in parts.items():
-            if isinstance(data, Deflated):
-                out[name] = data
-            elif name in self.started and self.started[name][0] is data:
-                out[name] = self.started[name][1].result()
-            else:
-                out[name] = Deflated.of(data, level=self.level)
-        return out
+    def of(cls, data: bytes, level: int = zlib.Z_DEFAULT_COMPRESSION) -> "Deflated":
+        return cls(deflate(data, level), zlib.crc32(data), len(data))
 
 
 def zip_bytes(entries) -> bytes:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sheetflow.intake.isolation import Helper, IsolationFailed, run_isolated_many
+from sheetflow.intake.isolation import IsolationFailed, run_isolated_many
 
 MEMORY = 512 * 1024 * 1024
 
@@ -101,24 +101,3 @@ def test_batch_of_package_checks(tmp_path):
     empty.write_bytes(b"")
     [(item, outcome)] = run_isolated_many(check_package, [empty], timeout=60, memory_bytes=MEMORY)
     assert isinstance(outcome, Rejected) and outcome.code == "empty" and "empty" in outcome.reason
-
-
-def test_a_helper_started_early_computes_a_job_handed_to_it_later():
-    with Helper(read_item) as helper:
-        helper.submit("north")
-        assert helper.result(timeout=60) == "NORTH"
-
-
-def test_a_helper_reraises_an_error_and_reports_its_death():
-    with Helper(read_item) as helper:
-        helper.submit("bad")
-        with pytest.raises(ValueError, match="bad item"):
-            helper.result(timeout=60)
-    with Helper(read_item) as helper:
-        helper.submit("abort")
-        with pytest.raises(IsolationFailed, match="crashed"):
-            helper.result(timeout=60)
-    with Helper(sleep_for) as helper:
-        helper.submit(60)
-        with pytest.raises(IsolationFailed, match="longer than 1 s"):
-            helper.result(timeout=1)

@@ -3,11 +3,10 @@
 The worker is started with the "spawn" method (works the same on Linux, macOS
 and Windows), gets an address-space limit where the ``resource`` module exists,
 and is killed if it runs too long. ``run_isolated_many`` keeps a few workers
-for a whole batch and hands them one item at a time; ``Helper`` is one worker
-for the tool's own work. A crash, a timeout or running out of memory
-becomes ``IsolationFailed`` with one plain line for a convener and its code; an
-ordinary exception raised by the function is that item's result (the pool) or
-is re-raised as the same type (``Helper``).
+for a whole batch and hands them one item at a time. A crash, a timeout or
+running out of memory becomes ``IsolationFailed`` with one plain line for a
+convener and its code; an ordinary exception raised by the function is that
+item's result.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ try:
 except ImportError:   # Windows
     resource = None
 
-__all__ = ["Helper", "IsolationFailed", "run_isolated_many"]
+__all__ = ["IsolationFailed", "run_isolated_many"]
 
 
 class IsolationFailed(Exception):
@@ -57,50 +56,6 @@ def run_isolated_many(func: Callable[[Any], Any], items: Iterable[Any], timeout:
         yield from pool.results()
     finally:
         pool.close()
-
-
-class Helper:
-    """A worker process started now and handed one job later, so that its start-up overlaps other work.
-
-        with Helper(render) as helper:      # starts the process
-            ...                             # meanwhile: work that the job depends on
-            helper.submit(job)
-            ...                             # meanwhile: other work, on this core
-            result = helper.result(timeout=600)   # render(job), computed on the other core
-
-    For the tool's own work, not for hostile files (no memory limit unless given). ``result`` raises
-    ``IsolationFailed`` if the helper died or took too long, and re-raises an exception from ``func``.
-    """
-
-    def __init__(self, func: Callable[[Any], Any], memory_bytes: int | None = None):
-        self.worker = _Worker(multiprocessing.get_context("spawn"), func, memory_bytes)
-
-    def __enter__(self) -> "Helper":
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.close()
-
-    def submit(self, job: Any) -> None:
-        self.worker.connection.send((0, job))
-
-    def result(self, timeout: float) -> Any:
-        connection = self.worker.connection
-        try:
-            if not connection.poll(timeout):
-                raise IsolationFailed(f"the helper took longer than {timeout:g} s", "timeout")
-            outcome, _, value = connection.recv()
-        except (EOFError, OSError):
-            self.worker.process.join(1)
-            raise IsolationFailed(_death_reason(self.worker.process.exitcode), "reader-crashed") from None
-        if outcome == "memory":
-            raise IsolationFailed("the helper ran out of memory", "out-of-memory")
-        if outcome == "error":
-            raise value
-        return value
-
-    def close(self) -> None:
-        self.worker.stop(kill=self.worker.process.exitcode is not None)
 
 
 class _Worker:

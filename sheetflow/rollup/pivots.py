@@ -1,23 +1,22 @@
-"""Native PivotTables over the roll-up's Excel Tables, added after xlsxwriter has written the workbook.
+"""Native PivotTables over the roll-up's Excel Tables, added to the workbook's package as new parts.
 
 XlsxWriter cannot write pivot tables, and loading the workbook into openpyxl to add them would
 rewrite every part: it drops the cached results of the summary formulas (so readers that do not
-recalculate would see blanks) and loses chart details. So ``add_pivots`` edits the package
-itself with the standard library. It reads the source tables with openpyxl, then adds, per source
-table, a ``pivotCacheDefinition`` (source ``<worksheetSource name="Responses"/>``, the table's name,
-as Excel writes it, so rows added to the table are taken in on refresh; ``refreshOnLoad="1"``) with
+recalculate would see blanks) and loses chart details. So ``add_pivots`` adds, per source table,
+a ``pivotCacheDefinition`` (source ``<worksheetSource name="Responses"/>``, the table's name, as
+Excel writes it, so rows added to the table are taken in on refresh; ``refreshOnLoad="1"``) with
 full ``pivotCacheRecords``, and per pivot a new worksheet holding a ``pivotTableDefinition``
 (Excel's compact layout: two report filters in rows 1-2, the table from row 4) whose cells already
 carry the values computed here, so a viewer that never refreshes still shows the right numbers.
 As in Excel's own files, text and axis fields have shared items (matched regardless of case, as
 Excel and LibreOffice group them) and other numbers are inline in the records. The parts follow
-the element order of the ECMA-376 schema.
+the element order of the ECMA-376 schema; they are registered through ``parts.Package``.
 
-LibreOffice 7.4 (tests/test_pivots.py): it resolves the table name to the table's range when it
-opens the file and computes every pivot from that range, so rows added to the table before opening
-are in its pivots. It never shows our cached records, and does so with or without
-``refreshOnLoad`` (tried by hand). Saving from LibreOffice replaces the table source with a fixed
-``ref``/``sheet`` range and drops ``refreshOnLoad``.
+LibreOffice (tests/test_pivots.py) resolves the table name to the table's range when it opens
+the file and computes every pivot from that range, so rows added to the table before opening
+are in its pivots. It never shows our cached records, with or without ``refreshOnLoad``. Saving
+from LibreOffice replaces the table source with a fixed ``ref``/``sheet`` range and drops
+``refreshOnLoad``.
 
 Only Excel can confirm: that it opens the file without a repair prompt, that it honours
 ``refreshOnLoad`` (it should refresh on open, except in Protected View, where the values written
@@ -29,34 +28,19 @@ original sheets; Excel does not check that list and rewrites it on save.
 from __future__ import annotations
 
 import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..files import atomic_path
 from ..cells import column_letters
-from .rows_xml import each_distinct
+from .parts import MAIN, REL, SHEETML, Package
+from .table_sheets import each_distinct
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 TOP = 4  # first row of each pivot: its two report filters (page fields) are in rows 1-2
-
-
-class _GrandTotal:
-    """The grand-total key: one object, the same after pickling (``pivot_data`` runs in a helper process)."""
-
-    def __reduce__(self):
-        return "ALL"
-
-    def __repr__(self):
-        return "ALL"
-
-
-ALL = _GrandTotal()
+AVERAGE_FORMAT = "0.0"
+# what may follow <pivotCaches> in a workbook (CT_Workbook)
+AFTER_PIVOT_CACHES = ("smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
+ALL = type("GrandTotal", (), {"__repr__": lambda self: "ALL"})()  # the grand-total key
 
 
 @dataclass(frozen=True)
@@ -79,122 +63,64 @@ PIVOTS = (
 )
 
 
-def add_pivots(path: Path, pivots=PIVOTS) -> None:
-    """Add native PivotTables (each on a new sheet, placed before the data tables) to a workbook on disk."""
-    path = Path(path)
-    tables, sheet_names = _read_tables(path, {p.table for p in pivots})
-    with zipfile.ZipFile(path) as z:
-        parts = {name: z.read(name) for name in z.namelist()}
-    pivot_parts(parts, pivots, pivot_data(pivots, tables), sheet_names)
-    with atomic_path(path, force=True) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-
-
 @dataclass
 class PivotData:
-    """What the PivotTables take from their source tables: the slow part, made apart from the package."""
-    caches: dict  # table -> (sheet title, header, shared items per field, cache definition, cache records)
+    """What the PivotTables take from their source tables."""
+    caches: dict  # table -> (header, shared items per field, cache definition, cache records)
     values: list  # each pivot's {(row key, column key): value}, as ``pivot_values``
 
 
-def pivot_data(pivots, tables: dict, pack=bytes) -> PivotData:
-    """``tables``: table name -> (sheet title, header, columns), each column a list of its values.
-    Each cache part is UTF-8 bytes passed through ``pack`` (e.g. to deflate it)."""
+def pivot_data(pivots, tables: dict) -> PivotData:
+    """``tables``: table name -> a table with ``header`` and ``columns`` (each column a list of its values)."""
     caches, columns_of = {}, {}
     for table in dict.fromkeys(p.table for p in pivots):
-        sheet, header, raw = tables[table]
+        header, raw = tables[table].header, tables[table].columns
         columns = {f: each_distinct(_cleaned, values) for f, values in zip(header, raw)}
         count = len(raw[0]) if raw else 0
         axes = {f for p in pivots if p.table == table for f in (p.rows, p.cols, *p.filters)}
         # as Excel does: shared items for text and axis fields, other numbers inline in the records
         items = {f: _distinct(v) for f, v in columns.items()
                  if f in axes or not all(issubclass(t, (int, float)) for t in set(map(type, v)))}
-        caches[table] = (sheet, list(header), items, pack(_cache_definition(table, columns, count, items).encode()),
-                         pack(_cache_records(columns, count, items).encode()))
+        caches[table] = (list(header), items, _cache_definition(table, columns, count, items).encode(),
+                         _cache_records(columns, count, items).encode())
         columns_of[table] = columns
     return PivotData(caches, [pivot_values(p, columns_of[p.table]) for p in pivots])
 
 
-def pivot_parts(parts: dict, pivots, data: PivotData, sheet_names: list) -> None:
-    """Add the PivotTables to a workbook's parts (part name -> bytes), in place."""
-    path = "the workbook"
-    text = {name: parts[name].decode("utf-8") for name in
-            ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")}
-    if "<pivotCaches" in text["xl/workbook.xml"]:
-        raise ValueError(f"{path} already has pivot tables")
-    number_style = _add_number_style(text)
-    types, book_rels, sheets, caches = [], [], [], []
-    next_rid = 1 + max(int(n) for n in re.findall(r'Id="rId(\d+)"', text["xl/_rels/workbook.xml.rels"]))
-    next_sheet_id = 1 + max(int(n) for n in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', text["xl/workbook.xml"]))
-    next_sheet_file = 1 + max(int(n) for n in re.findall(r"^xl/worksheets/sheet(\d+)\.xml$", "\n".join(parts), re.M))
+def add_pivots(package: Package, pivots, tables: dict) -> None:
+    """Add the PivotTables to a workbook package, each on a new sheet placed before the first source
+    table's sheet (``tables``: as for ``pivot_data``; each table is on the sheet of its name)."""
+    book = package.workbook
+    root = package.xml(book).documentElement
+    if root.getElementsByTagNameNS(MAIN, "pivotCaches"):
+        raise ValueError("the workbook already has pivot tables")
+    data = pivot_data(pivots, tables)
+    number_style = (package.add_cell_format(AVERAGE_FORMAT), package.number_format(AVERAGE_FORMAT))
+    holder = package.element(book, "pivotCaches")
+    definitions = {}
+    for cache_id, (table, (_, _, definition, records)) in enumerate(data.caches.items(), start=1):
+        definitions[table] = package.free_name("xl/pivotCache/pivotCacheDefinition{}.xml")
+        records_part = package.free_name("xl/pivotCache/pivotCacheRecords{}.xml")
+        package.put(definitions[table], definition, SHEETML + "pivotCacheDefinition+xml")
+        package.put(records_part, records, SHEETML + "pivotCacheRecords+xml")
+        package.drop_relationships(definitions[table])  # a new part: its records are its relationship rId1
+        package.relate(definitions[table], "pivotCacheRecords", records_part)
+        rid = package.relate(book, "pivotCacheDefinition", definitions[table])
+        holder.appendChild(package.element(book, "pivotCache", rid=rid, cacheId=str(cache_id)))
+    following = [e for e in root.childNodes if e.nodeType == e.ELEMENT_NODE and e.localName in AFTER_PIVOT_CACHES]
+    root.insertBefore(holder, following[0] if following else None)
 
-    cache_ids = {}
-    for c, (table, (_, _, _, definition, records)) in enumerate(data.caches.items(), start=1):
-        cache_ids[table] = c
-        parts[f"xl/pivotCache/pivotCacheDefinition{c}.xml"] = definition
-        parts[f"xl/pivotCache/pivotCacheRecords{c}.xml"] = records
-        parts[f"xl/pivotCache/_rels/pivotCacheDefinition{c}.xml.rels"] = _rels(
-            ("rId1", "pivotCacheRecords", f"pivotCacheRecords{c}.xml"))
-        types += [(f"/xl/pivotCache/pivotCacheDefinition{c}.xml", "pivotCacheDefinition"),
-                  (f"/xl/pivotCache/pivotCacheRecords{c}.xml", "pivotCacheRecords")]
-        book_rels.append((f"rId{next_rid}", "pivotCacheDefinition", f"pivotCache/pivotCacheDefinition{c}.xml"))
-        caches.append(f'<pivotCache cacheId="{c}" r:id="rId{next_rid}"/>')
-        next_rid += 1
-
+    cache_ids = {table: c for c, table in enumerate(data.caches, start=1)}
+    at = [name for name, _ in package.sheets()].index(pivots[0].table)
     for n, (p, values) in enumerate(zip(pivots, data.values), start=1):
-        c = cache_ids[p.table]
-        _, header, items, _, _ = data.caches[p.table]
-        sheet_file = next_sheet_file + n - 1
-        table_xml, cells = _pivot(p, n, c, header, items, values, number_style)
-        parts[f"xl/pivotTables/pivotTable{n}.xml"] = table_xml
-        parts[f"xl/pivotTables/_rels/pivotTable{n}.xml.rels"] = _rels(
-            ("rId1", "pivotCacheDefinition", f"../pivotCache/pivotCacheDefinition{c}.xml"))
-        parts[f"xl/worksheets/sheet{sheet_file}.xml"] = _worksheet(cells)
-        parts[f"xl/worksheets/_rels/sheet{sheet_file}.xml.rels"] = _rels(
-            ("rId1", "pivotTable", f"../pivotTables/pivotTable{n}.xml"))
-        types += [(f"/xl/worksheets/sheet{sheet_file}.xml", "worksheet"),
-                  (f"/xl/pivotTables/pivotTable{n}.xml", "pivotTable")]
-        book_rels.append((f"rId{next_rid}", "worksheet", f"worksheets/sheet{sheet_file}.xml"))
-        sheets.append(f'<sheet name={_attr(p.sheet)} sheetId="{next_sheet_id + n - 1}" r:id="rId{next_rid}"/>')
-        next_rid += 1
-
-    # the new sheets go just before the first source table's sheet; sheet indexes after it shift
-    at = sheet_names.index(data.caches[pivots[0].table][0])
-    book = re.sub(r'\b(localSheetId|activeTab|firstSheet)="(\d+)"',
-                  lambda m: f'{m[1]}="{int(m[2]) + (len(sheets) if int(m[2]) >= at else 0)}"', text["xl/workbook.xml"])
-    anchor = re.findall(r"<sheet\b[^>]*/>", book)[at]
-    book = book.replace(anchor, "".join(sheets) + anchor, 1)
-    tail = re.search(r"<(smartTagPr|smartTagTypes|webPublishing|fileRecoveryPr|webPublishObjects|extLst)\b"
-                     r"|</workbook>", book)  # what may follow <pivotCaches>
-    book = book[:tail.start()] + f'<pivotCaches>{"".join(caches)}</pivotCaches>' + book[tail.start():]
-    text["xl/workbook.xml"] = book
-    text["xl/_rels/workbook.xml.rels"] = text["xl/_rels/workbook.xml.rels"].replace(
-        "</Relationships>", "".join(_rel(*r) for r in book_rels) + "</Relationships>")
-    text["[Content_Types].xml"] = text["[Content_Types].xml"].replace("</Types>", "".join(
-        f'<Override PartName="{name}" ContentType="{CT}{kind}+xml"/>' for name, kind in types) + "</Types>")
-    parts.update({name: value.encode("utf-8") for name, value in text.items()})
-    parts.update({name: value.encode("utf-8") for name, value in parts.items() if isinstance(value, str)})
-
-
-# -- reading ------------------------------------------------------------------------------------------
-def _read_tables(path: Path, names: set[str]):
-    """table name -> (sheet title, header, columns); and the sheet titles in workbook order."""
-    import openpyxl  # only to add pivots to a workbook already on disk (the roll-up passes its tables)
-
-    wb = openpyxl.load_workbook(path, data_only=True)
-    out = {}
-    for ws in wb.worksheets:
-        for table in ws.tables.values():
-            if table.name in names:
-                rows = [[c.value for c in row] for row in ws[table.ref]]
-                body = rows[1:len(rows) - (table.totalsRowCount or 0)]
-                header = [str(h) for h in rows[0]]
-                out[table.name] = (ws.title, header, [[row[i] for row in body] for i in range(len(header))])
-    missing = names - out.keys()
-    if missing:
-        raise ValueError(f"{path} has no table named {', '.join(sorted(missing))}")
-    return out, wb.sheetnames
+        header, items, _, _ = data.caches[p.table]
+        table_xml, cells = _pivot(p, n, cache_ids[p.table], header, items, values, number_style)
+        table_part = package.free_name("xl/pivotTables/pivotTable{}.xml")
+        package.put(table_part, table_xml.encode(), SHEETML + "pivotTable+xml")
+        package.relate(table_part, "pivotCacheDefinition", definitions[p.table])
+        sheet_part = package.free_name("xl/worksheets/sheet{}.xml")
+        package.add_sheet(p.sheet, sheet_part, _worksheet(cells).encode(), before=at + n - 1)
+        package.relate(sheet_part, "pivotTable", table_part)
 
 
 def _cleaned(value):
@@ -231,7 +157,10 @@ _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _attr(value) -> str:
-    return '"' + escape(_BAD.sub("", str(value)), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}) + '"'
+    text = str(value)
+    if not text.isprintable():  # characters XML cannot hold are rare: the search is skipped for the rest
+        text = _BAD.sub("", text)
+    return '"' + escape(text, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}) + '"'
 
 
 def _num(value) -> str:
@@ -242,15 +171,6 @@ def _item(value) -> str:
     if value is None:
         return "<m/>"
     return f'<s v={_attr(value)}/>' if isinstance(value, str) else f'<n v="{_num(value)}"/>'
-
-
-def _rel(rid, kind, target) -> str:
-    return f'<Relationship Id="{rid}" Type="{REL}/{kind}" Target="{target}"/>'
-
-
-def _rels(*rels) -> str:
-    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL}">' + \
-        "".join(_rel(*r) for r in rels) + "</Relationships>"
 
 
 def _head(tag, **attrs) -> str:
@@ -407,15 +327,3 @@ def _worksheet(cells) -> str:
               ' customWidth="1"/></cols>'
             + f'<sheetData>{"".join(rows)}</sheetData>'
             + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
-
-
-def _add_number_style(text) -> tuple[int, int]:
-    """Add a cell format for averages to styles.xml; returns (its cellXfs index, its numFmtId)."""
-    styles = text["xl/styles.xml"]
-    found = re.search(r'<numFmt numFmtId="(\d+)" formatCode="0\.0"/>', styles)
-    fmt = int(found[1]) if found else 2  # the workbook's own "0.0", else the built-in "0.00"
-    count = int(re.search(r'<cellXfs count="(\d+)"', styles)[1])
-    styles = styles.replace(f'<cellXfs count="{count}"', f'<cellXfs count="{count + 1}"', 1)
-    text["xl/styles.xml"] = styles.replace("</cellXfs>", f'<xf numFmtId="{fmt}" fontId="0" fillId="0" borderId="0"'
-                                                         ' xfId="0" applyNumberFormat="1"/></cellXfs>', 1)
-    return count, fmt

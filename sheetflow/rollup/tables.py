@@ -2,7 +2,8 @@
 
 Everything is computed here in Python from the answers sheetflow read itself
 (never from a returned file's cached formula results). ``build(report)`` gives a
-:class:`Rollup` of pandas DataFrames; rollup_xlsx.py writes it for the board.
+:class:`Rollup` of pandas DataFrames; ``rollup.workbook`` writes it for the board
+(``rollup.csv_files`` as CSV files).
 """
 
 from __future__ import annotations
@@ -114,6 +115,11 @@ TABLES = {
 }
 
 
+SHEET_ORDER = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems", "Outstanding",
+               "ResponseRate")
+WITH_MANIFEST = ("Outstanding", "ResponseRate")  # tables made only from the manifest of what was sent
+
+
 @dataclass
 class Rollup:
     tables: dict = field(default_factory=dict)  # name -> DataFrame, columns as in TABLES
@@ -126,6 +132,11 @@ class Rollup:
     with_status: bool = False  # made with the manifest of what was sent: Outstanding and ResponseRate
     sent: int = 0
     sent_valid: int = 0
+
+    @property
+    def table_names(self) -> list[str]:
+        """The tables to write, in the workbook's order (those from the manifest only when it was given)."""
+        return [name for name in SHEET_ORDER if self.with_status or name not in WITH_MANIFEST]
 
     @property
     def assessment(self):

@@ -1,162 +1,56 @@
-"""Write the roll-up for the board with xlsxwriter: Excel Tables, summaries, native charts, About.
+"""Write the roll-up for the board: summaries and native charts, Excel Tables, PivotTables, About.
 
-Partners' text is always written as text (``write_string``; the workbook is
-opened with ``strings_to_formulas`` off), numbers as numbers, dates as dates.
-Summary figures are formulas over the tables, each with its value computed in
+xlsxwriter writes the summaries, charts and the About sheet, and an empty sheet for each data
+table; ``table_sheets`` then writes each table's sheet and table part whole (tens of thousands
+of rows in a state-wide cycle), ``pivots`` adds the PivotTables, and ``parts.Package`` puts
+them into the package through its own indexes. Partners' text is always written as text
+(``write_string``; the workbook is opened with ``strings_to_formulas`` off), numbers as numbers,
+dates as dates. Summary figures are formulas over the tables, each with its value computed in
 Python, so they show the right number whether or not the reader recalculates.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import datetime as dt
+import io
 import math
-import re
-import zipfile
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import __version__
 from . import tables as R
-from . import rows_xml as tablexml
-from ..errors import SheetflowError
-from ..files import FAST, Deflated, Deflater, atomic_path, csv_cell, zip_bytes
-from ..intake.isolation import Helper
-from .pivots import PIVOTS, pivot_parts
+from ..files import atomic_path
+from .parts import Package
+from .pivots import PIVOTS, add_pivots
+from .table_sheets import TITLE, TableSheet, as_written, missing, place
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
-TABLE_SHEETS = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems", "Outstanding",
-                "ResponseRate")
-HELPER_TIMEOUT = 600.0  # seconds; after that the rows are made in this process
+LEVEL = 2  # zlib level: a quarter of the default level's time, for a package ~18% bigger
 
 
-def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = True,
-          helper: Helper | bool = True) -> Path:
+def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = True) -> Path:
     """Write the roll-up workbook atomically; never replace an existing file unless ``force``.
-
-    xlsxwriter writes the workbook with each table's header; the tables' rows (tens of thousands
-    in a state-wide cycle, too slow cell by cell) are then written into their sheets directly,
-    text as inline text, and the PivotTables added, in one pass over the package. The rows and the
-    pivot caches are made and compressed by ``tablexml.render`` in a helper process (``helper``:
-    one from ``tablexml.start_helper()``, or True to start one here) while xlsxwriter writes; with
-    ``helper=False``, or if the helper fails, in this process. The bytes are the same either way.
-    """
-    with atomic_path(output, force) as tmp, Deflater(level=FAST) as deflater, \
-            (tablexml.start_helper() if helper is True else contextlib.nullcontext(helper or None)) as helping:
-        writer = _Writer(tmp, rollup)
-        job = writer.job(PIVOTS if pivots else ())
-        if helping:
-            helping.submit(job)
-        writer.write()
-        with zipfile.ZipFile(tmp) as z:
-            parts = {info.filename: z.read(info) for info in z.infolist()}
-        deflater.start(parts)  # xlsxwriter's big parts are compressed while the helper finishes
-        rendered = _rendered(helping, job)
+    ``pivots``: add the PivotTable sheets (some tools cannot read them)."""
+    tables = [TableSheet.of(name, rollup.tables[name]) for name in rollup.table_names]
+    with atomic_path(output, force) as tmp:
+        package = Package.from_zip(_Writer(rollup, tables).write())
         if pivots:
-            pivot_parts(parts, PIVOTS, rendered["pivots"], writer.sheet_names)
-        writer.fill_rows(parts, rendered["rows"])
-        deflated = deflater.finish(parts)
-        with open(tmp, "wb") as handle:
-            handle.write(zip_bytes((_member(name), deflated[name]) for name in parts))
+            add_pivots(package, PIVOTS, {t.name: t for t in tables})
+        place(package, tables)
+        package.save(tmp, LEVEL)
     return Path(output)
 
 
-def _around_new_rows(xml: bytes, last_row: int, last_col: int) -> tuple[bytes, bytes]:
-    """A sheet's XML cut where rows go after its last row, its dimension extended to (last_row, last_col)
-    (1-based): (everything before, everything after)."""
-    found = re.search(rb'<dimension ref="A1(?::([A-Z]+)([0-9]+))?"/>', xml)
-    if found:
-        col = max(last_col, xl_cell_to_rowcol(f"{found[1].decode()}1")[1] + 1 if found[1] else 1)
-        row = max(last_row, int(found[2]) if found[2] else 1)
-        xml = xml[:found.start()] + f'<dimension ref="A1:{xl_col_to_name(col - 1)}{row}"/>'.encode() + xml[found.end():]
-    if b"</sheetData>" in xml:
-        head, tail = xml.split(b"</sheetData>", 1)
-    else:
-        head, tail = xml.split(b"<sheetData/>", 1)
-        head += b"<sheetData>"
-    return head, b"</sheetData>" + tail
-
-
-def _rendered(helping: Helper | None, job: dict) -> dict:
-    if helping:
-        try:
-            return helping.result(timeout=HELPER_TIMEOUT)
-        except Exception:  # noqa: BLE001 - the helper is only for speed: the same bytes are made here
-            pass
-    return tablexml.render(job)
-
-
-def _member(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-    info.external_attr = 0o600 << 16
-    return info
-
-
-def csv_safe(value):
-    """A value for CSV: text that a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str):
-        return csv_cell(value)
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
-
-
-def write_csv(rollup: R.Rollup, folder: Path, force: bool = False) -> list[Path]:
-    """Each table as ``Table.csv`` (UTF-8 with a byte-order mark, as Excel expects)."""
-    folder = Path(folder)
-    targets = {name: folder / f"{name}.csv" for name in TABLE_SHEETS
-               if rollup.with_status or name not in ("Outstanding", "ResponseRate")}
-    existing = [str(p) for p in targets.values() if p.exists()]
-    if existing and not force:
-        raise SheetflowError(f"{existing[0]} already exists; use --force to replace it.")
-    for name, path in targets.items():
-        with atomic_path(path, force=True) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            frame = rollup.tables[name]
-            writer.writerow(frame.columns)
-            for row in frame.itertuples(index=False):
-                writer.writerow([None if _missing(v) else csv_safe(v) for v in row])
-    return list(targets.values())
-
-
-def _as_written(value):
-    """A table value as the roll-up stores it: None (blank), text, True/False, a datetime or a number."""
-    if _missing(value):
-        return None
-    if isinstance(value, (str, bool, dt.datetime)):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, (int, float)) or hasattr(value, "__int__"):
-        number = float(value)
-        return int(number) if number.is_integer() else number
-    return str(value)
-
-
-def _written_column(series) -> list:
-    """``_as_written`` of each value of a column (integer and true/false columns are Python values already)."""
-    if series.dtype.kind in "iub":
-        return series.tolist()
-    return [v if type(v) is str else _as_written(v) for v in series.astype(object).tolist()]
-
-
-def _missing(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return type(value).__name__ in ("NAType", "NaTType")
-
-
 class _Writer:
-    def __init__(self, path: str, rollup: R.Rollup):
+    def __init__(self, rollup: R.Rollup, tables: list[TableSheet]):
         self.r = rollup
-        self.wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False,
-                                             "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
-                                             "in_memory": True})  # parts are assembled in memory, not temp files
+        self.tables = tables
+        self.output = io.BytesIO()
+        self.wb = xlsxwriter.Workbook(self.output, {"strings_to_formulas": False, "strings_to_urls": False,
+                                                    "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
+                                                    "in_memory": True})
         add = self.wb.add_format
         base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
         self.f = {
@@ -176,132 +70,44 @@ class _Writer:
             "big_percent": add({**base, "bold": True, "font_size": 14, "align": "center", "border": 1,
                                 "num_format": "0%"}),
         }
-        self.ranges = {}  # table name -> {column: absolute range}
-        self.columns = {}  # table name -> (header, each column's values as written, each column's format)
-        self.sheets = {}  # sheet index -> table name, for fill_rows
-        self.late = {}  # sheet index -> [(row, [(column, value, format)])] for fill_rows, below all else
-        self.sheet_names = []
+        self.ranges = {t.name: {c: t.column_range(c) for c in t.header} for t in tables}  # for formulas
 
-    def write(self):
+    def write(self) -> bytes:
+        """The workbook's bytes: every sheet but the tables' (empty, for ``table_sheets``) and the pivots."""
         self.wb.set_properties({"title": "Regional sector partnership roll-up", "author": "sheetflow",
                                 "created": self.r.made_at.replace(tzinfo=None)})
         summary = self.wb.add_worksheet("Summary")
         distribution = self.wb.add_worksheet("Rating distribution")
         plans = self.wb.add_worksheet("Action plans")
-        if not self.columns:
-            self.job(())
-        for name in self.table_names():
-            self.table(name)
+        for table in self.tables:
+            self.wb.add_worksheet(table.name).repeat_rows(0)  # the sheet itself is written by table_sheets
         self.about()
         self.summary(summary)
         self.distribution(distribution)
         self.action_plans(plans)
         summary.activate()
-        self.sheet_names = [ws.name for ws in self.wb.worksheets()]
         self.wb.close()
+        return self.output.getvalue()
 
-    # -- tables ---------------------------------------------------------------------------------
     def cell(self, ws, row, col, value, fmt=None):
-        """Write one value as its own type (text always as text); return the value as written."""
-        if _missing(value):
+        """Write one value with its own type, as ``as_written`` gives it (text always as text)."""
+        value = as_written(value)
+        if value is None:
             ws.write_blank(row, col, None, fmt)
-            return None
-        if isinstance(value, str):
+        elif isinstance(value, str):
             ws.write_string(row, col, value, fmt)
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value, fmt)
-        elif isinstance(value, (dt.datetime, dt.date)):
-            if not isinstance(value, dt.datetime):
-                value = dt.datetime(value.year, value.month, value.day)
+        elif isinstance(value, dt.datetime):
             ws.write_datetime(row, col, value, fmt or self.f["date"])
-        elif isinstance(value, (int, float)) or hasattr(value, "__int__"):
-            number = float(value)
-            value = int(number) if number.is_integer() else number
-            ws.write_number(row, col, value, fmt)
         else:
-            value = str(value)
-            ws.write_string(row, col, value, fmt)
-        return value
+            ws.write_number(row, col, value, fmt)
 
-    def job(self, pivots) -> dict:
-        """Each table's values as written, column by column, and what ``tablexml.render`` is to make of them:
-        the rows of every table with no cell formats (the rest are made once xlsxwriter has numbered its
-        formats), and the pivots' data."""
-        for name in self.table_names():
-            frame = self.r.tables[name]
-            columns = [_written_column(frame[column]) for column in frame.columns]
-            formats = [{"response_rate": self.f["percent"]}.get(column) for column in frame.columns]
-            for c, values in enumerate(columns):
-                if formats[c] is None and any(issubclass(t, dt.datetime) for t in set(map(type, values))):
-                    formats[c] = self.f["date"]
-            self.columns[name] = (list(frame.columns), columns, formats)
-        return {"tables": {name: columns for name, (_, columns, formats) in self.columns.items()
-                           if all(f is None for f in formats)},
-                "date_1904": self.wb.date_1904, "pivots": tuple(pivots),
-                "sources": {p.table: (p.table, *self.columns[p.table][:2]) for p in pivots}}
-
-    def table_names(self) -> list[str]:
-        return [name for name in TABLE_SHEETS
-                if self.r.with_status or name not in ("Outstanding", "ResponseRate")]  # those only with --manifest
-
-    def table(self, name: str):
-        """An Excel Table on its own sheet: header and columns here, the rows by ``fill_rows``."""
-        header, columns, formats = self.columns[name]
-        ws = self.wb.add_worksheet(name)
-        last_row, _ = self.last_cell(name)
-        # Declared over its header and first row (xlsxwriter checks every cell of a table's range for
-        # overlaps, ~0.2 s for a state-wide cycle); fill_rows extends the range to the last row.
-        ws.add_table(0, 0, 1, len(header) - 1, {
-            "name": name, "style": "Table Style Medium 2",
-            "columns": [{"header": c} for c in header],
-        })
-        widths = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
-                  "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
-        for c, column in enumerate(header):
-            ws.set_column(c, c, widths.get(column, 18 if len(column) > 10 else 14), formats[c])
-        ws.freeze_panes(1, 0)
-        self.print_setup(ws, repeat=True)
-        self.ranges[name] = {col: f"{name}!${xl_col_to_name(c)}$2:${xl_col_to_name(c)}${last_row}"
-                             for c, col in enumerate(header)}
-        self.sheets[ws.index] = name
-
-    def fill_rows(self, parts: dict, rendered: dict) -> None:
-        """Put each table's rows into its sheet and extend the table over them (after xlsxwriter has closed
-        the workbook). ``rendered``: the rows ``tablexml.render`` made, by table name, deflated; each sheet
-        becomes its XML before the rows, deflated, joined with the rows and the XML after them."""
-        for part in [p for p in parts if p.startswith("xl/tables/")]:
-            xml = parts[part].decode("utf-8")
-            found = re.search(r'<table [^>]*displayName="([^"]+)"', xml)
-            if found and found.group(1) in self.columns:
-                last = xl_rowcol_to_cell(*(n - 1 for n in self.last_cell(found.group(1))))
-                xml = re.sub(r'( ref="A1:)[A-Z]+2"', rf'\g<1>{last}"', xml, count=2)
-                parts[part] = xml.encode("utf-8")
-        for index in self.late:
-            rows, last_row, last_col = self.late_rows(index)
-            head, tail = _around_new_rows(parts[f"xl/worksheets/sheet{index + 1}.xml"], last_row, last_col)
-            parts[f"xl/worksheets/sheet{index + 1}.xml"] = head + rows + tail
-        for index, name in self.sheets.items():
-            _, columns, formats = self.columns[name]
-            rows = rendered.get(name)
-            if rows is None:  # a table with cell formats: their numbers are known now
-                styles = [f' s="{f.xf_index}"' if f is not None else "" for f in formats]
-                rows = tablexml.rows_piece(columns, styles, self.wb.date_1904)
-            part = f"xl/worksheets/sheet{index + 1}.xml"
-            head, tail = _around_new_rows(parts[part], *self.last_cell(name))
-            parts[part] = Deflated.of(head, last=False, level=FAST) + rows + Deflated.of(tail, level=FAST)
-
-    def last_cell(self, name: str) -> tuple[int, int]:
-        """(row, column), 1-based, of a table's last cell (an empty table keeps one blank row, as Excel does)."""
-        header, columns, _ = self.columns[name]
-        return max(len(columns[0]) if columns else 0, 1) + 1, len(header)
-
-    def print_setup(self, ws, repeat: bool = False):
+    def print_setup(self, ws):
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.set_footer("&C&8Page &P of &N")
-        ws.set_header(f"&L&8Regional sector partnership roll-up&R&8{ws.name}")
-        if repeat:
-            ws.repeat_rows(0)
+        ws.set_header(f"&L&8{TITLE}&R&8{ws.name}")
 
     def about(self):
         ws = self.wb.add_worksheet("About")
@@ -362,7 +168,7 @@ class _Writer:
                 value = grid[row - header - 1, c - 1]
                 formula = (f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges[by]},$A{row + 1},"
                            f"{ranges['area']},{xl_rowcol_to_cell(header, c, row_abs=True)}),\"\")")
-                ws.write_formula(row, c, formula, self.f["avg"], "" if _missing(value) else round(float(value), 6))
+                ws.write_formula(row, c, formula, self.f["avg"], "" if missing(value) else round(float(value), 6))
             ws.write_number(row, len(areas) + 1, int(respondents.get(key, 0)), self.f["int"])
         if len(values.index):
             ws.conditional_format(header + 1, 1, row, len(areas), {
@@ -419,37 +225,20 @@ class _Writer:
                     "capability": "Capability", "ratings": "Ratings"}, [0, 2, 3, 4, 5, 9])
 
     def frame(self, ws, top, title, frame, headers: dict, columns: list[int]) -> int:
-        """A summary table of values at ``top``, below everything else on its sheet; returns the row after it.
-
-        Its cells (thousands in a state-wide cycle) are not given to xlsxwriter: ``fill_rows`` writes them
-        into the sheet once xlsxwriter has closed it, as it writes the tables' rows."""
-        late = self.late.setdefault(ws.index, [])
-        for name in ("heading", "th", "note", "avg", "int", "label"):
-            self.f[name]._get_xf_index()  # numbered as xlsxwriter numbers a format it writes (so in styles.xml)
-        late.append((top, [(0, title, self.f["heading"])]))
-        late.append((top + 1, [(col, headers[key], self.f["th"]) for key, col in zip(headers, columns)]))
+        """A summary table of values at ``top`` (``headers``: column -> heading, written in sheet ``columns``);
+        returns the row after it."""
+        ws.write_string(top, 0, title, self.f["heading"])
+        for key, col in zip(headers, columns):
+            ws.write_string(top + 1, col, headers[key], self.f["th"])
         if frame.empty:
-            late.append((top + 2, [(0, "None.", self.f["note"])]))
+            ws.write_string(top + 2, 0, "None.", self.f["note"])
             return top + 3
         formats = [self.f["avg"] if key == "average" else self.f["int"] if key in ("item", "lowest", "highest")
                    else self.f["label"] for key in headers]
-        values = [[_as_written(v) for v in frame[key].tolist()] for key in headers]
-        for row, line in enumerate(zip(*values), start=top + 2):
-            late.append((row, list(zip(columns, line, formats))))
+        for row, line in enumerate(zip(*[frame[key].tolist() for key in headers]), start=top + 2):
+            for col, value, fmt in zip(columns, line, formats):
+                self.cell(ws, row, col, value, fmt)
         return top + 2 + len(frame) + 1
-
-    def late_rows(self, index: int) -> tuple[bytes, int, int]:
-        """The rows ``frame`` kept back for sheet ``index`` as XML, with their last row and column (1-based)."""
-        rows, last_row, last_col = [], 0, 0
-        for row, cells in self.late.get(index, []):
-            n = str(row + 1)
-            out = [f'<c r="{xl_col_to_name(col)}{n}"' + (tablexml.cell_body(value, style, self.wb.date_1904)
-                                                           or f"{style}/>")  # a blank keeps its format
-                   for col, value, style in sorted((col, value, f' s="{fmt._get_xf_index()}"')
-                                                   for col, value, fmt in cells)]
-            rows.append(f'<row r="{n}">' + "".join(out) + "</row>")
-            last_row, last_col = max(last_row, row + 1), max([last_col] + [col + 1 for col, _, _ in cells])
-        return "".join(rows).encode("utf-8"), last_row, last_col
 
     def distribution(self, ws):
         counts = R.rating_distribution(self.r.tables["Responses"], self.r.assessment)
@@ -474,7 +263,7 @@ class _Writer:
                 ws.write_formula(row, 1 + k, formula, self.f["int"], int(record[k]))
             mean = responses.loc[responses["item"] == item, "rating"].mean() if not responses.empty else None
             ws.write_formula(row, 7, f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges['item']},$A{row + 1}),\"\")",
-                             self.f["avg"], "" if _missing(mean) else round(float(mean), 6))
+                             self.f["avg"], "" if missing(mean) else round(float(mean), 6))
         last = 3 + len(counts)
         chart = self.wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
         colours = ("#C00000", "#F4B183", "#FFE699", "#A9D18E", "#548235")

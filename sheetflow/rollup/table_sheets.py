@@ -1,0 +1,228 @@
+"""The roll-up's data tables as whole parts: each table's complete worksheet XML and its Excel Table part.
+
+A state-wide cycle puts tens of thousands of rows in these tables, too many to hand to xlsxwriter
+cell by cell in good time, and they need no more than a header, typed values, two number formats
+and a frozen, printable layout. So this module writes each table's sheet whole, from plain
+values: text is always an inline string (never a formula), escaped as Excel escapes it; numbers
+are numbers; dates are Excel serials shown with ``DATE_FORMAT``. The workbook module puts these
+parts into the package (``rollup.workbook``); tests compare the cells with xlsxwriter's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+from ..cells import column_letters
+from .parts import SHEETML, Package
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+PERCENT_FORMAT = "0%"
+NUMBER_FORMATS = {"response_rate": PERCENT_FORMAT}  # by column; a column holding dates gets DATE_FORMAT
+WIDTHS = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
+          "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
+STYLE = "TableStyleMedium2"
+TITLE = "Regional sector partnership roll-up"  # in every printed page's header
+
+
+# -- values as the roll-up writes them (also in its CSV files) ----------------------------------------
+
+def missing(value) -> bool:
+    """A blank: None, NaN, or pandas' NA and NaT."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def as_written(value):
+    """A table value as the roll-up stores it: None (blank), text, True/False, a datetime or a number
+    (whole numbers as int)."""
+    if missing(value):
+        return None
+    if isinstance(value, (str, bool, dt.datetime)):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) or hasattr(value, "__int__"):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return str(value)
+
+
+def written_column(series) -> list:
+    """``as_written`` of each value of a pandas column (integer and true/false columns without blanks are
+    Python values already; pandas' nullable ones hold NA for a blank)."""
+    if series.dtype.kind in "iub" and not series.hasnans:
+        return series.tolist()
+    return [v if type(v) is str else as_written(v) for v in series.astype(object).tolist()]
+
+
+# -- cells --------------------------------------------------------------------------------------------
+
+_ESCAPED_ALREADY = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
+def text_cell(text: str) -> str:
+    """The inline-string body of a cell holding ``text`` (always text, never a formula), as Excel escapes it:
+    control characters as ``_xHHHH_``, and text that already looks like such an escape with its ``_`` escaped."""
+    body = _ESCAPED_ALREADY.sub(r"_x005F\1", text) if "_x" in text else text
+    if not body.isprintable():  # cheaper than the search it saves: control characters are rare
+        body = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", body)
+    body = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    return f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
+
+
+def serial(value: dt.datetime) -> float:
+    """Excel's serial number for a date and time (1900 system: 1900-03-01 is 61, after the leap-year bug)."""
+    delta = value.replace(tzinfo=None) - dt.datetime(1899, 12, 31)
+    number = delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
+    return number + 1 if number > 59 else number
+
+
+def each_distinct(function, values: list) -> list:
+    """``function`` of each value, computed once per distinct value (columns repeat their values: names,
+    questions). Equal values share one result (1 and 1.0); True and 1 are equal too, so a list holding
+    True or False is told apart by type as well."""
+    if bool in set(map(type, values)):
+        keys = [(type(v), v) for v in values]
+        memo = {key: function(key[1]) for key in dict.fromkeys(keys)}
+        return list(map(memo.__getitem__, keys))
+    memo = {value: function(value) for value in dict.fromkeys(values)}
+    return list(map(memo.__getitem__, values))
+
+
+def cell_body(value, number_style: str = "", date_style: str = "") -> str | None:
+    """One value's cell XML after its reference (``' t="b"><v>1</v></c>'``); None for a blank. A number
+    has ``number_style`` and a date ``date_style`` (each ``' s="n"'`` or ""); text and true/false none."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return text_cell(value)
+    if isinstance(value, bool):
+        return f' t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, dt.datetime):
+        return f"{date_style}><v>{serial(value):.16G}</v></c>"
+    return f"{number_style}><v>{value:.16G}</v></c>"
+
+
+def rows_xml(columns: list[list], styles: list[tuple[str, str]], first_row: int = 2) -> str:
+    """The <row> elements of a table's values from ``first_row``. ``columns``: each column's values (None,
+    text, True/False, a datetime or a number); ``styles``: each column's number and date style (``cell_body``)."""
+    bodies = [each_distinct(lambda value, style=style: cell_body(value, *style), values)
+              for values, style in zip(columns, styles)]
+    letters = [column_letters(c) for c in range(1, len(columns) + 1)]
+    rows = []
+    for number, line in enumerate(zip(*bodies), start=first_row):
+        n = str(number)
+        rows.append(f'<row r="{n}">' + "".join([f'<c r="{letter}{n}"{body}' for letter, body in zip(letters, line)
+                                                 if body is not None]) + "</row>")
+    return "".join(rows)
+
+
+# -- a table and its sheet ----------------------------------------------------------------------------
+
+@dataclass
+class TableSheet:
+    """One Excel Table on a sheet of the same name: header in row 1, the values below."""
+    name: str
+    header: list[str]
+    columns: list[list]  # each column's values, as ``as_written``
+
+    @classmethod
+    def of(cls, name: str, frame) -> "TableSheet":
+        return cls(name, [str(c) for c in frame.columns], [written_column(frame[c]) for c in frame.columns])
+
+    @property
+    def last_row(self) -> int:
+        """The table's last row (1-based): an empty table keeps one blank row, as Excel does."""
+        return max(len(self.columns[0]) if self.columns else 0, 1) + 1
+
+    @property
+    def ref(self) -> str:
+        return f"A1:{column_letters(len(self.header))}{self.last_row}"
+
+    def number_formats(self) -> list[tuple[str | None, str | None]]:
+        """Each column's format for numbers (its own, in ``NUMBER_FORMATS``) and for dates (DATE_FORMAT if it
+        holds any), or None."""
+        return [(NUMBER_FORMATS.get(name),
+                 DATE_FORMAT if any(issubclass(t, dt.datetime) for t in set(map(type, values))) else None)
+                for name, values in zip(self.header, self.columns)]
+
+    def column_range(self, column: str) -> str:
+        """An absolute reference to a column's values, for formulas (``Responses!$J$2:$J$321``)."""
+        letters = column_letters(self.header.index(column) + 1)
+        return f"{self.name}!${letters}$2:${letters}${self.last_row}"
+
+    def worksheet(self, styles: list[tuple[int | None, int | None]], table_rid: str) -> bytes:
+        """The sheet's whole part. ``styles``: each column's cell-format index for numbers and for dates (for
+        ``number_formats``), or None; ``table_rid``: the id of the sheet's relationship to its table part."""
+        width = len(self.header)
+        # a column's own format also applies to what is typed below the table
+        cols = "".join(f'<col min="{c}" max="{c}" width="{_width(name)}"'
+                       + (f' style="{date if date is not None else number}"'
+                          if (date, number) != (None, None) else "") + ' customWidth="1"/>'
+                       for c, (name, (number, date)) in enumerate(zip(self.header, styles), start=1))
+        header = rows_xml([[name] for name in self.header], [("", "")] * width, first_row=1)
+        rows = rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in pair) for pair in styles])
+        sheet_title = escape(self.name.replace("&", "&&"))  # a single & starts a header code
+        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+                f'<dimension ref="{self.ref}"/>'
+                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
+                ' state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
+                f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}{rows}</sheetData>'
+                '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                '<pageSetup fitToHeight="0" orientation="landscape"/>'
+                f'<headerFooter><oddHeader>&amp;L&amp;8{escape(TITLE)}&amp;R&amp;8{sheet_title}</oddHeader>'
+                '<oddFooter>&amp;C&amp;8Page &amp;P of &amp;N</oddFooter></headerFooter>'
+                f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts></worksheet>').encode("utf-8")
+
+    def table(self, table_id: int) -> bytes:
+        """The Excel Table part over the sheet's header and rows (``table_id``: unique in the workbook)."""
+        name = escape(self.name, {'"': "&quot;"})
+        columns = "".join(f'<tableColumn id="{i}" name={_attribute(c)}/>' for i, c in enumerate(self.header, start=1))
+        return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f'<table xmlns="{MAIN}" id="{table_id}" name="{name}" displayName="{name}" ref="{self.ref}"'
+                f' totalsRowShown="0"><autoFilter ref="{self.ref}"/>'
+                f'<tableColumns count="{len(self.header)}">{columns}</tableColumns>'
+                f'<tableStyleInfo name="{STYLE}" showFirstColumn="0" showLastColumn="0" showRowStripes="1"'
+                ' showColumnStripes="0"/></table>').encode("utf-8")
+
+
+def place(package: Package, tables: list[TableSheet]) -> None:
+    """Each table's sheet and table part in place of the sheet of the same name (made empty by xlsxwriter,
+    so that the workbook lists it in order, with its print titles)."""
+    sheets = dict(package.sheets())
+    kind = SHEETML + "table+xml"
+    taken = [int(ElementTree.fromstring(package.parts[p]).get("id")) for p in package.parts_of_type(kind)]
+    formats: dict[str, int] = {}
+    for table_id, table in enumerate(tables, start=max(taken, default=0) + 1):
+        codes = table.number_formats()
+        for code in [code for pair in codes for code in pair]:
+            if code is not None and code not in formats:
+                formats[code] = package.add_cell_format(code)
+        part, table_part = sheets[table.name], package.free_name("xl/tables/table{}.xml")
+        package.put(table_part, table.table(table_id), kind)
+        package.drop_relationships(part)  # the whole sheet is replaced: nothing of the old one is kept
+        rid = package.relate(part, "table", table_part)
+        package.put(part, table.worksheet([tuple(formats.get(code) for code in pair) for pair in codes], rid))
+
+
+def _width(column: str) -> str:
+    """A column's width in characters, as Excel stores it (with the padding of its default font)."""
+    characters = WIDTHS.get(column, 18 if len(column) > 10 else 14)
+    return str(int((characters * 7 + 5) / 7 * 256) / 256)
+
+
+def _attribute(text: str) -> str:
+    return '"' + escape(text, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}) + '"'
