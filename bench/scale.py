@@ -44,8 +44,8 @@ sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
 
 TARGETS = {  # name: (description, limit, "max" or "min")
-    "rollup_vs_floor": ("rollup / floor", 3.0, "max"),
-    "usual_vs_rollup": ("usual way / rollup", 10.0, "min"),
+    "rollup_vs_floor": ("rollup / floor", 1.5, "max"),
+    "usual_vs_rollup": ("usual way / rollup", 8.0, "min"),
     "validate_vs_floor": ("validate / floor", 2.0, "max"),
     "generate_vs_zipfile": ("generate --roster / zipfile", 3.0, "max"),
     "peak_mb": ("peak memory, MB (largest command)", 500.0, "max"),
