@@ -66,7 +66,6 @@ class _Writer:
             "int": add({**base, "num_format": "0", "align": "center", "border": 1, "border_color": "#BFBFBF"}),
             "date": add({**base, "num_format": "yyyy-mm-dd hh:mm"}),
             "big": add({**base, "bold": True, "font_size": 14, "align": "center", "border": 1}),
-            "percent": add({**base, "num_format": "0%"}),
             "big_percent": add({**base, "bold": True, "font_size": 14, "align": "center", "border": 1,
                                 "num_format": "0%"}),
         }
