@@ -247,23 +247,35 @@ def _from_msg(path: Path) -> Message:
     import extract_msg
 
     try:
+        if path.stat().st_size > MAX_MESSAGE_BYTES:
+            raise SheetflowError(f"larger than {MAX_MESSAGE_BYTES // 2**20} MB")
         with extract_msg.openMsg(str(path)) as msg:
             received = getattr(msg, "receivedTime", None) or msg.date
             message = Message(source=str(path), message_id=_text(msg.messageId),
                               sender=sender_address(msg.sender), subject=_text(msg.subject),
                               received_at=_iso(received if isinstance(received, datetime) else None))
-            for attachment in msg.attachments:
-                data = attachment.data
-                if not isinstance(data, bytes):  # an attached Outlook item, not a file
-                    continue
-                name = attachment.longFilename or attachment.shortFilename or "attachment.bin"
-                message.attachments.append(Attachment(name=_text(name), data=data))
+            message.attachments = list(_msg_attachments(msg))
     except Exception as exc:  # noqa: BLE001 - extract-msg raises many kinds of errors on damaged files
         return Message(source=str(path), message_id=f"unreadable:{path}",
                        problem=f"this Outlook message cannot be read ({type(exc).__name__}: {exc})")
     if not message.message_id:
         message.message_id = _digest_id(path.read_bytes())
     return message
+
+
+def _msg_attachments(msg, within: str = "", depth: int = 0) -> Iterator[Attachment]:
+    """The files attached to an Outlook message, and those of the Outlook items attached to it (a
+    forwarded reply), named "item / file"."""
+    for attachment in msg.attachments:
+        name = _text(attachment.longFilename or attachment.shortFilename) or "attachment.bin"
+        data = attachment.data
+        if isinstance(data, bytes):
+            yield Attachment(name=within + name, data=data)
+        elif hasattr(data, "attachments") and depth < 3:  # an attached Outlook item (an embedded message)
+            label = _text(getattr(data, "subject", "")) or name
+            yield from _msg_attachments(data, f"{within}{label} / ", depth + 1)
+        else:  # an attachment kind with no file inside (a link, a web reference): listed, with nothing in it
+            yield Attachment(name=within + name, data=b"")
 
 
 # -- IMAP ---------------------------------------------------------------------------------------------
