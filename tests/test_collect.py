@@ -335,3 +335,20 @@ def test_rollup_uses_the_ledger_too(tmp_path, capsys):
     assert "Umar Farouk" in names  # still not in the roll-up: his file cannot be read
     states = {row[5]: row[7] for row in outstanding.iter_rows(min_row=2, values_only=True)}
     assert states["Umar Farouk"] == "problems" and states["Kim Soo-jin"] == "outstanding"
+
+
+def test_outlook_messages_are_collected_and_their_pictures_listed(tmp_path):
+    report = collect([HERE / "fixtures" / "outlook"], tmp_path / "inbox")
+    assert report.messages == 2 and report.saved == []
+    assert [(r.sender, r.attachment, r.status) for r in report.refused] == [
+        ("brizhou@gmail.com", "import OleFileIO.tif", "refused: an image (.tif), not a workbook"),
+        ("brizhou@gmail.com", "raised value error.tif", "refused: an image (.tif), not a workbook")]
+    assert [m.subject for m in report.without_attachment] == ["MSG Test File"]
+
+
+@pytest.mark.parametrize("sender", ['"Evil" <../../etc@example.org>', "CON", "<>", "a@b@c", "x\u202e@example.org"])
+def test_a_sender_that_is_no_plain_address_is_an_unknown_sender(tmp_path, sender):
+    mail, inbox = tmp_path / "mail", tmp_path / "inbox"
+    eml(mail, "odd", [(ANA.name, ANA.read_bytes())], sender=sender)
+    (row,) = collect([mail], inbox).saved
+    assert row.sender == "" and row.file == f"2026-03-03 - unknown sender - {ANA.name}"
