@@ -95,8 +95,15 @@ def collect(sources: Iterable, inbox, manifest=None, since: date | None = None, 
     rows = read_ledger(inbox)
     report = CollectReport(inbox=str(inbox), ledger=str(inbox / LEDGER), rows=rows)
     state = _Inbox(inbox, rows, _Recipients(manifest) if manifest else None, limits)
+    started = []
+
+    def start(total: int) -> None:  # one bar for all sources: the first that knows its size starts it
+        if on_start and not started:
+            started.append(total)
+            on_start(total)
+
     try:
-        for message in _messages(list(sources), since, folder, on_start):
+        for message in _messages(list(sources), since, folder, start):
             report.messages += 1
             found = state.take(message)
             report.new += found
