@@ -6,7 +6,7 @@ each instrument, cycle and set of pre-filled answers, the workbook is generated
 once with unique placeholders where the response id and the respondent's
 details go. A copy replaces the placeholders in the three parts that hold them
 (the shared strings, docProps/custom.xml and docProps/core.xml), escaped by
-xlsxwriter's own writers; only those three are compressed again, and the zip is
+the rules xlsxwriter applies (``cell_text``); only those three are compressed again, and the zip is
 laid out as Python's zipfile lays out xlsxwriter's own (the other parts are
 copied as they were compressed).
 
@@ -23,9 +23,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from xlsxwriter.sharedstrings import SharedStrings
-from xlsxwriter.xmlwriter import XMLwriter
-
+from ..cell_text import t_element, xml_escaped
 from ..files import Deflated, atomic_path, zip_bytes
 from .workbook import Request, generate, workbook_bytes
 
@@ -64,7 +62,9 @@ class Template:
         texts = list(values.values())
         if any(not isinstance(v, str) or len(v) > LONGEST or not _PLAIN.fullmatch(v) for v in texts):
             return None
-        escape = XMLwriter()._escape_data
+        if any(v.startswith("<r>") and v.endswith("</r>") for v in texts):
+            return None  # xlsxwriter takes such text for a rich string
+        escape = xml_escaped
         if len(set(texts)) != len(texts) or self.taken.intersection(escape(v) for v in texts):
             return None  # xlsxwriter would store equal strings once, changing the string table
         parts = dict((info.filename, data.decode("utf-8")) for info, data in self.entries
@@ -86,10 +86,7 @@ class Template:
 
 def _shared_string(value: str) -> str:
     """The <si> element xlsxwriter writes for ``value``."""
-    writer = SharedStrings()
-    writer.fh = io.StringIO()
-    writer._write_si(value)
-    return writer.fh.getvalue()
+    return f"<si>{t_element(value)}</si>"
 
 
 class Copier:

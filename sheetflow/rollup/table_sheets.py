@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+from ..cell_text import t_element
 from ..cells import column_letters
 from .parts import SHEETML, Package
 
@@ -67,19 +67,9 @@ def written_column(series) -> list:
 
 # -- cells --------------------------------------------------------------------------------------------
 
-_ESCAPED_ALREADY = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-
-
 def text_cell(text: str) -> str:
-    """The inline-string body of a cell holding ``text`` (always text, never a formula), as Excel escapes it:
-    control characters as ``_xHHHH_``, and text that already looks like such an escape with its ``_`` escaped."""
-    body = _ESCAPED_ALREADY.sub(r"_x005F\1", text) if "_x" in text else text
-    if not body.isprintable():  # cheaper than the search it saves: control characters are rare
-        body = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", body)
-    body = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f' t="inlineStr"><is><t{space}>{body}</t></is></c>'
+    """The inline-string body of a cell holding ``text`` (always text, never a formula), as Excel escapes it."""
+    return f' t="inlineStr"><is>{t_element(text)}</is></c>'
 
 
 def serial(value: dt.datetime) -> float:
