@@ -135,7 +135,7 @@ def templates_dir() -> Path:
             return path
     except ModuleNotFoundError:
         pass
-    return Path(__file__).resolve().parent.parent / "workbook_templates"
+    return Path(__file__).resolve().parents[2] / "workbook_templates"  # sheetflow/instruments/ -> the checkout
 
 
 def available() -> dict[str, Path]:
