@@ -6,6 +6,7 @@ problems, 2 the command could not run.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import json
 import os
@@ -47,29 +48,63 @@ def cli():
               help="A roster (CSV or .xlsx): one pre-filled workbook per person (assessment) or per region "
                    "(action plan), recorded in OUTPUT/manifest.csv.")
 @click.option("--force", is_flag=True, help="Replace the output if it exists.")
-def generate(instrument, output, cycle, response_id, roster, force):
+@click.option("--assessments", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Action plan: the self-assessment returns (files or folders); each region's plan starts from "
+                   "its region's results (valid, newest returns of --cycle only).")
+@click.option("--manifest", type=click.Path(path_type=Path),
+              help="With --assessments: what was sent (manifest.csv), so each plan says how many were asked.")
+@click.option("--region", help="Action plan without --roster: the region it is for (filled in, and with "
+                                "--assessments the region whose results it starts from).")
+def generate(instrument, output, cycle, response_id, roster, force, assessments, manifest, region):
     """Write a locked workbook for INSTRUMENT (assessment or action-plan): a blank one, or with
     --roster one pre-filled workbook per person (per region for the action plan)."""
     from .instruments.workbook import Request, generate as write
 
+    results = _assessment_results(instrument, assessments, manifest, cycle, roster, region)
     if roster:
-        return _generate_for_roster(instrument, roster, output, cycle, response_id, force)
-    request = Request(definitions.load(INSTRUMENTS[instrument]))
+        return _generate_for_roster(instrument, roster, output, cycle, response_id, force, results)
+    request = Request(definitions.load(INSTRUMENTS[instrument]), prefill={"region": region} if region else {},
+                      results=results and results.for_region(region))
     if cycle:
         request.cycle = cycle
     if response_id:
         request.response_id = response_id
     path = write(request, output, force=force)
     click.echo(f"Wrote {path} ({request.instrument.title}, response id {request.response_id}).")
+    _echo_results(results, [region])
     return OK
 
 
-def _generate_for_roster(instrument, roster, folder, cycle, response_id, force):
+def _assessment_results(instrument, assessments, manifest, cycle, roster, region):
+    """The regions' self-assessment results for the action plans (None without --assessments)."""
+    if region and (instrument != "action-plan" or roster):
+        raise click.UsageError("--region is for one action plan, without --roster.")
+    if not assessments:
+        if manifest:
+            raise click.UsageError("--manifest goes with --assessments.")
+        return None
+    if instrument != "action-plan" or not (roster or region):
+        raise click.UsageError("--assessments is for the action plan, with --roster or --region.")
+    from .rollup.region_results import collect
+
+    with _progress("Reading self-assessments") as progress:
+        return collect(assessments, cycle or str(dt.date.today().year), manifest, progress=progress.update,
+                       on_start=progress.start)
+
+
+def _echo_results(results, regions) -> None:
+    if results is not None:
+        from .rollup.region_results import summary_lines
+
+        click.echo("\n".join(summary_lines(results, regions)))
+
+
+def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, results=None):
     from .outreach.roster import MANIFEST, generate_for_roster, summarise
 
     if response_id:
         raise click.UsageError("--response-id cannot be used with --roster (each workbook gets its own).")
-    rows = generate_for_roster(INSTRUMENTS[instrument], roster, folder, cycle, force=force)
+    rows = generate_for_roster(INSTRUMENTS[instrument], roster, folder, cycle, force=force, results=results)
     n = summarise(rows)
     cycles = ", ".join(sorted({r.cycle for r in rows}))
     written = n["written"] + n["replaced"]
@@ -77,6 +112,7 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force):
                + (f"; {n['replaced']} replaced, keeping their response ids" if n["replaced"] else "") + "); "
                + f"{n['kept']} already there" + (" (kept; --force writes them again)" if n["kept"] else "")
                + f". The manifest is {Path(folder) / MANIFEST}.")
+    _echo_results(results, [r.region for r in rows if r.outcome != "kept"])
     return OK
 
 

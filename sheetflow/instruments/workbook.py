@@ -19,9 +19,11 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .definitions import STAMP_KEYS, Instrument
+from .results_sheet import write_results_sheet
 from ..errors import SheetflowError
 from ..files import atomic_path
 
+RETURNS_KEY = "sheetflow_assessment_returns"  # stamped (not named) only on plans made with results
 YELLOW, ORANGE, NAVY, PALE = "#FFF2CC", "#F8CBAD", "#1F3864", "#DDEBF7"
 PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True,
               "select_unlocked_cells": True}
@@ -35,9 +37,13 @@ class Stamp:
     version: str
     response_id: str
     cycle: str
+    assessment_returns: int | None = None  # an action plan made with its region's self-assessment results
 
     def properties(self) -> dict[str, str]:
-        return dict(zip(STAMP_KEYS, (self.instrument, self.version, self.response_id, self.cycle)))
+        found = dict(zip(STAMP_KEYS, (self.instrument, self.version, self.response_id, self.cycle)))
+        if self.assessment_returns is not None:
+            found[RETURNS_KEY] = str(self.assessment_returns)
+        return found
 
 
 @dataclass
@@ -48,10 +54,12 @@ class Request:
     response_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     cycle: str = field(default_factory=lambda: str(dt.date.today().year))
     prefill: dict = field(default_factory=dict)  # answer name -> value (identity block)
+    results: object | None = None  # action plan: the region's RegionResults (rollup/region_results.py)
 
     @property
     def stamp(self) -> Stamp:
-        return Stamp(self.instrument.id, self.instrument.version, self.response_id, self.cycle)
+        returns = None if self.results is None else self.results.returns
+        return Stamp(self.instrument.id, self.instrument.version, self.response_id, self.cycle, returns)
 
 
 def generate(request: Request, output: Path, force: bool = False) -> Path:
@@ -225,7 +233,8 @@ class _Book:
         for i, (key, value) in enumerate(self.request.stamp.properties().items(), start=1):
             ws.write_string(i, 0, key, self.f["label"])
             ws.write_string(i, 1, value, self.f["cell"])
-            self.name(key, ws, i, 1)
+            if key in STAMP_KEYS:
+                self.name(key, ws, i, 1)
         ws.very_hidden()
 
     def write(self):
@@ -238,6 +247,8 @@ class _Book:
         for key, value in stamp.properties().items():
             self.wb.set_custom_property(key, value, "text")
         self.instructions_sheet()
+        if self.request.results is not None:
+            write_results_sheet(self, self.request.results, estimate_height)
         self.details_sheet()
         if self.inst.kind == "assessment":
             self.assessment_sheet()
@@ -257,6 +268,8 @@ class _Book:
         ws.set_column(0, 0, 100)
         ws.write_string(0, 0, self.inst.title, self.f["title"])
         ws.set_row(0, 24)
+        if self.request.results is not None:  # in the empty row 2, so every other text keeps its cell
+            self.text_row(ws, 1, self.text["results"]["instructions"], 100, fmt="bold")
         row = 2
         for section in self.text["instructions"]:
             ws.write_string(row, 0, section["heading"], self.f["heading"])

@@ -372,13 +372,15 @@ def _now() -> str:
 
 
 def generate_for_roster(instrument, roster_path, folder, cycle: str | None = None,
-                        force: bool = False) -> list[ManifestRow]:
+                        force: bool = False, results=None) -> list[ManifestRow]:
     """A pre-filled workbook for everyone on the roster, recorded in ``folder/manifest.csv``.
 
     Assessment: one per person; action plan: one per region, for its lead. Response ids already
     in the manifest for this instrument and cycle are kept; a workbook already generated is kept
     (``outcome`` "kept") unless ``force``, which writes it again with the same response id
     ("replaced"). Returns the manifest rows of this instrument and cycle, in roster order.
+    With ``results`` (rollup.region_results.AssessmentResults), each action plan starts from its
+    region's self-assessment results.
     """
     from ..instruments.copies import Copier
     from ..instruments.workbook import Request
@@ -426,7 +428,8 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
             if row.outcome == "kept":
                 continue
             request = Request(instrument, response_id=row.response_id, cycle=cycle,
-                              prefill=prefill(instrument, recipient))
+                              prefill=prefill(instrument, recipient),
+                              results=None if results is None else results.for_region(recipient.region))
             copier.generate(request, folder / row.file, force=True)
             row.generated_at = _now()
             if row.outcome == "new":

@@ -173,7 +173,7 @@ def build(report, status=None) -> Rollup:
             "source_file": Path(f.path).name, "sha256": f.sha256, "status": f.status, "instrument": f.instrument,
             "response_id": f.response_id, "organization": f.organization, "respondent_name": f.respondent,
             "saved_at": _when(f.saved_at), "errors": len(f.errors), "warnings": len(f.warnings),
-            "reason": _reason(f),
+            "reason": left_out_reason(f),
         })
         if f.status != "valid":
             for level, findings in (("error", f.errors), ("warning", f.warnings)):
@@ -217,7 +217,8 @@ def _when(text):
     return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
 
 
-def _reason(f) -> str | None:
+def left_out_reason(f) -> str | None:
+    """Why a file was left out of the roll-up, in one line (None for a valid file)."""
     if f.status == "valid":
         return None
     if f.status == "superseded":

@@ -1,0 +1,116 @@
+"""Write the "Self-assessment results" sheet of a region's action plan from plain rows, with xlsxwriter.
+
+The rows come from rollup/region_results.py (``RegionResults``: four tables of plain values and
+the facts of the paragraph above them); nothing is computed here. Every value is written as
+what it is (text always with ``write_string``, so partner text is never a formula), the sheet
+is locked and prints like the plan's other sheets. The wording is the definition's
+``[workbook.results]``.
+"""
+
+from __future__ import annotations
+
+WIDTHS = (16, 22, 40, 28, 12, 12, 12, 18, 18)  # the widest table has nine columns; text columns wrap
+AVERAGES = {"region_average", "lowest_organization_average", "highest_organization_average",
+            "all_regions_average", "average"}
+STYLE = "Table Style Light 9"
+
+
+def write_results_sheet(book, results, row_height) -> None:
+    """Add the sheet to ``book`` (the workbook being written: its xlsxwriter workbook, formats and sheet setup).
+
+    ``row_height(text, width)`` is the height in points that shows ``text`` wrapped in a column that wide.
+    """
+    words = book.text["results"]
+    name = words["sheet"]
+    ws = book.sheet(name, landscape=True, repeat=0)
+    for col, width in enumerate(WIDTHS):
+        ws.set_column(col, col, width)
+    last = len(WIDTHS) - 1
+    total = sum(WIDTHS)
+    facts = {"region": results.region, "cycle": results.cycle}
+    ws.merge_range(0, 0, 0, last, words["title"].format(**facts), book.f["title"])
+    ws.set_row(0, 24)
+    if not results.returns:
+        book.text_row(ws, 2, words["none"].format(**facts), total, last)
+        return
+    formats = _formats(book)
+    people = _count(words, "person", "people", results.returns)
+    organizations = _count(words, "organization", "organizations", results.organizations)
+    paragraph = words["answered"].format(people=people, organizations=organizations, **facts)
+    if results.asked is not None:
+        paragraph += " " + words["asked"].format(asked=results.asked)
+    book.text_row(ws, 2, paragraph, total, last)
+    book.text_row(ws, 3, words["how_to_read"], total, last, "italic")
+    row = 5
+    ws.write_string(row, 0, words["areas_heading"], formats["heading"])
+    top, bottom = _table(ws, row + 1, "RegionAreas", results.tables["RegionAreas"], formats, row_height)
+    chart = _chart(book, name, results.tables["RegionAreas"][0], (top, bottom), words, facts)
+    ws.insert_chart(bottom + 2, 0, chart, {"description": words["chart_description"].format(**facts),
+                                           "x_offset": 4, "y_offset": 4})
+    row = bottom + 20  # below the chart (320 px)
+    for table, heading, empty in (("RegionCapabilities", "capabilities_heading", None),
+                                  ("RegionDisagreements", "disagreements_heading", "no_disagreements"),
+                                  ("RegionReflections", "reflections_heading", "no_reflections")):
+        ws.write_string(row, 0, words[heading], formats["heading"])
+        _, bottom = _table(ws, row + 1, table, results.tables[table], formats, row_height)
+        row = bottom + 1
+        if empty and not results.tables[table][1]:
+            ws.write_string(row, 0, words[empty], book.f["italic"])
+            row += 1
+        row += 1
+    ws.print_area(0, 0, row, last)
+
+
+def _count(words, one: str, many: str, count: int) -> str:
+    return words[one] if count == 1 else words[many].format(count=count)
+
+
+def _formats(book) -> dict:
+    add = book.wb.add_format
+    base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True, "border": 1,
+            "border_color": "#BFBFBF"}
+    return {"heading": add({"font_name": "Calibri", "font_size": 12, "bold": True, "font_color": "#1F3864"}),
+            "text": add(base), "average": add({**base, "num_format": "0.0", "align": "center"}),
+            "whole": add({**base, "num_format": "0", "align": "center"}),
+            "header": add({**base, "bold": True, "font_color": "white", "bg_color": "#1F3864", "align": "center",
+                           "valign": "vcenter"})}
+
+
+def _table(ws, top: int, name: str, table, formats, row_height) -> tuple[int, int]:
+    """An Excel Table of plain values at row ``top``; returns its header row and last row."""
+    columns, rows = table
+    bottom = top + max(len(rows), 1)  # a table needs a row: an empty one when there is nothing to show
+    ws.add_table(top, 0, bottom, len(columns) - 1, {
+        "name": name, "style": STYLE, "autofilter": False,
+        "columns": [{"header": c, "header_format": formats["header"]} for c in columns]})
+    ws.set_row(top, 30)
+    for r, values in enumerate(rows, start=top + 1):
+        ws.set_row(r, max(row_height(v, w) if isinstance(v, str) else 15 for v, w in zip(values, WIDTHS)))
+        for c, (column, value) in enumerate(zip(columns, values)):
+            if value is None:
+                ws.write_blank(r, c, None, formats["text"])
+            elif isinstance(value, str):
+                ws.write_string(r, c, value, formats["text"])
+            else:
+                ws.write_number(r, c, value, formats["average" if column in AVERAGES else "whole"])
+    if not rows:
+        for c in range(len(columns)):
+            ws.write_blank(top + 1, c, None, formats["text"])
+    return top, bottom
+
+
+def _chart(book, sheet: str, columns, rows: tuple[int, int], words, facts):
+    """The region's area averages beside all regions' (from the RegionAreas table's cells)."""
+    chart = book.wb.add_chart({"type": "column"})
+    top, bottom = rows
+    for key, label, colour in (("region_average", words["chart_region"].format(**facts), "#1F3864"),
+                               ("all_regions_average", words["chart_all"], "#A6A6A6")):
+        column = columns.index(key)
+        chart.add_series({"name": label, "categories": [sheet, top + 1, 0, bottom, 0],
+                          "values": [sheet, top + 1, column, bottom, column], "fill": {"color": colour},
+                          "data_labels": {"value": True, "num_format": "0.0"}})
+    chart.set_title({"name": words["chart_title"]})
+    chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": words["chart_axis"]})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": 320})
+    return chart
