@@ -105,3 +105,65 @@ def lo_inbox(tmp_path_factory, blank_workbooks, assessment, action_plan):
             futures[name] = pool.submit(libreoffice.fill_by_name, own, values, folder / name)
         paths = {name: future.result() for name, future in futures.items()}
     return paths
+
+
+# -- action plans made with the regions' self-assessment results ---------------------------------------
+
+SAMPLES = HERE.parent / "samples"
+HOSTILE = {  # partner text that a spreadsheet would run if it were written as a formula
+    "North Plains": {"reflect_strengths": "=SUM(1,2) our strength", "reflect_opportunities": "+1 more pathways",
+                     "reflect_missing": "-nothing missing", "reflect_priorities": "@priority one",
+                     "pre_active_detail": "=HYPERLINK(\"http://example.org\",\"ours\")"},
+    "Red River Valley": {"reflect_priorities": "=RRV ONLY 7731 priority", "pre_active_detail": "+RRV ONLY 7732"},
+}
+
+
+@pytest.fixture(scope="session")
+def assessment_inbox(tmp_path_factory, assessment):
+    """The bundled returns plus three self-assessments really filled by LibreOffice: one more for each
+    region, with text that starts like a formula, and one of another cycle (2025)."""
+    import concurrent.futures
+    import shutil
+
+    import libreoffice
+
+    if not libreoffice.available():
+        pytest.skip("LibreOffice is not installed")
+    folder = tmp_path_factory.mktemp("assessment-inbox")
+    for path in (SAMPLES / "returns").iterdir():
+        shutil.copy2(path, folder / path.name)
+    people = {
+        "np-extra.xlsx": ("2026", "North Plains", "Prairie Workforce Board", "Zoe Formula", [5, 1] * 10),
+        "rrv-extra.xlsx": ("2026", "Red River Valley", "Valley Health Careers Consortium", "Yusuf Secret", [4] * 20),
+        "np-2025.xlsx": ("2025", "North Plains", "Prairie Workforce Board", "Old Cycle", [1] * 20),
+    }
+    blanks = tmp_path_factory.mktemp("assessment-blanks")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = []
+        for k, (name, (cycle, region, organization, person, ratings)) in enumerate(people.items()):
+            blank = blanks / f"{k}.xlsx"
+            generate(Request(assessment, response_id=f"00000000-0000-4000-8000-00000000010{k}", cycle=cycle), blank)
+            values = complete_answers(assessment, organization=organization, region=region,
+                                      respondent_name=person, **HOSTILE.get(region, {}) if cycle == "2026" else {})
+            values.update({f"rating_{i:02d}": r for i, r in enumerate(ratings, start=1)})
+            futures.append(pool.submit(libreoffice.fill_by_name, blank, values, folder / name))
+        for future in futures:
+            future.result()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def plans_with_results(tmp_path_factory, assessment_inbox):
+    """Each sample region's action plan made with the inbox's results: (folder, terminal output)."""
+    import contextlib
+    import io
+
+    from sheetflow.cli import main
+
+    folder = tmp_path_factory.mktemp("plans") / "sent"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["generate", "action-plan", "--roster", str(SAMPLES / "roster.csv"), "-o", str(folder),
+                     "--assessments", str(assessment_inbox), "--manifest", str(SAMPLES / "sent"), "--cycle", "2026"])
+    assert code == 0, out.getvalue()
+    return folder, out.getvalue()
