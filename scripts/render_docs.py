@@ -58,6 +58,17 @@ def main():
         (png,) = libreoffice.pdf_to_png(pdf, tmp / "filled", page, page, dpi=90)
         (docs / "assessment-summary-filled.png").write_bytes(png.read_bytes())
         print(f"docs/assessment-summary-filled.png: page {page} of a sample return")
+        plan = tmp / "North Plains - Action Plan.xlsx"  # made with the sample returns, as the demo makes it
+        subprocess.run([sys.executable, "-m", "sheetflow.cli", "generate", "action-plan", "-o", str(plan),
+                        "--region", "North Plains", "--cycle", "2026", "--response-id", "example",
+                        "--assessments", str(ROOT / "samples" / "returns"),
+                        "--manifest", str(ROOT / "samples" / "sent" / "manifest.csv")], check=True)
+        pdf = libreoffice.convert(plan, "pdf", tmp)
+        for picture, skip in (("action-plan-results.png", 0), ("action-plan-results-capabilities.png", 1)):
+            page = page_of(pdf, "Self-assessment results") + skip
+            (png,) = libreoffice.pdf_to_png(pdf, tmp / picture, page, page, dpi=90)
+            (docs / picture).write_bytes(png.read_bytes())
+            print(f"docs/{picture}: page {page} of the North Plains action plan")
         rollup = tmp / "rollup.xlsx"
         subprocess.run([sys.executable, "-m", "sheetflow.cli", "rollup", str(ROOT / "samples" / "returns"),
                         "--manifest", str(ROOT / "samples" / "sent" / "manifest.csv"), "-o", str(rollup)],

@@ -43,6 +43,7 @@ def test_the_sheet_follows_the_instructions_locked_and_printable(plans_with_resu
     folder, _ = plans_with_results
     book = openpyxl.load_workbook(plan_file(folder, "North Plains"))
     assert book.sheetnames[:3] == ["Instructions", SHEET, "Region details"]
+    assert book.active.title == SHEET  # the plan opens on the region's results
     ws = book[SHEET]
     assert ws.protection.sheet
     assert all(c.protection.locked for row in ws.iter_rows() for c in row)
@@ -111,9 +112,10 @@ def test_the_sheet_renders_through_libreoffice(tmp_path, plans_with_results):
     pdf = libreoffice.convert(plan_file(folder, "Red River Valley"), "pdf", tmp_path)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
-    for heading in ("Self-assessment results: Red River Valley", "Component areas", "Average rating by component area",
-                    "Capabilities: your region's five strengths", "Internal disagreement", "In your partners' own words",
-                    "region_average", "standing", "respondent_name"):
+    for heading in ("Self-assessment results: Red River Valley", "Component areas",
+                    "Average rating by component area", "Capabilities: your region's five strengths",
+                    "Internal disagreement", "In your partners' own words", "region_average", "standing",
+                    "respondent_name"):
         assert heading in text, heading
     assert "North Plains" not in text
 
@@ -131,8 +133,8 @@ def test_the_rest_of_the_plan_is_the_plan_without_results(tmp_path, action_plan)
     assert [s for s in a.sheetnames if s != SHEET] == b.sheetnames
     assert dict(a.defined_names.items()).keys() == dict(b.defined_names.items()).keys()
     for name in b.sheetnames:
-        cells = lambda ws: {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}  # noqa: E731
-        mine, theirs = cells(a[name]), cells(b[name])
+        mine, theirs = ({c.coordinate: c.value for row in book[name].iter_rows() for c in row
+                         if c.value is not None} for book in (a, b))
         if name == "Instructions":
             assert mine.pop("A2").startswith("Start from your region's")
         if name == "File info":
@@ -144,8 +146,8 @@ def test_a_plan_with_results_validates_and_rolls_up_as_one_without(tmp_path, act
     if not libreoffice.available():
         pytest.skip("LibreOffice is not installed")
     results = collect([SAMPLES / "returns"], "2026").for_region("Red River Valley")
-    values = complete_answers(action_plan, region="Red River Valley", lead_organization="Red River Workforce Partnership",
-                              e1_obstacles="=not a formula")
+    values = complete_answers(action_plan, region="Red River Valley",
+                              lead_organization="Red River Workforce Partnership", e1_obstacles="=not a formula")
     filled = {}
     for name, extra in (("with", {"results": results}), ("without", {})):
         blank = generate(Request(action_plan, response_id=f"00000000-0000-4000-8000-00000000002{len(extra)}",

@@ -9,7 +9,7 @@ is locked and prints like the plan's other sheets. The wording is the definition
 
 from __future__ import annotations
 
-WIDTHS = (16, 22, 40, 28, 12, 12, 12, 18, 18)  # the widest table has nine columns; text columns wrap
+WIDTHS = (16, 22, 40, 28, 16, 18, 10, 18, 18)  # the widest table has nine columns; text columns wrap
 AVERAGES = {"region_average", "lowest_organization_average", "highest_organization_average",
             "all_regions_average", "average"}
 STYLE = "Table Style Light 9"

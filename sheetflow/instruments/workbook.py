@@ -259,7 +259,7 @@ class _Book:
                 self.element_sheet(element)
             self.action_summary()
         self.stamp_sheet()
-        self.wb.worksheets()[0].activate()
+        self.wb.worksheets()[0 if self.request.results is None else 1].activate()  # a plan opens on its results
         self.wb.close()
 
     # -- sheets ----------------------------------------------------------------
