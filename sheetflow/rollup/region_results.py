@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..intake.report import name_key
+from ..intake.report import Report, name_key
 from . import tables
 
 ASSESSMENT = "sector-self-assessment"
@@ -98,7 +98,7 @@ def region_results(report, cycle: str, asked: dict | None = None) -> AssessmentR
             used.append(f)
     for path, why in report.skipped:
         out.left_out.append((path, why))
-    rollup = tables.build(_Only(used))
+    rollup = tables.build(Report(files=used))
     responses, context = rollup.tables["Responses"], rollup.tables["Context"]
     instrument = rollup.assessment
     areas = [a.name for a in instrument.areas]
@@ -119,13 +119,6 @@ def region_results(report, cycle: str, asked: dict | None = None) -> AssessmentR
         }
         out.regions[key] = region
     return out
-
-
-class _Only:
-    """The part of a validation report that feeds the results (what tables.build reads)."""
-
-    def __init__(self, files):
-        self.files = files
 
 
 def _left_out(f, cycle: str) -> str | None:
