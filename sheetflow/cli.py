@@ -17,6 +17,7 @@ import click
 
 from .instruments import definitions
 from .errors import SheetflowError
+from .files import check_folder, check_output
 
 OK, PROBLEMS, FAILED = 0, 1, 2
 INSTRUMENTS = {"assessment": "sector-self-assessment", "action-plan": "sector-action-plan"}
@@ -40,7 +41,7 @@ def cli():
 
 @cli.command()
 @click.argument("instrument", type=click.Choice(sorted(INSTRUMENTS)))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+@click.option("-o", "--output", type=click.Path(), required=True,
               help="The workbook to write (.xlsx); with --roster, the folder for the workbooks.")
 @click.option("--cycle", help="The assessment cycle stamped on the workbook (default: this year).")
 @click.option("--response-id", help="Use this response id instead of a new one (for reproducible files).")
@@ -60,6 +61,8 @@ def generate(instrument, output, cycle, response_id, roster, force, assessments,
     --roster one pre-filled workbook per person (per region for the action plan)."""
     from .instruments.workbook import Request, generate as write
 
+    if not roster:
+        check_output(output, (".xlsx",), force, what="workbook")
     results = _assessment_results(instrument, assessments, manifest, cycle, roster, region)
     if roster:
         return _generate_for_roster(instrument, roster, output, cycle, response_id, force, results)
@@ -129,6 +132,8 @@ def validate(paths, as_json, feedback, force, workers):
     from .intake.report import write_feedback
     from .intake.validate import validate_paths
 
+    if feedback:
+        check_folder(feedback, "--feedback names the folder for the notes", not_suffixes=(".txt",))
     with _progress("Reading returns") as progress:
         report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
     if as_json:
@@ -144,7 +149,7 @@ def validate(paths, as_json, feedback, force, workers):
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("-o", "--output", type=click.Path(), required=True,
               help="The roll-up workbook to write (.xlsx).")
 @click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write each table as a CSV file into this folder.")
@@ -156,19 +161,12 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
     """Validate returns and consolidate every valid one into a regional roll-up workbook."""
-    from .rollup.run import roll_up
+    from .rollup.run import check_outputs, roll_up, write_outputs
 
-    if output.exists() and not force:
-        raise SheetflowError(f"{output} already exists; use --force to replace it.")
+    check_outputs(output, csv_dir, force)
     with _progress("Reading returns") as progress:
         result = roll_up(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start)
-    from .rollup.workbook import write
-
-    write(result, output, force=force, pivots=not no_pivots)
-    if csv_dir:
-        from .rollup.csv_files import write_csv
-
-        write_csv(result, csv_dir, force=force)
+    write_outputs(result, output, csv_dir, force=force, pivots=not no_pivots)
     s = result.summary
     left = ", ".join(f"{s[k]} {k}" for k in ("invalid", "rejected", "superseded") if s[k])
     click.echo(f"Wrote {output}: {result.files_in} of {len(result.sources)} files included"

@@ -20,6 +20,67 @@ def refuse_existing(path: Path, force: bool) -> None:
         raise SheetflowError(f"{path} already exists; use --force to replace it.")
 
 
+def _names_a_folder(given: str) -> bool:
+    return given.endswith(("/", os.sep)) or Path(given).is_dir()
+
+
+def _refuse_file_above(given: str) -> None:
+    """A path whose folder (or a folder above it) is a file cannot be written."""
+    for parent in Path(given).parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SheetflowError(f"{given}: {parent} is a file, not a folder.")
+            return
+
+
+def check_output(path, suffixes: tuple[str, ...], force: bool = False, what: str = "output") -> Path:
+    """Refuse, before any work, a file output that cannot be written as the user named it.
+
+    ``path`` as the user gave it (a trailing slash means a folder): it must not be a folder, must end
+    in one of ``suffixes``, must sit in a folder (not under a file) and must not exist unless ``force``.
+    Every message names the path the user gave.
+    """
+    given = str(path)
+    if _names_a_folder(given):
+        raise SheetflowError(f"{given} is a folder; the {what} is a file: give its name, "
+                             f"e.g. {os.path.join(given, 'name' + suffixes[0])}.")
+    if Path(given).suffix.lower() not in suffixes:
+        raise SheetflowError(f"{given}: the {what} must be a {' or '.join(suffixes)} file; "
+                             f"end its name with {suffixes[0]}.")
+    _refuse_file_above(given)
+    refuse_existing(Path(given), force)
+    return Path(given)
+
+
+def check_folder(path, purpose: str, not_suffixes: tuple[str, ...] = ()) -> Path:
+    """Refuse, before any work, a folder output that is a file (or named like one: ``not_suffixes``).
+
+    ``purpose`` says what the folder is for, e.g. "--csv names the folder for the tables".
+    """
+    given = str(path)
+    folder = Path(given)
+    if folder.exists() and not folder.is_dir():
+        raise SheetflowError(f"{given} is a file, not a folder: {purpose}.")
+    if not folder.exists() and folder.suffix.lower() in not_suffixes:
+        raise SheetflowError(f"{given} is named like a file, not a folder: {purpose}.")
+    _refuse_file_above(given)
+    return folder
+
+
+def check_files(paths, force: bool = False) -> list[Path]:
+    """Refuse, before any of them is written, files that exist (unless ``force``) or are folders."""
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if path.is_dir():
+            raise SheetflowError(f"{path} is a folder; it is in the way of a file of that name.")
+    existing = [str(p) for p in paths if p.exists()]
+    if existing and not force:
+        raise SheetflowError(f"{existing[0]} already exists"
+                             + (f" ({len(existing) - 1} more like it)" if len(existing) > 1 else "")
+                             + "; use --force to replace it.")
+    return paths
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -30,6 +91,8 @@ def _umask() -> int:
 def atomic_path(path: Path, force: bool = False) -> Iterator[str]:
     """A temporary file beside ``path`` to write to; it replaces ``path`` only if the block succeeds."""
     path = Path(path)
+    if path.is_dir():
+        raise SheetflowError(f"{path} is a folder; give the name of the file to write.")
     refuse_existing(path, force)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".sheetflow-", suffix=path.suffix, dir=path.parent)

@@ -2,8 +2,10 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
+import pytest
 
 from sheetflow.cli import main
 
@@ -48,3 +50,81 @@ def test_the_sheetflow_command_loads_the_command_line_only_when_it_runs():
     probe = "import sys, sheetflow.__main__; print(sorted(m for m in ('click', 'sheetflow.cli') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+# -- outputs checked before any work, named as the user gave them -----------------------------------
+
+SAMPLES = Path(__file__).parent.parent / "samples"
+
+
+@pytest.mark.parametrize("given, says", [
+    ("out/", "out/ is a folder"),
+    ("existing", "existing is a folder"),
+    ("table.csv", "must be a .xlsx file"),
+    ("afile/roll-up.xlsx", "afile is a file, not a folder"),
+])
+def test_rollup_refuses_an_output_it_cannot_write_before_reading_returns(tmp_path, monkeypatch, capsys,
+                                                                          given, says):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing").mkdir()
+    (tmp_path / "afile").write_text("mine")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main(["rollup", str(SAMPLES / "returns"), "-o", given]) == 2
+    err = capsys.readouterr().err
+    assert says in err and given.rstrip("/") in err and ".sheetflow-" not in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("given, says", [
+    ("existing", "existing is a folder"),
+    ("new/", "new/ is a folder"),
+    ("blank.xls", "must be a .xlsx file"),
+])
+def test_generate_refuses_a_folder_or_a_wrong_extension(tmp_path, monkeypatch, capsys, given, says):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "existing").mkdir()
+    assert main(["generate", "assessment", "-o", given]) == 2
+    assert says in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"]
+
+
+def test_generate_for_a_roster_refuses_a_workbook_name_as_its_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate", "assessment", "--roster", str(SAMPLES / "roster.csv"), "-o", "single.xlsx"]) == 2
+    assert "single.xlsx is named like a file, not a folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rollup_writes_nothing_when_one_csv_is_in_the_way(tmp_path, capsys):
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    (csv_dir / "Problems.csv").write_text("mine")
+    out = tmp_path / "roll-up.xlsx"
+    assert main(["rollup", str(SAMPLES / "returns"), "-o", str(out), "--csv", str(csv_dir)]) == 2
+    assert "Problems.csv already exists" in capsys.readouterr().err
+    assert not out.exists() and [p.name for p in csv_dir.iterdir()] == ["Problems.csv"]
+
+
+def test_rollup_force_leaves_no_csv_of_an_earlier_run(tmp_path):
+    out, csv_dir = tmp_path / "roll-up.xlsx", tmp_path / "csv"
+    assert main(["rollup", str(SAMPLES / "returns"), "-o", str(out), "--csv", str(csv_dir),
+                 "--manifest", str(SAMPLES / "sent")]) == 0
+    assert (csv_dir / "Outstanding.csv").exists()
+    assert main(["rollup", str(SAMPLES / "returns"), "-o", str(out), "--csv", str(csv_dir), "--force"]) == 0
+    assert not (csv_dir / "Outstanding.csv").exists() and not (csv_dir / "ResponseRate.csv").exists()
+    assert (csv_dir / "Responses.csv").exists()
+
+
+def test_validate_checks_the_feedback_folder_before_reading_and_writes_all_notes_or_none(tmp_path, capsys):
+    (tmp_path / "afile").write_text("mine")
+    assert main(["validate", str(SAMPLES / "returns"), "--feedback", str(tmp_path / "afile" / "notes")]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and "Not a directory" not in err
+    notes = tmp_path / "notes"
+    assert main(["validate", str(SAMPLES / "returns"), "--feedback", str(notes)]) == 1
+    written = sorted(p.name for p in notes.iterdir())
+    for p in notes.iterdir():
+        p.unlink() if p.name != written[0] else p.write_text("edited")
+    assert main(["validate", str(SAMPLES / "returns"), "--feedback", str(notes)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert [p.name for p in notes.iterdir()] == [written[0]] and (notes / written[0]).read_text() == "edited"

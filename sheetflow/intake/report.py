@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..files import write_text
+from ..files import check_files, check_folder, write_text
 from .codes import SKIPPED, Finding
 from .record import Return
 
@@ -171,16 +171,19 @@ def _for_partner(reason: str) -> str:
 
 
 def write_feedback(report: Report, folder: Path, titles: dict, force: bool = False) -> list[Path]:
-    """One note per file that is not valid (superseded copies need no reply)."""
-    written, used = [], set()
+    """One note per file that is not valid (superseded copies need no reply); every note is checked
+    before any is written, so a note in the way leaves the folder as it was."""
+    notes, used = {}, set()
     for f in report.files:
         if f.status not in ("invalid", "rejected"):
             continue
         stem = Path(f.path).stem
         name = f"{stem} - what to fix.txt"
         counter = 2
-        while name in used:
+        while name.casefold() in used:
             name, counter = f"{stem} ({counter}) - what to fix.txt", counter + 1
-        used.add(name)
-        written.append(write_text(Path(folder) / name, feedback_note(f, titles.get(f.instrument)), force))
-    return written
+        used.add(name.casefold())
+        notes[Path(folder) / name] = f
+    check_folder(folder, "the notes are written into a folder")
+    check_files(notes, force)
+    return [write_text(path, feedback_note(f, titles.get(f.instrument)), force) for path, f in notes.items()]

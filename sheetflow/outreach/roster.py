@@ -30,6 +30,7 @@ import pandera.pandas as pa
 from ..instruments import definitions
 from ..instruments.definitions import Instrument
 from ..errors import SheetflowError
+from ..files import check_folder
 from .manifest import (MANIFEST, MANIFEST_COLUMNS, ManifestRow, manifest_path,  # noqa: F401  (also roster's API)
                        read_manifest, write_manifest)
 from ..intake.report import name_key
@@ -388,10 +389,9 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
     if not isinstance(instrument, Instrument):
         instrument = definitions.load(instrument)
     cycle = str(cycle) if cycle else str(dt.date.today().year)
+    folder = check_folder(folder, "with --roster, -o names the folder for the workbooks",
+                          not_suffixes=(".xlsx", ".xlsm", ".xls", ".csv"))
     people = read_roster(roster_path)  # a bad roster stops everything before any file is written
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise SheetflowError(f"{folder} is a file; with --roster, -o names a folder for the workbooks.")
     ledger = folder / MANIFEST
     rows = read_manifest(ledger) if ledger.exists() else []
     known = {(r.cycle, *workbook_key(instrument, r)): r for r in rows if r.instrument == instrument.id}

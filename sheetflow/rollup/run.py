@@ -4,13 +4,16 @@
     rollup.tables["Responses"]                      # a pandas DataFrame
     workbook.write(rollup, "Roll-up.xlsx")          # for the board
 
-The same steps as ``sheetflow rollup``, which then writes the workbook (and CSV).
+The same steps as ``sheetflow rollup``, which checks its outputs first (``check_outputs``) and
+then writes the workbook and CSV files with ``write_outputs``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Iterable
 
+from ..files import check_files, check_folder, check_output
 from ..intake.validate import validate_paths
 from ..outreach.manifest import manifest_path, read_manifest
 from ..outreach.status import match, validate_returns
@@ -36,3 +39,33 @@ def roll_up(paths: Iterable, manifest=None, workers: int = 2, progress: Callable
     from .tables import build  # here, not above: pandas loads while the returns are read, not before
 
     return build(report, matched)
+
+
+def check_outputs(output, csv_dir=None, force: bool = False) -> None:
+    """Refuse, before any return is read, a roll-up workbook or CSV folder that cannot be written as named."""
+    check_output(output, (".xlsx",), force, what="roll-up workbook")
+    if csv_dir is not None:
+        check_folder(csv_dir, "--csv names the folder for the tables' CSV files",
+                     not_suffixes=(".csv", ".xlsx", ".xlsm", ".xls"))
+
+
+def write_outputs(rollup, output, csv_dir=None, force: bool = False, pivots: bool = True) -> list[Path]:
+    """Write the roll-up workbook and (with ``csv_dir``) each table as CSV: all or nothing.
+
+    Every output is checked before any is written. With ``force``, a table's CSV that this
+    roll-up does not write (Outstanding.csv from an earlier run with a manifest) is removed, so
+    the folder never mixes two roll-ups.
+    """
+    from .csv_files import write_csv
+    from .tables import TABLES
+    from .workbook import write
+
+    check_outputs(output, csv_dir, force)
+    planned = check_files([Path(csv_dir) / f"{name}.csv" for name in TABLES], force) if csv_dir else []
+    written = [write(rollup, output, force=force, pivots=pivots)]
+    if csv_dir is not None:
+        tables = write_csv(rollup, csv_dir, force=force)
+        for stale in set(planned) - set(tables):
+            stale.unlink(missing_ok=True)
+        written += tables
+    return written
