@@ -89,6 +89,17 @@ def test_optional_columns_may_be_missing_but_each_region_needs_a_lead(tmp_path):
     assert "row 2: region \"North\" has no action-plan lead" in str(caught.value)
 
 
+def test_a_roster_without_action_plan_lead_serves_the_assessment_not_the_action_plan(tmp_path, capsys):
+    roster = write_csv(tmp_path / "r.csv", [["Org", "North", "Ana", "ana@x.org"], ["Org", "North", "Ben", "ben@x.org"]],
+                       header=HEADER[:4])
+    sent = tmp_path / "sent"
+    assert main(["generate", "assessment", "--roster", str(roster), "-o", str(sent)]) == 0
+    assert len(list(sent.glob("*.xlsx"))) == 2
+    assert main(["generate", "action-plan", "--roster", str(roster), "-o", str(sent)]) == 2
+    assert "region \"North\" has no action-plan lead" in capsys.readouterr().err
+    assert len(list(sent.glob("*.xlsx"))) == 2
+
+
 def test_every_problem_of_a_csv_roster_at_once_with_its_row(tmp_path):
     rows = [
         ["Prairie WB", "North Plains", "Ana Lopez", "ana@x.org", "", "", "yes"],      # row 2
@@ -101,7 +112,7 @@ def test_every_problem_of_a_csv_roster_at_once_with_its_row(tmp_path):
     ]
     path = write_csv(tmp_path / "bad roster.csv", rows)
     with pytest.raises(RosterError) as caught:
-        generate_for_roster("assessment", path, tmp_path / "out", "2026")
+        generate_for_roster("sector-action-plan", path, tmp_path / "out", "2026")
     message = str(caught.value)
     lines = message.splitlines()
     expected = [

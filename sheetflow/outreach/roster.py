@@ -60,11 +60,14 @@ class Person:
 
 # -- reading the roster ---------------------------------------------------------------------------
 
-def read_roster(path) -> list[Person]:
-    """The people on a roster (CSV or .xlsx), checked; a bad roster raises one RosterError with all problems."""
+def read_roster(path, leads: bool = True) -> list[Person]:
+    """The people on a roster (CSV or .xlsx), checked; a bad roster raises one RosterError with all problems.
+
+    ``leads``: each region must have exactly one action-plan lead (needed only to send action plans).
+    """
     path = Path(path)
     frame, problems = roster_frame(path)
-    problems += check_roster(frame)
+    problems += check_roster(frame, leads)
     if problems:
         problems.sort(key=lambda p: p[0])
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
@@ -215,8 +218,9 @@ def _same_spelling(column: str):
     return check
 
 
-def roster_schema() -> pa.DataFrameSchema:
-    """What a usable roster is: required columns filled in, emails valid and unique, one lead per region."""
+def roster_schema(leads: bool = True) -> pa.DataFrameSchema:
+    """What a usable roster is: required columns filled in, emails valid and unique and (``leads``, for
+    the action plan) one lead per region."""
     filled = [pa.Check(_filled, element_wise=True, name="empty")]
     columns = {name: pa.Column(object, filled, required=True) for name in ("organization", "region",
                                                                            "respondent_name")}
@@ -229,17 +233,18 @@ def roster_schema() -> pa.DataFrameSchema:
     columns["_row"] = pa.Column(int, required=True)
     checks = [pa.Check(_unique_emails, name="repeated_email"),
               pa.Check(_same_spelling("region"), name="spelling:region"),
-              pa.Check(_same_spelling("organization"), name="spelling:organization"),
-              pa.Check(_one_lead_per_region, name="lead")]
+              pa.Check(_same_spelling("organization"), name="spelling:organization")]
+    if leads:
+        checks.append(pa.Check(_one_lead_per_region, name="lead"))
     return pa.DataFrameSchema(columns, checks=checks, name="roster")
 
 
-def check_roster(frame: pd.DataFrame) -> list[tuple[int, str]]:
+def check_roster(frame: pd.DataFrame, leads: bool = True) -> list[tuple[int, str]]:
     """Every problem of a roster frame (row number, message), from one lazy pandera validation."""
     frame = frame.copy()
     frame["_row"] = frame["_row"].astype(int)
     try:
-        roster_schema().validate(frame, lazy=True)
+        roster_schema(leads).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         failures = exc.failure_cases
     else:
@@ -391,7 +396,8 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
     cycle = str(cycle) if cycle else str(dt.date.today().year)
     folder = check_folder(folder, "with --roster, -o names the folder for the workbooks",
                           not_suffixes=(".xlsx", ".xlsm", ".xls", ".csv"))
-    people = read_roster(roster_path)  # a bad roster stops everything before any file is written
+    # a bad roster stops everything before any file is written; leads matter only for the action plan
+    people = read_roster(roster_path, leads=instrument.kind != "assessment")
     ledger = folder / MANIFEST
     rows = read_manifest(ledger) if ledger.exists() else []
     known = {(r.cycle, *workbook_key(instrument, r)): r for r in rows if r.instrument == instrument.id}
