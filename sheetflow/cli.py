@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 
 import click
@@ -18,9 +19,19 @@ import click
 from .instruments import definitions
 from .errors import SheetflowError
 from .files import check_folder, check_output
+from .intake.report import plural
 
 OK, PROBLEMS, FAILED = 0, 1, 2
 INSTRUMENTS = {"assessment": "sector-self-assessment", "action-plan": "sector-action-plan"}
+SHORT_NAMES = {full: short for short, full in INSTRUMENTS.items()}
+
+workers_option = click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
+                              help="Files read at once, each in its own worker process.")
+
+
+def _short_name(_ctx, _param, value: str) -> str:
+    """generate takes an instrument's short name (assessment) or its full one (sector-self-assessment)."""
+    return SHORT_NAMES.get(value, value)
 
 
 def _show_version(ctx: click.Context, _param, value: bool) -> None:
@@ -40,7 +51,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("instrument", type=click.Choice(sorted(INSTRUMENTS)))
+@click.argument("instrument", type=click.Choice([*INSTRUMENTS, *SHORT_NAMES]), callback=_short_name)
 @click.option("-o", "--output", type=click.Path(), required=True,
               help="The workbook to write (.xlsx); with --roster, the folder for the workbooks.")
 @click.option("--cycle", help="The assessment cycle stamped on the workbook (default: this year).")
@@ -72,10 +83,19 @@ def generate(instrument, output, cycle, response_id, roster, force, assessments,
         request.cycle = cycle
     if response_id:
         request.response_id = response_id
+        _warn_unless_uuid(response_id)
     path = write(request, output, force=force)
     click.echo(f"Wrote {path} ({request.instrument.title}, response id {request.response_id}).")
     _echo_results(results, [region])
     return OK
+
+
+def _warn_unless_uuid(response_id: str) -> None:
+    try:
+        uuid.UUID(response_id)
+    except ValueError:
+        click.echo(f"Warning: the response id {response_id!r} is not a UUID; make sure no other workbook has it "
+                   "(two returns with one id count as one response, the newer replacing the older).", err=True)
 
 
 def _assessment_results(instrument, assessments, manifest, cycle, roster, region):
@@ -125,8 +145,7 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
 @click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
               help="Write a note for each file that is not valid into this folder.")
 @click.option("--force", is_flag=True, help="Replace existing feedback notes.")
-@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
-              help="Files read at once, each in its own worker process.")
+@workers_option
 def validate(paths, as_json, feedback, force, workers):
     """Check returned workbooks (files or folders): what each partner must fix."""
     from .intake.report import write_feedback
@@ -135,15 +154,18 @@ def validate(paths, as_json, feedback, force, workers):
     if feedback:
         check_folder(feedback, "--feedback names the folder for the notes", not_suffixes=(".txt",))
     with _progress("Reading returns") as progress:
-        report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start)
+        report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start,
+                                empty_ok=as_json)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        if not report.files:  # the JSON says so too, for a script; the exit code says the inbox was empty
+            raise SheetflowError("No files to validate.")
     else:
         click.echo(report.to_text())
     if feedback:
         titles = {i.id: i.title for i in definitions.load_all().values()}
         notes = write_feedback(report, feedback, titles, force=force)
-        click.echo(f"Wrote {len(notes)} feedback notes to {feedback}.", err=as_json)
+        click.echo(f"Wrote {plural(notes, 'feedback note')} to {feedback}.", err=as_json)
     return OK if report.all_valid else PROBLEMS
 
 
@@ -158,7 +180,7 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--no-pivots", is_flag=True, help="Leave out the PivotTable sheets (for tools that cannot read them).")
 @click.option("--manifest", type=click.Path(path_type=Path),
               help="What was sent (from generate --roster): adds who is outstanding and the response rate.")
-@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
+@workers_option
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
     """Validate returns and consolidate every valid one into a regional roll-up workbook."""
     from .rollup.run import check_outputs, roll_up, write_outputs
@@ -169,7 +191,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
     write_outputs(result, output, csv_dir, force=force, pivots=not no_pivots)
     s = result.summary
     left = ", ".join(f"{s[k]} {k}" for k in ("invalid", "rejected", "superseded") if s[k])
-    click.echo(f"Wrote {output}: {result.files_in} of {len(result.sources)} files included"
+    click.echo(f"Wrote {output}: {result.files_in} of {plural(result.sources, 'file')} included"
                + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
                   if result.files_out else "."))
     return PROBLEMS if strict and result.files_out else OK
@@ -177,8 +199,8 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The roster's manifest.csv: who gets which workbook.")
+@click.option("--manifest", type=click.Path(path_type=Path), required=True,
+              help="The manifest.csv written by `generate --roster` (or its folder): who gets which workbook.")
 @click.option("-o", "--outbox", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for the .eml drafts (and sent.csv when sending).")
 @click.option("--only", type=click.Choice(["outstanding", "problems"]),
@@ -192,7 +214,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
               "Credentials come only from SHEETFLOW_SMTP_USER and SHEETFLOW_SMTP_PASSWORD.")
 @click.option("--no-starttls", is_flag=True, help="Send unencrypted: only for a local test server.")
 @click.option("--force", is_flag=True, help="Replace existing drafts.")
-@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
+@workers_option
 def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_starttls, force, workers):
     """Draft (or --send) the emails to the roster, each with its workbook attached.
 
@@ -205,6 +227,13 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
 
     if send != bool(smtp):
         raise click.UsageError("--send and --smtp HOST:PORT go together.")
+    if only and not paths:
+        raise click.UsageError(f"--only {only} needs the returns (files or folders) to know "
+                               + ("who has not sent theirs back." if only == "outstanding"
+                                  else "whose return has problems."))
+    if due and due.date() < dt.date.today():
+        click.echo(f"Warning: the due date {due.date().isoformat()} is in the past; the emails will say so.",
+                   err=True)
     templates = load_templates(template)
     with _progress("Reading returns") as progress:
         report = status_of_returns(paths, manifest, workers=workers, progress=progress.update,
@@ -219,13 +248,13 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
         with _progress("Sending", threshold=1) as progress:
             result = send_all(chosen, outbox, smtp, sender, templates, due, reminder=bool(paths),
                               starttls=not no_starttls, progress=progress.update, on_start=progress.start)
-        click.echo(f"Sent {len(result.sent)} messages via {smtp}"
+        click.echo(f"Sent {plural(result.sent, 'message')} via {smtp}"
                    + (f"; {len(result.already_sent)} had been sent before" if result.already_sent else "")
                    + f" (recorded in {result.log}).")
     else:
         result = draft_all(chosen, outbox, templates, due, sender, reminder=bool(paths), force=force)
         kinds = ", ".join(f"{kind}: {n}" for kind, n in result.kinds.items())
-        click.echo(f"Wrote {len(result.written)} drafts to {outbox}" + (f" ({kinds})" if kinds else "")
+        click.echo(f"Wrote {plural(result.written, 'draft')} to {outbox}" + (f" ({kinds})" if kinds else "")
                    + "; open each and press Send.")
     for s in result.skipped:
         click.echo(f"Not written to {s.recipient.name or s.recipient.response_id}: {s.reason}.", err=True)
@@ -293,7 +322,7 @@ class _progress:
               help="The manifest.csv written by `generate --roster` (or its folder).")
 @click.option("--cycle", help="Only the recipients of this cycle.")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report (JSON).")
-@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True)
+@workers_option
 def status(paths, manifest, cycle, as_json, workers):
     """Who has returned what: each recipient in MANIFEST against the returns in PATHS."""
     from .outreach.status import status as status_of_returns
@@ -306,11 +335,16 @@ def status(paths, manifest, cycle, as_json, workers):
 
 
 @cli.command(name="instruments")
-def list_instruments():
-    """List the instrument definitions sheetflow knows."""
-    for instrument in definitions.load_all().values():
-        click.echo(f"{instrument.id} {instrument.version}: {instrument.title} "
-                   f"({len(instrument.answers)} named answers)")
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+def list_instruments(as_json):
+    """List the instruments: the name `generate` takes (short or full), version and title."""
+    known = [{"name": SHORT_NAMES.get(i.id, i.id), "id": i.id, "version": i.version, "title": i.title,
+              "named_answers": len(i.answers)} for i in definitions.load_all().values()]
+    if as_json:
+        click.echo(json.dumps(known, indent=2, ensure_ascii=False))
+        return OK
+    for i in known:
+        click.echo(f"{i['name']:<12} {i['id']} {i['version']}: {i['title']} ({i['named_answers']} named answers)")
     return OK
 
 

@@ -1,5 +1,6 @@
 """The sheetflow command: options in, one library call, exit codes out."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +39,56 @@ def test_instruments_lists_both(capsys):
     assert main(["instruments"]) == 0
     out = capsys.readouterr().out
     assert "sector-self-assessment" in out and "sector-action-plan" in out
+
+
+def test_instruments_lists_the_names_generate_takes_and_generate_takes_both_names(tmp_path, capsys):
+    assert main(["instruments", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {(i["name"], i["id"]) for i in listed} == {("assessment", "sector-self-assessment"),
+                                                      ("action-plan", "sector-action-plan")}
+    assert main(["instruments"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for i in listed:
+        assert any(line.split()[:2] == [i["name"], i["id"]] for line in lines)
+        for name in (i["name"], i["id"]):
+            out = tmp_path / f"{name}.xlsx"
+            assert main(["generate", name, "-o", str(out)]) == 0
+            assert i["title"] in capsys.readouterr().out
+            props = {p.name: p.value for p in openpyxl.load_workbook(out).custom_doc_props.props}
+            assert props["sheetflow_instrument"] == i["id"]
+
+
+def test_a_response_id_that_is_not_a_uuid_is_warned_about(tmp_path, capsys):
+    assert main(["generate", "assessment", "-o", str(tmp_path / "a.xlsx"), "--response-id", "r-1"]) == 0
+    assert "'r-1' is not a UUID" in capsys.readouterr().err
+    rid = "0b5e8d2e-6a4f-4c1e-9f3a-2d7c1b9e8a01"
+    assert main(["generate", "assessment", "-o", str(tmp_path / "b.xlsx"), "--response-id", rid]) == 0
+    assert "UUID" not in capsys.readouterr().err
+
+
+def test_validate_json_on_an_empty_folder_is_a_report_with_no_files(tmp_path, capsys):
+    assert main(["validate", "--json", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["files"] == [] and report["summary"] == {"valid": 0, "invalid": 0, "rejected": 0,
+                                                           "superseded": 0}
+    assert "No files to validate" in captured.err
+
+
+@pytest.mark.parametrize("command", ["validate", "rollup", "mail", "status"])
+def test_every_workers_option_says_what_it_is(command, capsys):
+    assert main([command, "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--workers INTEGER RANGE Files read at once" in help_text
+
+
+def test_one_file_is_one_file_not_one_files(tmp_path, capsys):
+    out = tmp_path / "roll-up.xlsx"
+    one = next(p for p in sorted((SAMPLES / "returns").iterdir()) if p.suffix == ".xlsx")
+    assert main(["rollup", str(one), "-o", str(out)]) == 0
+    assert " of 1 file included" in capsys.readouterr().out
+    main(["validate", str(one)])
+    assert "\n1 file: " in capsys.readouterr().out
 
 
 def test_the_sheetflow_command_loads_the_command_line_only_when_it_runs():

@@ -174,7 +174,7 @@ def test_a_manifest_without_its_columns_is_refused(tmp_path, capsys):
 
 def test_drafts_open_as_unsent_messages_with_the_workbook_attached(roster, tmp_path, capsys):
     outbox = tmp_path / "outbox"
-    code = main(["mail", "--manifest", str(roster), "-o", str(outbox), "--due", "2026-05-15", "--sender", SENDER])
+    code = main(["mail", "--manifest", str(roster), "-o", str(outbox), "--due", "2037-05-15", "--sender", SENDER])
     assert code == 0, capsys.readouterr().err
     assert "3 drafts" in capsys.readouterr().out
     files = sorted(outbox.glob("*.eml"))
@@ -190,7 +190,7 @@ def test_drafts_open_as_unsent_messages_with_the_workbook_attached(roster, tmp_p
         assert message["Date"].datetime is not None and message["Message-ID"].endswith("@partnership.example.org>")
         text = body(message)
         assert text.startswith(f"Hello {person[4]},")
-        assert "Friday 15 May 2026" in text and "reply to this email" in text and text.rstrip().endswith("Dana Convener")
+        assert "Friday 15 May 2037" in text and "reply to this email" in text and text.rstrip().endswith("Dana Convener")
         title = definitions.load(person[1]).title
         assert title in text and "2026" in message["Subject"]
         part = attachment(message)
@@ -276,6 +276,32 @@ def test_states_from_the_returns_choose_who_is_written_to(returns, tmp_path, cap
     assert len(list(outbox.glob("*.eml"))) == 2 and not list(outbox.glob("*Ana*"))
 
 
+@pytest.mark.parametrize("only, says", [("outstanding", "who has not sent theirs back"),
+                                        ("problems", "whose return has problems")])
+def test_only_without_the_returns_is_refused(roster, tmp_path, capsys, only, says):
+    outbox = tmp_path / "box"
+    assert main(["mail", "--manifest", str(roster), "-o", str(outbox), "--only", only]) == 2
+    err = capsys.readouterr().err
+    assert f"--only {only} needs the returns" in err and says in err
+    assert not outbox.exists()
+
+
+def test_mail_takes_the_manifest_folder_like_status_and_rollup(returns, tmp_path, capsys):
+    manifest, inbox = returns
+    outbox = tmp_path / "box"
+    assert main(["mail", "--manifest", str(manifest.parent), "-o", str(outbox), "--only", "outstanding",
+                 str(inbox)]) == 0
+    assert "Wrote 1 draft to" in capsys.readouterr().out
+    assert [f.name for f in outbox.glob("*.eml")] == [f"{Path(PEOPLE[2][6]).stem} - reminder.eml"]
+
+
+def test_a_due_date_in_the_past_is_warned_about(roster, tmp_path, capsys):
+    assert main(["mail", "--manifest", str(roster), "-o", str(tmp_path / "box"), "--due", "2020-03-01"]) == 0
+    assert "the due date 2020-03-01 is in the past" in capsys.readouterr().err
+    assert main(["mail", "--manifest", str(roster), "-o", str(tmp_path / "box2"), "--due", "2999-03-01"]) == 0
+    assert "in the past" not in capsys.readouterr().err
+
+
 def test_status_entries_map_onto_recipients(returns):
     manifest, inbox = returns
     report = status([inbox], manifest, workers=1)
@@ -330,7 +356,7 @@ def test_names_that_could_inject_headers_are_flattened(roster):
 
 def send_args(roster, outbox, server, *extra):
     return ["mail", "--manifest", str(roster), "-o", str(outbox), "--send", "--smtp", server,
-            "--sender", SENDER, "--due", "2026-05-15", *extra]
+            "--sender", SENDER, "--due", "2037-05-15", *extra]
 
 
 def test_send_delivers_each_message_once_and_records_it(roster, tmp_path, smtp_server, capsys, monkeypatch):
@@ -347,7 +373,7 @@ def test_send_delivers_each_message_once_and_records_it(roster, tmp_path, smtp_s
         assert message["X-Unsent"] is None and message["To"].addresses[0].addr_spec == PEOPLE[index][5]
         assert "2026" in message["Subject"]
         text = body(message)
-        assert text.startswith(f"Hello {PEOPLE[index][4]},") and "Friday 15 May 2026" in text
+        assert text.startswith(f"Hello {PEOPLE[index][4]},") and "Friday 15 May 2037" in text
         assert attachment(message).get_content() == workbook(roster, index).read_bytes()
         assert attachment(message).get_filename() == Path(PEOPLE[index][6]).name
     sent = read_sent(outbox)

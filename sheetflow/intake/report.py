@@ -83,7 +83,7 @@ class Report:
                     lines.extend(f"  - {e.message}" for e in f.errors)
         s = self.summary
         lines.append("")
-        lines.append(f"{len(self.files)} files: {s['valid']} valid, {s['invalid']} invalid, "
+        lines.append(f"{plural(self.files, 'file')}: {s['valid']} valid, {s['invalid']} invalid, "
                      f"{s['rejected']} rejected, {s['superseded']} superseded"
                      + (f"; {len(self.skipped)} skipped (lock or hidden files)" if self.skipped else "") + ".")
         return "\n".join(lines)
@@ -108,8 +108,9 @@ def name_key(value) -> str:
 
 
 def plural(items, noun) -> str:
-    """"3 errors", "1 error"."""
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+    """"3 errors", "1 error": ``items`` is a count or what to count."""
+    n = items if isinstance(items, int) else len(items)
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def from_return(record: Return, instrument=None) -> FileReport:

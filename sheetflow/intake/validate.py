@@ -146,8 +146,11 @@ def _superseded_note(newest: FileReport, identical: bool, received=None):
 
 
 def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], None] | None = None,
-                   on_start: Callable[[int], None] | None = None, reader: str = "fast") -> Report:
+                   on_start: Callable[[int], None] | None = None, reader: str = "fast",
+                   empty_ok: bool = False) -> Report:
     """Validate files and folders of returns; the report lists every file, none dropped.
+
+    No files to validate is a SheetflowError, unless ``empty_ok`` (then the report has no files).
 
     ``reader`` "openpyxl" reads each file the plain way (slower; the reference the fast reader is
     tested and benchmarked against).
@@ -156,6 +159,8 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
         raise SheetflowError(f"No reader called {reader!r} ({', '.join(READERS)}).")
     paths = list(paths)
     files, skipped = collect(paths)
+    if not files and empty_ok:
+        return Report(skipped=skipped)
     if not files:
         raise SheetflowError("No files to validate" + (f" ({len(skipped)} lock or hidden files skipped)."
                                                        if skipped else "."))

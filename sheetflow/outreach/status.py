@@ -178,7 +178,7 @@ class StatusReport:
             for key, counts in table.items():
                 lines.append(f"  {fit(key, width):<{width}}  {_states(counts)}")
         s = self.summary
-        lines += ["", f"{s['recipients']} recipients: {_states(s)}; "
+        lines += ["", f"{plural(s['recipients'], 'recipient')}: {_states(s)}; "
                       f"{plural(self.unexpected, 'unexpected file')}."]
         return "\n".join(lines)
 
