@@ -242,6 +242,21 @@ def test_match_decides_each_state_from_a_report_without_reading_anything():
                               "recipients": 4, "unexpected": 3}
 
 
+@pytest.mark.parametrize("name", ["r-cara.xlsx", "R-CARA.ods"])
+def test_a_file_that_cannot_be_read_under_the_name_it_was_sent_is_that_recipients_problem(name):
+    from sheetflow.outreach.mail import prepare
+
+    damaged = came_back(f"in/{name}", "rejected", None, None, None, None,
+                        errors=[("damaged", "The file is damaged; send the workbook again.")])
+    result = match(Report(files=[*FILES, damaged]), ROWS, cycle="2026")
+    cara = next(r for r in result.recipients if r.response_id == "r-cara")
+    assert cara.state == "problems" and cara.errors == ["The file is damaged; send the workbook again."]
+    assert "by its file name" in cara.notes[0]
+    assert f"in/{name}" not in {u.report.path for u in result.unexpected}
+    assert "r-cara" not in [r.response_id for r in prepare(result, "outstanding")]
+    assert "r-cara" in [r.response_id for r in prepare(result, "problems")]
+
+
 def test_match_of_an_empty_report_has_everyone_outstanding():
     result = match(Report(), ROWS)
     assert [r.state for r in result.recipients] == ["outstanding"] * 5

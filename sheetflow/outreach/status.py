@@ -8,7 +8,9 @@
 Each file of the report is matched to a recipient by its response id. For the
 assessment, the name or email typed into the workbook also counts: a workbook
 forwarded to a colleague who is on the roster too (or a blank one sent round
-without an id from the manifest) is matched to the person who filled it in. Each
+without an id from the manifest) is matched to the person who filled it in. A file
+that cannot be read belongs to the recipient whose workbook was sent under its file
+name (or, collected from the mail, who sent it), so it is their problem to fix. Each
 recipient gets one state:
 
 ``returned``     a valid return came back;
@@ -289,7 +291,7 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
                   if f.status == "rejected" or r.instrument == f.instrument]
         owner = owners[0] if owners else None
         if owner is None and f.status == "rejected":
-            owner = _by_sender(f, received, report)
+            owner = _by_file_name(f, report) or _by_sender(f, received, report)
         if f.status == "rejected" and owner is None:
             reason = f.errors[0].message if f.errors else "the file cannot be read."
             report.unexpected.append(Unexpected(f, f"cannot be read, so not matched to anyone: {reason}"))
@@ -325,6 +327,18 @@ def _by_sender(f: FileReport, received: dict, report: StatusReport) -> Recipient
         return None
     found[0].notes.append(f"{file_name(f.path)} came from {got.sender or 'their address'} "
                           f"(received {got.received_at[:10]}); counted as theirs.")
+    return found[0]
+
+
+def _by_file_name(f: FileReport, report: StatusReport) -> Recipient | None:
+    """The one recipient whose workbook was sent under this file's name (any extension, as a partner
+    may save it in another format), for a file that cannot be read; with a note."""
+    stem = name_key(Path(f.path).stem)
+    found = [r for r in report.recipients if name_key(Path(r.file).stem) == stem]
+    if len(found) != 1:
+        return None
+    found[0].notes.append(f"{file_name(f.path)} cannot be read; counted as theirs by its file name, "
+                          "the one their workbook was sent under.")
     return found[0]
 
 
