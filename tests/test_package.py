@@ -244,8 +244,12 @@ def test_pptx(tmp_path):
 
 
 def test_office_package_without_workbook(tmp_path):
-    parts = {"[Content_Types].xml": content_types(), "docProps/core.xml": "<cp:coreProperties/>"}
+    visio = content_types("application/vnd.ms-visio.drawing.main+xml").replace("/xl/workbook.xml", "/visio/document.xml")
+    parts = {"[Content_Types].xml": visio, "visio/document.xml": "<VisioDocument/>",
+             "docProps/core.xml": "<cp:coreProperties/>"}
     assert "Office file but not an Excel workbook" in reason(write_zip(tmp_path / "o.xlsx", parts))
+    declared = {"[Content_Types].xml": content_types(), "docProps/core.xml": "<cp:coreProperties/>"}
+    assert "parts are not where Excel puts them" in reason(write_zip(tmp_path / "d.xlsx", declared))
 
 
 def test_xlsm_with_vba_project(valid_xlsx, tmp_path):
@@ -467,3 +471,51 @@ def test_mangled_workbooks_are_passed_or_rejected_never_crash(tmp_path, edits, c
     found = outcome(check_package, path, limits)
     assert found is None or (found and "\n" not in found)
     assert outcome(open_checked, path, limits) == found
+
+
+# --- what a package that is not a plain workbook is called -------------------------------------
+
+XLSB_TYPE = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
+
+
+def test_an_xlsb_with_macros_is_called_xlsb(tmp_path):
+    path = write_zip(tmp_path / "book.xlsx", {
+        "[Content_Types].xml": content_types(XLSB_TYPE).replace("/xl/workbook.xml", "/xl/workbook.bin"),
+        "xl/workbook.bin": bytes(64), "xl/worksheets/sheet1.bin": bytes(64), "xl/vbaProject.bin": bytes(512)})
+    assert "Excel Binary Workbook (.xlsb)" in reason(path) and "macro" not in reason(path)
+
+
+def test_an_apple_numbers_file_is_named(tmp_path):
+    path = write_zip(tmp_path / "Budget.xlsx", {"Index/Document.iwa": bytes(300), "Index/Tables/DataList.iwa": bytes(80),
+                                               "Metadata/Properties.plist": b"bplist00", "preview.jpg": b"\xff\xd8"})
+    assert "Apple Numbers file" in reason(path) and "Export To" in reason(path)
+
+
+def test_a_password_protected_ods_mentions_the_password(tmp_path):
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+                '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                '"application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml" '
+                'manifest:size="2841"><manifest:encryption-data manifest:checksum-type="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0#sha256-1k" manifest:checksum="AAAA"><manifest:algorithm '
+                'manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc" '
+                'manifest:initialisation-vector="AAAA"/></manifest:encryption-data></manifest:file-entry>'
+                '</manifest:manifest>')
+    parts = {"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "META-INF/manifest.xml": manifest,
+             "content.xml": os.urandom(2000)}
+    path = write_zip(tmp_path / "locked.ods", parts, zipfile.ZIP_STORED)
+    assert "OpenDocument spreadsheet (.ods) protected with a password" in reason(path)
+    plain = write_zip(tmp_path / "plain.ods", {**parts, "META-INF/manifest.xml": manifest.split("<manifest:encryption")[0]
+                                               + "</manifest:file-entry></manifest:manifest>"}, zipfile.ZIP_STORED)
+    assert "password" not in reason(plain) and "OpenDocument spreadsheet" in reason(plain)
+
+
+def test_a_workbook_whose_parts_sit_at_unusual_paths_is_called_unusual_not_another_office_file(tmp_path):
+    rels = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="data/book.xml"/></Relationships>')
+    path = write_zip(tmp_path / "odd.xlsx", {
+        "[Content_Types].xml": content_types().replace("/xl/workbook.xml", "/data/book.xml"), "_rels/.rels": rels,
+        "data/book.xml": workbook_xml(), "data/sheets/one.xml": sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>')})
+    assert "its parts are not where Excel puts them" in reason(path) and "not an Excel workbook" not in reason(path)

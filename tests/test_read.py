@@ -73,3 +73,22 @@ def test_the_input_file_is_not_modified(tmp_path):
     before = (path.read_bytes(), path.stat().st_mtime_ns)
     read_return(str(path))
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_a_workbook_sheetflow_never_made_is_told_so_even_with_cells_outside_the_template_area(tmp_path):
+    """Clearing the far cells would not help: the partner must be told the file is not the one sent."""
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "Organization"
+    wb.active["AF400"] = "notes far away"  # outside A1:Z250
+    wb.save(tmp_path / "their own.xlsx")
+    record = read_return(tmp_path / "their own.xlsx")
+    assert record.rejected_code == "not-stamped" and "not made by sheetflow" in record.rejected
+    assert "outside the template area" not in record.rejected
+
+
+def test_a_sheetflow_workbook_with_cells_outside_the_template_area_is_told_to_clear_them(tmp_path, blank_workbooks):
+    wb = openpyxl.load_workbook(blank_workbooks["sector-self-assessment"])
+    wb[wb.sheetnames[0]]["AF400"] = "notes far away"
+    wb.save(tmp_path / "ours.xlsx")
+    record = read_return(tmp_path / "ours.xlsx")
+    assert record.rejected_code == "outside-template" and "AF400" in record.rejected

@@ -82,6 +82,15 @@ OPENDOCUMENT = f"This is an OpenDocument file (e.g. from LibreOffice), not an Ex
 WORD = f"This is a Word document (.docx), not an Excel workbook; {RESAVE}."
 POWERPOINT = f"This is a PowerPoint presentation (.pptx), not an Excel workbook; {RESAVE}."
 OFFICE_NOT_WORKBOOK = f"This is an Office file but not an Excel workbook; {RESAVE}."
+UNUSUAL_PACKAGE = ("This says it is an Excel workbook, but its parts are not where Excel puts them: it is damaged "
+                   "or was written by an unusual program; ask the partner to open it in Excel, save it as "
+                   "Excel Workbook (.xlsx) and send it again.")
+ODS_PASSWORD = ("This is an OpenDocument spreadsheet (.ods) protected with a password, so it cannot be checked; "
+                "ask the partner to remove the password and save it as Excel Workbook (.xlsx).")
+OPENDOCUMENT_PASSWORD = ("This is an OpenDocument file protected with a password, not an Excel workbook; "
+                         "ask the partner to remove the password and save it as Excel Workbook (.xlsx).")
+NUMBERS = ("This is an Apple Numbers file, not an Excel workbook; ask the partner to choose File > Export To > "
+           "Excel in Numbers and send the .xlsx file.")
 MACRO = ("This workbook contains macros (a macro-enabled .xlsm file), which are not accepted; "
          f"{RESAVE}, which removes the macros.")
 XLSB = f"This is an Excel Binary Workbook (.xlsb); {RESAVE}."
@@ -168,6 +177,9 @@ CONTENT_TYPES = "[content_types].xml"
 WORKBOOK = "xl/workbook.xml"
 BINARY_TYPE = "sheet.binary.macroenabled.main"
 MACRO_TYPES = ("macroenabled.main+xml", "ms-excel.macrosheet", "ms-office.vbaproject")
+ODF_MANIFEST = "meta-inf/manifest.xml"
+SPREADSHEET_TYPES = ("spreadsheetml.sheet.main+xml", "spreadsheetml.template.main+xml",
+                     "sheet.macroenabled.main+xml", "sheet.binary.macroenabled.main")
 STRICT_NAMESPACE = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 
 
@@ -191,18 +203,26 @@ def _check_zip(zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: Packag
         if "mimetype" in parts:
             found = scan.member(parts["mimetype"], ("opendocument.spreadsheet", "opendocument"))
             if found:
+                locked = ODF_MANIFEST in parts and scan.member(parts[ODF_MANIFEST], ("encryption-data",))
+                if locked:
+                    raise Rejected("encrypted", ODS_PASSWORD if "opendocument.spreadsheet" in found
+                                   else OPENDOCUMENT_PASSWORD)
                 raise (Rejected("ods", ODS) if "opendocument.spreadsheet" in found
                        else Rejected("opendocument", OPENDOCUMENT))
+        if any(name.startswith("index/") and name.endswith(".iwa") or name == "index.zip" for name in parts):
+            raise Rejected("numbers", NUMBERS)
         raise Rejected("plain-zip", ZIP_NOT_OFFICE)
     if any(name.startswith("word/") for name in parts):
         raise Rejected("word", WORD)
     if any(name.startswith("ppt/") for name in parts):
         raise Rejected("powerpoint", POWERPOINT)
+    if "xl/workbook.bin" in parts:  # before the macros: an .xlsb with macros is still an .xlsb
+        raise Rejected("xlsb", XLSB)
     if any(name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/") for name in parts):
         raise Rejected("macro-enabled", MACRO)
-    if "xl/workbook.bin" in parts:
-        raise Rejected("xlsb", XLSB)
     if WORKBOOK not in parts:
+        if scan.member(parts[CONTENT_TYPES], SPREADSHEET_TYPES):
+            raise Rejected("unusual-package", UNUSUAL_PACKAGE)
         raise Rejected("not-a-workbook", OFFICE_NOT_WORKBOOK)
 
     found = scan.member(parts[CONTENT_TYPES], (BINARY_TYPE, *MACRO_TYPES))

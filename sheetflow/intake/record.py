@@ -21,6 +21,8 @@ import hashlib
 import io
 import os
 import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
@@ -35,6 +37,9 @@ from .package import Limits, checked, open_checked
 
 TEMPLATE_AREA = Limits(max_rows=250, max_cols=26)  # every generated sheet fits well inside A1:Z250
 READERS = ("fast", "openpyxl")
+NOT_STAMPED = ("This workbook was not made by sheetflow (it has no sheetflow stamp): it may be someone else's "
+               "form, or the answers were copied into a new file; ask the partner to fill in the workbook that "
+               "was sent to them.")
 DAMAGED = "The workbook is damaged and cannot be opened; ask the partner to send the workbook again."
 # What malformed XML makes the fast reader raise (anything else is a fault of sheetflow's, reported as such).
 _MALFORMED = (fast_reader.Damaged, ParseError, ValueError, KeyError, IndexError, OverflowError)
@@ -108,8 +113,31 @@ def read_return(path: str, limits: Limits = TEMPLATE_AREA, reader: str = "fast")
         else:
             _read_workbook(record, OpenpyxlBook(package.data))
     except Rejected as exc:
+        if exc.code == "outside-template" and not _names_a_stamp(path):
+            exc = Rejected("not-stamped", NOT_STAMPED)  # clearing the cells would not make it ours
         record.rejected, record.rejected_code = exc.reason, exc.code
     return record
+
+
+STAMP_PARTS = ("docprops/custom.xml", "xl/workbook.xml")  # the stamp's file properties and defined names
+
+
+def _names_a_stamp(path) -> bool:
+    """Whether a package refused before its stamp was read names a sheetflow stamp where one lives.
+
+    Only the two small parts that hold a stamp are read, each at most 4 MB; when that cannot be
+    told (a damaged zip), the answer is yes, so the first reason stands.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = [i for i in zf.infolist() if i.filename.lower() in STAMP_PARTS]
+            for info in infos:
+                with zf.open(info) as part:
+                    if STAMP_KEYS[0].encode() in part.read(4 << 20):
+                        return True
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error):
+        return True
+    return False
 
 
 class OpenpyxlBook:
@@ -185,10 +213,7 @@ def _stamp(book, record: Return) -> dict:
             if value not in (None, ""):
                 sheet[key] = str(value).strip()
     if not props and not sheet:
-        raise Rejected("not-stamped",
-                       "This workbook was not made by sheetflow (it has no sheetflow stamp): it may be someone "
-                       "else's form, or the answers were copied into a new file; ask the partner to fill in "
-                       "the workbook that was sent to them.")
+        raise Rejected("not-stamped", NOT_STAMPED)
     for key in STAMP_KEYS:
         if key in props and key in sheet and props[key] != sheet[key]:
             raise Rejected("stamp-mismatch",

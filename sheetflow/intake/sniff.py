@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+import struct
 from pathlib import Path
 
 from .codes import RESAVE, Rejected
@@ -21,6 +22,14 @@ CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ENCRYPTED_WORKBOOK = ("This workbook is password-protected (encrypted), so it cannot be checked; "
                       "ask the partner to remove the password and send it again.")
 OLD_XLS = f"This is an old .xls Excel 97-2003 file, not an .xlsx workbook; {RESAVE}."
+OLD_XLS_PASSWORD = ("This is an old .xls Excel 97-2003 file protected with a password, so it cannot be checked; "
+                    "ask the partner to remove the password and save it as Excel Workbook (.xlsx).")
+OLD_EXCEL = f"This is a file from Excel 2.x-4.0 (1987-1994), not an .xlsx workbook; {RESAVE}."
+OLD_WORD = f"This is a Word 97-2003 document (.doc), not an Excel workbook; {RESAVE}."
+OLD_POWERPOINT = f"This is a PowerPoint 97-2003 presentation (.ppt), not an Excel workbook; {RESAVE}."
+VBA_PROJECT = ("This is a macro project (vbaProject.bin) taken out of an Office file, not an Excel workbook; "
+               "ask the partner to send the .xlsx workbook itself.")
+QUATTRO = f"This is a Quattro Pro spreadsheet, not an Excel workbook; {RESAVE}."
 PDF = f"This is a PDF document, not an Excel workbook; {RESAVE}."
 HTML = f"This is a web page (HTML) file, not an Excel workbook, even if it opens in Excel; {RESAVE}."
 XML = f"This is an XML file (such as an Excel 2003 \"XML Spreadsheet\"), not an .xlsx workbook; {RESAVE}."
@@ -63,7 +72,9 @@ def _require_regular(st: os.stat_result) -> None:
 def not_a_zip(f, head: bytes) -> Rejected:
     """Why a file whose first bytes (``head``) are not a zip's is refused, naming what it is instead."""
     if head.startswith(CFB_MAGIC):
-        return Rejected("encrypted", ENCRYPTED_WORKBOOK) if _cfb_is_encrypted(f) else Rejected("old-xls", OLD_XLS)
+        return _compound_file(f)
+    if _is_old_excel(head):
+        return Rejected("old-excel", OLD_EXCEL)
     if b"%PDF-" in head[:1024]:
         return Rejected("pdf", PDF)
     if not _looks_like_text(head):
@@ -86,6 +97,98 @@ def _looks_like_text(head: bytes) -> bool:
     sample = head[:4096]
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return b"\x00" not in sample and controls <= len(sample) // 200
+
+
+# The first record of an Excel 2.x-4.0 file: BOF (BIFF2 0x0009, BIFF3 0x0209, BIFF4 0x0409), its length,
+# a version word and the kind of sheet (worksheet, chart, macro sheet, workbook).
+_OLD_BOF = {0x0009, 0x0209, 0x0409}
+_OLD_SHEET_KINDS = {0x0010, 0x0020, 0x0040, 0x0100}
+
+
+def _is_old_excel(head: bytes) -> bool:
+    if len(head) < 8:
+        return False
+    record, length, _version, kind = struct.unpack_from("<4H", head)
+    return record in _OLD_BOF and length in (4, 6, 8) and kind in _OLD_SHEET_KINDS
+
+
+# Streams and storages that say what an OLE2 compound file holds (its directory's entry names).
+_WORKBOOK_STREAMS = ("Workbook", "Book")
+_FILEPASS = 0x002F  # the BIFF record that says the rest of the workbook stream is encrypted
+
+
+def _compound_file(f) -> Rejected:
+    """What an OLE2 compound file is, from its directory: an (encrypted) .xls, or a Word, PowerPoint,
+    Quattro Pro or macro-project file. One that cannot be told apart is taken for an .xls."""
+    if _cfb_is_encrypted(f):
+        return Rejected("encrypted", ENCRYPTED_WORKBOOK)
+    entries = _cfb_entries(f)
+    workbook = next((entries[name] for name in _WORKBOOK_STREAMS if name in entries), None)
+    if workbook is not None:
+        return Rejected("encrypted", OLD_XLS_PASSWORD) if _biff_has_filepass(f, *workbook) else Rejected(
+            "old-xls", OLD_XLS)
+    if "WordDocument" in entries:
+        return Rejected("compound-file", OLD_WORD)
+    if "PowerPoint Document" in entries:
+        return Rejected("compound-file", OLD_POWERPOINT)
+    if "NativeContent_MAIN" in entries:
+        return Rejected("compound-file", QUATTRO)
+    if "_VBA_PROJECT" in entries or "dir" in entries and "VBA" in entries:
+        return Rejected("compound-file", VBA_PROJECT)
+    return Rejected("old-xls", OLD_XLS)
+
+
+def _cfb_entries(f) -> dict[str, tuple[int, int, int]]:
+    """Name -> (first sector, size, sector size) of each stream or storage in a compound file's directory.
+
+    Directory entries are 128 bytes, sector-aligned, so each sits at a multiple of 128: each
+    such block whose name length and entry type are plausible is taken for one. Standard library
+    only; enough to tell what the file holds, not to read every stream.
+    """
+    f.seek(0)
+    data = f.read()   # the file is already known to be within max_file_bytes
+    if len(data) < 512:
+        return {}
+    sector_size = 1 << struct.unpack_from("<H", data, 30)[0]
+    if sector_size not in (512, 4096):
+        return {}
+    entries = {}
+    for at in range(sector_size, len(data) - 127, 128):
+        length, kind = struct.unpack_from("<HB", data, at + 64)
+        if not 2 <= length <= 64 or length % 2 or kind not in (1, 2, 5):
+            continue
+        raw = data[at:at + length - 2]
+        if data[at + length - 2:at + length] != b"\0\0":
+            continue
+        try:
+            name = raw.decode("utf-16-le")
+        except UnicodeDecodeError:
+            continue
+        if name and name.isprintable():
+            start, size = struct.unpack_from("<II", data, at + 116)
+            entries.setdefault(name, (start, size, sector_size))
+    return entries
+
+
+def _biff_has_filepass(f, start: int, size: int, sector_size: int) -> bool:
+    """Whether the workbook stream's first records include FILEPASS (a password-protected .xls).
+
+    FILEPASS follows the first BOF record closely; the stream's first sector holds it. A stream
+    below 4096 bytes lives in the mini stream, which is not followed here (no real workbook is).
+    """
+    if size < 4096:
+        return False
+    f.seek((start + 1) * sector_size)
+    head = f.read(min(sector_size, size))
+    at = 0
+    for _ in range(32):
+        if at + 4 > len(head):
+            return False
+        record, length = struct.unpack_from("<HH", head, at)
+        if record == _FILEPASS:
+            return True
+        at += 4 + length
+    return False
 
 
 _ENCRYPTION_STREAMS = tuple(name.encode("utf-16-le") for name in ("EncryptionInfo", "EncryptedPackage"))
