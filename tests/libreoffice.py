@@ -1,4 +1,5 @@
 """Test helpers driving LibreOffice (soffice) and poppler (pdftoppm)."""
+import hashlib
 import json
 import os
 import shutil
@@ -33,6 +34,23 @@ def _private_env(folder: str) -> dict:
     return {**os.environ, "TMPDIR": str(own)}
 
 
+PIPE_FOLDER = Path("/tmp")  # LibreOffice (osl) puts its sockets here, whatever TMPDIR says
+
+
+def office_pipes(profile, *accepted: str) -> list[Path]:
+    """The sockets an office makes in /tmp and leaves there when it is stopped rather than closed: its
+    single-instance pipe, named after the MD5 of its profile's URL (UTF-16, each byte in hex without
+    leading zeros, as LibreOffice writes it), and each ``--accept`` pipe."""
+    digest = hashlib.md5(Path(profile).as_uri().encode("utf-16-le")).digest()
+    names = ("SingleOfficeIPC_" + "".join(format(byte, "x") for byte in digest), *accepted)
+    return [PIPE_FOLDER / f"OSL_PIPE_{os.getuid()}_{name}" for name in names]
+
+
+def _remove(paths) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
 def convert(src: Path, fmt: str, outdir: Path, timeout=180) -> Path:
     """`soffice --convert-to fmt` with a throw-away profile; returns the produced file."""
     src, outdir = Path(src).resolve(), Path(outdir).resolve()
@@ -43,10 +61,13 @@ def convert(src: Path, fmt: str, outdir: Path, timeout=180) -> Path:
         raise ValueError(f"converting {src} into its own directory would overwrite it")
     out.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="lo-convert-") as scratch:
-        proc = subprocess.run(
-            ["soffice", "--headless", "--norestore", _profile_arg(str(Path(scratch, "profile"))),
-             "--convert-to", FILTERS.get(fmt, fmt), "--outdir", str(outdir), str(src)],
-            capture_output=True, text=True, timeout=timeout, env=_private_env(scratch))
+        try:
+            proc = subprocess.run(
+                ["soffice", "--headless", "--norestore", _profile_arg(str(Path(scratch, "profile"))),
+                 "--convert-to", FILTERS.get(fmt, fmt), "--outdir", str(outdir), str(src)],
+                capture_output=True, text=True, timeout=timeout, env=_private_env(scratch))
+        finally:
+            _remove(office_pipes(Path(scratch, "profile")))
     if proc.returncode != 0 or not out.exists():
         raise RuntimeError(f"soffice --convert-to {fmt} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
     return out
@@ -70,6 +91,7 @@ def fill_by_name(src: Path, values: dict, dst: Path, timeout=180) -> Path:
                                   capture_output=True, text=True, timeout=timeout, env=env)
         finally:
             _terminate(office)
+            _remove(office_pipes(Path(tmp, "profile"), pipe))
     if proc.returncode != 0:
         raise RuntimeError(f"lo_fill.py failed ({proc.returncode}):\n{proc.stderr}")
     return dst

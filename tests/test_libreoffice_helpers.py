@@ -1,10 +1,15 @@
 import datetime
+import hashlib
+import os
+import uuid
+from pathlib import Path
 
 import openpyxl
 import pytest
 import xlsxwriter
 from openpyxl.styles.numbers import is_date_format
 
+import libreoffice
 from libreoffice import convert, fill_by_name, pdf_to_png
 
 pytestmark = pytest.mark.libreoffice
@@ -84,6 +89,23 @@ def test_nothing_left_in_the_temporary_folder(form, tmp_path, monkeypatch):
     scratch.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    profiles = []
+
+    class Recorded(tempfile.TemporaryDirectory):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            profiles.append(Path(self.name, "profile"))
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", Recorded)
+    monkeypatch.setattr(libreoffice.uuid, "uuid4", lambda: uuid.UUID(int=0xED6E5))
     filled = fill_by_name(form, {"Q_Text": "hello"}, tmp_path / "out" / "filled.xlsx")
     convert(filled, "pdf", tmp_path / "out")
     assert sorted(p.name for p in scratch.iterdir()) == []
+    # The sockets live in /tmp whatever TMPDIR says; the single-instance one is named by LibreOffice
+    # after the MD5 of the profile's URL in UTF-16, each byte in hex without leading zeros.
+    uid = os.getuid()
+    sockets = [Path(f"/tmp/OSL_PIPE_{uid}_sheetflow-{uuid.UUID(int=0xED6E5).hex}")] + [
+        Path(f"/tmp/OSL_PIPE_{uid}_SingleOfficeIPC_"
+             + "".join(format(b, "x") for b in hashlib.md5(p.as_uri().encode("utf-16-le")).digest()))
+        for p in profiles]
+    assert len(profiles) == 2 and [s for s in sockets if os.path.lexists(s)] == []
