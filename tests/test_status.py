@@ -257,6 +257,14 @@ def test_a_file_that_cannot_be_read_under_the_name_it_was_sent_is_that_recipient
     assert "r-cara" in [r.response_id for r in prepare(result, "problems")]
 
 
+def test_a_file_that_cannot_be_read_but_has_a_readable_stamp_is_that_recipients_problem():
+    cut = came_back("in/odd name.xlsx", "rejected", "r-cara", None, None,
+                    errors=[("outside-template", "A sheet has something at AF400, outside the template area.")])
+    cara = next(r for r in match(Report(files=[*FILES, cut]), ROWS, cycle="2026").recipients
+                if r.response_id == "r-cara")
+    assert cara.state == "problems" and cara.errors == ["A sheet has something at AF400, outside the template area."]
+
+
 def test_match_of_an_empty_report_has_everyone_outstanding():
     result = match(Report(), ROWS)
     assert [r.state for r in result.recipients] == ["outstanding"] * 5
