@@ -155,7 +155,9 @@ class StatusReport:
                      f"{'RESPONDENT':<{widths['respondent_name']}}  {'WORKBOOK':<{what}}  DETAIL")
         for r in self.recipients:
             detail = {"returned": file_name(r.report.path) if r.report else "",
-                      "problems": (f"{plural(r.errors, 'error')} in {file_name(r.report.path)}" if r.report else ""),
+                      "problems": ("" if not r.report else f"cannot read {file_name(r.report.path)}"
+                                   if r.report.status == "rejected"
+                                   else f"{plural(r.errors, 'error')} in {file_name(r.report.path)}"),
                       "superseded": f"only replaced copies ({file_name(r.report.path)})" if r.report else "",
                       "outstanding": ""}[r.state]
             lines.append(f"{r.state:<11}  {fit(r.region, widths['region']):<{widths['region']}}  "
