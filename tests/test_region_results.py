@@ -163,6 +163,8 @@ def test_a_region_nobody_answered_from_gets_one_sentence(tmp_path, assessment_in
                        assessment_inbox, "--cycle", "2026")
     assert code == 0
     assert "Lake Country: 0 self-assessment returns from 0 organizations" in output
+    assert 'Not used: 11 returns from "North Plains" (no action plan for that region here).' in output
+    assert 'Not used: 7 returns from "Red River Valley"' in output
     book = openpyxl.load_workbook(plan)
     ws = book[SHEET]
     texts = [c.value for row in ws.iter_rows() for c in row if c.value is not None]

@@ -21,6 +21,7 @@ INSTRUMENT_KINDS = ("assessment", "action-plan")
 NOT_INSTRUMENTS = {"email"}  # other wording kept beside the instruments (email templates)
 # The stamp every generated workbook carries (document properties and hidden sheet), in this order.
 STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
+RETURNS_KEY = "sheetflow_assessment_returns"  # also stamped (not named) on an action plan made with results
 ANSWER_KINDS = ("text", "long_text", "email", "date", "rating", "yes_no", "status", "table")
 
 

@@ -18,12 +18,11 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .definitions import STAMP_KEYS, Instrument
+from .definitions import RETURNS_KEY, STAMP_KEYS, Instrument
 from .results_sheet import write_results_sheet
 from ..errors import SheetflowError
 from ..files import atomic_path
 
-RETURNS_KEY = "sheetflow_assessment_returns"  # stamped (not named) only on plans made with results
 YELLOW, ORANGE, NAVY, PALE = "#FFF2CC", "#F8CBAD", "#1F3864", "#DDEBF7"
 PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True,
               "select_unlocked_cells": True}
@@ -40,10 +39,8 @@ class Stamp:
     assessment_returns: int | None = None  # an action plan made with its region's self-assessment results
 
     def properties(self) -> dict[str, str]:
-        found = dict(zip(STAMP_KEYS, (self.instrument, self.version, self.response_id, self.cycle)))
-        if self.assessment_returns is not None:
-            found[RETURNS_KEY] = str(self.assessment_returns)
-        return found
+        values = (self.instrument, self.version, self.response_id, self.cycle, self.assessment_returns)
+        return {key: str(v) for key, v in zip((*STAMP_KEYS, RETURNS_KEY), values) if v is not None}
 
 
 @dataclass

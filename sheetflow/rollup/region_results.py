@@ -43,10 +43,6 @@ class RegionResults:
     asked: int | None = None  # self-assessments sent to the region (with the manifest)
     tables: dict = field(default_factory=dict)  # table name -> (columns, list of row tuples)
 
-    @property
-    def respondents(self) -> int:
-        return self.returns
-
 
 @dataclass
 class AssessmentResults:
@@ -180,15 +176,16 @@ def _disagreements(mine: pd.DataFrame):
 
 def _reflections(context: pd.DataFrame, instrument):
     """What respondents wrote: the after-questions in the form's order, then the before-questions' details."""
-    questions = [(q["question"], "After", "answer") for q in instrument.data["after"]]
-    questions += [(q["question"], "Before", "detail", q["follow_up"]) for q in instrument.data["before"]]
+    # (stage, question as in the Context table, the column holding the answer, the question it answers)
+    questions = [("After", q["question"], "answer", q["question"]) for q in instrument.data["after"]]
+    questions += [("Before", q["question"], "detail", q["follow_up"]) for q in instrument.data["before"]]
     rows = []
-    for question, stage, column, *shown in questions:
+    for stage, question, column, answered in questions:
         chosen = context[(context["stage"] == stage) & (context["question"] == question)]
         chosen = chosen.sort_values(["organization", "respondent_name"], kind="stable")
         for org, person, text in zip(chosen["organization"], chosen["respondent_name"], chosen[column]):
             if isinstance(text, str) and text.strip():
-                rows.append((org, person, shown[0] if shown else question, text))
+                rows.append((org, person, answered, text))
     return COLUMNS["RegionReflections"], rows
 
 
@@ -202,9 +199,10 @@ def summary_lines(results: AssessmentResults, regions) -> list[str]:
                      f"{asked} from {got.organizations} organization{'' if got.organizations == 1 else 's'} "
                      f"(cycle {results.cycle}).")
     wanted = {name_key(r) for r in regions}
-    others = sum(r.returns for key, r in results.regions.items() if key not in wanted)
-    if others:
-        lines.append(f"{others} return{'' if others == 1 else 's'} from other regions not used.")
+    for key, other in sorted(results.regions.items()):
+        if key not in wanted:  # another region's, or a region spelled unlike any plan's
+            lines.append(f"Not used: {other.returns} return{'' if other.returns == 1 else 's'} from "
+                         f"\"{other.region}\" (no action plan for that region here).")
     if results.left_out:
         lines.append(f"Left out ({len(results.left_out)}):")
         lines.extend(f"  {Path(path).name}: {reason}" for path, reason in results.left_out)
