@@ -55,7 +55,7 @@ def test_the_sheet_follows_the_instructions_locked_and_printable(plans_with_resu
     assert sorted(ws.tables) == sorted(TABLES)
     assert ws["A1"].value == "Self-assessment results: North Plains"
     assert ws["A3"].value == ("11 people from 4 organizations in North Plains answered the Sector Strategies "
-                              "Self-Assessment for 2026. 11 were asked.")
+                              "Self-Assessment for 2026. Self-assessments sent to the region: 11.")
     averages = {c.number_format for name in ("RegionAreas", "RegionCapabilities")
                 for row in ws[ws.tables[name].ref][1:] for c in row if isinstance(c.value, float)}
     assert averages == {"0.0"}
