@@ -48,6 +48,20 @@ def blank_workbooks(tmp_path_factory, assessment, action_plan):
     return out
 
 
+@pytest.fixture
+def valid_xlsx(tmp_path: Path) -> Path:
+    """A small plain workbook (openpyxl), the starting point of the hostile files the package tests build."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Employer", "Sector", "Hires"])
+    sheet.append(["Acme Tooling", "Manufacturing", 12])
+    path = tmp_path / "valid.xlsx"
+    workbook.save(path)
+    return path
+
+
 def complete_answers(instrument, **changes) -> dict:
     """Values for every answer a partner must give (as typed into LibreOffice), with changes."""
     values = {}

@@ -1,11 +1,16 @@
-"""sniff: a file that is not a zip is named for what it is (OLE2 compound files by what they hold)."""
+"""sniff: what a returned file is before it is opened as a zip (OLE2 compound files by what they hold);
+every file is built here, from bytes."""
 
 from __future__ import annotations
 
+import os
 import struct
+import sys
+from pathlib import Path
 
 import pytest
 
+from hostile import CFB_HEADER, reason
 from sheetflow.intake.package import Rejected, check_package
 
 FREE, END, FAT_SECTOR, NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
@@ -106,3 +111,61 @@ def test_an_excel_2_to_4_file_is_an_old_excel_file(tmp_path, version, kind):
     path.write_bytes(bof + number + b"\x0a\x00\x00\x00")
     found = rejected(path)
     assert found.code == "old-excel" and "Excel 2.x-4.0" in found.reason and "not an Excel workbook" not in found.reason
+
+
+# --- not a regular file ------------------------------------------------------
+
+def test_directory(tmp_path):
+    assert "folder" in reason(tmp_path, code="folder")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_named_pipe_is_never_opened(tmp_path):
+    fifo = tmp_path / "partner.xlsx"
+    os.mkfifo(fifo)
+    assert "named pipe" in reason(fifo, code="not-a-file")   # would hang forever if the pipe were opened
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="no /dev/null")
+def test_device():
+    assert "device" in reason(Path("/dev/null"), code="not-a-file")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
+def test_broken_symlink(tmp_path):
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(tmp_path / "gone.xlsx")
+    assert "no longer exists" in reason(link, code="not-found")
+
+
+def test_missing_file(tmp_path):
+    assert "could not be found" in reason(tmp_path / "nothing.xlsx", code="not-found")
+
+
+# --- other file types --------------------------------------------------------
+
+def test_old_xls(tmp_path):
+    path = tmp_path / "old.xlsx"
+    path.write_bytes(CFB_HEADER + "Workbook".encode("utf-16-le") + bytes(2000))
+    assert "old .xls Excel 97-2003" in reason(path, code="old-xls")
+
+
+def test_password_protected_workbook(tmp_path):
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(CFB_HEADER + os.urandom(300_000) + "EncryptedPackage".encode("utf-16-le") + bytes(64))
+    assert "password-protected (encrypted)" in reason(path, code="encrypted")
+
+
+@pytest.mark.parametrize("content, code, phrase", [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "pdf", "PDF document"),
+    (b"<!DOCTYPE html><html><body><table><tr><td>1</td></tr></table></body></html>", "html", "web page (HTML)"),
+    (b'\xef\xbb\xbf<html xmlns:o="urn:schemas-microsoft-com:office:office"><body>', "html", "web page (HTML)"),
+    (b'<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook/>', "xml-file", "XML file"),
+    (b"Employer,Sector,Hires\r\nAcme Tooling,Manufacturing,12\r\n", "csv-file", "CSV or plain-text"),
+    ("Employer\tSector\r\nÅcme\tMfg\r\n".encode("utf-16"), "csv-file", "CSV or plain-text"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(100), "not-xlsx", "not in .xlsx format"),
+])
+def test_other_file_types(tmp_path, content, code, phrase):
+    path = tmp_path / "renamed.xlsx"
+    path.write_bytes(content)
+    assert phrase in reason(path, code=code)

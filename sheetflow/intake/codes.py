@@ -122,4 +122,4 @@ class Rejected(Exception):
         self.code, self.reason = _known(code), reason
 
     def __reduce__(self):  # crosses from worker processes as a pickle
-        return type(self), (self.code, self.reason)
+        return type(self), (self.code, self.reason), self.__dict__

@@ -36,7 +36,7 @@ class IsolationFailed(Exception):
         self.reason, self.code = reason, code
 
     def __reduce__(self):
-        return type(self), (self.reason, self.code)
+        return type(self), (self.reason, self.code), self.__dict__
 
 
 def run_isolated_many(func: Callable[[Any], Any], items: Iterable[Any], timeout: float, memory_bytes: int,
