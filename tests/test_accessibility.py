@@ -314,6 +314,7 @@ def test_summary_counts_the_answers_still_needed(blank_workbooks, personalised, 
         assert count == len(required) - prefilled
 
 
+@pytest.mark.libreoffice
 def test_libreoffice_recounts_the_answers_still_needed(lo_inbox):
     _, count, words = still_needed(lo_inbox["valid assessment.xlsx"])
     assert count == 0 and words.startswith("None")
