@@ -32,7 +32,7 @@ def present(value) -> bool:
 
 
 def is_formula(value) -> bool:
-    return isinstance(value, str) and value.startswith("=")  # openpyxl stores such a string as a formula
+    return isinstance(value, str) and len(value) > 1 and value.startswith("=")  # as openpyxl stores a formula
 
 
 @pytest.fixture(scope="module")

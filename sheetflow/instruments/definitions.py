@@ -22,6 +22,10 @@ NOT_INSTRUMENTS = {"email"}  # other wording kept beside the instruments (email 
 # The stamp every generated workbook carries (document properties and hidden sheet), in this order.
 STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 RETURNS_KEY = "sheetflow_assessment_returns"  # also stamped (not named) on an action plan made with results
+PROMPTS = {  # [workbook.prompts] each kind of workbook needs for its answer cells' input messages
+    "assessment": ("text", "email", "date", "before", "before_detail", "rating", "comment", "after"),
+    "action-plan": ("text", "email", "date", "status", "obstacles", "action", "action_needed"),
+}
 ANSWER_KINDS = ("text", "long_text", "email", "date", "rating", "yes_no", "status", "table")
 
 
@@ -228,6 +232,7 @@ def _build(data: dict, path: Path) -> Instrument:
     workbook = _get(data, "workbook", dict, "the definition")
     for key in ("instructions", "sheets", "labels"):
         _get(workbook, key, (list, dict), "[workbook]")
+    _prompts(_get(workbook, "prompts", dict, "[workbook]"), kind)
     identity = tuple(_identity_answer(f, i) for i, f in enumerate(_get(data, "identity", list, "the definition")))
     common = dict(
         id=data["id"], version=data["version"], kind=kind, title=data["title"],
@@ -242,6 +247,16 @@ def _build(data: dict, path: Path) -> Instrument:
     if repeated:
         raise _Broken(f"answer names used twice: {', '.join(repeated)}")
     return instrument
+
+
+def _prompts(prompts: dict, kind: str) -> None:
+    """Every input message the workbook of ``kind`` announces: a title and a message each."""
+    _get(prompts, "required", str, "[workbook.prompts]")
+    for key in PROMPTS[kind]:
+        prompt = _get(prompts, key, dict, "[workbook.prompts]")
+        _get(prompt, "title", str, f"[workbook.prompts].{key}")
+        if isinstance(_get(prompt, "message", (str, list), f"[workbook.prompts].{key}"), list):
+            _strings(prompt, "message", f"[workbook.prompts].{key}")  # one line each
 
 
 def _identity_answer(table: dict, index: int) -> Answer:

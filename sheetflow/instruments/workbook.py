@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,9 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from . import prompts
 from .definitions import RETURNS_KEY, STAMP_KEYS, Instrument
+from .layout import bullets, estimate_height, still_needed
 from .results_sheet import write_results_sheet
 from ..errors import SheetflowError
 from ..files import atomic_path
@@ -82,24 +83,6 @@ def created_date(cycle: str) -> dt.datetime:
     return dt.datetime(year, 1, 1, tzinfo=dt.timezone.utc)
 
 
-def estimate_height(text: str, width: float, line: float = 13.0) -> float:
-    """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide."""
-    per_line = max(8, int(width * 1.25))
-    lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
-    return lines * line + 4
-
-
-def bullets(items) -> str:
-    """Characteristic bullets as cell text; a nested tuple holds sub-bullets."""
-    out = []
-    for item in items:
-        if isinstance(item, tuple):
-            out.extend(f"     ◦ {sub}" for sub in item)
-        else:
-            out.append(f"• {item}")
-    return "\n".join(out)
-
-
 class _Book:
     """One workbook being written; methods add one sheet each."""
 
@@ -159,8 +142,8 @@ class _Book:
             ref += ":" + xl_rowcol_to_cell(last_row, last_col, True, True)
         self.wb.define_name(name, ref)
 
-    def answer_cell(self, ws, row: int, col: int, answer, last_col: int | None = None):
-        """Write one named, unlocked answer cell (merged across to ``last_col``) with its checks."""
+    def answer_cell(self, ws, row: int, col: int, answer, prompt: str, last_col: int | None = None, **fields):
+        """Write one named, unlocked answer cell (merged to ``last_col``); ``prompt`` and ``fields`` announce it."""
         fmt = {"date": self.f["date"], "rating": self.f["choice"], "yes_no": self.f["choice"],
                "status": self.f["choice"]}.get(answer.kind, self.f["answer"])
         value = self.request.prefill.get(answer.name)
@@ -175,34 +158,20 @@ class _Book:
         else:
             ws.write_string(row, col, str(value), fmt)
         self.name(answer.name, ws, row, col)
-        self.checks(ws, row, col, answer)
+        self.announce(ws, row, col, answer, prompt, fields, answer.required)
         if answer.required:
             ws.conditional_format(row, col, row, col, {"type": "blanks", "format": self.f["missing"]})
 
-    def checks(self, ws, row: int, col: int, answer):
-        L = self.labels
-        if answer.kind == "rating":
-            scale = "\n".join(f"{lv['value']} = {lv['label']}" for lv in self.inst.data["scale"]["levels"])
-            rule = {"validate": "list", "source": [str(v) for v in answer.choices],
-                    "input_title": L["rating_prompt_title"], "input_message": scale,
-                    "error_title": L["rating_error_title"], "error_message": L["rating_error"]}
-        elif answer.kind == "yes_no":
-            rule = {"validate": "list", "source": list(answer.choices), "input_title": L["yes_no_prompt_title"],
-                    "input_message": L["yes_no_prompt"], "error_message": L["yes_no_error"]}
-        elif answer.kind == "status":
-            rule = {"validate": "list", "source": list(answer.choices), "input_title": L["status_prompt_title"],
-                    "input_message": L["status_prompt"], "error_message": L["status_error"]}
-        elif answer.kind == "date":
-            rule = {"validate": "date", "criteria": "between", "minimum": dt.date(2000, 1, 1),
-                    "maximum": dt.date(2100, 12, 31), "input_message": L["date_prompt"],
-                    "error_message": L["date_error"]}
-        elif answer.kind == "email":
-            cell = xl_rowcol_to_cell(row, col)
-            rule = {"validate": "custom", "value": f'=ISNUMBER(SEARCH("@",{cell}))', "error_type": "warning",
-                    "error_message": L["email_error"], "ignore_blank": True}
-        else:
-            return
+    def announce(self, ws, row: int, col: int, answer, prompt: str, fields: dict, required: bool):
+        """The cell's data validation: its checks and the input message that says its question."""
+        rule = prompts.validation(answer, self.labels, xl_rowcol_to_cell(row, col))
+        rule.update(prompts.announcement(self.text["prompts"], prompt, required, **fields))
         ws.data_validation(row, col, row, col, rule)
+
+    def titles(self, ws, kind: str, number: int, first_row: int, first_col: int, last_row: int, last_col: int):
+        """A name screen readers take as a table's column or row titles; sheet-level, so no part of the contract."""
+        first, last = (xl_rowcol_to_cell(r, c, True, True) for r, c in ((first_row, first_col), (last_row, last_col)))
+        self.wb.define_name(f"'{ws.name}'!{kind}{number}", f"='{ws.name}'!{first}:{last}")
 
     def paragraphs(self, ws, row: int, blocks, width: float, last_col: int = 0) -> int:
         """Write text blocks (a string is a paragraph, a list is a list) from ``row``; return the next row."""
@@ -291,12 +260,16 @@ class _Book:
         ws.set_column(1, 1, 62)
         ws.write_string(0, 0, self.labels["details_heading"], self.f["title"])
         ws.write_string(1, 0, self.labels["details_note"], self.f["italic"])
+        ws.merge_range(2, 0, 2, 1, self.labels["keyboard_note"], self.f["italic"])
+        ws.set_row(2, estimate_height(self.labels["keyboard_note"], 104))
         row = 3
         for answer in self.inst.identity:
             ws.write_string(row, 0, answer.label, self.f["label"])
-            self.answer_cell(ws, row, 1, answer)
+            prompt = answer.kind if answer.kind in ("email", "date") else "text"
+            self.answer_cell(ws, row, 1, answer, prompt, question=answer.label)
             ws.set_row(row, 60 if answer.kind == "long_text" else 18)
             row += 1
+        self.titles(ws, "RowTitle", 1, 3, 0, row - 1, 1)
         if self.inst.kind != "assessment":
             return
         data = self.inst.data
@@ -304,14 +277,18 @@ class _Book:
         ws.merge_range(row, 0, row, 1, self.labels["before_heading"], self.f["heading"])
         ws.merge_range(row + 1, 0, row + 1, 1, data["before_intro"], self.f["italic"])
         row += 2
-        for q in data["before"]:
+        first = row
+        for number, q in enumerate(data["before"], start=1):
             ws.write_string(row, 0, q["question"], self.f["label"])
-            self.answer_cell(ws, row, 1, self.inst.answer(f"pre_{q['key']}_yes"))
+            self.answer_cell(ws, row, 1, self.inst.answer(f"pre_{q['key']}_yes"), "before",
+                             number=number, question=q["question"])
             ws.set_row(row, estimate_height(q["question"], 42))
             ws.write_string(row + 1, 0, q["follow_up"], self.f["cell"])
-            self.answer_cell(ws, row + 1, 1, self.inst.answer(f"pre_{q['key']}_detail"))
+            self.answer_cell(ws, row + 1, 1, self.inst.answer(f"pre_{q['key']}_detail"), "before_detail",
+                             number=number, question=q["follow_up"])
             ws.set_row(row + 1, max(90, estimate_height(q["follow_up"], 42)))
             row += 2
+        self.titles(ws, "RowTitle", 2, first, 0, row - 1, 1)
 
     def assessment_sheet(self):
         data, L = self.inst.data, self.labels
@@ -329,8 +306,10 @@ class _Book:
         for col, text in enumerate(headers):
             ws.write_string(2, col, text, self.f["th"])
         ws.set_row(2, 42)
+        self.titles(ws, "ColumnTitle", 1, 2, 0, 2, 4)
         row = 3
         self.area_rows = {}
+        levels = "\n".join(f"{lv['value']} = {lv['label']}" for lv in data["scale"]["levels"])
         for area in self.inst.areas:
             heading = f"{area.heading}\n{area.question}"
             ws.merge_range(row, 0, row, 4, heading, self.f["area"])
@@ -342,8 +321,10 @@ class _Book:
                 ws.write_number(row, 0, cap.number, self.f["center"])
                 ws.write_string(row, 1, cap.title, self.f["cell"])
                 ws.write_string(row, 2, characteristics, self.f["cell"])
-                self.answer_cell(ws, row, 3, self.inst.answer(cap.rating_name))
-                self.answer_cell(ws, row, 4, self.inst.answer(cap.comment_name))
+                self.answer_cell(ws, row, 3, self.inst.answer(cap.rating_name), "rating", number=cap.number,
+                                 question=cap.title, scale=levels)
+                self.answer_cell(ws, row, 4, self.inst.answer(cap.comment_name), "comment", number=cap.number,
+                                 question=cap.title)
                 ws.set_row(row, max(estimate_height(characteristics, widths[2]),
                                     estimate_height(cap.title, widths[1]), 60))
                 row += 1
@@ -359,11 +340,13 @@ class _Book:
         ws.merge_range(1, 0, 1, 1, intro, self.f["italic"])
         ws.set_row(1, estimate_height(intro, 104))
         row = 3
-        for q in self.inst.data["after"]:
+        for number, q in enumerate(self.inst.data["after"], start=1):
             ws.write_string(row, 0, q["question"], self.f["label"])
-            self.answer_cell(ws, row, 1, self.inst.answer(f"reflect_{q['key']}"))
+            self.answer_cell(ws, row, 1, self.inst.answer(f"reflect_{q['key']}"), "after", number=number,
+                             question=q["question"])
             ws.set_row(row, 110)
             row += 1
+        self.titles(ws, "RowTitle", 1, 3, 0, row - 1, 1)
 
     def assessment_summary(self):
         L = self.labels
@@ -381,8 +364,11 @@ class _Book:
         ws.write_string(3, 2, L["out_of"].format(total=total), self.f["body"])
         ws.write_string(4, 0, L["complete"], self.f["label"])
         ws.write_formula(4, 1, f"=B4/{total}", self.f["percent"], answered / total)
+        still_needed(ws, 5, self.labels, self.f, self.inst, self.request.prefill)
+        self.titles(ws, "RowTitle", 1, 3, 0, 5, 2)
         for col, text in enumerate((L["area_heading"], L["average_heading"], L["area_rated_heading"])):
             ws.write_string(6, col, text, self.f["th"])
+        self.titles(ws, "ColumnTitle", 1, 6, 0, 6, 2)
         row = 7
         for area in self.inst.areas:
             first, last = self.area_rows[area.name]
@@ -402,7 +388,8 @@ class _Book:
         chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": L["chart_axis"]})
         chart.set_legend({"none": True})
         chart.set_size({"width": 620, "height": 320})
-        ws.insert_chart(row + 1, 0, chart)
+        areas = ", ".join(area.name for area in self.inst.areas)
+        ws.insert_chart(row + 1, 0, chart, {"description": L["chart_description"].format(areas=areas)})
 
     def element_sheet(self, element):
         L = self.labels
@@ -418,11 +405,13 @@ class _Book:
         self.text_row(ws, 3, element.components_intro, total, 5, "bold")
         ws.merge_range(4, 0, 4, 4, L["component_heading"], self.f["th"])
         ws.write_string(4, 5, L["status_heading"], self.f["th"])
+        self.titles(ws, "ColumnTitle", 1, 4, 0, 4, 5)
         row = 5
         first = row
         for j, text in enumerate(element.components, start=1):
             ws.merge_range(row, 0, row, 4, f"{j}. {text}", self.f["cell"])
-            self.answer_cell(ws, row, 5, self.inst.answer(element.status_name(j)))
+            self.answer_cell(ws, row, 5, self.inst.answer(element.status_name(j)), "status",
+                             element=element.number, number=j, question=text)
             ws.set_row(row, max(estimate_height(f"{j}. {text}", total - widths[5]), 18))
             row += 1
         self.status_rows = getattr(self, "status_rows", {})
@@ -430,7 +419,8 @@ class _Book:
         row += 1
         self.text_row(ws, row, element.prompts, total, 5, "bold")
         row += 1
-        self.answer_cell(ws, row, 0, self.inst.answer(element.obstacles_name), last_col=5)
+        self.answer_cell(ws, row, 0, self.inst.answer(element.obstacles_name), "obstacles", last_col=5,
+                         element=element.number, question=element.prompts)
         ws.set_row(row, 120)
         row += 2
         self.text_row(ws, row, element.table_intro, total, 5, "bold")
@@ -438,11 +428,15 @@ class _Book:
         for col, column in enumerate(self.inst.action_columns):
             ws.write_string(row, col, column.label, self.f["th"])
         ws.set_row(row, 30)
+        self.titles(ws, "ColumnTitle", 2, row, 0, row, len(self.inst.action_columns) - 1)
         actions = self.inst.answer(element.actions_name)
         top = row + 1
         for r in range(top, top + actions.rows):
-            for col in range(len(self.inst.action_columns)):
+            for col, column in enumerate(self.inst.action_columns):
                 ws.write_blank(r, col, None, self.f["answer"])
+                self.announce(ws, r, col, actions, "action_needed" if column.required else "action",
+                              {"element": element.number, "row": r - top + 1, "rows": actions.rows,
+                               "question": column.label}, required=False)
             ws.set_row(r, 48)
         self.name(actions.name, ws, top, 0, top + actions.rows - 1, len(self.inst.action_columns) - 1)
         self.action_rows = getattr(self, "action_rows", {})
@@ -464,10 +458,13 @@ class _Book:
         ws.write_string(3, 2, L["out_of"].format(total=total), self.f["body"])
         ws.write_string(4, 0, L["complete"], self.f["label"])
         ws.write_formula(4, 1, f"=B4/{total}", self.f["percent"], 0)
+        still_needed(ws, 5, self.labels, self.f, self.inst, self.request.prefill)
+        self.titles(ws, "RowTitle", 1, 3, 0, 5, 2)
         headers = [L["element_heading"], L["components_heading"], *statuses, L["not_answered_heading"],
                    L["actions_heading"]]
         for col, text in enumerate(headers):
             ws.write_string(6, col, text, self.f["th"])
+        self.titles(ws, "ColumnTitle", 1, 6, 0, 6, len(headers) - 1)
         ws.set_row(6, 30)
         row = 7
         for element in self.inst.elements:
@@ -495,5 +492,7 @@ class _Book:
         chart.set_y_axis({"reverse": True})
         chart.set_x_axis({"major_unit": 1, "min": 0})
         chart.set_size({"width": 760, "height": 340})
-        ws.insert_chart(row + 1, 0, chart)
+        elements = ", ".join(e.name for e in self.inst.elements)
+        description = L["chart_description"].format(statuses=", ".join(statuses), elements=elements)
+        ws.insert_chart(row + 1, 0, chart, {"description": description})
 

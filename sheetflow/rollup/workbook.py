@@ -74,6 +74,7 @@ class _Writer:
     def write(self) -> bytes:
         """The workbook's bytes: every sheet but the tables' (empty, for ``table_sheets``) and the pivots."""
         self.wb.set_properties({"title": "Regional sector partnership roll-up", "author": "sheetflow",
+                                "subject": "Sector Strategies self-assessments and action plans, consolidated",
                                 "created": self.r.made_at.replace(tzinfo=None)})
         summary = self.wb.add_worksheet("Summary")
         distribution = self.wb.add_worksheet("Rating distribution")
@@ -135,7 +136,7 @@ class _Writer:
         rows = [(t, c, meaning) for t, cols in R.TABLES.items() for c, meaning in cols.items()]
         ws.add_table(start + 1, 0, start + 1 + len(rows), 2, {
             "name": "Dictionary", "style": "Table Style Light 9",
-            "columns": [{"header": "table"}, {"header": "column"}, {"header": "meaning"}]})
+            "columns": [{"header": h, "header_format": self.f["th"]} for h in ("table", "column", "meaning")]})
         for i, row in enumerate(rows, start=start + 2):
             for c, value in enumerate(row):
                 ws.write_string(i, c, value, self.f["wrap"] if c == 2 else None)
@@ -212,7 +213,10 @@ class _Writer:
             chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": "Average rating (1-5)"})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 820, "height": 330})
-            ws.insert_chart(r_last + 2, 0, chart)
+            regions = ", ".join(map(str, sorted(responses["region"].dropna().unique())))
+            ws.insert_chart(r_last + 2, 0, chart, {"description": "Column chart: average rating (1 to 5) by component "
+                                                   f"area, one bar per region: {regions}. The figures are in the "
+                                                   "table above the chart."})
         row = r_last + 20
         row = self.frame(ws, row, "Strengths and learning opportunities (highest and lowest average ratings)",
                          R.strengths_and_opportunities(responses),
@@ -275,7 +279,9 @@ class _Writer:
         chart.set_y_axis({"reverse": True, "name": "Capability (item)"})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 720, "height": 620})
-        ws.insert_chart(3, 9, chart)
+        ws.insert_chart(3, 9, chart, {"description": f"Stacked bar chart: for each of the {len(counts)} capabilities, "
+                                     "the share of respondents who gave each rating from 1 to 5. The counts are in "
+                                     "the table to the left of the chart."})
         ws.freeze_panes(4, 0)
 
     def action_plans(self, ws):
@@ -296,7 +302,9 @@ class _Writer:
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 640, "height": 300})
-        ws.insert_chart(2, 6, chart)
+        ws.insert_chart(2, 6, chart, {"description": "Stacked bar chart: for each key element, how many components "
+                                     f"are {', '.join(status.columns)}, across all regions' action plans. The "
+                                     "figures are in the table to the left of the chart."})
         row = self.grid(ws, max(row, 19), "Components not yet in place, by element and region",
                         R.not_in_place(components, inst))
         per_element = R.actions_per_element(actions, components, inst)
@@ -311,7 +319,10 @@ class _Writer:
             chart.set_title({"name": "Actions planned per key element"})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 640, "height": 300})
-            ws.insert_chart(top, 6, chart)
+            regions = ", ".join(map(str, per_element.columns))
+            ws.insert_chart(top, 6, chart, {"description": "Column chart: how many actions each region planned for "
+                                           f"each key element, one bar per region: {regions}. The figures are in "
+                                           "the table to the left of the chart."})
         needs = R.ta_needs(actions)
         row = max(row, top + 17)
         ws.write_string(row, 0, "Resources and technical assistance needed", self.f["heading"])
