@@ -22,6 +22,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from .. import __version__
 from . import tables as R
 from ..files import atomic_path
+from ..intake.report import plural
 from .parts import Package
 from .pivots import PIVOTS, add_pivots
 from .table_sheets import TITLE, TableSheet, as_written, missing, place
@@ -121,7 +122,8 @@ class _Writer:
         facts = [
             ("Made", f"{made} by sheetflow {__version__}"),
             ("Instruments", versions),
-            ("Files", f"{len(self.r.sources)} files considered: {self.r.files_in} valid returns included, "
+            ("Files", f"{plural(self.r.sources, 'file')} considered: "
+                      f"{plural(self.r.files_in, 'valid return')} included, "
                       f"{self.r.files_out} left out. Every file and its status is in the Submissions table; "
                       "why each was left out is in the Problems table."),
             ("Figures", "Every figure is computed by sheetflow from the answers it read; no value is taken "
@@ -187,7 +189,8 @@ class _Writer:
         cycles = sorted(set(self.r.tables["Responses"]["cycle"].dropna()) |
                         set(self.r.tables["Components"]["cycle"].dropna()))
         ws.write_string(1, 0, f"Cycle {', '.join(cycles) or '-'}; made {self.r.made_at:%Y-%m-%d}. "
-                              f"{self.r.files_in} returns included, {self.r.files_out} files left out "
+                              f"{plural(self.r.files_in, 'return')} included, "
+                              f"{plural(self.r.files_out, 'file')} left out "
                               "(see the Submissions and Problems sheets).", self.f["note"])
         responses = self.r.tables["Responses"]
         counts = [("Self-assessments", responses["response_id"].nunique() if not responses.empty else 0),
