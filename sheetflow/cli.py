@@ -199,6 +199,8 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
     click.echo(f"Wrote {output}: {result.files_in} of {plural(result.sources, 'file')} included"
                + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
                   if result.files_out else "."))
+    if len(result.cycles) > 1:
+        click.echo(f"Cycles {', '.join(result.cycles)}; the summaries show {result.cycle}.")
     return PROBLEMS if strict and result.files_out else OK
 
 

@@ -45,7 +45,7 @@ def write(ws, wb, formats: dict, rollup) -> None:
                           "earlier cycle in which the same region or organization has returns.", f["note"])
     _trend_table(ws, f, table)
     top = _movers(ws, f, rollup)
-    _region_chart(ws, wb, f, table, areas, top + 1)
+    _region_charts(ws, wb, f, table, areas, top + 2)
 
 
 def _trend_table(ws, f, table) -> None:
@@ -88,58 +88,66 @@ def _movers(ws, f, rollup) -> int:
     headers = ["Rose or fell", "Capability", "Item", str(before or "Before"), str(rollup.cycle), "Change"]
     for c, text in enumerate(headers):
         ws.write_string(4, col + c, text, f["th"])
-    if moved.empty:
-        ws.write_string(5, col, "No capability's average changed." if before else "None.", f["note"])
-        return 5
-    for r, record in enumerate(moved.itertuples(index=False), start=5):
-        ws.write_string(r, col, record.kind, f["label"])
-        ws.write_string(r, col + 1, record.capability, f["label"])
-        ws.write_number(r, col + 2, int(record.item), f["int"])
-        ws.write_number(r, col + 3, float(record.before), f["avg"])
-        ws.write_number(r, col + 4, float(record.average), f["avg"])
-        ws.write_number(r, col + 5, float(record.change), f["change"])
-    return 4 + len(moved)
+    r = 4
+    if before is None:
+        ws.write_string(r + 1, col, "None.", f["note"])
+        return r + 1
+    for kind, verb in (("Rose", "rose"), ("Fell", "fell")):
+        chosen = moved[moved["kind"] == kind]
+        if chosen.empty:
+            r += 1
+            ws.write_string(r, col, kind, f["label"])
+            ws.write_string(r, col + 1, f"No capability's average {verb}.", f["note"])
+        for record in chosen.itertuples(index=False):
+            r += 1
+            ws.write_string(r, col, record.kind, f["label"])
+            ws.write_string(r, col + 1, record.capability, f["label"])
+            ws.write_number(r, col + 2, int(record.item), f["int"])
+            ws.write_number(r, col + 3, float(record.before), f["avg"])
+            ws.write_number(r, col + 4, float(record.average), f["avg"])
+            ws.write_number(r, col + 5, float(record.change), f["change"])
+    return r
 
 
-def _region_chart(ws, wb, f, table, areas: list[str], top: int) -> None:
-    """A column chart of each region's area averages, one series per cycle, over the grid it is drawn from."""
+def _region_charts(ws, wb, f, table, areas: list[str], top: int) -> None:
+    """For each region, its area averages by cycle (a small grid) and a column chart of them beside it,
+    one series per cycle."""
     grid = trend.region_grid(table, areas)
     if grid.empty:
         return
-    chart_rows = 22
-    col, head = SIDE, top + 1 + chart_rows
-    ws.write_string(head, col, "Each region's average rating by component area and cycle", f["heading"])
-    ws.write_string(head + 1, col, "Region", f["th"])
-    ws.write_string(head + 1, col + 1, "Component area", f["th"])
-    cycles = list(grid.columns)
-    for c, cycle in enumerate(cycles, start=col + 2):
-        ws.write_string(head + 1, c, str(cycle), f["th"])
-    previous_region = None
-    for r, ((region, area), values) in enumerate(grid.iterrows(), start=head + 2):
-        ws.write_string(r, col, region if region != previous_region else "", f["label"])
-        ws.write_string(r, col + 1, area, f["label"])
-        previous_region = region
-        for c, value in enumerate(values, start=col + 2):
-            if _missing(value):
-                ws.write_blank(r, c, None, f["avg"])
-            else:
-                ws.write_number(r, c, float(value), f["avg"])
-    last = head + 1 + len(grid)
-    chart = wb.add_chart({"type": "column"})
-    for c in range(len(cycles)):
-        chart.add_series({"name": [SHEET, head + 1, col + 2 + c],
-                          "categories": [SHEET, head + 2, col, last, col + 1],
-                          "values": [SHEET, head + 2, col + 2 + c, last, col + 2 + c],
-                          "data_labels": {"value": True, "num_format": AVERAGE}})
-    chart.set_title({"name": "Average rating by component area, region and cycle"})
-    chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": "Average rating (1-5)"})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 960, "height": 20 * chart_rows})
-    regions = sorted({region for region, _ in grid.index})
-    ws.insert_chart(top, col, chart, {"description": (
-        f"Column chart: the average rating (1 to 5) of each component area in each region ({', '.join(regions)}), "
-        f"one column per cycle ({', '.join(map(str, cycles))}). The figures are in the table "
-        f"below the chart, from {xl_col_to_name(col)}{head + 2}.")})
+    col, cycles, height = SIDE, [str(c) for c in grid.columns], 16  # rows per region: the chart's height
+    ws.write_string(top, col, "Each region's average rating by component area and cycle", f["heading"])
+    head = top + 1
+    for region in sorted({region for region, _ in grid.index}):
+        block = grid.loc[region]
+        ws.write_string(head, col, "Region", f["th"])
+        ws.write_string(head, col + 1, "Component area", f["th"])
+        for c, cycle in enumerate(cycles, start=col + 2):
+            ws.write_string(head, c, cycle, f["th"])
+        for r, (area, values) in enumerate(block.iterrows(), start=head + 1):
+            ws.write_string(r, col, region, f["label"])
+            ws.write_string(r, col + 1, area, f["label"])
+            for c, value in enumerate(values, start=col + 2):
+                if _missing(value):
+                    ws.write_blank(r, c, None, f["avg"])
+                else:
+                    ws.write_number(r, c, float(value), f["avg"])
+        last = head + len(block)
+        chart = wb.add_chart({"type": "column"})
+        for c in range(len(cycles)):
+            chart.add_series({"name": [SHEET, head, col + 2 + c],
+                              "categories": [SHEET, head + 1, col + 1, last, col + 1],
+                              "values": [SHEET, head + 1, col + 2 + c, last, col + 2 + c],
+                              "data_labels": {"value": True, "num_format": AVERAGE}})
+        chart.set_title({"name": f"{region}: average rating by component area and cycle"})
+        chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": "Average rating (1-5)"})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 640, "height": 20 * height})
+        ws.insert_chart(head, col + 3 + len(cycles), chart, {"description": (
+            f"Column chart: {region}'s average rating (1 to 5) in each component area, one column per cycle "
+            f"({', '.join(cycles)}). The figures are in the table to its left, "
+            f"{xl_col_to_name(col)}{head + 1}:{xl_col_to_name(col + 1 + len(cycles))}{last + 1}.")})
+        head += height + 1
 
 
 def _missing(value) -> bool:
