@@ -71,7 +71,8 @@ def expected_trend(answers, assessment):
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     out = tmp_path_factory.mktemp("trend") / "rollup.xlsx"
-    assert main(["rollup", str(CYCLES["2025"]), str(CYCLES["2026"]), "-o", str(out)]) == 0
+    assert main(["rollup", str(CYCLES["2025"]), str(CYCLES["2026"]), "-o", str(out),
+                 "--csv", str(out.parent / "csv")]) == 0
     return out
 
 
@@ -102,6 +103,18 @@ def test_the_trend_table_matches_an_independent_computation(both, assessment):
     assert any(r["change"] is not None and r["change"] > 0 for r in rows)
     assert any(r["change"] is not None and r["change"] < 0 for r in rows)
     assert all(r["change"] is None for r in rows if r["cycle"] == "2025")
+
+
+def test_the_trend_table_is_also_a_csv_file(both):
+    import csv
+
+    rows, _ = table_rows(openpyxl.load_workbook(both), "Trend")
+    with open(both.parent / "csv" / "Trend.csv", encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [r["name"] or None for r in written] == [r["name"] for r in rows]
+    assert [float(r["average"]) for r in written] == pytest.approx([r["average"] for r in rows])
+    assert [float(r["change"]) if r["change"] else None for r in written] == \
+        pytest.approx([r["change"] for r in rows])
 
 
 def test_averages_are_unrounded_numbers_shown_to_one_decimal_and_change_with_its_sign(both):
