@@ -21,9 +21,9 @@ def tables_of(path: Path) -> dict:
     """Every Excel Table's rows in the workbook (read once per file)."""
     out = {}
     for ws in openpyxl.load_workbook(path).worksheets:
-        for name, table in ws.tables.items():
+        for table in ws.tables.values():
             rows = [[c.value for c in row] for row in ws[table.ref]]
-            out[name] = [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)]
+            out[table.displayName] = [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)]
     return out
 
 
@@ -150,3 +150,39 @@ def test_any_bytes_get_a_reason_never_a_traceback(tmp_path, data):
     path.write_bytes(b"PK\x03\x04" + data)
     with pytest.raises(SheetflowError):
         previous.read(path)
+
+
+def one_return(tmp_path, assessment, organization, comment, cycle="2025"):
+    """A valid return built directly as a record (its text as a partner might type it)."""
+    from sheetflow.intake.record import Answer, Return
+    from sheetflow.intake.report import FileReport, Report
+
+    answers = {}
+    for a in assessment.answers:
+        value = {"rating": 4, "yes_no": "Yes", "date": None}.get(a.kind, comment)
+        answers[a.name] = Answer(a.name, "About you!B4", value)
+    answers["organization"].value = organization
+    record = Return(path=str(tmp_path / "x.xlsx"), instrument=assessment.id, version=assessment.version,
+                    response_id="r1", cycle=cycle, answers=answers)
+    return Report(files=[FileReport(path=record.path, status="valid", instrument=assessment.id,
+                                    response_id="r1", organization=organization, respondent=comment,
+                                    record=record)])
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn")), min_size=1, max_size=40).filter(str.strip)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(organization=TEXT, comment=TEXT)
+def test_what_partners_typed_comes_back_unchanged_from_a_previous_rollup(tmp_path, assessment, organization,
+                                                                           comment):
+    from sheetflow.rollup.tables import build
+    from sheetflow.rollup.workbook import write
+
+    made = build(one_return(tmp_path, assessment, organization, comment))
+    path = write(made, tmp_path / "earlier.xlsx", force=True, pivots=False)
+    rows = previous.read(path).rows
+    expected = made.tables["Responses"].astype(object).where(made.tables["Responses"].notna(), None)
+    assert rows["Responses"] == expected.to_dict("records")
+    assert {r["comment"] for r in rows["Responses"]} == {comment}
+    assert {r["organization"] for r in rows["Context"]} == {organization}

@@ -68,7 +68,7 @@ def trend(responses: pd.DataFrame, areas: list[str]) -> pd.DataFrame:
         groups = chosen.groupby([column, "area", "cycle"], sort=False)
         table = groups.agg(respondents=("response_id", "nunique"), average=("rating", "mean")).reset_index()
         table = table.rename(columns={column: "name"}).assign(level=level, level_order=level_order)
-        held = chosen.groupby(column)["cycle"].agg(lambda c: ordered(c))  # cycles in which each name has returns
+        held = {name: ordered(cycles) for name, cycles in chosen.groupby(column)["cycle"]}  # when each has returns
         before = {(name, cycle): previous_cycle(held[name], cycle) for name, cycle in
                   zip(table["name"], table["cycle"])}
         averages = {(n, a, c): v for n, a, c, v in zip(table["name"], table["area"], table["cycle"], table["average"])}
