@@ -1,6 +1,11 @@
 """Make samples/returns/: simulated partner returns, really filled and saved by LibreOffice.
 
     .venv/bin/python scripts/make_samples.py [--plans-only]
+    .venv/bin/python scripts/make_samples.py --cycle 2025
+
+With ``--cycle 2025``, only the cycle before (samples/sent-2025/manifest.csv and
+samples/returns-2025/): the same roster a year earlier, every return valid, ratings
+somewhat lower; samples/returns is left alone.
 
 Each respondent on samples/roster.csv gets a personalised workbook (recorded in
 samples/sent/manifest.csv, which is kept); most fill it in
@@ -29,6 +34,8 @@ from sheetflow.instruments import definitions  # noqa: E402
 from sheetflow.outreach.roster import generate_for_roster  # noqa: E402
 
 CYCLE = "2026"
+EARLIER = "2025"  # the cycle before: for change over time
+EARLIER_OUTSTANDING = {"Farid Haddad", "Quinn Harlow", "Vera Kowalski"}
 OUTSTANDING = {"Kim Soo-jin", "Samuel Eriksen", "Vera Kowalski"}
 COMMENTS = {
     1: ["We have not started on this yet.", "No one owns this today."],
@@ -51,13 +58,19 @@ def roster():
         return list(csv.DictReader(handle))
 
 
-def assessment_values(instrument, person, rng):
+def assessment_values(instrument, person, rng, lower=0.0):
+    """``lower``: the chance that a rating is one less (a year earlier, most partnerships had further to go),
+    or in the fourth area one more."""
     org_rng = random.Random(person["organization"])
     base = {area.name: org_rng.randint(2, 4) for area in instrument.areas}
     values = {}
     for area in instrument.areas:
         for cap in area.capabilities:
             rating = min(5, max(1, base[area.name] + rng.choice([-1, 0, 0, 0, 1])))
+            if lower and area is instrument.areas[3]:  # one area slipped since: a key employer left
+                rating = min(5, rating + 1) if rng.random() < lower else rating
+            elif lower and rng.random() < lower:
+                rating = max(1, rating - 1)
             values[cap.rating_name] = rating
             if rng.random() < 0.7:
                 values[cap.comment_name] = rng.choice(COMMENTS[rating])
@@ -66,7 +79,8 @@ def assessment_values(instrument, person, rng):
         values["pre_almost_detail"] = "Our health care employer roundtable needs employer co-chairs and a work plan."
     values["pre_active_yes"] = "Yes"
     values["pre_active_detail"] = "Advanced manufacturing (since 2023); transportation and logistics."
-    values["completed_on"] = {"date": (dt.date(2026, 3, 2) + dt.timedelta(days=rng.randint(0, 20))).isoformat()}
+    year = 2026 - (1 if lower else 0)
+    values["completed_on"] = {"date": (dt.date(year, 3, 2) + dt.timedelta(days=rng.randint(0, 20))).isoformat()}
     values.update({k: v for k, v in REFLECTIONS.items() if rng.random() < 0.8})
     return values
 
@@ -95,13 +109,16 @@ PLAN_ROWS = {
 }
 
 
-def action_plan_values(instrument, region, rng, lead):
+def action_plan_values(instrument, region, rng, lead, earlier=False):
+    """``earlier``: the plan a year before (its timelines a year earlier)."""
     values = {"partners": "Workforce board, community college, economic development, industry association"}
     for element in instrument.elements:
         for j in range(1, len(element.components) + 1):
             values[element.status_name(j)] = rng.choice(instrument.data["status_choices"])
         values[element.obstacles_name] = "Employer time is scarce; partners use different data sources."
         rows = [[cell.format(region=region, lead=lead) for cell in row] for row in PLAN_ROWS[element.number]]
+        if earlier:
+            rows = [[cell.replace("2026", "2025").replace("2027", "2026") for cell in row] for row in rows]
         values[element.actions_name] = rows
     return values
 
@@ -151,14 +168,7 @@ def main(plans_only: bool = False):
         jobs.append((sent / row.file, values, row.file))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            futures = []
-            for k, (blank, values, name) in enumerate(jobs):
-                own = tmp / f"job{k}.xlsx"  # LibreOffice locks what it opens: one copy per fill
-                own.write_bytes(blank.read_bytes())
-                futures.append(pool.submit(libreoffice.fill_by_name, own, values, out / name))
-            for future in futures:
-                print(future.result().name)
+        _fill(jobs, out, tmp)
         if plans_only:
             ledger.write_bytes(issued_before)  # the same workbooks, remade: the ledger of what was sent stands
             return _remove_sent(sent)
@@ -173,10 +183,56 @@ def main(plans_only: bool = False):
     _remove_sent(sent)
 
 
+def _fill(jobs, out: Path, tmp: Path) -> None:
+    """Fill each (workbook sent, values, file name) in LibreOffice, two at a time, into ``out``."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = []
+        for k, (blank, values, name) in enumerate(jobs):
+            own = tmp / f"job{k}.xlsx"  # LibreOffice locks what it opens: one copy per fill
+            own.write_bytes(blank.read_bytes())
+            futures.append(pool.submit(libreoffice.fill_by_name, own, values, out / name))
+        for future in futures:
+            print(future.result().name)
+
+
+def earlier_cycle():
+    """Make samples/sent-2025/manifest.csv and samples/returns-2025/: the cycle before, every return valid."""
+    sent, out = ROOT / "samples" / f"sent-{EARLIER}", ROOT / "samples" / f"returns-{EARLIER}"
+    ledger = sent / "manifest.csv"
+    issued_before = ledger.read_bytes() if ledger.exists() else None
+    shutil.rmtree(sent, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    sent.mkdir(parents=True)
+    out.mkdir(parents=True)
+    if issued_before is not None:
+        ledger.write_bytes(issued_before)
+    assessment = definitions.load("assessment")
+    action_plan = definitions.load("action-plan")
+    issued = generate_for_roster(assessment, ROOT / "samples" / "roster.csv", sent, cycle=EARLIER)
+    plans = generate_for_roster(action_plan, ROOT / "samples" / "roster.csv", sent, cycle=EARLIER)
+    people = {p["email"]: p for p in roster()}
+    jobs = []
+    for row in issued:
+        person = people[row.email]
+        if person["respondent_name"] not in EARLIER_OUTSTANDING:
+            values = assessment_values(assessment, person, random.Random(person["email"] + EARLIER), lower=0.45)
+            jobs.append((sent / row.file, values, row.file))
+    for row in plans:
+        values = action_plan_values(action_plan, row.region, random.Random(row.region + EARLIER), row.organization,
+                                    earlier=True)
+        jobs.append((sent / row.file, values, row.file))
+    with tempfile.TemporaryDirectory() as tmp:
+        _fill(jobs, out, Path(tmp))
+    _remove_sent(sent)
+
+
 def _remove_sent(sent: Path) -> None:
     for workbook in sent.glob("*.xlsx"):  # only the manifest is kept: `generate --roster` remakes the rest
         workbook.unlink()
 
 
 if __name__ == "__main__":
-    main(plans_only="--plans-only" in sys.argv[1:])
+    if sys.argv[1:] == ["--cycle", EARLIER]:
+        earlier_cycle()
+    else:
+        main(plans_only="--plans-only" in sys.argv[1:])

@@ -180,20 +180,27 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--no-pivots", is_flag=True, help="Leave out the PivotTable sheets (for tools that cannot read them).")
 @click.option("--manifest", type=click.Path(path_type=Path),
               help="What was sent (from generate --roster): adds who is outstanding and the response rate.")
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
+              help="An earlier roll-up sheetflow made: its cycles are brought in (for change over time).")
+@click.option("--cycle", help="The cycle the summaries show (default: the latest).")
 @workers_option
-def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, workers):
-    """Validate returns and consolidate every valid one into a regional roll-up workbook."""
+def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous, cycle, workers):
+    """Validate returns (of one cycle or several) and consolidate every valid one into a regional roll-up
+    workbook."""
     from .rollup.run import check_outputs, roll_up, write_outputs
 
     check_outputs(output, csv_dir, force)
     with _progress("Reading returns") as progress:
-        result = roll_up(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start)
+        result = roll_up(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start,
+                         previous=previous, cycle=cycle)
     write_outputs(result, output, csv_dir, force=force, pivots=not no_pivots)
     s = result.summary
     left = ", ".join(f"{s[k]} {k}" for k in ("invalid", "rejected", "superseded") if s[k])
     click.echo(f"Wrote {output}: {result.files_in} of {plural(result.sources, 'file')} included"
                + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
                   if result.files_out else "."))
+    if len(result.cycles) > 1:
+        click.echo(f"Cycles {', '.join(result.cycles)}; the summaries show {result.cycle}.")
     return PROBLEMS if strict and result.files_out else OK
 
 

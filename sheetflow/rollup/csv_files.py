@@ -16,7 +16,8 @@ def write_csv(rollup: Rollup, folder: Path, force: bool = False) -> list[Path]:
     """Each table as ``Table.csv`` (UTF-8 with a byte-order mark, as Excel expects); nothing is replaced
     unless ``force``."""
     folder = Path(folder)
-    targets = {name: folder / f"{name}.csv" for name in rollup.table_names}
+    names = rollup.table_names + (["Trend"] if len(rollup.cycles) > 1 else [])  # Trend: on Change over time
+    targets = {name: folder / f"{name}.csv" for name in names}
     existing = [str(p) for p in targets.values() if p.exists()]
     if existing and not force:
         raise SheetflowError(f"{existing[0]} already exists; use --force to replace it.")

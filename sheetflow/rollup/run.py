@@ -20,13 +20,22 @@ from ..outreach.status import match, validate_returns
 
 
 def roll_up(paths: Iterable, manifest=None, workers: int = 2, progress: Callable[[int], None] | None = None,
-            on_start: Callable[[int], None] | None = None, reader: str = "fast"):
+            on_start: Callable[[int], None] | None = None, reader: str = "fast", previous=None,
+            cycle: str | None = None):
     """A tables.Rollup of every valid return in ``paths`` (files or folders), with what was left out and why.
 
     With ``manifest`` (the manifest.csv written by ``generate --roster``, or its folder), the
     manifest and the workbooks sent are not taken for returns, and the roll-up also lists who is
-    outstanding and the response rate.
+    outstanding and the response rate. Each return's cycle is the one stamped in it. ``previous``:
+    an earlier roll-up workbook sheetflow made, whose cycles are brought in (a valid return here
+    replaces the previous roll-up's rows of the same response). ``cycle``: the cycle the summaries
+    show (default the latest). Both fail (``SheetflowError``) before any return is read.
     """
+    earlier = None
+    if previous is not None:
+        from .previous import read
+
+        earlier = read(previous)
     if manifest is None:
         report, matched = validate_paths(paths, workers=workers, progress=progress, on_start=on_start,
                                          reader=reader), None
@@ -38,7 +47,7 @@ def roll_up(paths: Iterable, manifest=None, workers: int = 2, progress: Callable
         matched = match(report, rows, manifest=ledger)
     from .tables import build  # here, not above: pandas loads while the returns are read, not before
 
-    return build(report, matched)
+    return build(report, matched, previous=earlier, cycle=cycle)
 
 
 def check_outputs(output, csv_dir=None, force: bool = False) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..instruments import definitions
+from . import trend
 
 _ACTION_PLAN = {  # the columns that begin both action-plan tables
     "response_id": "The reference stamped on the action plan that was sent.",
@@ -104,6 +105,16 @@ TABLES = {
         "valid": "Returns included in this roll-up.",
         "response_rate": "valid / sent.",
     },
+    "Trend": {
+        "level": "all (every respondent), region or organization.",
+        "name": "The region or organization (blank for all).",
+        "area": "The component area.",
+        "cycle": "The assessment cycle.",
+        "respondents": "Respondents with ratings in this area, cycle, region or organization.",
+        "average": "Their average rating (1-5).",
+        "change": "The average minus the same area's average in the most recent earlier cycle in which the "
+                  "same region or organization has returns (blank where there is none).",
+    },
     "Problems": {
         "source_file": "A file that was left out.",
         "status": "invalid, rejected or superseded.",
@@ -119,6 +130,9 @@ SHEET_ORDER = ("Responses", "Context", "Components", "Actions", "Submissions", "
                "ResponseRate")
 WITH_MANIFEST = ("Outstanding", "ResponseRate")  # tables made only from the manifest of what was sent
 
+# The tables whose rows are facts of one cycle: a later roll-up brings them in with --previous.
+CARRIED = ("Responses", "Context", "Components", "Actions")
+
 
 @dataclass
 class Rollup:
@@ -132,6 +146,16 @@ class Rollup:
     with_status: bool = False  # made with the manifest of what was sent: Outstanding and ResponseRate
     sent: int = 0
     sent_valid: int = 0
+    cycles: list = field(default_factory=list)  # every cycle in the tables, earliest first
+    cycle: str | None = None  # the cycle the summaries show (the latest unless chosen)
+    previous: object = None  # previous.Previous: the earlier roll-up its earlier cycles came from
+
+    def shown(self, name: str) -> pd.DataFrame:
+        """A table's rows of the cycle the summaries show (all its rows if it has no cycle column)."""
+        frame = self.tables[name]
+        if self.cycle is None or "cycle" not in frame.columns:
+            return frame
+        return frame[frame["cycle"] == self.cycle]
 
     @property
     def table_names(self) -> list[str]:
@@ -151,11 +175,14 @@ def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(TABLES[name]))
 
 
-def build(report, status=None) -> Rollup:
+def build(report, status=None, previous=None, cycle: str | None = None) -> Rollup:
     """Every valid return into one set of tables, plus the list of what was left out and why.
 
     With ``status`` (outreach.status.match of this report to the manifest of what was sent), also
-    who is outstanding and the response rate; without it those tables stay empty.
+    who is outstanding and the response rate; without it those tables stay empty. With
+    ``previous`` (previous.read of an earlier roll-up), its rows of the CARRIED tables come first,
+    except those of a response this report has a valid return of (the new return wins). ``cycle``:
+    the cycle the summaries show (default the latest); the tables hold every cycle.
     """
     instruments = definitions.load_all()
     result = Rollup(instruments=instruments, sources=[f.path for f in report.files], summary=report.summary)
@@ -183,10 +210,24 @@ def build(report, status=None) -> Rollup:
         _status_rows(rows, status, instruments)
         result.with_status, result.sent = True, len(status.recipients)
         result.sent_valid = sum(r.state == "returned" for r in status.recipients)
+    if previous is not None:
+        _carry(rows, previous, {f.response_id for f in valid})
+        result.previous = previous
     result.tables = {name: _frame(name, table) for name, table in rows.items()}
     for name in ("Responses",):
         result.tables[name]["rating"] = result.tables[name]["rating"].astype("Int64")
+    result.cycles = trend.ordered(c for name in CARRIED for c in result.tables[name]["cycle"])
+    result.cycle = trend.choose(result.cycles, cycle)
+    if len(result.cycles) > 1:
+        result.tables["Trend"] = trend.trend(result.tables["Responses"], [a.name for a in result.assessment.areas])
     return result
+
+
+def _carry(rows, previous, replaced: set) -> None:
+    """The earlier roll-up's rows before this run's, leaving out the responses this run has again."""
+    for name in CARRIED:
+        earlier = [row for row in previous.rows.get(name, []) if row["response_id"] not in replaced]
+        rows[name][:0] = earlier
 
 
 def _status_rows(rows, status, instruments) -> None:

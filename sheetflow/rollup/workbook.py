@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from pathlib import Path
 
 import xlsxwriter
@@ -26,6 +27,7 @@ from ..intake.report import plural
 from .parts import Package
 from .pivots import PIVOTS, add_pivots
 from .table_sheets import TITLE, TableSheet, as_written, missing, place
+from . import trend_sheet
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
 LEVEL = 2  # zlib level: a quarter of the default level's time, for a package ~18% bigger
@@ -80,12 +82,15 @@ class _Writer:
         summary = self.wb.add_worksheet("Summary")
         distribution = self.wb.add_worksheet("Rating distribution")
         plans = self.wb.add_worksheet("Action plans")
+        change = self.wb.add_worksheet(trend_sheet.SHEET) if trend_sheet.wanted(self.r) else None
         for table in self.tables:
             self.wb.add_worksheet(table.name).repeat_rows(0)  # the sheet itself is written by table_sheets
         self.about()
         self.summary(summary)
         self.distribution(distribution)
         self.action_plans(plans)
+        if change is not None:
+            trend_sheet.write(change, self.wb, self.f, self.r)
         summary.activate()
         self.wb.close()
         return self.output.getvalue()
@@ -129,6 +134,14 @@ class _Writer:
             ("Figures", "Every figure is computed by sheetflow from the answers it read; no value is taken "
                         "from formulas inside the returned files."),
         ]
+        if len(self.r.cycles) > 1:
+            facts.append(("Cycles", f"The tables hold cycles {', '.join(self.r.cycles)}; the summaries show "
+                                    f"{self.r.cycle}, and the Change over time sheet compares them."))
+        if self.r.previous is not None:
+            before = self.r.previous
+            facts.append(("Earlier cycles", f"From the roll-up {before.path.name} ({before.made or 'made by sheetflow'}): "
+                                            f"cycles {', '.join(before.cycles) or 'none'}, {before.responses} responses; "
+                                            "a response also returned in this roll-up's files is taken from them."))
         for i, (key, text) in enumerate(facts, start=2):
             ws.write_string(i, 0, key, self.f["body"])
             ws.merge_range(i, 1, i, 2, text, self.f["wrap"])
@@ -148,9 +161,23 @@ class _Writer:
             ws.write_string(i, 0, name)
 
     # -- summaries --------------------------------------------------------------------------------
+    def cycle_shown(self) -> str:
+        """Which cycle the summaries show, e.g. "Cycle 2026 (of 2025, 2026)"."""
+        if len(self.r.cycles) > 1:
+            return f"Cycle {self.r.cycle} (of {', '.join(self.r.cycles)})"
+        return f"Cycle {self.r.cycle or '-'}"
+
+    def in_cycle(self) -> str:
+        """The criterion that keeps a COUNTIFS or AVERAGEIFS over Responses to the cycle shown ("" for one cycle)."""
+        if len(self.r.cycles) < 2:
+            return ""
+        literal = re.sub(r"([*?~])", r"~\1", self.r.cycle).replace('"', '""')
+        return f',{self.ranges["Responses"]["cycle"]},"{literal}"'
+
     def matrix(self, ws, top: int, by: str, title: str) -> tuple[int, int, int]:
-        """An average-rating matrix written as AVERAGEIFS over the Responses table (values computed here)."""
-        responses = self.r.tables["Responses"]
+        """An average-rating matrix written as AVERAGEIFS over the Responses table's rows of the cycle shown
+        (values computed here)."""
+        responses = self.r.shown("Responses")
         areas = [a.name for a in self.r.assessment.areas]
         values = R.area_matrix(responses, by, areas)
         ws.write_string(top, 0, title, self.f["heading"])
@@ -169,7 +196,7 @@ class _Writer:
             for c, area in enumerate(areas, start=1):
                 value = grid[row - header - 1, c - 1]
                 formula = (f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges[by]},$A{row + 1},"
-                           f"{ranges['area']},{xl_rowcol_to_cell(header, c, row_abs=True)}),\"\")")
+                           f"{ranges['area']},{xl_rowcol_to_cell(header, c, row_abs=True)}{self.in_cycle()}),\"\")")
                 ws.write_formula(row, c, formula, self.f["avg"], "" if missing(value) else round(float(value), 6))
             ws.write_number(row, len(areas) + 1, int(respondents.get(key, 0)), self.f["int"])
         if len(values.index):
@@ -186,16 +213,14 @@ class _Writer:
         ws.set_column(9, 9, 60)  # disagreement ratings; capabilities overflow across F:I
         self.print_setup(ws)
         ws.write_string(0, 0, "Regional sector partnership roll-up", self.f["title"])
-        cycles = sorted(set(self.r.tables["Responses"]["cycle"].dropna()) |
-                        set(self.r.tables["Components"]["cycle"].dropna()))
-        ws.write_string(1, 0, f"Cycle {', '.join(cycles) or '-'}; made {self.r.made_at:%Y-%m-%d}. "
+        ws.write_string(1, 0, f"{self.cycle_shown()}; made {self.r.made_at:%Y-%m-%d}. "
                               f"{plural(self.r.files_in, 'return')} included, "
                               f"{plural(self.r.files_out, 'file')} left out "
                               "(see the Submissions and Problems sheets).", self.f["note"])
-        responses = self.r.tables["Responses"]
+        responses = self.r.shown("Responses")
         counts = [("Self-assessments", responses["response_id"].nunique() if not responses.empty else 0),
                   ("Organizations", responses["organization"].nunique() if not responses.empty else 0),
-                  ("Action plans", self.r.tables["Components"]["response_id"].nunique()),
+                  ("Action plans", self.r.shown("Components")["response_id"].nunique()),
                   ("Files left out", self.r.files_out)]
         if self.r.with_status:
             counts += [("Workbooks sent", self.r.sent), ("Response rate", self.r.sent_valid / max(self.r.sent, 1))]
@@ -247,12 +272,14 @@ class _Writer:
         return top + 2 + len(frame) + 1
 
     def distribution(self, ws):
-        counts = R.rating_distribution(self.r.tables["Responses"], self.r.assessment)
+        responses = self.r.shown("Responses")
+        counts = R.rating_distribution(responses, self.r.assessment)
         ws.set_column(0, 0, 6)
         ws.set_column(1, 1, 60)
         ws.set_column(2, 7, 9)
         self.print_setup(ws)
         ws.write_string(0, 0, "How many respondents gave each rating, per capability", self.f["title"])
+        ws.write_string(2, 0, f"{self.cycle_shown()}.", self.f["note"])
         ws.write_string(1, 0, "1 = Not at all, 2 = Making progress but long way to go, 3 = Have some of this, "
                               "sometimes, 4 = Yes, in place now, 5 = Not only in place, but we're excelling here.",
                         self.f["note"])
@@ -260,15 +287,15 @@ class _Writer:
         for c, text in enumerate(headers):
             ws.write_string(3, c, text, self.f["th"])
         ranges = self.ranges["Responses"]
-        responses = self.r.tables["Responses"]
         for row, (item, record) in enumerate(counts.iterrows(), start=4):
             ws.write_number(row, 0, int(item), self.f["int"])
             ws.write_string(row, 1, record["capability"], self.f["label"])
             for k in range(1, 6):
-                formula = f"=COUNTIFS({ranges['item']},$A{row + 1},{ranges['rating']},{k})"
+                formula = f"=COUNTIFS({ranges['item']},$A{row + 1},{ranges['rating']},{k}{self.in_cycle()})"
                 ws.write_formula(row, 1 + k, formula, self.f["int"], int(record[k]))
             mean = responses.loc[responses["item"] == item, "rating"].mean() if not responses.empty else None
-            ws.write_formula(row, 7, f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges['item']},$A{row + 1}),\"\")",
+            ws.write_formula(row, 7, f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges['item']},$A{row + 1}"
+                                     f"{self.in_cycle()}),\"\")",
                              self.f["avg"], "" if missing(mean) else round(float(mean), 6))
         last = 3 + len(counts)
         chart = self.wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
@@ -289,11 +316,12 @@ class _Writer:
 
     def action_plans(self, ws):
         inst = self.r.action_plan
-        components, actions = self.r.tables["Components"], self.r.tables["Actions"]
+        components, actions = self.r.shown("Components"), self.r.shown("Actions")
         ws.set_column(0, 0, 44)
         ws.set_column(1, 6, 16)
         self.print_setup(ws)
         ws.write_string(0, 0, "Action plans", self.f["title"])
+        ws.write_string(1, 0, f"{self.cycle_shown()}.", self.f["note"])
         status = R.component_status(components, inst)
         row = self.grid(ws, 2, "Components by status, all regions", status)
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})

@@ -1,0 +1,182 @@
+"""Read the earlier cycles out of a roll-up workbook that sheetflow made (``rollup --previous``).
+
+A roll-up is recognised by its About sheet (titled "About this roll-up", with the Dictionary
+table) and by its Excel Tables: each table in ``tables.CARRIED`` must be there with exactly the
+columns sheetflow writes, every row with its response_id and cycle, and whole numbers where
+sheetflow writes them. Anything else gets one plain line (``SheetflowError``) and the roll-up is
+not made. The file is checked as a returned workbook is (zip bombs, entity declarations) before
+it is parsed; the tables' ranges are read from the package's own indexes, their values with
+openpyxl in read-only mode. A table the workbook's data dictionary does not list comes from a
+sheetflow that did not make it yet, and is taken as empty.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+from ..errors import SheetflowError
+from ..intake.package import Limits, Rejected, check_package
+from .tables import CARRIED, TABLES
+
+ABOUT_TITLE = "About this roll-up"
+WHOLE = {"item", "rating", "element", "component", "row"}  # columns sheetflow writes as whole numbers
+REQUIRED = ("response_id", "cycle")
+LIMITS = Limits(max_file_bytes=500 << 20, max_members=10000, max_uncompressed_bytes=4 << 30,
+                max_member_bytes=2 << 30)  # a state-wide roll-up is far bigger than one return
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+@dataclass
+class Previous:
+    """The rows of an earlier roll-up's CARRIED tables, as sheetflow wrote them."""
+
+    path: Path
+    rows: dict = field(default_factory=dict)  # table name -> [ {column: value} ]
+    made: str | None = None  # the About sheet's "Made" line
+
+    @property
+    def cycles(self) -> list[str]:
+        from .trend import ordered
+
+        return ordered(row["cycle"] for rows in self.rows.values() for row in rows)
+
+    @property
+    def responses(self) -> int:
+        return len({row["response_id"] for rows in self.rows.values() for row in rows})
+
+
+def read(path) -> Previous:
+    """The earlier cycles held in the roll-up ``path``; ``SheetflowError`` with the reason if it is not one."""
+    path = Path(path)
+    label = f"--previous {path.name}"
+    try:
+        check_package(path, LIMITS)
+    except Rejected as rejected:
+        raise SheetflowError(f"{label}: {_first_sentence(str(rejected))}") from None
+    try:
+        with zipfile.ZipFile(path) as z:
+            tables = _tables(z)
+    except (KeyError, ET.ParseError, zipfile.BadZipFile, ValueError) as problem:
+        raise SheetflowError(f"{label}: not a workbook sheetflow can read ({problem}).") from None
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as problem:  # noqa: BLE001 - any reader failure is a reason, never a traceback
+        raise SheetflowError(f"{label}: the workbook could not be read ({type(problem).__name__}).") from None
+    try:
+        return _read(book, tables, path, label)
+    finally:
+        book.close()
+
+
+def _first_sentence(text: str) -> str:
+    return text.split("; ask the partner")[0].rstrip(".") + "."
+
+
+def _read(book, tables: dict, path: Path, label: str) -> Previous:
+    if "About" not in book.sheetnames or "Dictionary" not in tables:
+        raise SheetflowError(f"{label}: not a roll-up made by sheetflow (it has no About sheet with the "
+                             "data dictionary).")
+    about = book["About"]
+    title = next(about.iter_rows(min_row=1, max_row=1, max_col=1, values_only=True), (None,))[0]
+    if title != ABOUT_TITLE:
+        raise SheetflowError(f"{label}: not a roll-up made by sheetflow (its About sheet does not begin with "
+                             f"\"{ABOUT_TITLE}\").")
+    made = next((row[1] for row in about.iter_rows(min_row=1, max_row=8, max_col=2, values_only=True)
+                 if row[0] == "Made"), None)
+    listed = {row[0] for row in _values(book, tables["Dictionary"])[1:]}
+    result = Previous(path=path, made=made if isinstance(made, str) else None)
+    for name in CARRIED:
+        if name not in tables:
+            if name in listed:
+                raise SheetflowError(f"{label}: its {name} table is missing (a sheetflow roll-up has one).")
+            result.rows[name] = []  # made before sheetflow had this table
+            continue
+        result.rows[name] = _rows(book, name, tables[name], label)
+    return result
+
+
+def _rows(book, name: str, where: tuple, label: str) -> list[dict]:
+    values = _values(book, where)
+    expected = list(TABLES[name])
+    header = [None if v is None else str(v) for v in (values[0] if values else [])]
+    if header != expected:
+        raise SheetflowError(f"{label}: the {name} table's columns are not those sheetflow writes "
+                             f"(expected {', '.join(expected)}; found {', '.join(map(str, header)) or 'none'}).")
+    sheet, first_col, first_row = where[0], where[1][0], where[1][1]
+    rows = []
+    for number, line in enumerate(values[1:], start=first_row + 1):
+        if all(v is None or v == "" for v in line):
+            continue  # an empty table keeps one blank row, as Excel does
+        row = {}
+        for k, (column, value) in enumerate(zip(expected, line)):
+            cell = f"{sheet}!{get_column_letter(first_col + k)}{number}"
+            row[column] = _value(column, value, cell, label)
+        rows.append(row)
+    return rows
+
+
+def _value(column: str, value, cell: str, label: str):
+    if isinstance(value, str):
+        value = value if value.strip() else None
+    if value is None:
+        if column in REQUIRED or column in ("item", "element"):
+            raise SheetflowError(f"{label}: {cell} is blank; every row of a sheetflow roll-up has its {column}.")
+        return None
+    if column in WHOLE:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
+            raise SheetflowError(f"{label}: {cell} holds {value!r}, where sheetflow writes a whole number "
+                                 f"({column}).")
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a cycle or name Excel took for a number
+    return value if isinstance(value, str) else str(value)
+
+
+def _values(book, where: tuple) -> list[tuple]:
+    sheet, (min_col, min_row, max_col, max_row) = where
+    return [tuple(line) for line in book[sheet].iter_rows(min_row=min_row, max_row=max_row, min_col=min_col,
+                                                          max_col=max_col, values_only=True)]
+
+
+def _tables(z: zipfile.ZipFile) -> dict:
+    """Every Excel Table in the package: name -> (sheet name, (min_col, min_row, max_col, max_row))."""
+    workbook = ET.fromstring(z.read("xl/workbook.xml"))
+    targets = _relationships(z, "xl/workbook.xml")
+    found = {}
+    for sheet in workbook.iter(f"{MAIN}sheet"):
+        part = targets.get(sheet.get(REL_ID))
+        if part is None or part not in z.namelist():
+            continue
+        for table_part in _relationships(z, part, kind="/table").values():
+            if table_part not in z.namelist():
+                continue
+            table = ET.fromstring(z.read(table_part))
+            name, ref = table.get("displayName") or table.get("name"), table.get("ref")
+            if name and ref:
+                found[name] = (sheet.get("name"), range_boundaries(ref))
+    return found
+
+
+def _relationships(z: zipfile.ZipFile, part: str, kind: str = "") -> dict:
+    """A part's relationships (of a type ending with ``kind``): id -> the target part's name in the zip."""
+    folder, base = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", base + ".rels")
+    if rels not in z.namelist():
+        return {}
+    out = {}
+    for rel in ET.fromstring(z.read(rels)).iter(f"{RELS}Relationship"):
+        if rel.get("TargetMode") == "External" or not rel.get("Type", "").endswith(kind):
+            continue
+        target = rel.get("Target", "")
+        name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        out[rel.get("Id")] = name
+    return out

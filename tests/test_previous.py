@@ -1,0 +1,188 @@
+"""rollup --previous: earlier cycles brought in from a roll-up sheetflow made, anything else refused with its reason."""
+
+import functools
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from sheetflow.cli import main
+from sheetflow.errors import SheetflowError
+from sheetflow.rollup import previous
+
+SAMPLES = Path(__file__).parent.parent / "samples"
+EARLIER, LATER = SAMPLES / "returns-2025", SAMPLES / "returns"
+
+
+@functools.cache
+def tables_of(path: Path) -> dict:
+    """Every Excel Table's rows in the workbook (read once per file)."""
+    out = {}
+    for ws in openpyxl.load_workbook(path).worksheets:
+        for table in ws.tables.values():
+            rows = [[c.value for c in row] for row in ws[table.ref]]
+            out[table.displayName] = [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)]
+    return out
+
+
+def table_rows(path, name):
+    return tables_of(Path(path))[name]
+
+
+@pytest.fixture(scope="module")
+def rollups(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("previous")
+    paths = {name: folder / f"{name}.xlsx" for name in ("2025", "both", "with-previous")}
+    assert main(["rollup", str(EARLIER), "-o", str(paths["2025"])]) == 0
+    assert main(["rollup", str(EARLIER), str(LATER), "-o", str(paths["both"])]) == 0
+    assert main(["rollup", str(LATER), "--previous", str(paths["2025"]), "-o", str(paths["with-previous"])]) == 0
+    return paths
+
+
+def key(row):
+    return tuple((k, v) for k, v in row.items())
+
+
+def test_previous_gives_the_same_trend_as_rolling_up_both_cycles(rollups):
+    assert table_rows(rollups["with-previous"], "Trend") == table_rows(rollups["both"], "Trend")
+    for name in ("Responses", "Context", "Components", "Actions"):
+        assert sorted(map(key, table_rows(rollups["with-previous"], name))) == \
+            sorted(map(key, table_rows(rollups["both"], name))), name
+    assert {r["cycle"] for r in table_rows(rollups["with-previous"], "Responses")} == {"2025", "2026"}
+
+
+def test_the_about_sheet_says_where_the_earlier_cycles_came_from(rollups):
+    about = openpyxl.load_workbook(rollups["with-previous"])["About"]
+    facts = {row[0]: row[1] for row in about.iter_rows(min_row=1, max_row=12, max_col=2, values_only=True)}
+    assert facts["Earlier cycles"].startswith("From the roll-up 2025.xlsx (")
+    assert "cycles 2025" in facts["Earlier cycles"]
+    assert facts["Cycles"].startswith("The tables hold cycles 2025, 2026; the summaries show 2026")
+
+
+def test_a_new_return_replaces_the_previous_rollups_rows_of_the_same_response(rollups, tmp_path):
+    out = tmp_path / "again.xlsx"
+    # the previous roll-up already holds 2025 and 2026; rolling up 2026 again keeps one copy of each response
+    assert main(["rollup", str(LATER), "--previous", str(rollups["both"]), "-o", str(out)]) == 0
+    again = table_rows(out, "Responses")
+    assert sorted(map(key, again)) == sorted(map(key, table_rows(rollups["both"], "Responses")))
+
+
+def test_the_previous_rollup_is_read_not_changed(rollups, tmp_path):
+    copy = tmp_path / "2025.xlsx"
+    shutil.copy(rollups["2025"], copy)
+    before = copy.read_bytes()
+    assert main(["rollup", str(LATER), "--previous", str(copy), "-o", str(tmp_path / "out.xlsx")]) == 0
+    assert copy.read_bytes() == before
+
+
+def refused(tmp_path, capsys, workbook) -> str:
+    out = tmp_path / "refused.xlsx"
+    assert main(["rollup", str(LATER), "--previous", str(workbook), "-o", str(out)]) == 2
+    assert not out.exists()
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+def test_a_workbook_sheetflow_did_not_make_is_refused(tmp_path, capsys):
+    foreign = tmp_path / "budget.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["response_id", "cycle", "rating"])
+    wb.save(foreign)
+    assert "not a roll-up made by sheetflow" in refused(tmp_path, capsys, foreign)
+    about = tmp_path / "about.xlsx"
+    wb.create_sheet("About")["A1"] = "About this roll-up"
+    wb.save(about)
+    assert "not a roll-up made by sheetflow" in refused(tmp_path, capsys, about)
+
+
+def test_a_returned_workbook_or_a_csv_is_refused(tmp_path, capsys):
+    a_return = next(LATER.glob("*Ana Lopez*.xlsx"))
+    assert "not a roll-up made by sheetflow" in refused(tmp_path, capsys, a_return)
+    assert "CSV" in refused(tmp_path, capsys, SAMPLES / "roster.csv")
+    assert refused(tmp_path, capsys, tmp_path / "missing.xlsx").startswith("sheetflow: --previous missing.xlsx: ")
+
+
+def edited(rollups, tmp_path, change) -> Path:
+    wb = openpyxl.load_workbook(rollups["2025"])
+    change(wb)
+    path = tmp_path / "edited.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_a_rollup_whose_tables_were_edited_out_of_shape_is_refused(rollups, tmp_path, capsys):
+    def renamed(wb):
+        wb["Responses"]["J1"] = "score"
+
+    assert "the Responses table's columns are not those sheetflow writes" in \
+        refused(tmp_path, capsys, edited(rollups, tmp_path, renamed))
+
+    def typed_over(wb):
+        wb["Responses"]["J3"] = "four"
+
+    assert "Responses!J3 holds 'four', where sheetflow writes a whole number (rating)" in \
+        refused(tmp_path, capsys, edited(rollups, tmp_path, typed_over))
+
+    def cycle_cleared(wb):
+        wb["Components"]["B2"] = None
+
+    assert "Components!B2 is blank; every row of a sheetflow roll-up has its cycle" in \
+        refused(tmp_path, capsys, edited(rollups, tmp_path, cycle_cleared))
+
+    def table_removed(wb):
+        del wb["Actions"].tables["Actions"]
+
+    assert "its Actions table is missing" in refused(tmp_path, capsys, edited(rollups, tmp_path, table_removed))
+
+
+def test_a_rollup_saved_again_by_openpyxl_still_reads(rollups, tmp_path):
+    path = edited(rollups, tmp_path, lambda wb: None)
+    assert previous.read(path).rows["Responses"] == previous.read(rollups["2025"]).rows["Responses"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=2000))
+def test_any_bytes_get_a_reason_never_a_traceback(tmp_path, data):
+    path = tmp_path / "previous.xlsx"
+    path.write_bytes(b"PK\x03\x04" + data)
+    with pytest.raises(SheetflowError):
+        previous.read(path)
+
+
+def one_return(tmp_path, assessment, organization, comment, cycle="2025"):
+    """A valid return built directly as a record (its text as a partner might type it)."""
+    from sheetflow.intake.record import Answer, Return
+    from sheetflow.intake.report import FileReport, Report
+
+    answers = {}
+    for a in assessment.answers:
+        value = {"rating": 4, "yes_no": "Yes", "date": None}.get(a.kind, comment)
+        answers[a.name] = Answer(a.name, "About you!B4", value)
+    answers["organization"].value = organization
+    record = Return(path=str(tmp_path / "x.xlsx"), instrument=assessment.id, version=assessment.version,
+                    response_id="r1", cycle=cycle, answers=answers)
+    return Report(files=[FileReport(path=record.path, status="valid", instrument=assessment.id,
+                                    response_id="r1", organization=organization, respondent=comment,
+                                    record=record)])
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn")), min_size=1, max_size=40).filter(str.strip)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(organization=TEXT, comment=TEXT)
+def test_what_partners_typed_comes_back_unchanged_from_a_previous_rollup(tmp_path, assessment, organization,
+                                                                           comment):
+    from sheetflow.rollup.tables import build
+    from sheetflow.rollup.workbook import write
+
+    made = build(one_return(tmp_path, assessment, organization, comment))
+    path = write(made, tmp_path / "earlier.xlsx", force=True, pivots=False)
+    rows = previous.read(path).rows
+    expected = made.tables["Responses"].astype(object).where(made.tables["Responses"].notna(), None)
+    assert rows["Responses"] == expected.to_dict("records")
+    assert {r["comment"] for r in rows["Responses"]} == {comment}
+    assert {r["organization"] for r in rows["Context"]} == {organization}

@@ -1,0 +1,246 @@
+"""Change over time: two cycles of LibreOffice-filled returns rolled up, the Trend table read back and
+compared with one computed here in plain Python from the returned files' own cells."""
+
+import functools
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sheetflow.cli import main
+from sheetflow.intake.validate import validate_paths
+from sheetflow.rollup import trend
+
+SAMPLES = Path(__file__).parent.parent / "samples"
+CYCLES = {"2025": SAMPLES / "returns-2025", "2026": SAMPLES / "returns"}
+
+
+def table_rows(wb, name):
+    """The rows of the Excel Table ``name`` (header from the table's own first row), and its sheet."""
+    for ws in wb.worksheets:
+        if name in ws.tables:
+            rows = [[c.value for c in row] for row in ws[ws.tables[name].ref]]
+            return [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)], ws.title
+    raise AssertionError(f"no table {name}")
+
+
+@functools.cache
+def returned_ratings() -> tuple:
+    """Each valid assessment's stamp cycle, region, organization and ratings, read by defined name with openpyxl."""
+    out = []
+    for path in CYCLES.values():
+        for f in validate_paths([path]).files:
+            if f.status != "valid" or f.instrument != "sector-self-assessment":
+                continue
+            wb = openpyxl.load_workbook(f.path)
+
+            def value(name):
+                (sheet, ref), = list(wb.defined_names[name].destinations)
+                return wb[sheet][ref.replace("$", "")].value
+
+            out.append({"cycle": str(value("sheetflow_cycle")), "region": value("region"),
+                        "organization": value("organization"),
+                        "ratings": {i: int(value(f"rating_{i:02d}")) for i in range(1, 21)}})
+    return tuple(out)
+
+
+def expected_trend(answers, assessment):
+    """The Trend table by its definition, in plain Python: {(level, name, area, cycle): (respondents, average, change)}."""
+    area_of = {c.number: a.name for a in assessment.areas for c in a.capabilities}
+    ratings, people, held = defaultdict(list), defaultdict(int), defaultdict(set)
+    for a in answers:
+        for level, name in (("all", None), ("region", a["region"]), ("organization", a["organization"])):
+            held[(level, name)].add(a["cycle"])
+            for area in {area_of[i] for i in a["ratings"]}:
+                people[(level, name, area, a["cycle"])] += 1
+            for item, rating in a["ratings"].items():
+                ratings[(level, name, area_of[item], a["cycle"])].append(rating)
+    out = {}
+    for (level, name, area, cycle), values in ratings.items():
+        average = statistics.mean(values)
+        earlier = sorted(c for c in held[(level, name)] if int(c) < int(cycle))
+        change = None
+        if earlier and (level, name, area, earlier[-1]) in ratings:
+            change = average - statistics.mean(ratings[(level, name, area, earlier[-1])])
+        out[(level, name, area, cycle)] = (people[(level, name, area, cycle)], average, change)
+    return out
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    out = tmp_path_factory.mktemp("trend") / "rollup.xlsx"
+    assert main(["rollup", str(CYCLES["2025"]), str(CYCLES["2026"]), "-o", str(out),
+                 "--csv", str(out.parent / "csv")]) == 0
+    return out
+
+
+def test_the_samples_hold_two_cycles_of_the_same_roster():
+    answers = returned_ratings()
+    assert {a["cycle"] for a in answers} == {"2025", "2026"}
+    by_cycle = defaultdict(set)
+    for a in answers:
+        by_cycle[a["cycle"]].add(a["organization"])
+    assert len(by_cycle["2025"] & by_cycle["2026"]) >= 8
+
+
+def test_the_trend_table_matches_an_independent_computation(both, assessment):
+    rows, sheet = table_rows(openpyxl.load_workbook(both), "Trend")
+    assert sheet == "Change over time"
+    assert list(rows[0]) == ["level", "name", "area", "cycle", "respondents", "average", "change"]
+    expected = expected_trend(returned_ratings(), assessment)
+    got = {(r["level"], r["name"], r["area"], r["cycle"]): (r["respondents"], r["average"], r["change"]) for r in rows}
+    assert len(rows) == len(got) == len(expected)
+    assert got.keys() == expected.keys()
+    for key, (people, average, change) in expected.items():
+        assert got[key][0] == people, key
+        assert got[key][1] == pytest.approx(average), key
+        if change is None:
+            assert got[key][2] is None, key
+        else:
+            assert got[key][2] == pytest.approx(change), key
+    assert any(r["change"] is not None and r["change"] > 0 for r in rows)
+    assert any(r["change"] is not None and r["change"] < 0 for r in rows)
+    assert all(r["change"] is None for r in rows if r["cycle"] == "2025")
+
+
+def test_the_trend_table_is_also_a_csv_file(both):
+    import csv
+
+    rows, _ = table_rows(openpyxl.load_workbook(both), "Trend")
+    with open(both.parent / "csv" / "Trend.csv", encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [r["name"] or None for r in written] == [r["name"] for r in rows]
+    assert [float(r["average"]) for r in written] == pytest.approx([r["average"] for r in rows])
+    assert [float(r["change"]) if r["change"] else None for r in written] == \
+        pytest.approx([r["change"] for r in rows])
+
+
+def test_averages_are_unrounded_numbers_shown_to_one_decimal_and_change_with_its_sign(both):
+    ws = openpyxl.load_workbook(both)["Change over time"]
+    ref = ws.tables["Trend"].ref
+    cells = list(ws[ref])
+    header = [c.value for c in cells[0]]
+    average, change = header.index("average"), header.index("change")
+    assert any(row[average].value != round(row[average].value, 1) for row in cells[1:])
+    assert {row[average].number_format for row in cells[1:]} == {"0.0"}
+    assert {row[change].number_format for row in cells[1:]} == {"+0.0;-0.0;0.0"}
+
+
+def test_a_native_chart_of_each_regions_area_averages_by_cycle_with_alt_text(both):
+    import zipfile
+
+    with zipfile.ZipFile(both) as z:
+        sheet = _sheet_part(z, "Change over time")
+        drawing_rels = z.read(sheet.replace("worksheets/", "worksheets/_rels/") + ".rels").decode()
+        drawing = "xl/drawings/" + drawing_rels.split("drawings/")[1].split('"')[0]
+        xml = z.read(drawing).decode()
+        charts = [z.read("xl/charts/" + name.split('"')[0]).decode() for name in
+                  z.read(drawing.replace("drawings/", "drawings/_rels/") + ".rels").decode().split("charts/")[1:]]
+    regions = ("North Plains", "Red River Valley")
+    assert len(charts) == 2
+    for region in regions:
+        assert f'descr="Column chart: {region}&apos;s average rating' in xml or \
+            f"descr=\"Column chart: {region}'s average rating" in xml
+    for chart in charts:
+        assert chart.count("<c:ser>") == 2  # one series per cycle
+        assert "<c:v>2025</c:v>" in chart and "<c:v>2026</c:v>" in chart
+        assert "<c:v>Organizational Capacity</c:v>" in chart  # categories: the areas
+
+
+def test_the_capabilities_that_moved_most_since_the_previous_cycle(both, assessment):
+    ws = openpyxl.load_workbook(both)["Change over time"]
+    cells = {(c.row, c.column): c.value for row in ws.iter_rows(min_col=trend_sheet_side() + 1) for c in row
+             if c.value is not None}
+    header_row = next(r for (r, c), v in cells.items() if v == "Rose or fell")
+    col = trend_sheet_side() + 1
+    listed = []
+    r = header_row + 1
+    while cells.get((r, col)) in ("Rose", "Fell"):
+        if cells.get((r, col + 2)) is not None:
+            listed.append((cells[(r, col)], cells[(r, col + 2)], cells[(r, col + 5)]))
+        r += 1
+    means = defaultdict(list)
+    for a in returned_ratings():
+        for item, rating in a["ratings"].items():
+            means[(a["cycle"], item)].append(rating)
+    change = {i: statistics.mean(means[("2026", i)]) - statistics.mean(means[("2025", i)]) for i in range(1, 21)}
+    rose = sorted((i for i in change if change[i] > 0), key=lambda i: (-change[i], i))[:3]
+    fell = sorted((i for i in change if change[i] < 0), key=lambda i: (change[i], i))[:3]
+    assert [(k, i) for k, i, _ in listed] == [("Rose", i) for i in rose] + [("Fell", i) for i in fell]
+    assert [c for _, _, c in listed] == pytest.approx([change[i] for i in rose + fell])
+
+
+def test_the_summaries_show_the_latest_cycle_and_say_so(both, assessment):
+    wb = openpyxl.load_workbook(both)
+    assert wb["Summary"]["A2"].value.startswith("Cycle 2026 (of 2025, 2026);")
+    assert wb["Rating distribution"]["A3"].value == "Cycle 2026 (of 2025, 2026)."
+    assert wb["Action plans"]["A2"].value == "Cycle 2026 (of 2025, 2026)."
+    _summary_matches_the_cycle(both, "2026", assessment)
+
+
+def test_cycle_chooses_the_cycle_the_summaries_show(tmp_path, assessment):
+    out = tmp_path / "rollup-2025.xlsx"
+    assert main(["rollup", str(CYCLES["2025"]), str(CYCLES["2026"]), "--cycle", "2025", "-o", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb["Summary"]["A2"].value.startswith("Cycle 2025 (of 2025, 2026);")
+    _summary_matches_the_cycle(out, "2025", assessment)
+    plans, _ = table_rows(wb, "Components")
+    shown = {r["response_id"] for r in plans if r["cycle"] == "2025"}
+    statuses = [wb["Action plans"].cell(r, c).value for r in range(5, 11) for c in range(2, 5)]
+    assert sum(statuses) == len([r for r in plans if r["response_id"] in shown])
+
+
+def test_a_cycle_the_rollup_does_not_hold_is_refused(tmp_path, capsys):
+    out = tmp_path / "rollup.xlsx"
+    assert main(["rollup", str(CYCLES["2026"]), "--cycle", "2024", "-o", str(out)]) == 2
+    assert "--cycle 2024: the roll-up holds 2026." in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_one_cycle_has_no_change_over_time_sheet(tmp_path):
+    out = tmp_path / "rollup.xlsx"
+    assert main(["rollup", str(CYCLES["2025"]), "-o", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert "Change over time" not in wb.sheetnames
+    assert wb["Summary"]["A2"].value.startswith("Cycle 2025;")
+
+
+def _summary_matches_the_cycle(path, cycle, assessment):
+    """The Summary's region matrix: cached values are that cycle's averages, and the formulas keep to that cycle."""
+    area_of = {c.number: a.name for a in assessment.areas for c in a.capabilities}
+    ratings = defaultdict(list)
+    for a in returned_ratings():
+        if a["cycle"] == cycle:
+            for item, rating in a["ratings"].items():
+                ratings[(a["region"], area_of[item])].append(rating)
+    values = openpyxl.load_workbook(path, data_only=True)["Summary"]
+    formulas = openpyxl.load_workbook(path)["Summary"]
+    header = next(r for r in range(1, 80) if values.cell(r, 1).value == "Region")
+    regions = sorted({region for region, _ in ratings})
+    for row, region in enumerate(regions, start=header + 1):
+        assert values.cell(row, 1).value == region
+        for k, area in enumerate(a.name for a in assessment.areas):
+            assert values.cell(row, 2 + k).value == pytest.approx(statistics.mean(ratings[(region, area)]))
+            assert f',"{cycle}")' in formulas.cell(row, 2 + k).value
+
+
+def trend_sheet_side():
+    from sheetflow.rollup.trend_sheet import SIDE
+
+    return SIDE
+
+
+def _sheet_part(z, name):
+    import re
+
+    workbook = z.read("xl/workbook.xml").decode()
+    rid = re.search(rf'<sheet name="{re.escape(name)}" sheetId="\d+" r:id="(rId\d+)"', workbook).group(1)
+    rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"', rels)
+    return "xl/" + (target.group(1) or target.group(2)).lstrip("/").removeprefix("xl/")
+
+
+def test_cycles_sort_as_time_does():
+    assert trend.ordered(["2026", "2025-26", "2025", "9", "10", None]) == ["9", "10", "2025", "2025-26", "2026"]
