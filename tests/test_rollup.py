@@ -217,7 +217,10 @@ def test_every_capability_prints_whole_on_the_pages_of_its_sheet(printed_rollup,
         assert listed and [t for t in listed if printed.flat(str(t)) not in text] == [], sheet
     summary = " ".join(pages["Summary"])
     assert [a.name for a in assessment.areas if a.name not in summary] == []
-    assert all(name in summary for name in table_rows(wb, "Responses")[0]["organization"].split())
+    organizations = {r["organization"] for r in table_rows(wb, "Responses")}
+    for sheet in ("Summary", "Pivot - Ratings by area"):
+        text = " ".join(pages[sheet])
+        assert [o for o in organizations if printed.flat(o) not in text] == [], sheet
 
 
 @pytest.mark.libreoffice
@@ -242,6 +245,23 @@ def test_pivots_print_one_decimal_and_readable_captions(printed_rollup):
     assert "Average rating" in pivots["Pivot - Ratings by area"]
     assert re.search(r"Average rating .*\b[1-5]\.\d\b", pivots["Pivot - Ratings by area"])
     assert "Sustainability & Continuous Improvement" in pivots["Pivot - Ratings by area"]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_computes_the_summary_formulas_to_the_values_written(tmp_path, sample_rollup):
+    ours = openpyxl.load_workbook(sample_rollup, data_only=True)
+    formulas = openpyxl.load_workbook(sample_rollup)
+    theirs = openpyxl.load_workbook(libreoffice.convert(sample_rollup, "xlsx", tmp_path), data_only=True)
+    checked = 0
+    for sheet in ("Summary", "Rating distribution"):
+        for row in formulas[sheet].iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    assert "Responses[" in cell.value and "Responses!" not in cell.value  # the table's columns
+                    mine, computed = ours[sheet][cell.coordinate].value, theirs[sheet][cell.coordinate].value
+                    assert (computed or "") == pytest.approx(mine or "") if mine != "" else computed in ("", None)
+                    checked += 1
+    assert checked > 100
 
 
 def test_with_the_manifest_the_rollup_lists_who_is_outstanding_and_the_response_rate(tmp_path):

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import math
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -137,3 +138,18 @@ def test_libreoffice_reads_escape_like_text_and_spaces_as_they_were(tmp_path):
 def test_dates_are_excel_serials():
     assert serial(dt.datetime(1900, 2, 28)) == 59 and serial(dt.datetime(1900, 3, 1)) == 61
     assert serial(dt.datetime(2026, 1, 1, 12)) == 46023.5
+
+
+def test_excel_is_told_the_digits_in_a_cycle_column_are_text(tmp_path):
+    frame = pd.DataFrame({"response_id": ["a", "b"], "cycle": ["2026", "2026-spring"], "rating": [3, 4]})
+    path = ours(frame, tmp_path)
+    with zipfile.ZipFile(path) as z:
+        sheet = next(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+    assert '<ignoredErrors><ignoredError sqref="B2:B1048576" numberStoredAsText="1"/></ignoredErrors>' in sheet
+    # CT_Worksheet's order: after the page setup and header, before the table parts
+    assert sheet.index("</headerFooter>") < sheet.index("<ignoredErrors>") < sheet.index("<tableParts")
+    assert openpyxl.load_workbook(path)["T"]["B2"].value == "2026"
+    (tmp_path / "other").mkdir()
+    no_cycle = ours(frame.drop(columns="cycle"), tmp_path / "other")
+    with zipfile.ZipFile(no_cycle) as z:
+        assert not any(b"ignoredErrors" in z.read(n) for n in z.namelist())
