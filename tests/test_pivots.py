@@ -6,6 +6,7 @@ with sheetflow.rollup.pivots.
 import functools
 import re
 import shutil
+import subprocess
 import statistics
 import zipfile
 from collections import defaultdict
@@ -211,3 +212,25 @@ def test_no_pivots_leaves_them_out(tmp_path):
         assert not [n for n in z.namelist() if "pivot" in n.lower()]
         assert "<pivotCaches" not in z.read("xl/workbook.xml").decode()
     assert "Pivot - Actions" not in openpyxl.load_workbook(path).sheetnames
+
+
+@needs_lo
+def test_a_pivot_over_an_empty_table_has_excels_one_blank_record(tmp_path):
+    only_assessments = [p for p in SAMPLES.glob("* - Ana Lopez - Self-Assessment.xlsx")]
+    path = tmp_path / "assessments only.xlsx"
+    result = rollup.build(validate.validate_paths(only_assessments))
+    assert result.tables["Actions"].empty
+    rollup_xlsx.write(result, path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n).decode() for n in z.namelist() if n.startswith("xl/pivotCache/")}
+    [actions] = [xml for n, xml in parts.items() if '<worksheetSource name="Actions"/>' in xml]
+    assert 'recordCount="1"' in actions
+    fields = re.findall(r'<cacheField name="([^"]+)"[^>]*>(<sharedItems[^>]*?(?:/>|>.*?</sharedItems>))', actions)
+    assert fields and all('containsBlank="1"' in items and items.endswith('count="1"><m/></sharedItems>')
+                          for _, items in fields), fields
+    [records] = [xml for xml in parts.values() if "<pivotCacheRecords" in xml and xml.count("<r>") == 1
+                 and '<x v="0"/>' in xml]
+    assert records.count('<x v="0"/>') == len(fields)
+    pdf = convert(path, "pdf", tmp_path)  # LibreOffice opens it and prints the empty pivot's sheet
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "roll-up Pivot - Actions" in text and "roll-up Pivot - Ratings by area" in text

@@ -103,14 +103,16 @@ def test_every_kind_of_value_reads_back_as_xlsxwriter_writes_it(tmp_path):
 
 
 def test_a_table_is_an_excel_table_with_a_frozen_header_and_print_setup(tmp_path):
-    frame = pd.DataFrame({"organization": ["North", "South"], "comment": ["fine", None]})
+    frame = pd.DataFrame({"organization": ["North", "South Plains Workforce Board"], "comment": ["x" * 100, None]})
     wb = openpyxl.load_workbook(ours(frame, tmp_path))
     ws = wb["T"]
     assert ws.tables["T"].ref == "A1:B3" and [c.name for c in ws.tables["T"].tableColumns] == list(frame.columns)
     assert ws.freeze_panes == "A2"
     assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.oddHeader.right.text == "T" and "Page &P of &N" in ws.oddFooter.center.text
-    assert ws.column_dimensions["B"].width == pytest.approx(45.71, abs=0.01)
+    assert ws.column_dimensions["B"].width == pytest.approx(45.71, abs=0.01)  # a long text: its column's most
+    assert ws.column_dimensions["A"].width == pytest.approx(30.71, abs=0.01)  # its longest name, and room
+    assert ws.page_setup.paperSize == 1  # US Letter
 
 
 def test_an_empty_table_keeps_one_blank_row(tmp_path):

@@ -77,6 +77,8 @@ def pivot_data(pivots, tables: dict) -> PivotData:
         header, raw = tables[table].header, tables[table].columns
         columns = {f: each_distinct(_cleaned, values) for f, values in zip(header, raw)}
         count = len(raw[0]) if raw else 0
+        if not count:  # as Excel writes it: an empty table keeps one blank row, so its cache one blank record
+            columns, count = {f: [None] for f in header}, 1
         axes = {f for p in pivots if p.table == table for f in (p.rows, p.cols, *p.filters)}
         # as Excel does: shared items for text and axis fields, other numbers inline in the records
         items = {f: _distinct(v) for f, v in columns.items()

@@ -157,10 +157,11 @@ class TableSheet:
         ``number_formats``), or None; ``table_rid``: the id of the sheet's relationship to its table part."""
         width = len(self.header)
         # a column's own format also applies to what is typed below the table
-        cols = "".join(f'<col min="{c}" max="{c}" width="{_width(name)}"'
+        cols = "".join(f'<col min="{c}" max="{c}" width="{_width(name, values)}"'
                        + (f' style="{date if date is not None else number}"'
                           if (date, number) != (None, None) else "") + ' customWidth="1"/>'
-                       for c, (name, (number, date)) in enumerate(zip(self.header, styles), start=1))
+                       for c, (name, values, (number, date)) in enumerate(zip(self.header, self.columns, styles),
+                                                                          start=1))
         header = rows_xml([[name] for name in self.header], [("", "")] * width, first_row=1)
         rows = rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in pair) for pair in styles])
         sheet_title = escape(self.name.replace("&", "&&"))  # a single & starts a header code
@@ -217,9 +218,12 @@ def place(package: Package, tables: list[TableSheet]) -> None:
         package.put(part, table.worksheet([tuple(formats.get(code) for code in pair) for pair in codes], rid))
 
 
-def _width(column: str) -> str:
-    """A column's width in characters, as Excel stores it (with the padding of its default font)."""
-    characters = WIDTHS.get(column, 18 if len(column) > 10 else 14)
+def _width(column: str, values: list) -> str:
+    """A column's width in characters, as Excel stores it (with the padding of its default font): as wide as its
+    heading and its longest text or number, at most its width in ``WIDTHS`` (40 for the others)."""
+    shown = {str: len, dt.datetime: lambda v: len(DATE_FORMAT)}
+    longest = max([len(column)] + [shown.get(type(v), lambda v: 10)(v) for v in dict.fromkeys(values[:5000])])
+    characters = min(longest + 2, WIDTHS.get(column, 40))
     return str(int((characters * 7 + 5) / 7 * 256) / 256)
 
 
