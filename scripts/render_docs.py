@@ -25,7 +25,7 @@ PICTURES = {  # picture -> (instrument, text that starts the page's header)
     "action-plan-element.png": ("sector-action-plan", "Element 1"),
 }
 ROLLUP_PICTURES = {"rollup-summary.png": "Summary", "rollup-action-plans.png": "Action plans",
-                   "rollup-pivot.png": "Average of rating area"}
+                   "rollup-pivot.png": "Pivot - Ratings by area"}
 
 
 def page_of(pdf: Path, header: str) -> int:

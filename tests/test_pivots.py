@@ -6,6 +6,7 @@ with sheetflow.rollup.pivots.
 import functools
 import re
 import shutil
+import subprocess
 import statistics
 import zipfile
 from collections import defaultdict
@@ -154,7 +155,8 @@ def test_package_has_real_pivot_parts(workbook):
     assert re.search(r"<calcPr[^>]*/><pivotCaches>", book)  # CT_Workbook order
 
     wb = load(workbook)  # openpyxl's own pivot reader accepts every part
-    assert wb.sheetnames[3:6] == [p.sheet for p in PIVOTS] and wb.sheetnames[6] == "Responses"
+    at = wb.sheetnames.index(PIVOTS[0].sheet)
+    assert wb.sheetnames[at:at + 3] == [p.sheet for p in PIVOTS] and wb.sheetnames[at + 3] == "Responses"
     for pivot in PIVOTS:
         (table,) = wb[pivot.sheet]._pivots
         assert table.cache.refreshOnLoad and table.cache.cacheSource.worksheetSource.name == pivot.table
@@ -163,7 +165,7 @@ def test_package_has_real_pivot_parts(workbook):
         assert [table.cache.cacheFields[f.fld].name for f in table.pageFields] == list(pivot.filters)
     # sheet-local names (print titles) still point at their own sheets after the new sheets moved them along
     local = re.findall(r'<definedName name="[^"]+" localSheetId="(\d+)">([^!]+)!', book)
-    assert local and all(wb.sheetnames[int(i)] == sheet for i, sheet in local)
+    assert local and all(wb.sheetnames[int(i)] == sheet.strip("'") for i, sheet in local)
 
 
 def test_cells_written_match_the_tables(workbook):
@@ -210,3 +212,25 @@ def test_no_pivots_leaves_them_out(tmp_path):
         assert not [n for n in z.namelist() if "pivot" in n.lower()]
         assert "<pivotCaches" not in z.read("xl/workbook.xml").decode()
     assert "Pivot - Actions" not in openpyxl.load_workbook(path).sheetnames
+
+
+@needs_lo
+def test_a_pivot_over_an_empty_table_has_excels_one_blank_record(tmp_path):
+    only_assessments = [p for p in SAMPLES.glob("* - Ana Lopez - Self-Assessment.xlsx")]
+    path = tmp_path / "assessments only.xlsx"
+    result = rollup.build(validate.validate_paths(only_assessments))
+    assert result.tables["Actions"].empty
+    rollup_xlsx.write(result, path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n).decode() for n in z.namelist() if n.startswith("xl/pivotCache/")}
+    [actions] = [xml for n, xml in parts.items() if '<worksheetSource name="Actions"/>' in xml]
+    assert 'recordCount="1"' in actions
+    fields = re.findall(r'<cacheField name="([^"]+)"[^>]*>(<sharedItems[^>]*?(?:/>|>.*?</sharedItems>))', actions)
+    assert fields and all('containsBlank="1"' in items and items.endswith('count="1"><m/></sharedItems>')
+                          for _, items in fields), fields
+    [records] = [xml for xml in parts.values() if "<pivotCacheRecords" in xml and xml.count("<r>") == 1
+                 and '<x v="0"/>' in xml]
+    assert records.count('<x v="0"/>') == len(fields)
+    pdf = convert(path, "pdf", tmp_path)  # LibreOffice opens it and prints the empty pivot's sheet
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "roll-up Pivot - Actions" in text and "roll-up Pivot - Ratings by area" in text

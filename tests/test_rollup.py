@@ -1,6 +1,7 @@
 """The roll-up workbook, read back with openpyxl and compared with figures computed independently."""
 
 import csv
+import re
 import statistics
 import zipfile
 from collections import defaultdict
@@ -10,11 +11,13 @@ import openpyxl
 import pytest
 
 import libreoffice
+import printed
 from sheetflow.cli import main
 from sheetflow.intake.record import Return, Answer
 from sheetflow.intake.report import FileReport, Report
 from sheetflow.rollup.tables import build
 from sheetflow.rollup.csv_files import write_csv
+from sheetflow.rollup.table_sheets import TITLE
 from sheetflow.rollup.workbook import write
 from sheetflow.intake.validate import validate_paths
 
@@ -83,7 +86,7 @@ def test_area_averages_match_an_independent_computation(sample_rollup, assessmen
     for row in range(header + 1, header + 1 + len({a["organization"] for a in answers})):
         org = values.cell(row, 1).value
         for k, area in enumerate(areas):
-            assert formulas.cell(row, 2 + k).value.startswith("=IFERROR(AVERAGEIFS(Responses!")
+            assert formulas.cell(row, 2 + k).value.startswith("=IFERROR(AVERAGEIFS(Responses[rating],Responses[organization],")
             assert values.cell(row, 2 + k).value == pytest.approx(statistics.mean(ratings[(org, area)]))
             checked += 1
     assert checked == 5 * len({a["organization"] for a in answers})
@@ -192,6 +195,75 @@ def test_libreoffice_opens_the_rollup(tmp_path, sample_rollup):
     assert libreoffice.pdf_to_png(pdf, tmp_path, 1, 1)
 
 
+@pytest.fixture(scope="module")
+def printed_rollup(tmp_path_factory):
+    """The samples' roll-up (with the manifest) as LibreOffice prints it: {sheet: [page text, ...]}."""
+    folder = tmp_path_factory.mktemp("printed")
+    out = folder / "rollup.xlsx"
+    assert main(["rollup", str(SAMPLES), "--manifest", str(SAMPLES.parent / "sent" / "manifest.csv"),
+                 "-o", str(out)]) == 0
+    return out, printed.pages_by_sheet(out, folder / "pdf", TITLE)
+
+
+@pytest.mark.libreoffice
+def test_every_capability_prints_whole_on_the_pages_of_its_sheet(printed_rollup, assessment):
+    workbook, pages = printed_rollup
+    distribution = " ".join(pages["Rating distribution"])
+    assert [c.title for c in assessment.capabilities if printed.flat(c.title) not in distribution] == []
+    wb = openpyxl.load_workbook(workbook)
+    for sheet, column in (("Strengths", 5), ("Disagreement", 5), ("Disagreement", 8)):
+        ws, text = wb[sheet], " ".join(pages[sheet])
+        listed = {ws.cell(r, column).value for r in range(3, ws.max_row + 1)} - {None}
+        assert listed and [t for t in listed if printed.flat(str(t)) not in text] == [], sheet
+    summary = " ".join(pages["Summary"])
+    assert [a.name for a in assessment.areas if a.name not in summary] == []
+    organizations = {r["organization"] for r in table_rows(wb, "Responses")}
+    for sheet in ("Summary", "Pivot - Ratings by area"):
+        text = " ".join(pages[sheet])
+        assert [o for o in organizations if printed.flat(o) not in text] == [], sheet
+
+
+@pytest.mark.libreoffice
+def test_every_printed_page_of_a_table_carries_its_column_headings(printed_rollup):
+    workbook, pages = printed_rollup
+    wb = openpyxl.load_workbook(workbook)
+    headings = {ws.title: [c.value for c in ws[1]] for ws in wb if ws.title in ws.tables}  # the data tables
+    headings.update({sheet: [c.value for c in wb[sheet][2] if c.value] for sheet in ("Strengths", "Disagreement")})
+    headings["Rating distribution"] = [c.value for c in wb["Rating distribution"][4] if c.value]
+    assert len(pages["Responses"]) > 1 and len(pages["Strengths"]) > 1  # the check means something
+    for sheet, names in headings.items():
+        for number, text in enumerate(pages[sheet], start=1):
+            assert [n for n in names if f" {n} " not in f" {text} "] == [], f"{sheet}, page {number}"
+
+
+@pytest.mark.libreoffice
+def test_pivots_print_one_decimal_and_readable_captions(printed_rollup):
+    _, pages = printed_rollup
+    pivots = {sheet: " ".join(texts) for sheet, texts in pages.items() if sheet.startswith("Pivot")}
+    assert len(pivots) == 3 and all(len(pages[sheet]) == 1 for sheet in pivots)  # each on one page
+    assert {sheet: printed.decimals_over(text, 1) for sheet, text in pivots.items()} == dict.fromkeys(pivots, [])
+    assert "Average rating" in pivots["Pivot - Ratings by area"]
+    assert re.search(r"Average rating .*\b[1-5]\.\d\b", pivots["Pivot - Ratings by area"])
+    assert "Sustainability & Continuous Improvement" in pivots["Pivot - Ratings by area"]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_computes_the_summary_formulas_to_the_values_written(tmp_path, sample_rollup):
+    ours = openpyxl.load_workbook(sample_rollup, data_only=True)
+    formulas = openpyxl.load_workbook(sample_rollup)
+    theirs = openpyxl.load_workbook(libreoffice.convert(sample_rollup, "xlsx", tmp_path), data_only=True)
+    checked = 0
+    for sheet in ("Summary", "Rating distribution"):
+        for row in formulas[sheet].iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    assert "Responses[" in cell.value and "Responses!" not in cell.value  # the table's columns
+                    mine, computed = ours[sheet][cell.coordinate].value, theirs[sheet][cell.coordinate].value
+                    assert (computed or "") == pytest.approx(mine or "") if mine != "" else computed in ("", None)
+                    checked += 1
+    assert checked > 100
+
+
 def test_with_the_manifest_the_rollup_lists_who_is_outstanding_and_the_response_rate(tmp_path):
     manifest = SAMPLES.parent / "sent" / "manifest.csv"
     out = tmp_path / "rollup.xlsx"
@@ -223,19 +295,20 @@ def test_the_same_rollup_gives_the_same_bytes(tmp_path):
     assert {"Pivot - Ratings by area", "Pivot - Rating counts", "Pivot - Actions"} <= set(wb.sheetnames)
 
 
-def test_the_summary_lists_strengths_and_disagreements_below_its_charts(sample_rollup):
+def test_strengths_and_disagreements_are_listed_on_their_own_sheets(sample_rollup):
     from sheetflow.rollup.tables import disagreements, strengths_and_opportunities
 
     import pandas as pd
 
-    responses = pd.DataFrame(table_rows(openpyxl.load_workbook(sample_rollup), "Responses"))
-    ws = openpyxl.load_workbook(sample_rollup)["Summary"]
-    titles = {c.value: c.row for c in ws["A"] if isinstance(c.value, str)}
-    [strengths_at] = [r for t, r in titles.items() if t.startswith("Strengths and learning opportunities")]
-    [disagreements_at] = [r for t, r in titles.items() if t.startswith("Internal disagreement")]
-    assert ws.max_row >= disagreements_at + 1 and ws.cell(strengths_at, 1).font.b
+    wb = openpyxl.load_workbook(sample_rollup)
+    responses = pd.DataFrame(table_rows(wb, "Responses"))
+    assert wb.sheetnames[:3] == ["Summary", "Strengths", "Disagreement"]
+    strengths_at = disagreements_at = 1
+    assert wb["Strengths"]["A1"].value.startswith("Strengths and learning opportunities")
+    assert wb["Disagreement"]["A1"].value.startswith("Internal disagreement")
+    assert wb["Strengths"].print_title_rows == wb["Disagreement"].print_title_rows == "$2:$2"
 
-    def listed(top, columns):
+    def listed(top, columns, ws):
         header = [ws.cell(top + 1, c).value for c in columns]
         rows = []
         for r in range(top + 2, ws.max_row + 1):
@@ -245,14 +318,16 @@ def test_the_summary_lists_strengths_and_disagreements_below_its_charts(sample_r
             rows.append(line)
         return header, rows
 
-    header, rows = listed(strengths_at, [1, 2, 3, 4, 5])
+    ws = wb["Strengths"]
+    header, rows = listed(strengths_at, [1, 2, 3, 4, 5], ws)
     assert header == ["Organization", "Strength or opportunity", "Item", "Average", "Capability"]
     expected = strengths_and_opportunities(responses)
     assert [r[:3] + [r[4]] for r in rows] == expected[["organization", "kind", "item", "capability"]].values.tolist()
     assert [round(r[3], 6) for r in rows] == [round(a, 6) for a in expected["average"]]
     assert ws.cell(strengths_at + 2, 4).number_format == "0.0"
 
-    header, rows = listed(disagreements_at, [1, 3, 4, 5, 6, 10])
+    ws = wb["Disagreement"]
+    header, rows = listed(disagreements_at, [1, 2, 3, 4, 5, 8], ws)
     assert header == ["Organization", "Item", "Lowest", "Highest", "Capability", "Ratings"]
     expected = disagreements(responses)
     if expected.empty:

@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import math
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -102,14 +103,16 @@ def test_every_kind_of_value_reads_back_as_xlsxwriter_writes_it(tmp_path):
 
 
 def test_a_table_is_an_excel_table_with_a_frozen_header_and_print_setup(tmp_path):
-    frame = pd.DataFrame({"organization": ["North", "South"], "comment": ["fine", None]})
+    frame = pd.DataFrame({"organization": ["North", "South Plains Workforce Board"], "comment": ["x" * 100, None]})
     wb = openpyxl.load_workbook(ours(frame, tmp_path))
     ws = wb["T"]
     assert ws.tables["T"].ref == "A1:B3" and [c.name for c in ws.tables["T"].tableColumns] == list(frame.columns)
     assert ws.freeze_panes == "A2"
     assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.oddHeader.right.text == "T" and "Page &P of &N" in ws.oddFooter.center.text
-    assert ws.column_dimensions["B"].width == pytest.approx(45.71, abs=0.01)
+    assert ws.column_dimensions["B"].width == pytest.approx(45.71, abs=0.01)  # a long text: its column's most
+    assert ws.column_dimensions["A"].width == pytest.approx(30.71, abs=0.01)  # its longest name, and room
+    assert ws.page_setup.paperSize == 1  # US Letter
 
 
 def test_an_empty_table_keeps_one_blank_row(tmp_path):
@@ -137,3 +140,18 @@ def test_libreoffice_reads_escape_like_text_and_spaces_as_they_were(tmp_path):
 def test_dates_are_excel_serials():
     assert serial(dt.datetime(1900, 2, 28)) == 59 and serial(dt.datetime(1900, 3, 1)) == 61
     assert serial(dt.datetime(2026, 1, 1, 12)) == 46023.5
+
+
+def test_excel_is_told_the_digits_in_a_cycle_column_are_text(tmp_path):
+    frame = pd.DataFrame({"response_id": ["a", "b"], "cycle": ["2026", "2026-spring"], "rating": [3, 4]})
+    path = ours(frame, tmp_path)
+    with zipfile.ZipFile(path) as z:
+        sheet = next(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+    assert '<ignoredErrors><ignoredError sqref="B2:B1048576" numberStoredAsText="1"/></ignoredErrors>' in sheet
+    # CT_Worksheet's order: after the page setup and header, before the table parts
+    assert sheet.index("</headerFooter>") < sheet.index("<ignoredErrors>") < sheet.index("<tableParts")
+    assert openpyxl.load_workbook(path)["T"]["B2"].value == "2026"
+    (tmp_path / "other").mkdir()
+    no_cycle = ours(frame.drop(columns="cycle"), tmp_path / "other")
+    with zipfile.ZipFile(no_cycle) as z:
+        assert not any(b"ignoredErrors" in z.read(n) for n in z.namelist())

@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape
 
 from ..cells import column_letters
 from .parts import MAIN, REL, SHEETML, Package
-from .table_sheets import each_distinct
+from .table_sheets import LETTER, TITLE, each_distinct
 
 TOP = 4  # first row of each pivot: its two report filters (page fields) are in rows 1-2
 AVERAGE_FORMAT = "0.0"
@@ -56,8 +56,8 @@ class Pivot:
 
 
 PIVOTS = (
-    Pivot("Pivot - Ratings by area", "Responses", "organization", "area", "rating", "average", "Average of rating"),
-    Pivot("Pivot - Rating counts", "Responses", "capability", "rating", "rating", "count", "Count of rating"),
+    Pivot("Pivot - Ratings by area", "Responses", "organization", "area", "rating", "average", "Average rating"),
+    Pivot("Pivot - Rating counts", "Responses", "capability", "rating", "rating", "count", "Number of ratings"),
     Pivot("Pivot - Actions", "Actions", "element_name", "region", "response_id", "count", "Number of actions",
           ("lead_organization", "cycle")),
 )
@@ -77,6 +77,8 @@ def pivot_data(pivots, tables: dict) -> PivotData:
         header, raw = tables[table].header, tables[table].columns
         columns = {f: each_distinct(_cleaned, values) for f, values in zip(header, raw)}
         count = len(raw[0]) if raw else 0
+        if not count:  # as Excel writes it: an empty table keeps one blank row, so its cache one blank record
+            columns, count = {f: [None] for f in header}, 1
         axes = {f for p in pivots if p.table == table for f in (p.rows, p.cols, *p.filters)}
         # as Excel does: shared items for text and axis fields, other numbers inline in the records
         items = {f: _distinct(v) for f, v in columns.items()
@@ -119,7 +121,7 @@ def add_pivots(package: Package, pivots, tables: dict) -> None:
         package.put(table_part, table_xml.encode(), SHEETML + "pivotTable+xml")
         package.relate(table_part, "pivotCacheDefinition", definitions[p.table])
         sheet_part = package.free_name("xl/worksheets/sheet{}.xml")
-        package.add_sheet(p.sheet, sheet_part, _worksheet(cells).encode(), before=at + n - 1)
+        package.add_sheet(p.sheet, sheet_part, _worksheet(cells, p.sheet).encode(), before=at + n - 1)
         package.relate(sheet_part, "pivotTable", table_part)
 
 
@@ -305,7 +307,14 @@ def pivot_values(p: Pivot, columns: dict) -> dict:
     return {key: totals[key] / n if average else n for key, n in counts.items()}
 
 
-def _worksheet(cells) -> str:
+def _width(texts) -> float:
+    """A column's width in characters for its longest text (numbers are short), within Excel's limits."""
+    return min(max([len(t) for t in texts if isinstance(t, str)] + [8]) + 3, 255)
+
+
+def _worksheet(cells, sheet: str) -> str:
+    """The pivot's sheet: its cells as written by ``_pivot``, columns wide enough for their labels, printed
+    like every other sheet (US Letter landscape, one page wide, the roll-up's header and page numbers)."""
     by_row = defaultdict(list)
     for (r, c), value in sorted(cells.items()):
         by_row[r].append((c, *value))
@@ -321,9 +330,14 @@ def _worksheet(cells) -> str:
                 out.append(f'<c r="{ref}"{s}><v>{_num(value)}</v></c>')
         rows.append(f'<row r="{r}">{"".join(out)}</row>')
     last = max(r for r, _ in cells), max(c for _, c in cells)
-    return (_head("worksheet") + f'<dimension ref="A1:{column_letters(last[1])}{last[0]}"/>'
+    cols = "".join(f'<col min="{c}" max="{c}" width="{_width([v for (r, k), (v, _) in cells.items() if k == c])}"'
+                   ' customWidth="1"/>' for c in range(1, last[1] + 1))
+    title = escape(sheet.replace("&", "&&"))
+    return (_head("worksheet") + '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+            + f'<dimension ref="A1:{column_letters(last[1])}{last[0]}"/>'
             + '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-            + f'<cols><col min="1" max="1" width="50" customWidth="1"/><col min="2" max="{last[1]}" width="16"'
-              ' customWidth="1"/></cols>'
-            + f'<sheetData>{"".join(rows)}</sheetData>'
-            + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+            + f'<cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
+            + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+            + f'<pageSetup paperSize="{LETTER}" fitToHeight="0" orientation="landscape"/>'
+            + f'<headerFooter><oddHeader>&amp;L&amp;8{escape(TITLE)}&amp;R&amp;8{title}</oddHeader>'
+            + '<oddFooter>&amp;C&amp;8Page &amp;P of &amp;N</oddFooter></headerFooter></worksheet>')

@@ -24,10 +24,14 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0%"
-NUMBER_FORMATS = {"response_rate": PERCENT_FORMAT}  # by column; a column holding dates gets DATE_FORMAT
+# by column; a column holding dates gets DATE_FORMAT. Ratings show one decimal because LibreOffice formats a
+# PivotTable's averages with the format of the source column (Excel uses the pivot's own number format)
+NUMBER_FORMATS = {"response_rate": PERCENT_FORMAT, "rating": "0.0"}
 WIDTHS = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
           "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
 STYLE = "TableStyleMedium2"
+TEXT_OF_DIGITS = ("cycle",)  # text columns that often hold digits: Excel is told not to flag them as numbers
+LETTER = 1  # paperSize: US Letter, as every sheet of the roll-up prints
 TITLE = "Regional sector partnership roll-up"  # in every printed page's header
 
 
@@ -148,20 +152,16 @@ class TableSheet:
                  DATE_FORMAT if any(issubclass(t, dt.datetime) for t in set(map(type, values))) else None)
                 for name, values in zip(self.header, self.columns)]
 
-    def column_range(self, column: str) -> str:
-        """An absolute reference to a column's values, for formulas (``Responses!$J$2:$J$321``)."""
-        letters = column_letters(self.header.index(column) + 1)
-        return f"{self.name}!${letters}$2:${letters}${self.last_row}"
-
     def worksheet(self, styles: list[tuple[int | None, int | None]], table_rid: str) -> bytes:
         """The sheet's whole part. ``styles``: each column's cell-format index for numbers and for dates (for
         ``number_formats``), or None; ``table_rid``: the id of the sheet's relationship to its table part."""
         width = len(self.header)
         # a column's own format also applies to what is typed below the table
-        cols = "".join(f'<col min="{c}" max="{c}" width="{_width(name)}"'
+        cols = "".join(f'<col min="{c}" max="{c}" width="{_width(name, values)}"'
                        + (f' style="{date if date is not None else number}"'
                           if (date, number) != (None, None) else "") + ' customWidth="1"/>'
-                       for c, (name, (number, date)) in enumerate(zip(self.header, styles), start=1))
+                       for c, (name, values, (number, date)) in enumerate(zip(self.header, self.columns, styles),
+                                                                          start=1))
         header = rows_xml([[name] for name in self.header], [("", "")] * width, first_row=1)
         rows = rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in pair) for pair in styles])
         sheet_title = escape(self.name.replace("&", "&&"))  # a single & starts a header code
@@ -172,10 +172,20 @@ class TableSheet:
                 ' state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
                 f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}{rows}</sheetData>'
                 '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-                '<pageSetup fitToHeight="0" orientation="landscape"/>'
+                f'<pageSetup paperSize="{LETTER}" fitToHeight="0" orientation="landscape"/>'
                 f'<headerFooter><oddHeader>&amp;L&amp;8{escape(TITLE)}&amp;R&amp;8{sheet_title}</oddHeader>'
                 '<oddFooter>&amp;C&amp;8Page &amp;P of &amp;N</oddFooter></headerFooter>'
+                f'{self.ignored_errors()}'
                 f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts></worksheet>').encode("utf-8")
+
+    def ignored_errors(self) -> str:
+        """``<ignoredErrors>`` telling Excel that the digits in ``TEXT_OF_DIGITS`` columns are text on purpose
+        (a cycle may be ``2026`` or ``2026-spring``), down to the sheet's last row; "" if it has none."""
+        refs = [f"{letters}2:{letters}1048576" for c, name in enumerate(self.header, start=1)
+                if name in TEXT_OF_DIGITS for letters in [column_letters(c)]]
+        if not refs:
+            return ""
+        return f'<ignoredErrors><ignoredError sqref="{" ".join(refs)}" numberStoredAsText="1"/></ignoredErrors>'
 
     def table(self, table_id: int) -> bytes:
         """The Excel Table part over the sheet's header and rows (``table_id``: unique in the workbook)."""
@@ -208,9 +218,12 @@ def place(package: Package, tables: list[TableSheet]) -> None:
         package.put(part, table.worksheet([tuple(formats.get(code) for code in pair) for pair in codes], rid))
 
 
-def _width(column: str) -> str:
-    """A column's width in characters, as Excel stores it (with the padding of its default font)."""
-    characters = WIDTHS.get(column, 18 if len(column) > 10 else 14)
+def _width(column: str, values: list) -> str:
+    """A column's width in characters, as Excel stores it (with the padding of its default font): as wide as its
+    heading and its longest text or number, at most its width in ``WIDTHS`` (40 for the others)."""
+    shown = {str: len, dt.datetime: lambda v: len(DATE_FORMAT)}
+    longest = max([len(column)] + [shown.get(type(v), lambda v: 10)(v) for v in dict.fromkeys(values[:5000])])
+    characters = min(longest + 2, WIDTHS.get(column, 40))
     return str(int((characters * 7 + 5) / 7 * 256) / 256)
 
 

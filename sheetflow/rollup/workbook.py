@@ -30,6 +30,10 @@ from .table_sheets import TITLE, TableSheet, as_written, missing, place
 from . import trend_sheet
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
+# the Summary's columns (first, last, width in characters): the organization, five component areas and the
+# respondents, with a wider last column that the lists below the charts share; together one page wide
+SUMMARY_WIDTHS = ((0, 0, 34), (1, 6, 15), (7, 7, 30))
+LINE = 13.5  # points per line of 10-point text
 LEVEL = 2  # zlib level: a quarter of the default level's time, for a package ~18% bigger
 
 
@@ -44,6 +48,22 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
         place(package, tables)
         package.save(tmp, LEVEL)
     return Path(output)
+
+
+def structured(table: str, column: str) -> str:
+    """A structured reference to a table column's values (``Responses[rating]``), special characters escaped."""
+    escaped = "".join("'" + ch if ch in "[]#'" else ch for ch in column)
+    return f"{table}[{escaped}]"
+
+
+def summary_width(column: int) -> float:
+    return next(width for first, last, width in SUMMARY_WIDTHS if first <= column <= last)
+
+
+def lines_needed(text, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a cell ``width`` characters wide (10-point text, with room
+    for breaks at word ends)."""
+    return max(1, math.ceil(len(str(text or "")) / (width * 1.1)))
 
 
 class _Writer:
@@ -65,6 +85,7 @@ class _Writer:
             "th": add({**base, "bold": True, "font_color": "white", "bg_color": NAVY, "text_wrap": True,
                        "align": "center", "valign": "vcenter", "border": 1}),
             "label": add({**base, "border": 1, "border_color": "#BFBFBF"}),
+            "label_wrap": add({**base, "border": 1, "border_color": "#BFBFBF", "text_wrap": True}),
             "avg": add({**base, "num_format": "0.0", "align": "center", "border": 1, "border_color": "#BFBFBF"}),
             "int": add({**base, "num_format": "0", "align": "center", "border": 1, "border_color": "#BFBFBF"}),
             "date": add({**base, "num_format": "yyyy-mm-dd hh:mm"}),
@@ -72,7 +93,8 @@ class _Writer:
             "big_percent": add({**base, "bold": True, "font_size": 14, "align": "center", "border": 1,
                                 "num_format": "0%"}),
         }
-        self.ranges = {t.name: {c: t.column_range(c) for c in t.header} for t in tables}  # for formulas
+        # formulas refer to the tables' columns by name, so rows added to a table are counted
+        self.ranges = {t.name: {c: structured(t.name, c) for c in t.header} for t in tables}
 
     def write(self) -> bytes:
         """The workbook's bytes: every sheet but the tables' (empty, for ``table_sheets``) and the pivots."""
@@ -80,6 +102,7 @@ class _Writer:
                                 "subject": "Sector Strategies self-assessments and action plans, consolidated",
                                 "created": self.r.made_at.replace(tzinfo=None)})
         summary = self.wb.add_worksheet("Summary")
+        strengths, disagreement = self.wb.add_worksheet("Strengths"), self.wb.add_worksheet("Disagreement")
         distribution = self.wb.add_worksheet("Rating distribution")
         plans = self.wb.add_worksheet("Action plans")
         change = self.wb.add_worksheet(trend_sheet.SHEET) if trend_sheet.wanted(self.r) else None
@@ -87,6 +110,15 @@ class _Writer:
             self.wb.add_worksheet(table.name).repeat_rows(0)  # the sheet itself is written by table_sheets
         self.about()
         self.summary(summary)
+        responses = self.r.shown("Responses")
+        self.lists(strengths, "Strengths and learning opportunities (highest and lowest average ratings)",
+                   R.strengths_and_opportunities(responses),
+                   {"organization": "Organization", "kind": "Strength or opportunity", "item": "Item",
+                    "average": "Average", "capability": "Capability"}, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 7)])
+        self.lists(disagreement, "Internal disagreement: capabilities whose ratings differ by 2 or more within an "
+                                 "organization", R.disagreements(responses),
+                   {"organization": "Organization", "item": "Item", "lowest": "Lowest", "highest": "Highest",
+                    "capability": "Capability", "ratings": "Ratings"}, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 6), (7, 7)])
         self.distribution(distribution)
         self.action_plans(plans)
         if change is not None:
@@ -110,6 +142,7 @@ class _Writer:
             ws.write_number(row, col, value, fmt)
 
     def print_setup(self, ws):
+        ws.set_paper(1)  # US Letter
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.set_footer("&C&8Page &P of &N")
@@ -207,16 +240,15 @@ class _Writer:
         return header, row, len(areas)
 
     def summary(self, ws):
-        ws.set_column(0, 0, 38)
-        ws.set_column(1, 1, 20)
-        ws.set_column(2, 7, 15)
-        ws.set_column(9, 9, 60)  # disagreement ratings; capabilities overflow across F:I
+        for first, last, width in SUMMARY_WIDTHS:
+            ws.set_column(first, last, width)
         self.print_setup(ws)
         ws.write_string(0, 0, "Regional sector partnership roll-up", self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}; made {self.r.made_at:%Y-%m-%d}. "
                               f"{plural(self.r.files_in, 'return')} included, "
                               f"{plural(self.r.files_out, 'file')} left out "
-                              "(see the Submissions and Problems sheets).", self.f["note"])
+                              "(see the Submissions and Problems sheets). Strengths, learning opportunities and "
+                              "internal disagreement are listed on the sheets after this one.", self.f["note"])
         responses = self.r.shown("Responses")
         counts = [("Self-assessments", responses["response_id"].nunique() if not responses.empty else 0),
                   ("Organizations", responses["organization"].nunique() if not responses.empty else 0),
@@ -245,30 +277,34 @@ class _Writer:
             ws.insert_chart(r_last + 2, 0, chart, {"description": "Column chart: average rating (1 to 5) by component "
                                                    f"area, one bar per region: {regions}. The figures are in the "
                                                    "table above the chart."})
-        row = r_last + 20
-        row = self.frame(ws, row, "Strengths and learning opportunities (highest and lowest average ratings)",
-                         R.strengths_and_opportunities(responses),
-                         {"organization": "Organization", "kind": "Strength or opportunity", "item": "Item",
-                          "average": "Average", "capability": "Capability"}, [0, 1, 2, 3, 4])
-        self.frame(ws, row + 1, "Internal disagreement: capabilities whose ratings differ by 2 or more within an "
-                                "organization", R.disagreements(responses),
-                   {"organization": "Organization", "item": "Item", "lowest": "Lowest", "highest": "Highest",
-                    "capability": "Capability", "ratings": "Ratings"}, [0, 2, 3, 4, 5, 9])
 
-    def frame(self, ws, top, title, frame, headers: dict, columns: list[int]) -> int:
-        """A summary table of values at ``top`` (``headers``: column -> heading, written in sheet ``columns``);
-        returns the row after it."""
+    def lists(self, ws, title: str, frame, headers: dict, spans: list[tuple[int, int]]):
+        """A list on a sheet of its own (the Summary's columns, headings repeated on every printed page)."""
+        for first, last, width in SUMMARY_WIDTHS:
+            ws.set_column(first, last, width)
+        self.print_setup(ws)
+        ws.repeat_rows(1)
+        ws.freeze_panes(2, 0)
+        self.frame(ws, 0, title, frame, headers, spans)
+
+    def frame(self, ws, top, title, frame, headers: dict, spans: list[tuple[int, int]]) -> int:
+        """A summary table of values at ``top`` (``headers``: column -> heading, each written across its sheet
+        columns in ``spans``, text wrapped within them); returns the row after it."""
         ws.write_string(top, 0, title, self.f["heading"])
-        for key, col in zip(headers, columns):
-            ws.write_string(top + 1, col, headers[key], self.f["th"])
+        for key, (first, last) in zip(headers, spans):
+            self.span(ws, top + 1, first, last, headers[key], self.f["th"])
+        ws.set_row(top + 1, 28)
         if frame.empty:
             ws.write_string(top + 2, 0, "None.", self.f["note"])
             return top + 3
         formats = [self.f["avg"] if key == "average" else self.f["int"] if key in ("item", "lowest", "highest")
-                   else self.f["label"] for key in headers]
+                   else self.f["label_wrap"] for key in headers]
+        widths = [sum(summary_width(c) for c in range(first, last + 1)) for first, last in spans]
         for row, line in enumerate(zip(*[frame[key].tolist() for key in headers]), start=top + 2):
-            for col, value, fmt in zip(columns, line, formats):
-                self.cell(ws, row, col, value, fmt)
+            for span, value, fmt in zip(spans, line, formats):
+                self.span(ws, row, *span, value, fmt)
+            # merged cells are never fitted to their text, by Excel or LibreOffice: the height is set here
+            ws.set_row(row, LINE * max(lines_needed(v, w) for v, w in zip(line, widths)))
         return top + 2 + len(frame) + 1
 
     def distribution(self, ws):
@@ -289,7 +325,8 @@ class _Writer:
         ranges = self.ranges["Responses"]
         for row, (item, record) in enumerate(counts.iterrows(), start=4):
             ws.write_number(row, 0, int(item), self.f["int"])
-            ws.write_string(row, 1, record["capability"], self.f["label"])
+            ws.write_string(row, 1, record["capability"], self.f["label_wrap"])
+            ws.set_row(row, LINE * lines_needed(record["capability"], 60))  # LibreOffice does not fit rows on opening
             for k in range(1, 6):
                 formula = f"=COUNTIFS({ranges['item']},$A{row + 1},{ranges['rating']},{k}{self.in_cycle()})"
                 ws.write_formula(row, 1 + k, formula, self.f["int"], int(record[k]))
@@ -308,11 +345,14 @@ class _Writer:
         chart.set_title({"name": "Ratings per capability (share of respondents)"})
         chart.set_y_axis({"reverse": True, "name": "Capability (item)"})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 720, "height": 620})
-        ws.insert_chart(3, 9, chart, {"description": f"Stacked bar chart: for each of the {len(counts)} capabilities, "
-                                     "the share of respondents who gave each rating from 1 to 5. The counts are in "
-                                     "the table to the left of the chart."})
+        chart.set_size({"width": 820, "height": 620})
+        ws.set_h_pagebreaks([last + 1])  # the chart on a page of its own, below the table
+        ws.insert_chart(last + 2, 0, chart, {"object_position": 3,
+                                             "description": f"Stacked bar chart: for each of the {len(counts)} "
+                                             "capabilities, the share of respondents who gave each rating from 1 to 5. "
+                                             "The counts are in the table above the chart."})
         ws.freeze_panes(4, 0)
+        ws.repeat_rows(3)
 
     def action_plans(self, ws):
         inst = self.r.action_plan
