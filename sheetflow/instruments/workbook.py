@@ -19,6 +19,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .definitions import RETURNS_KEY, STAMP_KEYS, Instrument
+from .followup_block import write_follow_up
 from .results_sheet import write_results_sheet
 from ..errors import SheetflowError
 from ..files import atomic_path
@@ -52,6 +53,7 @@ class Request:
     cycle: str = field(default_factory=lambda: str(dt.date.today().year))
     prefill: dict = field(default_factory=dict)  # answer name -> value (identity block)
     results: object | None = None  # action plan: the region's RegionResults (rollup/region_results.py)
+    previous: object | None = None  # action plan 1.1 on: the region's followup_block.PreviousPlan
 
     @property
     def stamp(self) -> Stamp:
@@ -418,15 +420,13 @@ class _Book:
         self.text_row(ws, 3, element.components_intro, total, 5, "bold")
         ws.merge_range(4, 0, 4, 4, L["component_heading"], self.f["th"])
         ws.write_string(4, 5, L["status_heading"], self.f["th"])
-        row = 5
-        first = row
+        row = first = 5
         for j, text in enumerate(element.components, start=1):
             ws.merge_range(row, 0, row, 4, f"{j}. {text}", self.f["cell"])
             self.answer_cell(ws, row, 5, self.inst.answer(element.status_name(j)))
             ws.set_row(row, max(estimate_height(f"{j}. {text}", total - widths[5]), 18))
             row += 1
-        self.status_rows = getattr(self, "status_rows", {})
-        self.status_rows[element.number] = (name, first, row - 1)
+        self.status_rows = {**getattr(self, "status_rows", {}), element.number: (name, first, row - 1)}
         row += 1
         self.text_row(ws, row, element.prompts, total, 5, "bold")
         row += 1
@@ -445,9 +445,10 @@ class _Book:
                 ws.write_blank(r, col, None, self.f["answer"])
             ws.set_row(r, 48)
         self.name(actions.name, ws, top, 0, top + actions.rows - 1, len(self.inst.action_columns) - 1)
-        self.action_rows = getattr(self, "action_rows", {})
-        self.action_rows[element.number] = (name, top, top + actions.rows - 1)
+        self.action_rows = {**getattr(self, "action_rows", {}), element.number: (name, top, top + actions.rows - 1)}
         ws.print_area(0, 0, top + actions.rows - 1, 5)
+        if self.inst.progress_choices:  # version 1.1 on: the follow-up of last cycle's plan (its own print area)
+            write_follow_up(self, ws, element, top + actions.rows + 1, total, estimate_height)
 
     def action_summary(self):
         L = self.labels

@@ -65,7 +65,7 @@ CODES = {
     "stamp-incomplete": "Part of the stamp is missing.",
     "stamp-partly-lost": "Warning: one copy of the stamp was dropped by the program that saved it; the other was used.",
     "unknown-instrument": "The stamp names an instrument this sheetflow does not know.",
-    "unknown-version": "The stamp names another version of the instrument.",
+    "unknown-version": "The stamp names a version of the instrument this sheetflow never issued.",
     "answers-missing": "Named answer cells are missing.",
     "sheet-missing": "A sheet was renamed or removed.",
     "question-changed": "The text of a locked question cell was changed.",

@@ -164,10 +164,11 @@ def build(report, status=None) -> Rollup:
     rows = {name: [] for name in TABLES}
     for f in valid:
         record, source = f.record, Path(f.path).name
+        instrument = definitions.load_version(f.instrument, record.version)  # as the return was made
         if f.instrument == "sector-self-assessment":
-            _assessment_rows(rows, instruments[f.instrument], record, source)
+            _assessment_rows(rows, instrument, record, source)
         elif f.instrument == "sector-action-plan":
-            _action_plan_rows(rows, instruments[f.instrument], record, source)
+            _action_plan_rows(rows, instrument, record, source)
     for f in report.files:
         rows["Submissions"].append({
             "source_file": Path(f.path).name, "sha256": f.sha256, "status": f.status, "instrument": f.instrument,
