@@ -77,6 +77,8 @@ CODES = {
     "not-a-date": "A date answer that is not a date.",
     "not-text": "A text answer that is not text.",
     "action-incomplete": "An action-table row that is started lacks a required column.",
+    "progress-without-action": "A follow-up row (e{k}_progress) is filled in where last cycle's plan had no action.",
+    "progress-missing": "Warning: one of last cycle's actions has no progress chosen (e{k}_progress).",
     "optional-empty": "Warning: an optional answer (such as a comment) is empty.",
     "email-format": "Warning: an email answer does not look like an email address.",
     # The batch (validate).
