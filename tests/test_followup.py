@@ -2,6 +2,7 @@
 cycle's plans made from them, filled in LibreOffice and validated (intake/followup.py)."""
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -110,3 +111,39 @@ def test_a_row_without_an_action_filled_is_an_error_and_an_action_without_progre
     assert [m for m in missing if m[0] == "e1_progress"] == [("e1_progress", f"Element 1!E{top + 1}")]
     north = findings(report, "North Plains.xlsx", "progress-missing", "warnings")
     assert ("e1_progress", "Element 1!E30") not in north and north  # the others of its actions are unanswered
+
+
+def test_the_rollup_reports_what_became_of_last_cycles_actions(follow_up, tmp_path):
+    """A 1.0 plan (2026) and the 1.1 plans following it up (2027) roll up together; Progress holds every
+    action followed up as filled, and the Action plans sheet counts them by progress, with a chart."""
+    from sheetflow.rollup.tables import build
+    from sheetflow.rollup.workbook import write
+
+    plans, _, inbox, filled = follow_up
+    report = validate_paths([inbox, NP_2026])
+    rollup = build(report)
+    progress = rollup.tables["Progress"]
+    assert set(progress["region"]) == {"North Plains"}  # West Lakes' return has errors: left out
+    north = progress[progress["element"] == 1].sort_values("row")
+    typed = openpyxl.load_workbook(NP_2026)["Element 1"]
+    actions = [r for r in range(17, 25) if typed[f"A{r}"].value]
+    assert list(north["objective"]) == [typed[f"A{r}"].value for r in actions]
+    assert [list(x) for x in north[["progress", "note"]].head(2).itertuples(index=False)] == \
+        filled["North Plains"]["e1_progress"]
+    assert north["progress"].iloc[2:].isna().all()
+    assert set(progress["previous_response_id"]) == {plans.for_region("North Plains").response_id}
+    assert set(progress["cycle"]) == {"2027"}
+    assert set(rollup.tables["Actions"]["cycle"]) == {"2026", "2027"}  # both versions' actions
+    path = write(rollup, tmp_path / "rollup.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert "Progress" in wb["Progress"].tables
+    ws = wb["Action plans"]
+    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    label = cells["North Plains: 1. " + rollup.action_plan.elements[0].name]
+    header = [ws.cell(label.row - 1 - k, 2).value for k in range(0, 20)]
+    top = label.row - 1 - header.index("Done")  # the header row above the first data row
+    counts = {ws.cell(top, c).value: ws.cell(label.row, c).value for c in range(2, 7)}
+    assert counts == {"Done": 1, "On track": 0, "Delayed": 1, "Dropped": 0, "Not given": len(actions) - 2}
+    with zipfile.ZipFile(path) as z:
+        drawings = " ".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/drawings/drawing"))
+    assert 'descr="Stacked bar chart: for each region (North Plains) and key element' in drawings  # alt text

@@ -22,6 +22,7 @@ NOT_INSTRUMENTS = {"email"}  # other wording kept beside the instruments (email 
 # The stamp every generated workbook carries (document properties and hidden sheet), in this order.
 STAMP_KEYS = ("sheetflow_instrument", "sheetflow_version", "sheetflow_response_id", "sheetflow_cycle")
 RETURNS_KEY = "sheetflow_assessment_returns"  # also stamped (not named) on an action plan made with results
+PREVIOUS_KEY = "sheetflow_previous_plan"  # also stamped (not named): the response id of the plan followed up
 VERSIONS = "versions"  # the sub-folder of workbook_templates/ with the earlier versions issued
 ANSWER_KINDS = ("text", "long_text", "email", "date", "rating", "yes_no", "status", "table")
 

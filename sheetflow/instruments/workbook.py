@@ -18,7 +18,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .definitions import RETURNS_KEY, STAMP_KEYS, Instrument
+from .definitions import PREVIOUS_KEY, RETURNS_KEY, STAMP_KEYS, Instrument
 from .followup_block import write_follow_up
 from .results_sheet import write_results_sheet
 from ..errors import SheetflowError
@@ -32,22 +32,22 @@ PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells"
 @dataclass
 class Stamp:
     """What a generated file is and who it was for."""
-
     instrument: str
     version: str
     response_id: str
     cycle: str
     assessment_returns: int | None = None  # an action plan made with its region's self-assessment results
+    previous_plan: str | None = None  # an action plan that follows up the region's previous one: its response id
 
     def properties(self) -> dict[str, str]:
-        values = (self.instrument, self.version, self.response_id, self.cycle, self.assessment_returns)
-        return {key: str(v) for key, v in zip((*STAMP_KEYS, RETURNS_KEY), values) if v is not None}
+        values = (self.instrument, self.version, self.response_id, self.cycle, self.assessment_returns,
+                  self.previous_plan)
+        return {key: str(v) for key, v in zip((*STAMP_KEYS, RETURNS_KEY, PREVIOUS_KEY), values) if v is not None}
 
 
 @dataclass
 class Request:
     """One workbook to write: the instrument, its stamp and any answers filled in ahead."""
-
     instrument: Instrument
     response_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     cycle: str = field(default_factory=lambda: str(dt.date.today().year))
@@ -57,8 +57,8 @@ class Request:
 
     @property
     def stamp(self) -> Stamp:
-        returns = None if self.results is None else self.results.returns
-        return Stamp(self.instrument.id, self.instrument.version, self.response_id, self.cycle, returns)
+        returns, previous = self.results and self.results.returns, self.previous and self.previous.response_id
+        return Stamp(self.instrument.id, self.instrument.version, self.response_id, self.cycle, returns, previous)
 
 
 def generate(request: Request, output: Path, force: bool = False) -> Path:

@@ -29,7 +29,7 @@ from xml.etree.ElementTree import ParseError
 
 from ..cells import cell_name
 from ..instruments import definitions
-from ..instruments.definitions import STAMP_KEYS
+from ..instruments.definitions import PREVIOUS_KEY, STAMP_KEYS
 from . import fast_reader
 from .codes import Finding, Rejected
 from .fast_reader import boundaries, from_excel
@@ -77,6 +77,7 @@ class Return:
     version: str | None = None
     response_id: str | None = None
     cycle: str | None = None
+    previous_response_id: str | None = None  # an action plan following up an earlier one: that plan's response id
     rejected: str | None = None  # why the file cannot be checked at all
     rejected_code: str | None = None  # what kind of reason that is (see codes.py)
     answers: dict = field(default_factory=dict)  # name -> Answer
@@ -184,6 +185,8 @@ def _read_workbook(record: Return, book) -> None:
     stamp = _stamp(book, record)
     record.instrument, record.version = stamp["sheetflow_instrument"], stamp["sheetflow_version"]
     record.response_id, record.cycle = stamp["sheetflow_response_id"], stamp["sheetflow_cycle"]
+    previous = book.properties.get(PREVIOUS_KEY)
+    record.previous_response_id = str(previous).strip() if previous not in (None, "") else None
     instrument = _instrument(record)
     missing = []
     for name, found in _read_names(book, instrument.answers).items():
