@@ -398,7 +398,7 @@ def test_assessment_seed_order(sa):
 
 def test_action_plan_header(ap):
     assert ap["id"] == "sector-action-plan"
-    assert ap["version"] == "1.0"
+    assert ap["version"] == "1.1"  # 1.0 ships too, in workbook_templates/versions/
     assert ap["kind"] == "action-plan"
     assert ap["title"] == "Sector Strategies Action Planning Tool"
     assert ap["short_title"] == "Action Plan"
