@@ -51,3 +51,19 @@ def test_cli_previous_plans_needs_the_action_plan_and_a_region(tmp_path, capsys)
     ws = openpyxl.load_workbook(out)["Element 4"]
     e4 = openpyxl.load_workbook(SAMPLES / "returns" / "North Plains - Action Plan.xlsx")["Element 4"]
     assert ws["A28"].value == e4["A15"].value and ws["G7"].value == e4["F7"].value
+
+
+def test_with_the_roster_each_region_follows_up_its_own_plan_and_the_stamp_names_it(tmp_path, capsys):
+    out = tmp_path / "sent-2027"
+    assert main(["generate", "action-plan", "--roster", str(SAMPLES / "roster.csv"), "--cycle", "2027",
+                 "-o", str(out), "--previous-plans", str(SAMPLES / "returns")]) == 0
+    said = capsys.readouterr().out
+    assert "Follow-up for Red River Valley: no valid plan of 2026" in said
+    previous = collect([SAMPLES / "returns"], "2027").for_region("North Plains")
+    stamps = {}
+    for path in out.glob("*.xlsx"):
+        wb = openpyxl.load_workbook(path)
+        props = {p.name: p.value for p in wb.custom_doc_props.props}
+        stamps[wb["Region details"]["B4"].value] = (props.get("sheetflow_previous_plan"), wb["Element 4"]["A28"].value)
+    assert stamps["North Plains"][0] == previous.response_id and stamps["North Plains"][1] == previous.actions[4][0][0]
+    assert stamps["Red River Valley"] == (None, None)

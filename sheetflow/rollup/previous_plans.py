@@ -105,7 +105,8 @@ def summary_lines(plans: PreviousPlans, regions) -> list[str]:
     for region in regions:
         plan = plans.for_region(region)
         if plan is None:
-            lines.append(f"Follow-up for {region}: no valid plan of {plans.cycle} from this region; its block is empty.")
+            lines.append(f"Follow-up for {region}: no valid plan of {plans.cycle} from this region; "
+                         "its block is empty.")
         else:
             count = sum(any(v not in (None, "") for v in row) for rows in plan.actions.values() for row in rows)
             lines.append(f"Follow-up for {region}: {count} actions of its {plans.cycle} plan.")
