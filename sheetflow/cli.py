@@ -365,13 +365,18 @@ def status(paths, manifest, cycle, as_json, workers):
 @click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
 def list_instruments(as_json):
     """List the instruments: the name `generate` takes (short or full), version and title."""
+    issued = definitions.load_issued()
     known = [{"name": SHORT_NAMES.get(i.id, i.id), "id": i.id, "version": i.version, "title": i.title,
-              "named_answers": len(i.answers)} for i in definitions.load_all().values()]
+              "named_answers": len(i.answers),
+              "reads_versions": sorted(v for key, v in issued if key == i.id)}  # returns of these validate
+             for i in definitions.load_all().values()]
     if as_json:
         click.echo(json.dumps(known, indent=2, ensure_ascii=False))
         return OK
     for i in known:
-        click.echo(f"{i['name']:<12} {i['id']} {i['version']}: {i['title']} ({i['named_answers']} named answers)")
+        earlier = [v for v in i["reads_versions"] if v != i["version"]]
+        click.echo(f"{i['name']:<12} {i['id']} {i['version']}: {i['title']} ({i['named_answers']} named answers"
+                   + (f"; also reads returns of version {', '.join(earlier)}" if earlier else "") + ")")
     return OK
 
 
