@@ -32,6 +32,7 @@ import libreoffice  # noqa: E402
 
 from sheetflow.instruments import definitions  # noqa: E402
 from sheetflow.outreach.roster import generate_for_roster  # noqa: E402
+from sheetflow.rollup import previous_plans  # noqa: E402
 
 CYCLE = "2026"
 EARLIER = "2025"  # the cycle before: for change over time
@@ -123,6 +124,29 @@ def action_plan_values(instrument, region, rng, lead, earlier=False):
     return values
 
 
+PROGRESS_NOTES = {"Done": "Finished on time.", "On track": "Half done; the rest is scheduled.",
+                  "Delayed": "Waiting for employer partners to confirm.", "Dropped": "Replaced by a state initiative."}
+
+
+def follow_up_values(instrument, plan, rng) -> dict:
+    """What a lead answers about last cycle's actions: a progress and a note for each action it had."""
+    values = {}
+    if plan is None:
+        return values
+    choices = list(PROGRESS_NOTES)
+    for element in instrument.elements:
+        answers = []
+        for row in plan.rows(element.number, instrument.answer(element.progress_name).rows):
+            if any(v not in (None, "") for v in row):
+                progress = rng.choice(choices)
+                answers.append([progress, PROGRESS_NOTES[progress]])
+            else:
+                answers.append([None, None])
+        if any(a[0] for a in answers):
+            values[element.progress_name] = answers
+    return values
+
+
 def main(plans_only: bool = False):
     """Make every sample return, or with ``plans_only`` only the regions' action plans (the rest kept)."""
     sent, out = ROOT / "samples" / "sent", ROOT / "samples" / "returns"
@@ -141,7 +165,9 @@ def main(plans_only: bool = False):
     action_plan = definitions.load("action-plan")
     # What the convener sent: one workbook per person, one action plan per region (samples/sent/manifest.csv).
     issued = generate_for_roster(assessment, ROOT / "samples" / "roster.csv", sent, cycle=CYCLE)
-    plans = generate_for_roster(action_plan, ROOT / "samples" / "roster.csv", sent, cycle=CYCLE)
+    # The plans follow up each region's 2025 plan (samples/returns-2025): last cycle's actions, with progress to give.
+    previous = previous_plans.collect([ROOT / "samples" / "returns-2025"], CYCLE)
+    plans = generate_for_roster(action_plan, ROOT / "samples" / "roster.csv", sent, cycle=CYCLE, previous=previous)
     people = {p["email"]: p for p in roster()}
     jobs, resend = [], None  # (workbook sent, values, file name of the return)
     for row in [] if plans_only else issued:
@@ -165,6 +191,7 @@ def main(plans_only: bool = False):
         values = action_plan_values(action_plan, row.region, random.Random(row.region), row.organization)
         if row.region == "Red River Valley":  # a row started but not finished
             values["e4_actions"].append(["Draft a partnership charter", None, None, None, None, None])
+        values.update(follow_up_values(action_plan, previous.for_region(row.region), random.Random(row.region)))
         jobs.append((sent / row.file, values, row.file))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -67,7 +67,10 @@ def cli():
               help="With --assessments: what was sent (manifest.csv), so each plan says how many were asked.")
 @click.option("--region", help="Action plan without --roster: the region it is for (filled in, and with "
                                 "--assessments the region whose results it starts from).")
-def generate(instrument, output, cycle, response_id, roster, force, assessments, manifest, region):
+@click.option("--previous-plans", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Action plan: the previous cycle's returned plans (files or folders); each region's plan "
+                   "lists its previous plan's actions and asks what became of them (valid, newest copies).")
+def generate(instrument, output, cycle, response_id, roster, force, assessments, manifest, region, previous_plans):
     """Write a locked workbook for INSTRUMENT (assessment or action-plan): a blank one, or with
     --roster one pre-filled workbook per person (per region for the action plan)."""
     from .instruments.workbook import Request, generate as write
@@ -75,10 +78,12 @@ def generate(instrument, output, cycle, response_id, roster, force, assessments,
     if not roster:
         check_output(output, (".xlsx",), force, what="workbook")
     results = _assessment_results(instrument, assessments, manifest, cycle, roster, region)
+    previous = _previous_plans(instrument, previous_plans, cycle, roster, region)
     if roster:
-        return _generate_for_roster(instrument, roster, output, cycle, response_id, force, results)
+        return _generate_for_roster(instrument, roster, output, cycle, response_id, force, results, previous)
     request = Request(definitions.load(INSTRUMENTS[instrument]), prefill={"region": region} if region else {},
-                      results=results and results.for_region(region))
+                      results=results and results.for_region(region),
+                      previous=previous and previous.for_region(region))
     if cycle:
         request.cycle = cycle
     if response_id:
@@ -87,7 +92,27 @@ def generate(instrument, output, cycle, response_id, roster, force, assessments,
     path = write(request, output, force=force)
     click.echo(f"Wrote {path} ({request.instrument.title}, response id {request.response_id}).")
     _echo_results(results, [region])
+    _echo_previous(previous, [region])
     return OK
+
+
+def _previous_plans(instrument, paths, cycle, roster, region):
+    """Each region's plan of the previous cycle for the plans to follow up (None without --previous-plans)."""
+    if not paths:
+        return None
+    if instrument != "action-plan" or not (roster or region):
+        raise click.UsageError("--previous-plans is for the action plan, with --roster or --region.")
+    from .rollup.previous_plans import collect
+
+    with _progress("Reading previous plans") as progress:
+        return collect(paths, cycle or str(dt.date.today().year), progress=progress.update, on_start=progress.start)
+
+
+def _echo_previous(previous, regions) -> None:
+    if previous is not None:
+        from .rollup.previous_plans import summary_lines
+
+        click.echo("\n".join(summary_lines(previous, regions)))
 
 
 def _warn_unless_uuid(response_id: str) -> None:
@@ -122,12 +147,13 @@ def _echo_results(results, regions) -> None:
         click.echo("\n".join(summary_lines(results, regions)))
 
 
-def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, results=None):
+def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, results=None, previous=None):
     from .outreach.roster import MANIFEST, generate_for_roster, summarise
 
     if response_id:
         raise click.UsageError("--response-id cannot be used with --roster (each workbook gets its own).")
-    rows = generate_for_roster(INSTRUMENTS[instrument], roster, folder, cycle, force=force, results=results)
+    rows = generate_for_roster(INSTRUMENTS[instrument], roster, folder, cycle, force=force, results=results,
+                               previous=previous)
     n = summarise(rows)
     cycles = ", ".join(sorted({r.cycle for r in rows}))
     written = n["written"] + n["replaced"]
@@ -136,6 +162,7 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
                + f"{n['kept']} already there" + (" (kept; --force writes them again)" if n["kept"] else "")
                + f". The manifest is {Path(folder) / MANIFEST}.")
     _echo_results(results, [r.region for r in rows if r.outcome != "kept"])
+    _echo_previous(previous, [r.region for r in rows if r.outcome != "kept"])
     return OK
 
 
@@ -345,13 +372,18 @@ def status(paths, manifest, cycle, as_json, workers):
 @click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
 def list_instruments(as_json):
     """List the instruments: the name `generate` takes (short or full), version and title."""
+    issued = definitions.load_issued()
     known = [{"name": SHORT_NAMES.get(i.id, i.id), "id": i.id, "version": i.version, "title": i.title,
-              "named_answers": len(i.answers)} for i in definitions.load_all().values()]
+              "named_answers": len(i.answers),
+              "reads_versions": sorted(v for key, v in issued if key == i.id)}  # returns of these validate
+             for i in definitions.load_all().values()]
     if as_json:
         click.echo(json.dumps(known, indent=2, ensure_ascii=False))
         return OK
     for i in known:
-        click.echo(f"{i['name']:<12} {i['id']} {i['version']}: {i['title']} ({i['named_answers']} named answers)")
+        earlier = [v for v in i["reads_versions"] if v != i["version"]]
+        click.echo(f"{i['name']:<12} {i['id']} {i['version']}: {i['title']} ({i['named_answers']} named answers"
+                   + (f"; also reads returns of version {', '.join(earlier)}" if earlier else "") + ")")
     return OK
 
 

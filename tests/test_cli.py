@@ -41,6 +41,14 @@ def test_instruments_lists_both(capsys):
     assert "sector-self-assessment" in out and "sector-action-plan" in out
 
 
+def test_instruments_says_which_earlier_versions_it_still_reads(capsys):
+    assert main(["instruments", "--json"]) == 0
+    plan, = [i for i in json.loads(capsys.readouterr().out) if i["id"] == "sector-action-plan"]
+    assert plan["version"] == "1.1" and plan["reads_versions"] == ["1.0", "1.1"]
+    assert main(["instruments"]) == 0
+    assert "also reads returns of version 1.0" in capsys.readouterr().out
+
+
 def test_instruments_lists_the_names_generate_takes_and_generate_takes_both_names(tmp_path, capsys):
     assert main(["instruments", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)

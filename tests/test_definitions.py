@@ -1,5 +1,6 @@
 """Loading and checking instrument definitions."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,28 @@ def test_repeated_answer_names_are_refused(tmp_path):
 def test_unknown_definition_lists_the_known_ones():
     with pytest.raises(DefinitionError, match="sector-action-plan, sector-self-assessment"):
         definitions.load("nonsense")
+
+
+def test_every_issued_version_ships_and_the_current_one_is_the_newest():
+    issued = definitions.load_issued()
+    assert {("sector-action-plan", "1.0"), ("sector-action-plan", "1.1")} <= set(issued)
+    assert definitions.load_all()["sector-action-plan"] is issued["sector-action-plan", "1.1"]
+    assert definitions.load_version("sector-action-plan", "0.9") is None
+    old, new = issued["sector-action-plan", "1.0"], issued["sector-action-plan", "1.1"]
+    follow_up = {f"e{k}_{what}" for k in range(1, 7) for what in ("previous", "progress")}
+    assert [a for a in new.answers if a.name not in follow_up] == list(old.answers)
+    assert not old.progress_choices and new.progress_choices == ("Done", "On track", "Delayed", "Dropped")
+    progress = new.answer("e2_progress")
+    assert (progress.rows, [c.key for c in progress.columns], progress.given) == (8, ["progress", "note"], False)
+    shown = new.answer("e2_previous")
+    assert shown.given and [c.key for c in shown.columns] == ["objective", "key_actions", "timeline", "lead"]
+
+
+def test_an_earlier_version_is_checked_against_its_text_as_issued():
+    """Returns of 1.0 are compared with the locked text 1.0 workbooks had, kept beside the definition."""
+    old = definitions.load_version("sector-action-plan", "1.0")
+    frozen = definitions.questions_file(old)
+    assert frozen is not None and frozen.parent.name == definitions.VERSIONS
+    assert definitions.questions_file(definitions.load("action-plan")) is None
+    cells = json.loads(frozen.read_text(encoding="utf-8"))
+    assert ["Element 3", 1, 1, "Element #3: Guided by industry"]  # rows and columns from 1 in cells

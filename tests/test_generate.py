@@ -37,13 +37,34 @@ def merged_with(ws, coordinate):
     return {coordinate}
 
 
-@pytest.mark.parametrize("instrument_id", ["sector-self-assessment", "sector-action-plan"])
-def test_contract_matches_golden(blank_workbooks, instrument_id):
+@pytest.mark.parametrize("instrument_id, golden_file", [
+    ("sector-self-assessment", "sector-self-assessment.names.json"),
+    ("sector-action-plan", "sector-action-plan-1.1.names.json"),
+])
+def test_contract_matches_golden(blank_workbooks, instrument_id, golden_file):
     """Every answer's defined name points where the README says it does."""
     wb = openpyxl.load_workbook(blank_workbooks[instrument_id])
     names = {k: f"{s}!{r}" for k, (s, r) in defined_names(wb).items()}
-    golden = json.loads((GOLDEN / f"{instrument_id}.names.json").read_text(encoding="utf-8"))
+    golden = json.loads((GOLDEN / golden_file).read_text(encoding="utf-8"))
     assert names == golden
+
+
+def test_a_version_1_0_plan_keeps_its_contract_and_1_1_only_adds_the_follow_up():
+    """Version 1.1 moves no answer of 1.0: it adds e{k}_previous and e{k}_progress below the action table."""
+    old = json.loads((GOLDEN / "sector-action-plan.names.json").read_text(encoding="utf-8"))
+    issued = openpyxl.load_workbook(HERE / "fixtures" / "versions" / "North Plains - Action Plan 1.0.xlsx")
+    assert {k: f"{s}!{r}" for k, (s, r) in defined_names(issued).items()} == old
+    new = json.loads((GOLDEN / "sector-action-plan-1.1.names.json").read_text(encoding="utf-8"))
+    added = {k: v for k, v in new.items() if k not in old}
+    assert {k: v for k, v in new.items() if k in old} == old
+    assert sorted(added) == sorted(f"e{k}_{what}" for k in range(1, 7) for what in ("previous", "progress"))
+    for k in range(1, 7):  # eight rows each, below the action table: a space, the heading, two notes, column titles
+        _, actions = old[f"e{k}_actions"].split("!")
+        _, previous = added[f"e{k}_previous"].split("!")
+        _, progress = added[f"e{k}_progress"].split("!")
+        a, p, q = range_boundaries(actions), range_boundaries(previous), range_boundaries(progress)
+        assert (p[0], p[2], p[3] - p[1]) == (1, 4, 7) and (q[0], q[2], q[1], q[3]) == (5, 6, p[1], p[3])
+        assert p[1] == a[3] + 6
 
 
 @pytest.mark.parametrize("instrument_id", ["sector-self-assessment", "sector-action-plan"])
@@ -56,8 +77,9 @@ def test_only_answer_cells_are_unlocked_and_every_sheet_is_protected(blank_workb
     for name, (sheet, ref) in names.items():
         ws = wb[sheet]
         for cell in cells_of(ws, ref):
-            if name.startswith("sheetflow_"):
-                assert cell.protection.locked, f"stamp cell {name} must be locked"
+            if name.startswith("sheetflow_") or name.endswith(("_previous", "_progress")):
+                # the stamp, and (without a previous plan) the follow-up block, are locked
+                assert cell.protection.locked, f"{name} ({sheet}!{cell.coordinate}) must be locked"
                 continue
             assert not cell.protection.locked, f"{name} ({sheet}!{cell.coordinate}) is locked"
             answer_cells |= {(sheet, c) for c in merged_with(ws, cell.coordinate)}

@@ -40,7 +40,7 @@ ELEMENT_HEADING = re.compile(r"^Element #(\d+): ")
 ID_KEYS = {"id", "version", "kind", "key", "short_title"}
 # sheetflow's own wording for the workbook (identity block, sheet names,
 # instructions): not part of the paper instrument, so not compared with the seed.
-WORKBOOK_KEYS = {"workbook", "identity", "yes_no_choices"}
+WORKBOOK_KEYS = {"workbook", "identity", "yes_no_choices", "followup"}  # sheetflow's, not the paper's
 
 # The run-together paragraph in the self-assessment seed, and where it splits.
 RUN_TOGETHER = "sustainabilityWhile not all successful sector strategies"
@@ -398,7 +398,7 @@ def test_assessment_seed_order(sa):
 
 def test_action_plan_header(ap):
     assert ap["id"] == "sector-action-plan"
-    assert ap["version"] == "1.1"
+    assert ap["version"] == "1.1"  # 1.0 ships too, in workbook_templates/versions/
     assert ap["kind"] == "action-plan"
     assert ap["title"] == "Sector Strategies Action Planning Tool"
     assert ap["short_title"] == "Action Plan"

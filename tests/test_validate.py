@@ -129,7 +129,7 @@ def make_hostile(folder: Path, blank: Path, tmp: Path) -> dict:
                 prop.value = "0.9"
         wb["File info"]["B3"] = "0.9"
 
-    edited("old version.xlsx", version, "unknown-version", "version 0.9")
+    edited("old version.xlsx", version, "unknown-version", "version 0.9")  # the reason lists those it knows
     edited("names removed.xlsx", lambda wb: wb.defined_names.pop("rating_05"), "answers-missing", "rating_05")
     edited("question changed.xlsx", lambda wb: wb["Assessment"].__setitem__("B5", "Something easier"),
            "question-changed", "Assessment!B5")
@@ -340,3 +340,34 @@ def test_feedback_notes_for_the_samples_that_are_not_valid(tmp_path, capsys):
     assert '(Assessment!D12): the rating "four" is not a number from 1 to 5.' in marcus
     csv = (notes / "Hector Ramirez answers - what to fix.txt").read_text(encoding="utf-8")
     assert "not an Excel workbook." in csv and "ask the partner" not in csv
+
+
+@pytest.mark.libreoffice
+def test_a_version_1_0_plan_and_a_1_1_plan_validate_and_roll_up_together(lo_inbox):
+    """A plan made before the follow-up (1.0, as issued) still validates and rolls up beside a 1.1 one."""
+    from sheetflow.rollup.tables import build
+
+    old = HERE / "fixtures" / "versions" / "North Plains - Action Plan 1.0.xlsx"
+    report = validate_paths([old, lo_inbox["valid action plan.xlsx"]])
+    files = {f.version: f for f in report.files}
+    assert set(files) == {"1.0", "1.1"}
+    assert [(f.status, f.errors) for f in files.values()] == [("valid", [])] * 2
+    actions = build(report).tables["Actions"]
+    assert set(actions["response_id"]) == {f.response_id for f in files.values()}
+    typed = openpyxl.load_workbook(old)["Element 1"]
+    rows = actions[(actions["response_id"] == files["1.0"].response_id) & (actions["element"] == 1)]
+    first = rows.sort_values("row").iloc[0]
+    assert [first["objective"], first["key_actions"], first["lead"]] == [
+        typed["A17"].value, typed["B17"].value, typed["D17"].value]
+
+
+def test_a_version_this_sheetflow_never_issued_is_named_with_those_it_knows(tmp_path, blank_workbooks):
+    wb = openpyxl.load_workbook(blank_workbooks["sector-action-plan"])
+    for prop in wb.custom_doc_props.props:
+        if prop.name == "sheetflow_version":
+            prop.value = "7.0"
+    wb["File info"]["B3"] = "7.0"
+    wb.save(tmp_path / "future.xlsx")
+    f, = validate_paths([tmp_path / "future.xlsx"]).files
+    assert (f.status, f.code) == ("rejected", "unknown-version")
+    assert "version 7.0" in f.errors[0].message and "1.0, 1.1" in f.errors[0].message

@@ -101,7 +101,8 @@ class Copier:
         fields = tuple(sorted(k for k, v in request.prefill.items() if v is not None and v != ""))
         identity = {a.name for a in request.instrument.identity}
         parts = None
-        if set(request.prefill) <= identity and request.results is None:  # a plan with results is one of a kind
+        one_of_a_kind = request.results is not None or request.previous is not None  # results or a follow-up
+        if set(request.prefill) <= identity and not one_of_a_kind:
             key = (request.instrument.id, request.instrument.version, request.cycle, fields)
             if key not in self.templates:
                 self.templates[key] = Template(request.instrument, request.cycle, fields)

@@ -26,6 +26,8 @@ PROMPTS = {  # [workbook.prompts] each kind of workbook needs for its answer cel
     "assessment": ("text", "email", "date", "before", "before_detail", "rating", "comment", "after"),
     "action-plan": ("text", "email", "date", "status", "obstacles", "action", "action_needed"),
 }
+PREVIOUS_KEY = "sheetflow_previous_plan"  # also stamped (not named): the response id of the plan followed up
+VERSIONS = "versions"  # the sub-folder of workbook_templates/ with the earlier versions issued
 ANSWER_KINDS = ("text", "long_text", "email", "date", "rating", "yes_no", "status", "table")
 
 
@@ -41,6 +43,7 @@ class Answer:
     group: str = ""  # component area or key element, for summaries
     columns: tuple = ()  # for tables: the Column records, in order
     rows: int = 1
+    given: bool = False  # written by sheetflow for the partner to read (locked), never filled in
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,16 @@ class Element:
     def actions_name(self) -> str:
         return f"e{self.number}_actions"
 
+    @property
+    def previous_name(self) -> str:
+        """Last cycle's actions for this element, as sheetflow wrote them (version 1.1 on)."""
+        return f"e{self.number}_previous"
+
+    @property
+    def progress_name(self) -> str:
+        """What became of each of last cycle's actions: progress and a note, row by row (version 1.1 on)."""
+        return f"e{self.number}_progress"
+
 
 @dataclass(frozen=True)
 class Instrument:
@@ -112,6 +125,8 @@ class Instrument:
     areas: tuple = ()  # assessment
     elements: tuple = ()  # action plan
     action_columns: tuple = ()
+    progress_choices: tuple = ()  # action plan 1.1 on: the follow-up of last cycle's plan
+    shown_columns: tuple = ()  # the action columns of last cycle's rows that the follow-up lists
     answers: tuple = ()
 
     @property
@@ -179,17 +194,53 @@ def _load_file(path: Path, _mtime_ns: int, _size: int) -> Instrument:
 
 
 def load_all() -> dict[str, Instrument]:
-    """Every bundled definition by id, checked (read again only when the folder or a file changes)."""
-    folder = templates_dir()
-    with os.scandir(folder) as entries:  # asked once per returned file: kept to a few system calls
-        stamps = tuple(sorted((e.name, e.stat().st_mtime_ns) for e in entries if e.name.endswith(".toml")))
-    return dict(_load_all(folder, folder.stat().st_mtime_ns, stamps))
+    """Every bundled definition by id, in its current version, checked (read again only when a file changes)."""
+    return dict(_load_all(*_folder_stamps(templates_dir()))[0])
+
+
+def load_issued() -> dict[tuple[str, str], Instrument]:
+    """Every version sheetflow has issued of every instrument, by (id, version): the current definitions
+    and the earlier ones kept in workbook_templates/versions/ so that their returns still validate."""
+    return dict(_load_all(*_folder_stamps(templates_dir()))[1])
+
+
+def load_version(instrument_id: str, version: str) -> Instrument | None:
+    """The definition of one issued version, or None if this sheetflow never issued it."""
+    return _load_all(*_folder_stamps(templates_dir()))[1].get((instrument_id, version))
+
+
+def questions_file(instrument: Instrument) -> Path | None:
+    """For an earlier version, the locked text of its workbooks as issued (``<id>-<version>.questions.json``
+    beside its definition in versions/): returns are compared with it, not with what is generated today."""
+    path = Path(instrument.source)
+    if path.parent.name != VERSIONS:
+        return None
+    frozen = path.with_name(f"{path.stem}.questions.json")
+    return frozen if frozen.is_file() else None
+
+
+def _folder_stamps(folder: Path) -> tuple:
+    stamps = []
+    for where in (folder, folder / VERSIONS):  # asked once per returned file: kept to a few system calls
+        if where.is_dir():
+            with os.scandir(where) as entries:
+                stamps += sorted((str(where), e.name, e.stat().st_mtime_ns) for e in entries
+                                 if e.name.endswith(".toml"))
+    return folder, folder.stat().st_mtime_ns, tuple(stamps)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_all(_folder: Path, _mtime_ns: int, _stamps: tuple) -> dict[str, Instrument]:
-    instruments = [load(path) for path in available().values()]
-    return {i.id: i for i in instruments}
+def _load_all(folder: Path, _mtime_ns: int, _stamps: tuple) -> tuple[dict, dict]:
+    current = {i.id: i for i in (load(path) for path in available().values())}
+    issued = {(i.id, i.version): i for i in current.values()}
+    for path in sorted((folder / VERSIONS).glob("*.toml")):
+        earlier = load(path)
+        if (earlier.id, earlier.version) in issued:
+            raise DefinitionError(f"{path}: version {earlier.version} of {earlier.id} is defined twice.")
+        if earlier.id not in current:
+            raise DefinitionError(f"{path}: an earlier version of {earlier.id!r}, which has no current definition.")
+        issued[earlier.id, earlier.version] = earlier
+    return current, issued
 
 
 class _Broken(Exception):
@@ -232,7 +283,8 @@ def _build(data: dict, path: Path) -> Instrument:
     workbook = _get(data, "workbook", dict, "the definition")
     for key in ("instructions", "sheets", "labels"):
         _get(workbook, key, (list, dict), "[workbook]")
-    _prompts(_get(workbook, "prompts", dict, "[workbook]"), kind)
+    if path.parent.name != VERSIONS or "prompts" in workbook:  # an earlier version is only read, never generated
+        _prompts(_get(workbook, "prompts", dict, "[workbook]"), kind)
     identity = tuple(_identity_answer(f, i) for i, f in enumerate(_get(data, "identity", list, "the definition")))
     common = dict(
         id=data["id"], version=data["version"], kind=kind, title=data["title"],
@@ -363,4 +415,22 @@ def _action_plan(data: dict, common: dict) -> Instrument:
         answers.append(Answer(el.obstacles_name, "long_text", el.prompts, False, (), group))
         answers.append(Answer(el.actions_name, "table", labels["actions"].format(number=el.number),
                               False, (), group, columns, rows))
-    return Instrument(**common, elements=tuple(elements), action_columns=columns, answers=tuple(answers))
+    followup = data.get("followup")
+    if followup is None:
+        return Instrument(**common, elements=tuple(elements), action_columns=columns, answers=tuple(answers))
+    choices = _strings(followup, "choices", "[followup]")
+    keys = _strings(followup, "shown_columns", "[followup]")
+    shown = tuple(c for key in keys for c in columns if c.key == key)
+    if len(shown) != len(keys):
+        raise _Broken("[followup].shown_columns should name action columns")
+    wording = _get(data["workbook"], "followup", dict, "[workbook]")
+    progress = (Column("progress", _get(followup, "progress_label", str, "[followup]"), False),
+                Column("note", _get(followup, "note_label", str, "[followup]"), False))
+    for el in elements:
+        group = labels["element"].format(number=el.number, name=el.name)
+        answers.append(Answer(el.previous_name, "table", wording["previous"].format(number=el.number), False,
+                              (), group, shown, rows, given=True))
+        answers.append(Answer(el.progress_name, "table", wording["progress"].format(number=el.number), False,
+                              choices, group, progress, rows))
+    return Instrument(**common, elements=tuple(elements), action_columns=columns, progress_choices=choices,
+                      shown_columns=shown, answers=tuple(answers))

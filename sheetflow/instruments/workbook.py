@@ -18,7 +18,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import prompts
-from .definitions import RETURNS_KEY, STAMP_KEYS, Instrument
+from .definitions import PREVIOUS_KEY, RETURNS_KEY, STAMP_KEYS, Instrument
+from .followup_block import write_follow_up
 from .layout import bullets, estimate_height, still_needed
 from .results_sheet import write_results_sheet
 from ..errors import SheetflowError
@@ -32,32 +33,33 @@ PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells"
 @dataclass
 class Stamp:
     """What a generated file is and who it was for."""
-
     instrument: str
     version: str
     response_id: str
     cycle: str
     assessment_returns: int | None = None  # an action plan made with its region's self-assessment results
+    previous_plan: str | None = None  # an action plan that follows up the region's previous one: its response id
 
     def properties(self) -> dict[str, str]:
-        values = (self.instrument, self.version, self.response_id, self.cycle, self.assessment_returns)
-        return {key: str(v) for key, v in zip((*STAMP_KEYS, RETURNS_KEY), values) if v is not None}
+        values = (self.instrument, self.version, self.response_id, self.cycle, self.assessment_returns,
+                  self.previous_plan)
+        return {key: str(v) for key, v in zip((*STAMP_KEYS, RETURNS_KEY, PREVIOUS_KEY), values) if v is not None}
 
 
 @dataclass
 class Request:
     """One workbook to write: the instrument, its stamp and any answers filled in ahead."""
-
     instrument: Instrument
     response_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     cycle: str = field(default_factory=lambda: str(dt.date.today().year))
     prefill: dict = field(default_factory=dict)  # answer name -> value (identity block)
     results: object | None = None  # action plan: the region's RegionResults (rollup/region_results.py)
+    previous: object | None = None  # action plan 1.1 on: the region's followup_block.PreviousPlan
 
     @property
     def stamp(self) -> Stamp:
-        returns = None if self.results is None else self.results.returns
-        return Stamp(self.instrument.id, self.instrument.version, self.response_id, self.cycle, returns)
+        returns, previous = self.results and self.results.returns, self.previous and self.previous.response_id
+        return Stamp(self.instrument.id, self.instrument.version, self.response_id, self.cycle, returns, previous)
 
 
 def generate(request: Request, output: Path, force: bool = False) -> Path:
@@ -406,16 +408,14 @@ class _Book:
         ws.merge_range(4, 0, 4, 4, L["component_heading"], self.f["th"])
         ws.write_string(4, 5, L["status_heading"], self.f["th"])
         self.titles(ws, "ColumnTitle", 1, 4, 0, 4, 5)
-        row = 5
-        first = row
+        row = first = 5
         for j, text in enumerate(element.components, start=1):
             ws.merge_range(row, 0, row, 4, f"{j}. {text}", self.f["cell"])
             self.answer_cell(ws, row, 5, self.inst.answer(element.status_name(j)), "status",
                              element=element.number, number=j, question=text)
             ws.set_row(row, max(estimate_height(f"{j}. {text}", total - widths[5]), 18))
             row += 1
-        self.status_rows = getattr(self, "status_rows", {})
-        self.status_rows[element.number] = (name, first, row - 1)
+        self.status_rows = {**getattr(self, "status_rows", {}), element.number: (name, first, row - 1)}
         row += 1
         self.text_row(ws, row, element.prompts, total, 5, "bold")
         row += 1
@@ -439,9 +439,10 @@ class _Book:
                                "question": column.label}, required=False)
             ws.set_row(r, 48)
         self.name(actions.name, ws, top, 0, top + actions.rows - 1, len(self.inst.action_columns) - 1)
-        self.action_rows = getattr(self, "action_rows", {})
-        self.action_rows[element.number] = (name, top, top + actions.rows - 1)
+        self.action_rows = {**getattr(self, "action_rows", {}), element.number: (name, top, top + actions.rows - 1)}
         ws.print_area(0, 0, top + actions.rows - 1, 5)
+        if self.inst.progress_choices:  # version 1.1 on: the follow-up of last cycle's plan (its own print area)
+            write_follow_up(self, ws, element, top + actions.rows + 1, total, estimate_height)
 
     def action_summary(self):
         L = self.labels

@@ -65,7 +65,7 @@ CODES = {
     "stamp-incomplete": "Part of the stamp is missing.",
     "stamp-partly-lost": "Warning: one copy of the stamp was dropped by the program that saved it; the other was used.",
     "unknown-instrument": "The stamp names an instrument this sheetflow does not know.",
-    "unknown-version": "The stamp names another version of the instrument.",
+    "unknown-version": "The stamp names a version of the instrument this sheetflow never issued.",
     "answers-missing": "Named answer cells are missing.",
     "sheet-missing": "A sheet was renamed or removed.",
     "question-changed": "The text of a locked question cell was changed.",
@@ -77,6 +77,8 @@ CODES = {
     "not-a-date": "A date answer that is not a date.",
     "not-text": "A text answer that is not text.",
     "action-incomplete": "An action-table row that is started lacks a required column.",
+    "progress-without-action": "A follow-up row (e{k}_progress) is filled in where last cycle's plan had no action.",
+    "progress-missing": "Warning: one of last cycle's actions has no progress chosen (e{k}_progress).",
     "optional-empty": "Warning: an optional answer (such as a comment) is empty.",
     "email-format": "Warning: an email answer does not look like an email address.",
     # The batch (validate).

@@ -29,7 +29,7 @@ from xml.etree.ElementTree import ParseError
 
 from ..cells import cell_name
 from ..instruments import definitions
-from ..instruments.definitions import STAMP_KEYS
+from ..instruments.definitions import PREVIOUS_KEY, STAMP_KEYS
 from . import fast_reader
 from .codes import Finding, Rejected
 from .fast_reader import boundaries, from_excel
@@ -77,6 +77,7 @@ class Return:
     version: str | None = None
     response_id: str | None = None
     cycle: str | None = None
+    previous_response_id: str | None = None  # an action plan following up an earlier one: that plan's response id
     rejected: str | None = None  # why the file cannot be checked at all
     rejected_code: str | None = None  # what kind of reason that is (see codes.py)
     answers: dict = field(default_factory=dict)  # name -> Answer
@@ -184,6 +185,8 @@ def _read_workbook(record: Return, book) -> None:
     stamp = _stamp(book, record)
     record.instrument, record.version = stamp["sheetflow_instrument"], stamp["sheetflow_version"]
     record.response_id, record.cycle = stamp["sheetflow_response_id"], stamp["sheetflow_cycle"]
+    previous = book.properties.get(PREVIOUS_KEY)
+    record.previous_response_id = str(previous).strip() if previous not in (None, "") else None
     instrument = _instrument(record)
     missing = []
     for name, found in _read_names(book, instrument.answers).items():
@@ -234,16 +237,18 @@ def _stamp(book, record: Return) -> dict:
 
 def _instrument(record: Return):
     known = definitions.load_all()
-    instrument = known.get(record.instrument)
-    if instrument is None:
+    current = known.get(record.instrument)
+    if current is None:
         raise Rejected("unknown-instrument",
                        f"This workbook is for an instrument sheetflow does not know ({record.instrument!r}); "
                        f"known: {', '.join(sorted(known))}.")
-    if instrument.version != record.version:
+    instrument = definitions.load_version(record.instrument, record.version)
+    if instrument is None:
+        issued = sorted(v for i, v in definitions.load_issued() if i == record.instrument)
         raise Rejected("unknown-version",
-                       f"This workbook was made from version {record.version} of the {instrument.title}, "
-                       f"but this sheetflow has version {instrument.version}; send the partner a new workbook "
-                       "or use the sheetflow that made it.")
+                       f"This workbook was made from version {record.version} of the {current.title}, "
+                       f"which this sheetflow does not know (it knows version {', '.join(issued)}); "
+                       "use the sheetflow that made it, or send the partner a new workbook.")
     return instrument
 
 
@@ -348,20 +353,33 @@ def normalise(value, kind: str):
 
 
 @functools.lru_cache(maxsize=8)
-def _questions(instrument_id: str) -> tuple:
+def _questions(instrument_id: str, version: str) -> tuple:
     """(sheet, row, column, text, text with its white space normalised) of every locked text cell."""
+    instrument = definitions.load_version(instrument_id, version)
+    frozen = definitions.questions_file(instrument)
+    if frozen is not None:  # an earlier version: its text as issued, whatever the generator writes today
+        import json
+
+        cells = json.loads(frozen.read_text(encoding="utf-8"))
+    else:
+        cells = issued_questions(instrument)
+    return tuple((sheet, row, col, text, " ".join(text.split())) for sheet, row, col, text in cells)
+
+
+def issued_questions(instrument) -> list:
+    """[sheet, row, column, text] of every locked text cell of a blank workbook of ``instrument`` as
+    sheetflow generates it now (scripts/freeze_version.py keeps them beside an earlier version)."""
     from ..instruments.workbook import Request, workbook_bytes  # once per worker and instrument
 
-    instrument = definitions.load_all()[instrument_id]
     book = fast_reader.Book(checked(workbook_bytes(Request(instrument, response_id="template", cycle="2000"))))
     stamp_sheet = instrument.text["sheets"]["stamp"]
-    return tuple((sheet, row, col, text, " ".join(text.split())) for sheet in book.sheetnames
-                 if sheet != stamp_sheet for row, col, text in book.strings(sheet))
+    return [[sheet, row, col, text] for sheet in book.sheetnames if sheet != stamp_sheet
+            for row, col, text in book.strings(sheet)]
 
 
 def _check_unchanged(book, instrument) -> None:
     sheets = set(book.sheetnames)
-    for sheet, keys, expected in _questions_by_sheet(instrument.id):
+    for sheet, keys, expected in _questions_by_sheet(instrument.id, instrument.version):
         if sheet not in sheets:
             raise Rejected("sheet-missing",
                            f"The sheet {sheet!r} was renamed or removed, so the workbook's structure was changed; "
@@ -376,9 +394,9 @@ def _check_unchanged(book, instrument) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def _questions_by_sheet(instrument_id: str) -> tuple:
+def _questions_by_sheet(instrument_id: str, version: str) -> tuple:
     """(sheet, its question cells as (row, column), their (text, normalised text)) in workbook order."""
     groups: dict[str, list] = {}
-    for sheet, row, col, text, words in _questions(instrument_id):
+    for sheet, row, col, text, words in _questions(instrument_id, version):
         groups.setdefault(sheet, []).append(((row, col), (text, words)))
     return tuple((sheet, tuple(k for k, _ in items), tuple(t for _, t in items)) for sheet, items in groups.items())

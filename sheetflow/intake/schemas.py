@@ -20,6 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .codes import Finding
+from .followup import check_progress
 from .record import Return
 
 TITLE_WIDTH = 45
@@ -238,6 +239,10 @@ def validate_returns(returns: list[Return], instrument) -> list[tuple[list[Findi
             results[position][level].append(Finding(name, cell, message(answer, check, value, cell, instrument), code))
     if instrument.elements:
         _validate_actions(returns, instrument, results)
+    for position, record in enumerate(returns if instrument.progress_choices else ()):
+        errors, warnings = check_progress(record, instrument)  # version 1.1 on: last cycle's plan followed up
+        results[position][0].extend(errors)
+        results[position][1].extend(warnings)
     order = {a.name: i for i, a in enumerate(instrument.answers)}
     for found in results:
         for findings in found:

@@ -97,10 +97,11 @@ def check(records: list[Return]) -> list[FileReport]:
     """Validate every readable return against its instrument's schemas, one batch per instrument."""
     from .schemas import validate_returns  # pandas and pandera: only once the files are read
 
-    instruments = definitions.load_all()
-    reports = [from_return(r, instruments.get(r.instrument)) for r in records]
+    instruments = definitions.load_issued()  # a return is checked against the version it was made from
+    reports = [from_return(r, instruments.get((r.instrument, r.version))) for r in records]
     for instrument in instruments.values():
-        chosen = [i for i, r in enumerate(records) if not r.rejected and r.instrument == instrument.id]
+        chosen = [i for i, r in enumerate(records)
+                  if not r.rejected and (r.instrument, r.version) == (instrument.id, instrument.version)]
         results = validate_returns([records[i] for i in chosen], instrument)
         for i, (errors, warnings) in zip(chosen, results):
             reports[i].errors = errors

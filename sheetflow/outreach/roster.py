@@ -378,7 +378,7 @@ def _now() -> str:
 
 
 def generate_for_roster(instrument, roster_path, folder, cycle: str | None = None,
-                        force: bool = False, results=None) -> list[ManifestRow]:
+                        force: bool = False, results=None, previous=None) -> list[ManifestRow]:
     """A pre-filled workbook for everyone on the roster, recorded in ``folder/manifest.csv``.
 
     Assessment: one per person; action plan: one per region, for its lead. Response ids already
@@ -386,7 +386,8 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
     (``outcome`` "kept") unless ``force``, which writes it again with the same response id
     ("replaced"). Returns the manifest rows of this instrument and cycle, in roster order.
     With ``results`` (rollup.region_results.AssessmentResults), each action plan starts from its
-    region's self-assessment results.
+    region's self-assessment results; with ``previous`` (rollup.previous_plans.PreviousPlans), each
+    follows up its region's plan of the previous cycle.
     """
     from ..instruments.copies import Copier
     from ..instruments.workbook import Request
@@ -435,7 +436,8 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
                 continue
             request = Request(instrument, response_id=row.response_id, cycle=cycle,
                               prefill=prefill(instrument, recipient),
-                              results=None if results is None else results.for_region(recipient.region))
+                              results=None if results is None else results.for_region(recipient.region),
+                              previous=None if previous is None else previous.for_region(recipient.region))
             copier.generate(request, folder / row.file, force=True)
             row.generated_at = _now()
             if row.outcome == "new":

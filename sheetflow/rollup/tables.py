@@ -72,6 +72,18 @@ TABLES = {
         "desired_outcomes": "Desired Outcomes.",
         "source_file": "The returned file the answer came from.",
     },
+    "Progress": {
+        "response_id": "The reference stamped on the action plan that gives the progress.",
+        "cycle": "The planning cycle of that plan.",
+        "region": "The region the action plan is for.",
+        "element": "The key element's number, 1 to 6.",
+        "element_name": "The key element of sector strategies.",
+        "row": "The row of last cycle's action table (and of the follow-up block).",
+        "objective": "Last cycle's Strategic Objective in that row.",
+        "progress": "What became of the action: Done, On track, Delayed or Dropped (blank: not given).",
+        "note": "The region's note on the action's progress.",
+        "previous_response_id": "The reference of last cycle's plan the action came from.",
+    },
     "Submissions": {
         "source_file": "Every file considered, valid or not.",
         "sha256": "A fingerprint of the file's bytes (identical files have the same one).",
@@ -126,7 +138,7 @@ TABLES = {
 }
 
 
-SHEET_ORDER = ("Responses", "Context", "Components", "Actions", "Submissions", "Problems", "Outstanding",
+SHEET_ORDER = ("Responses", "Context", "Components", "Actions", "Progress", "Submissions", "Problems", "Outstanding",
                "ResponseRate")
 WITH_MANIFEST = ("Outstanding", "ResponseRate")  # tables made only from the manifest of what was sent
 
@@ -191,10 +203,11 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
     rows = {name: [] for name in TABLES}
     for f in valid:
         record, source = f.record, Path(f.path).name
+        instrument = definitions.load_version(f.instrument, record.version)  # as the return was made
         if f.instrument == "sector-self-assessment":
-            _assessment_rows(rows, instruments[f.instrument], record, source)
+            _assessment_rows(rows, instrument, record, source)
         elif f.instrument == "sector-action-plan":
-            _action_plan_rows(rows, instruments[f.instrument], record, source)
+            _action_plan_rows(rows, instrument, record, source)
     for f in report.files:
         rows["Submissions"].append({
             "source_file": Path(f.path).name, "sha256": f.sha256, "status": f.status, "instrument": f.instrument,
@@ -301,6 +314,24 @@ def _action_plan_rows(rows, instrument, record, source) -> None:
         for number, values in enumerate(record.value(element.actions_name), start=1):
             if any(v is not None for v in values):
                 rows["Actions"].append({**where, "row": number, **dict(zip(keys, values)), "source_file": source})
+        if instrument.progress_choices:  # version 1.1 on: what became of last cycle's actions
+            _progress_rows(rows, instrument, element, record)
+
+
+def _progress_rows(rows, instrument, element, record) -> None:
+    """One row per action of last cycle's plan listed in the follow-up block (given a progress or not)."""
+    objective = [c.key for c in instrument.shown_columns].index("objective")
+    given = record.value(element.progress_name) or []
+    for number, action in enumerate(record.value(element.previous_name) or [], start=1):
+        if not any(v is not None for v in action):
+            continue
+        progress, note = (list(given[number - 1]) + [None, None])[:2] if number <= len(given) else (None, None)
+        rows["Progress"].append({
+            "response_id": record.response_id, "cycle": record.cycle, "region": record.value("region"),
+            "element": element.number, "element_name": element.name, "row": number,
+            "objective": action[objective], "progress": progress, "note": note,
+            "previous_response_id": record.previous_response_id,
+        })
 
 
 # -- summaries: small frames the board reads at a glance ------------------------------------------
@@ -400,6 +431,22 @@ def actions_per_element(actions: pd.DataFrame, components: pd.DataFrame, instrum
         return pd.DataFrame(0, index=names, columns=regions)
     table = pd.crosstab(actions["element"].map(lambda n: names[n - 1]), actions["region"])
     return table.reindex(index=names, columns=regions, fill_value=0)
+
+
+NOT_GIVEN = "Not given"
+
+
+def progress_counts(progress: pd.DataFrame, instrument) -> pd.DataFrame:
+    """Last cycle's actions by what became of them (columns: each progress, then not given), per region
+    and key element (rows, "region: element"), from the Progress table."""
+    columns = [*instrument.progress_choices, NOT_GIVEN]
+    if progress.empty:
+        return pd.DataFrame(0, index=[], columns=columns)
+    names = {e.number: f"{e.number}. {e.name}" for e in instrument.elements}
+    ordered = progress.sort_values(["region", "element"], kind="stable")
+    labels = ordered["region"].fillna("").astype(str) + ": " + ordered["element"].map(names)
+    table = pd.crosstab(labels, ordered["progress"].fillna(NOT_GIVEN))
+    return table.reindex(index=list(dict.fromkeys(labels)), columns=columns, fill_value=0)
 
 
 def ta_needs(actions: pd.DataFrame) -> pd.DataFrame:

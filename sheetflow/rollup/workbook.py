@@ -407,6 +407,35 @@ class _Writer:
             values = (record.region, record.element_name, record.objective, record.resources_ta)
             for (first, last), value in zip(spans, values):
                 self.span(ws, i, first, last, value, self.f["label"])
+        if inst.progress_choices:
+            self.progress(ws, row + 3 + max(len(needs), 1), inst)
+
+    def progress(self, ws, top, inst):
+        """Last cycle's actions by what became of them, per region and element (the Progress table), charted."""
+        counts = R.progress_counts(self.r.tables["Progress"], inst)
+        title = "Last cycle's actions by progress, by region and key element"
+        if counts.empty:
+            ws.write_string(top, 0, title, self.f["heading"])
+            ws.write_string(top + 1, 0, "No action plan here follows up an earlier one.", self.f["note"])
+            return
+        row = self.grid(ws, top, title, counts)
+        ws.write_string(top + 1, 0, "Region: key element", self.f["th"])
+        chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
+        colours = ("#548235", "#2F75B5", "#FFC000", "#C00000", "#A6A6A6")
+        for k, (name, colour) in enumerate(zip(counts.columns, colours)):
+            chart.add_series({"name": ["Action plans", top + 1, 1 + k], "fill": {"color": colour},
+                              "categories": ["Action plans", top + 2, 0, row - 2, 0],
+                              "values": ["Action plans", top + 2, 1 + k, row - 2, 1 + k]})
+        chart.set_title({"name": "What became of last cycle's actions"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis({"major_unit": 1, "min": 0})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 640, "height": max(300, 40 + 26 * len(counts))})
+        regions = ", ".join(sorted(set(self.r.tables["Progress"]["region"].dropna().astype(str))))
+        ws.insert_chart(top, 7, chart, {"description": (
+            f"Stacked bar chart: for each region ({regions}) and key element, how many of the actions of "
+            f"its previous action plan are {', '.join(counts.columns[:-1])} or have no progress given. "
+            "The figures are in the table beside the chart and in the Progress table.")})
 
     def span(self, ws, row, first, last, value, fmt):
         """One value across columns ``first``..``last`` (merged), written with its own type."""
