@@ -15,7 +15,8 @@ from sheetflow.intake.validate import validate_paths
 from sheetflow.rollup.previous_plans import collect
 
 HERE = Path(__file__).parent
-NP_2026 = HERE.parent / "samples" / "returns" / "North Plains - Action Plan.xlsx"  # version 1.0, LibreOffice-saved
+NP_2026 = HERE.parent / "samples" / "returns" / "North Plains - Action Plan.xlsx"  # version 1.1, LibreOffice-saved
+NP_2025 = HERE.parent / "samples" / "returns-2025" / "North Plains - Action Plan.xlsx"  # version 1.0
 HOSTILE = [["=SUM(1,2) objective", "+call employers", "@Q1 2027", "-Board", None, None],
            ["Second objective", "Plan it", "Soon", "Us", None, None]]
 
@@ -114,15 +115,18 @@ def test_a_row_without_an_action_filled_is_an_error_and_an_action_without_progre
 
 
 def test_the_rollup_reports_what_became_of_last_cycles_actions(follow_up, tmp_path):
-    """A 1.0 plan (2026) and the 1.1 plans following it up (2027) roll up together; Progress holds every
-    action followed up as filled, and the Action plans sheet counts them by progress, with a chart."""
+    """A 1.0 plan (2025), the 1.1 plan following it up (2026) and the plans following that up (2027) roll up
+    together; Progress holds every action followed up as filled, and the Action plans sheet counts them by
+    progress, with a chart."""
     from sheetflow.rollup.tables import build
     from sheetflow.rollup.workbook import write
 
     plans, _, inbox, filled = follow_up
-    report = validate_paths([inbox, NP_2026])
+    report = validate_paths([inbox, NP_2026, NP_2025])
     rollup = build(report)
     progress = rollup.tables["Progress"]
+    assert set(progress["cycle"]) == {"2026", "2027"}  # the 2026 sample plan follows up 2025's
+    progress = progress[progress["cycle"] == "2027"]
     assert set(progress["region"]) == {"North Plains"}  # West Lakes' return has errors: left out
     north = progress[progress["element"] == 1].sort_values("row")
     typed = openpyxl.load_workbook(NP_2026)["Element 1"]
@@ -133,7 +137,7 @@ def test_the_rollup_reports_what_became_of_last_cycles_actions(follow_up, tmp_pa
     assert north["progress"].iloc[2:].isna().all()
     assert set(progress["previous_response_id"]) == {plans.for_region("North Plains").response_id}
     assert set(progress["cycle"]) == {"2027"}
-    assert set(rollup.tables["Actions"]["cycle"]) == {"2026", "2027"}  # both versions' actions
+    assert set(rollup.tables["Actions"]["cycle"]) == {"2025", "2026", "2027"}  # both versions' actions
     path = write(rollup, tmp_path / "rollup.xlsx")
     wb = openpyxl.load_workbook(path)
     assert "Progress" in wb["Progress"].tables

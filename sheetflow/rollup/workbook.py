@@ -412,7 +412,7 @@ class _Writer:
 
     def progress(self, ws, top, inst):
         """Last cycle's actions by what became of them, per region and element (the Progress table), charted."""
-        counts = R.progress_counts(self.r.tables["Progress"], inst)
+        counts = R.progress_counts(self.r.shown("Progress"), inst)
         title = "Last cycle's actions by progress, by region and key element"
         if counts.empty:
             ws.write_string(top, 0, title, self.f["heading"])
@@ -431,7 +431,7 @@ class _Writer:
         chart.set_x_axis({"major_unit": 1, "min": 0})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 640, "height": max(300, 40 + 26 * len(counts))})
-        regions = ", ".join(sorted(set(self.r.tables["Progress"]["region"].dropna().astype(str))))
+        regions = ", ".join(sorted(set(self.r.shown("Progress")["region"].dropna().astype(str))))
         ws.insert_chart(top, 7, chart, {"description": (
             f"Stacked bar chart: for each region ({regions}) and key element, how many of the actions of "
             f"its previous action plan are {', '.join(counts.columns[:-1])} or have no progress given. "
