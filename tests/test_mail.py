@@ -519,3 +519,17 @@ def test_a_wrong_password_stops_before_anything_is_sent(roster, tmp_path, monkey
     assert err == ("sheetflow: Sending via smtp.example.org:587 failed (535 5.7.8 Authentication credentials invalid); "
                    "nothing was sent.\n")
     assert not server.send_message.called and server.close.called
+
+
+def test_a_partner_whose_file_cannot_be_read_is_told_why_in_words_for_them():
+    """The damaged sample return is Umar Farouk's problem; his message gives the reason, not the advice
+    written for the convener ("ask the partner to ...")."""
+    samples = Path(__file__).parent.parent / "samples"
+    report = status([samples / "returns"], samples / "sent" / "manifest.csv")
+    umar, = [r for r in report.recipients if r.respondent_name == "Umar Farouk"]
+    assert umar.state == "problems" and umar.errors
+    assert any("ask the partner" in m for m in umar.errors)  # the reason as the convener reads it
+    _, body = mail.render(umar, mail.message_kind(umar), mail.load_templates(),
+                          definitions.load("sector-self-assessment"))
+    assert "damaged or incomplete" in body
+    assert "ask the partner" not in body

@@ -144,7 +144,7 @@ def feedback_note(report: FileReport, instrument_title: str | None = None) -> st
         lines.append(f"Thank you for sending {what} back (the file \"{name}\"). Unfortunately we cannot "
                      "read it:")
         lines.append("")
-        lines.extend(f"  {_for_partner(e.message)}" for e in report.errors)
+        lines.extend(f"  {for_partner(e.message)}" for e in report.errors)
         lines.append("")
         lines.append("Please send the workbook again as an Excel Workbook (.xlsx): the one we sent you, "
                      "filled in and saved without changing its format.")
@@ -164,7 +164,7 @@ def feedback_note(report: FileReport, instrument_title: str | None = None) -> st
 _CONVENER_ADVICE = re.compile(r"[;:]\s*(?:do not open it, and )?ask the partner\b.*$", re.S)
 
 
-def _for_partner(reason: str) -> str:
+def for_partner(reason: str) -> str:
     """A reason a file was refused, without the advice meant for the convener ("ask the partner to ..."):
     the note to the partner says what to do in its own words."""
     text = _CONVENER_ADVICE.sub("", reason).rstrip()

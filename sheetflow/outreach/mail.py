@@ -40,6 +40,7 @@ from typing import Callable, Iterable, Mapping
 from ..instruments import definitions
 from ..errors import SheetflowError
 from ..files import atomic_path, csv_cell, csv_text
+from ..intake.report import for_partner
 from ..names import is_email, safe_file_name, unique_name
 from .status import Recipient, StatusReport
 
@@ -165,8 +166,8 @@ def render(recipient: Recipient, kind: str, templates: Mapping, instrument=None,
     }
     values["greeting"] = fill(common["greeting"] if recipient.name else common["greeting_without_name"], values)
     values["due_sentence"] = fill(texts.get("due_sentence", common["due_sentence"]), values) if due else ""
-    values["problems"] = "\n".join(fill(common["problem_item"], {**values, "message": _one_line(m)})
-                                   for m in recipient.errors)
+    values["problems"] = "\n".join(fill(common["problem_item"], {**values, "message": _one_line(for_partner(m))})
+                                   for m in recipient.errors)  # without the advice meant for the convener
     subject = _one_line(fill(texts["subject"], values))
     body = fill(texts["body"], values)
     body = re.sub(r"[ \t]+\n", "\n", body.strip("\n"))
