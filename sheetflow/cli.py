@@ -268,6 +268,7 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
     if due and due.date() < dt.date.today():
         click.echo(f"Warning: the due date {due.date().isoformat()} is in the past; the emails will say so.",
                    err=True)
+    check_folder(outbox, "-o names the folder for the messages", not_suffixes=(".eml", ".msg", ".txt", ".csv"))
     templates = load_templates(template)
     with _progress("Reading returns") as progress:
         report = status_of_returns(paths, manifest, workers=workers, progress=progress.update,

@@ -533,3 +533,10 @@ def test_a_partner_whose_file_cannot_be_read_is_told_why_in_words_for_them():
                           definitions.load("sector-self-assessment"))
     assert "damaged or incomplete" in body
     assert "ask the partner" not in body
+
+
+def test_an_outbox_named_like_a_message_file_is_refused_before_any_work(roster, tmp_path, capsys):
+    code = main(["mail", "--manifest", str(roster), "-o", str(tmp_path / "outbox.eml")])
+    assert code == 2
+    assert f"{tmp_path / 'outbox.eml'} is named like a file, not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "outbox.eml").exists()
