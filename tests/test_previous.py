@@ -34,10 +34,12 @@ def table_rows(path, name):
 @pytest.fixture(scope="module")
 def rollups(tmp_path_factory):
     folder = tmp_path_factory.mktemp("previous")
-    paths = {name: folder / f"{name}.xlsx" for name in ("2025", "both", "with-previous")}
+    paths = {name: folder / f"{name}.xlsx" for name in ("2025", "both", "with-previous", "2026", "2025-after")}
     assert main(["rollup", str(EARLIER), "-o", str(paths["2025"])]) == 0
     assert main(["rollup", str(EARLIER), str(LATER), "-o", str(paths["both"])]) == 0
     assert main(["rollup", str(LATER), "--previous", str(paths["2025"]), "-o", str(paths["with-previous"])]) == 0
+    assert main(["rollup", str(LATER), "-o", str(paths["2026"])]) == 0
+    assert main(["rollup", str(EARLIER), "--previous", str(paths["2026"]), "-o", str(paths["2025-after"])]) == 0
     return paths
 
 
@@ -47,7 +49,7 @@ def key(row):
 
 def test_previous_gives_the_same_trend_as_rolling_up_both_cycles(rollups):
     assert table_rows(rollups["with-previous"], "Trend") == table_rows(rollups["both"], "Trend")
-    for name in ("Responses", "Context", "Components", "Actions"):
+    for name in ("Responses", "Context", "Components", "Actions", "Progress"):
         assert sorted(map(key, table_rows(rollups["with-previous"], name))) == \
             sorted(map(key, table_rows(rollups["both"], name))), name
     assert {r["cycle"] for r in table_rows(rollups["with-previous"], "Responses")} == {"2025", "2026"}
@@ -186,3 +188,9 @@ def test_what_partners_typed_comes_back_unchanged_from_a_previous_rollup(tmp_pat
     assert rows["Responses"] == expected.to_dict("records")
     assert {r["comment"] for r in rows["Responses"]} == {comment}
     assert {r["organization"] for r in rows["Context"]} == {organization}
+
+
+def test_the_follow_up_of_an_earlier_roll_up_comes_along(rollups):
+    """The 2026 plans' Progress rows reach a roll-up that takes the 2026 roll-up as --previous."""
+    carried = table_rows(rollups["2025-after"], "Progress")
+    assert carried and sorted(map(key, carried)) == sorted(map(key, table_rows(rollups["2026"], "Progress")))

@@ -143,7 +143,7 @@ SHEET_ORDER = ("Responses", "Context", "Components", "Actions", "Progress", "Sub
 WITH_MANIFEST = ("Outstanding", "ResponseRate")  # tables made only from the manifest of what was sent
 
 # The tables whose rows are facts of one cycle: a later roll-up brings them in with --previous.
-CARRIED = ("Responses", "Context", "Components", "Actions")
+CARRIED = ("Responses", "Context", "Components", "Actions", "Progress")
 
 
 @dataclass
