@@ -67,6 +67,17 @@ def test_cell_formats_reuse_built_in_and_declared_number_formats(tmp_path):
     assert ws["B1"].number_format == "0.0" and ws["B1"].value == 2.25
 
 
+def test_a_heading_format_is_bold_text_on_a_solid_fill(tmp_path):
+    package = Package.from_zip(workbook("First"))
+    heading = package.add_heading_format("ffffff", "1F3864")
+    sheet = dict(package.sheets())["First"]
+    package.put(sheet, package.parts[sheet].replace(b'<c r="A1"', f'<c r="A1" s="{heading}"'.encode()))
+    package.save(tmp_path / "heading.xlsx", 6)
+    cell = openpyxl.load_workbook(tmp_path / "heading.xlsx")["First"]["A1"]
+    assert (cell.value, cell.font.b, cell.font.color.rgb, cell.font.name) == ("on First", True, "FFFFFFFF", "Calibri")
+    assert (cell.fill.fill_type, cell.fill.fgColor.rgb) == ("solid", "FF1F3864")
+
+
 def test_namespace_declarations_survive_an_edit():
     package = Package.from_zip(workbook("First"))
     package.put("xl/workbook.xml", package.parts["xl/workbook.xml"].replace(

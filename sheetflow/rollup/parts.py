@@ -180,6 +180,35 @@ class Package:
         cell_formats.setAttribute("count", str(index + 1))
         return index
 
+    def add_heading_format(self, colour: str, background: str) -> int:
+        """A new cell format for a table's headings: bold text in ``colour`` on a solid ``background`` (each
+        "RRGGBB"), in the workbook's default font and size; returns its index, as ``add_cell_format``."""
+        root = self.styles
+        [fonts] = root.getElementsByTagNameNS(MAIN, "fonts")
+        [fills] = root.getElementsByTagNameNS(MAIN, "fills")
+        [cell_formats] = root.getElementsByTagNameNS(MAIN, "cellXfs")
+        default = [f for f in fonts.childNodes if f.nodeType == f.ELEMENT_NODE][0].cloneNode(True)
+        for old in [c for c in default.childNodes if c.nodeType == c.ELEMENT_NODE and c.localName in ("b", "color")]:
+            default.removeChild(old)
+        default.insertBefore(_element(root.ownerDocument, MAIN, "b"), default.firstChild)  # CT_Font: b before sz
+        colour_element = _element(root.ownerDocument, MAIN, "color", rgb="FF" + colour.upper())
+        after = [c for c in default.childNodes if c.nodeType == c.ELEMENT_NODE and c.localName in ("name", "family",
+                                                                                                     "charset", "scheme")]
+        default.insertBefore(colour_element, after[0] if after else None)  # CT_Font: color after sz, before name
+        fonts.appendChild(default)
+        fill = _append(fills, MAIN, "fill")
+        pattern = _append(fill, MAIN, "patternFill", patternType="solid")
+        _append(pattern, MAIN, "fgColor", rgb="FF" + background.upper())
+        _append(pattern, MAIN, "bgColor", indexed="64")
+        font_id, fill_id = (len([x for x in e.childNodes if x.nodeType == x.ELEMENT_NODE]) - 1 for e in (fonts, fills))
+        for holder in (fonts, fills):
+            holder.setAttribute("count", str(len([x for x in holder.childNodes if x.nodeType == x.ELEMENT_NODE])))
+        index = len([x for x in cell_formats.childNodes if x.nodeType == x.ELEMENT_NODE])
+        _append(cell_formats, MAIN, "xf", numFmtId="0", fontId=str(font_id), fillId=str(fill_id), borderId="0",
+                xfId="0", applyFont="1", applyFill="1")
+        cell_formats.setAttribute("count", str(index + 1))
+        return index
+
     # -- writing ------------------------------------------------------------------------------------------
     def save(self, path, level: int) -> None:
         """Write the package as a zip, every part deflated at zlib ``level``, with fixed dates (the same

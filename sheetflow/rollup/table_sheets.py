@@ -30,6 +30,9 @@ NUMBER_FORMATS = {"response_rate": PERCENT_FORMAT, "rating": "0.0"}
 WIDTHS = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
           "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
 STYLE = "TableStyleMedium2"
+# the header cells' own format, drawn over the table style's (white on its blue is 4.0:1, short of WCAG's 4.5:1;
+# LibreOffice draws no table style at all): white bold text on navy, as the roll-up's other headings
+HEADER_TEXT, HEADER_FILL = "FFFFFF", "1F3864"
 TEXT_OF_DIGITS = ("cycle",)  # text columns that often hold digits: Excel is told not to flag them as numbers
 LETTER = 1  # paperSize: US Letter, as every sheet of the roll-up prints
 TITLE = "Regional sector partnership roll-up"  # in every printed page's header
@@ -152,17 +155,20 @@ class TableSheet:
                  DATE_FORMAT if any(issubclass(t, dt.datetime) for t in set(map(type, values))) else None)
                 for name, values in zip(self.header, self.columns)]
 
-    def worksheet(self, styles: list[tuple[int | None, int | None]], table_rid: str) -> bytes:
+    def worksheet(self, styles: list[tuple[int | None, int | None]], table_rid: str,
+                  header_style: int | None = None) -> bytes:
         """The sheet's whole part. ``styles``: each column's cell-format index for numbers and for dates (for
-        ``number_formats``), or None; ``table_rid``: the id of the sheet's relationship to its table part."""
-        width = len(self.header)
+        ``number_formats``), or None; ``table_rid``: the id of the sheet's relationship to its table part;
+        ``header_style``: the cell-format index of the header row, if it has one."""
         # a column's own format also applies to what is typed below the table
         cols = "".join(f'<col min="{c}" max="{c}" width="{_width(name, values)}"'
                        + (f' style="{date if date is not None else number}"'
                           if (date, number) != (None, None) else "") + ' customWidth="1"/>'
                        for c, (name, values, (number, date)) in enumerate(zip(self.header, self.columns, styles),
                                                                           start=1))
-        header = rows_xml([[name] for name in self.header], [("", "")] * width, first_row=1)
+        own = f' s="{header_style}"' if header_style is not None else ""
+        header = '<row r="1">' + "".join(f'<c r="{column_letters(c)}1"{own}{text_cell(name)}'
+                                         for c, name in enumerate(self.header, start=1)) + "</row>"
         rows = rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in pair) for pair in styles])
         sheet_title = escape(self.name.replace("&", "&&"))  # a single & starts a header code
         return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -206,6 +212,7 @@ def place(package: Package, tables: list[TableSheet]) -> None:
     kind = SHEETML + "table+xml"
     taken = [int(ElementTree.fromstring(package.parts[p]).get("id")) for p in package.parts_of_type(kind)]
     formats: dict[str, int] = {}
+    header_style = package.add_heading_format(HEADER_TEXT, HEADER_FILL)
     for table_id, table in enumerate(tables, start=max(taken, default=0) + 1):
         codes = table.number_formats()
         for code in [code for pair in codes for code in pair]:
@@ -215,7 +222,8 @@ def place(package: Package, tables: list[TableSheet]) -> None:
         package.put(table_part, table.table(table_id), kind)
         package.drop_relationships(part)  # the whole sheet is replaced: nothing of the old one is kept
         rid = package.relate(part, "table", table_part)
-        package.put(part, table.worksheet([tuple(formats.get(code) for code in pair) for pair in codes], rid))
+        package.put(part, table.worksheet([tuple(formats.get(code) for code in pair) for pair in codes], rid,
+                                          header_style))
 
 
 def _width(column: str, values: list) -> str:
