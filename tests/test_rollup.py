@@ -247,6 +247,33 @@ def test_pivots_print_one_decimal_and_readable_captions(printed_rollup):
     assert "Sustainability & Continuous Improvement" in pivots["Pivot - Ratings by area"]
 
 
+NEED = ("Two days a month of a labor market analyst from the state workforce agency, to build and keep up the "
+        "shared dashboard that the partnership reviews at each quarterly meeting")
+
+
+@pytest.fixture(scope="module")
+def printed_long_texts(tmp_path_factory):
+    """The samples' roll-up with long action-plan texts, as LibreOffice prints it: (texts, {sheet: [page text]})."""
+    folder = tmp_path_factory.mktemp("long")
+    result = build(validate_paths([SAMPLES]))
+    actions = result.tables["Actions"]
+    needs = [f"{NEED} (need {n})" for n in range(len(actions))]
+    objectives = [f"Objective {n}: agree with employers on the skills that the region's health care jobs need"
+                  for n in range(len(actions))]
+    result.tables["Actions"] = actions.assign(resources_ta=needs, objective=objectives)
+    path = write(result, folder / "long.xlsx")
+    shown = result.shown("Actions").index
+    texts = [needs[i] for i in shown] + [objectives[i] for i in shown]
+    return texts, printed.pages_by_sheet(path, folder / "pdf", TITLE)
+
+
+@pytest.mark.libreoffice
+def test_long_resource_needs_and_objectives_print_whole_on_the_action_plans_sheet(printed_long_texts):
+    texts, pages = printed_long_texts
+    printed_text = " ".join(pages["Action plans"])
+    assert len(texts) > 10 and [t for t in texts if printed.flat(t) not in printed_text] == []
+
+
 @pytest.mark.libreoffice
 def test_libreoffice_computes_the_summary_formulas_to_the_values_written(tmp_path, sample_rollup):
     ours = openpyxl.load_workbook(sample_rollup, data_only=True)

@@ -358,7 +358,7 @@ class _Writer:
         inst = self.r.action_plan
         components, actions = self.r.shown("Components"), self.r.shown("Actions")
         ws.set_column(0, 0, 44)
-        ws.set_column(1, 6, 16)
+        ws.set_column(1, 7, 16)
         self.print_setup(ws)
         ws.write_string(0, 0, "Action plans", self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}.", self.f["note"])
@@ -403,10 +403,13 @@ class _Writer:
             self.span(ws, row + 1, first, last, text, self.f["th"])
         if needs.empty:
             ws.write_string(row + 2, 0, "None listed.", self.f["note"])
+        widths = [44 if first == 0 else 16 * (last - first + 1) for first, last in spans]
         for i, record in enumerate(needs.itertuples(index=False), start=row + 2):
             values = (record.region, record.element_name, record.objective, record.resources_ta)
             for (first, last), value in zip(spans, values):
-                self.span(ws, i, first, last, value, self.f["label"])
+                self.span(ws, i, first, last, value, self.f["label_wrap"])
+            # merged cells are never fitted to their text, by Excel or LibreOffice: the height is set here
+            ws.set_row(i, LINE * max(lines_needed(v, w) for v, w in zip(values, widths)))
         if inst.progress_choices:
             self.progress(ws, row + 3 + max(len(needs), 1), inst)
 
