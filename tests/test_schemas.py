@@ -102,3 +102,22 @@ def test_required_and_optional_answers_follow_the_definition(assessment):
                           "value": pd.Series([None, None, 9], dtype=object), "filled": [False, False, True]})
     assert {(i, check) for _, i, check, _ in _failures(errors, frame)} == {(0, "not_nullable"), (2, "rating")}
     assert {(i, check) for _, i, check, _ in _failures(warnings, frame)} == {(1, "not_nullable")}
+
+
+@pytest.mark.parametrize("address, good", [
+    ("ana@example.org", True), ("ana.lopez@north-plains.example.org", True),
+    ("ana@ex..org", False), ("ana:x@example.org", False), ("Ana <ana@example.org>", False),
+    ("ana@example", False), ("ana@@example.org", False), ("ana @example.org", False),
+])
+def test_a_returned_contact_email_follows_the_rule_the_roster_and_mail_use(action_plan, address, good):
+    """One email rule: an address the roster would refuse is also flagged in a return, and the reverse."""
+    import pandas as pd
+
+    from sheetflow.intake.schemas import _failures
+    from sheetflow.names import is_email
+
+    assert is_email(address) is good
+    _, warnings = answer_schemas(action_plan)
+    frame = pd.DataFrame({"response": [0], "name": ["contact_email"], "value": pd.Series([address], dtype=object),
+                          "filled": [True]})
+    assert {check for *_, check, _ in _failures(warnings, frame)} == (set() if good else {"email"})

@@ -333,7 +333,8 @@ def _workbook(tree) -> tuple[dt.datetime, list, dict]:
             match = _DESTINATION.match((name.text or "").strip())
             if match:
                 quoted, plain, cells = match.groups()
-                names[name.get("name")] = (plain if quoted is None else quoted.replace("''", "'")), cells.replace("$", "")
+                sheet = plain if quoted is None else quoted.replace("''", "'")
+                names[name.get("name")] = sheet, cells.replace("$", "")
             else:
                 names[name.get("name")] = None
     return (MAC_EPOCH if date1904 else WINDOWS_EPOCH), sheets, names

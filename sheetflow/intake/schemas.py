@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pandera.pandas as pa
 
+from ..names import is_email
 from .codes import Finding
 from .followup import check_progress
 from .record import Return
@@ -49,13 +50,6 @@ def _is_rating(value) -> bool:
 
 def _is_date(value) -> bool:
     return isinstance(value, dt.date) and dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31)
-
-
-def _is_email(value) -> bool:
-    if not isinstance(value, str) or value.count("@") != 1 or any(c.isspace() for c in value):
-        return False
-    local, domain = value.split("@")
-    return bool(local) and "." in domain.strip(".")
 
 
 def _is_text(value) -> bool:
@@ -101,7 +95,7 @@ def answer_schemas(instrument) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema]:
     warnings = pa.DataFrameSchema({**columns, "value": pa.Column(object, nullable=True)},
                                   name=f"{instrument.id} warnings", checks=[
         pa.Check(lambda df: df["filled"] | ~df["name"].isin(optional), name="not_nullable", **row),
-        pa.Check(_where(kinds, ("email",), lambda _, v: _is_email(v)), name="email", **row),
+        pa.Check(_where(kinds, ("email",), lambda _, v: is_email(v)), name="email", **row),
     ])
     return errors, warnings
 
@@ -161,8 +155,8 @@ def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
         cases = cases[cases["index"].notna()]
-        out = list(zip(cases["column"].tolist(), cases["index"].astype(int).tolist(), cases["check"].astype(str).tolist(),
-                       cases["failure_case"].tolist()))
+        out = list(zip(cases["column"].tolist(), cases["index"].astype(int).tolist(),
+                       cases["check"].astype(str).tolist(), cases["failure_case"].tolist()))
         return sorted(out, key=lambda failure: failure[2] != "formula")  # a formula explains any other failure
     return []
 

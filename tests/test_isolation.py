@@ -1,4 +1,4 @@
-"""The worker pool (run_isolated_many) and the helper; worker functions are top-level so "spawn" imports them."""
+"""The worker pool (run_isolated_many); worker functions are top-level so "spawn" imports them."""
 
 from __future__ import annotations
 
