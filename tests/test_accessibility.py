@@ -276,6 +276,8 @@ def test_instructions_and_identity_block_say_how_to_move_with_the_keyboard(blank
 def test_title_and_each_sheets_first_cell(every_workbook, label):
     wb = openpyxl.load_workbook(every_workbook[label])
     assert wb.properties.title and wb.properties.subject
+    assert wb.properties.language == "en-US", "a screen reader picks its voice from the document's language"
+    assert wb.properties.creator == "sheetflow" and wb.properties.created.year >= 2000
     for ws in wb.worksheets:
         assert isinstance(ws["A1"].value, str) and ws["A1"].value.strip(), f"{ws.title}!A1 is empty"
         assert not re.fullmatch(r"Sheet\d+", ws.title), "sheets have names, not Excel's defaults"

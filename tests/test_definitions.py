@@ -56,12 +56,28 @@ def broken_copy(tmp_path, instrument_id, old, new):
     ("comment_label = ", "comment_text = ", "[table] has no 'comment_label'"),
     ("value = 1\n", 'value = "1"\n', "value should be int, not str"),
     ('title = "Sector Strategies', 'title = ["Sector Strategies', "cannot be read as TOML"),
+    ('language = "en-US"', "language = 1", "language should be str, not int"),
 ])
 def test_a_broken_definition_names_the_file_and_the_problem(tmp_path, old, new, problem):
     path = broken_copy(tmp_path, "sector-self-assessment", old, new)
     with pytest.raises(DefinitionError) as info:
         definitions.load(path)
     assert str(path) in str(info.value) and problem in str(info.value)
+
+
+def test_the_language_of_a_definition_is_its_workbooks_language(tmp_path):
+    """A translated definition says its language; without one, a definition is in English."""
+    import io
+    import zipfile
+
+    from sheetflow.instruments.workbook import Request, workbook_bytes
+
+    spanish = definitions.load(broken_copy(tmp_path, "sector-self-assessment", 'language = "en-US"',
+                                           'language = "es-US"'))
+    assert spanish.language == "es-US"
+    with zipfile.ZipFile(io.BytesIO(workbook_bytes(Request(spanish)))) as z:
+        assert b"<dc:language>es-US</dc:language>" in z.read("docProps/core.xml")
+    assert definitions.load(broken_copy(tmp_path, "sector-self-assessment", 'language = "en-US"', "")).language == "en-US"
 
 
 def test_repeated_answer_names_are_refused(tmp_path):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from ..core_properties import LANGUAGE
 from ..errors import DefinitionError
 
 INSTRUMENT_KINDS = ("assessment", "action-plan")
@@ -128,6 +129,7 @@ class Instrument:
     progress_choices: tuple = ()  # action plan 1.1 on: the follow-up of last cycle's plan
     shown_columns: tuple = ()  # the action columns of last cycle's rows that the follow-up lists
     answers: tuple = ()
+    language: str = LANGUAGE  # of its text (BCP 47, as Office writes it): a screen reader reads it in this voice
 
     @property
     def text(self) -> dict:
@@ -278,7 +280,7 @@ def _build(data: dict, path: Path) -> Instrument:
     kind = _get(data, "kind", str, "the definition")
     if kind not in INSTRUMENT_KINDS:
         raise _Broken(f"kind {kind!r} is not one of {', '.join(INSTRUMENT_KINDS)}")
-    for key in ("id", "version", "title", "short_title"):
+    for key in ("id", "version", "title", "short_title", *(("language",) if "language" in data else ())):
         _get(data, key, str, "the definition")
     workbook = _get(data, "workbook", dict, "the definition")
     for key in ("instructions", "sheets", "labels"):
@@ -289,6 +291,7 @@ def _build(data: dict, path: Path) -> Instrument:
     common = dict(
         id=data["id"], version=data["version"], kind=kind, title=data["title"],
         short_title=data["short_title"], source=str(path), data=data, identity=identity,
+        language=data.get("language", LANGUAGE),
     )
     if kind == "assessment":
         instrument = _assessment(data, common)

@@ -22,6 +22,7 @@ from .definitions import PREVIOUS_KEY, RETURNS_KEY, STAMP_KEYS, Instrument
 from .followup_block import write_follow_up
 from .layout import bullets, estimate_height, still_needed
 from .results_sheet import write_results_sheet
+from ..core_properties import CoreProperties, with_properties
 from ..errors import SheetflowError
 from ..files import atomic_path
 
@@ -68,7 +69,7 @@ def generate(request: Request, output: Path, force: bool = False) -> Path:
     if unknown:
         raise SheetflowError(f"Only identity answers can be filled in ahead, not: {', '.join(sorted(unknown))}")
     with atomic_path(output, force) as tmp:
-        _Book(tmp, request).write()
+        Path(tmp).write_bytes(workbook_bytes(request))
     return Path(output)
 
 
@@ -76,7 +77,10 @@ def workbook_bytes(request: Request) -> bytes:
     """The bytes ``generate`` writes for ``request`` (for copies made from it and for checking returns)."""
     buffer = io.BytesIO()
     _Book(buffer, request).write()
-    return buffer.getvalue()
+    inst, stamp = request.instrument, request.stamp
+    return with_properties(buffer.getvalue(), CoreProperties(
+        title=inst.title, subject=f"{inst.title} ({stamp.cycle})", created=created_date(stamp.cycle),
+        description=f"{stamp.instrument} {stamp.version}; response {stamp.response_id}", language=inst.language))
 
 
 def created_date(cycle: str) -> dt.datetime:
@@ -207,11 +211,6 @@ class _Book:
 
     def write(self):
         stamp = self.request.stamp
-        self.wb.set_properties({
-            "title": self.inst.title, "subject": f"{self.inst.title} ({stamp.cycle})",
-            "author": "sheetflow", "company": "", "created": created_date(stamp.cycle),
-            "comments": f"{stamp.instrument} {stamp.version}; response {stamp.response_id}",
-        })
         for key, value in stamp.properties().items():
             self.wb.set_custom_property(key, value, "text")
         self.instructions_sheet()

@@ -22,6 +22,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .. import __version__
 from . import tables as R
+from ..core_properties import PART as PROPERTIES, CoreProperties
 from ..files import atomic_path
 from ..intake.report import plural
 from .parts import Package
@@ -46,6 +47,9 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
         if pivots:
             add_pivots(package, PIVOTS, {t.name: t for t in tables})
         place(package, tables)
+        package.put(PROPERTIES, CoreProperties(
+            title="Regional sector partnership roll-up", created=rollup.made_at,
+            subject="Sector Strategies self-assessments and action plans, consolidated").xml())
         package.save(tmp, LEVEL)
     return Path(output)
 
@@ -98,9 +102,6 @@ class _Writer:
 
     def write(self) -> bytes:
         """The workbook's bytes: every sheet but the tables' (empty, for ``table_sheets``) and the pivots."""
-        self.wb.set_properties({"title": "Regional sector partnership roll-up", "author": "sheetflow",
-                                "subject": "Sector Strategies self-assessments and action plans, consolidated",
-                                "created": self.r.made_at.replace(tzinfo=None)})
         summary = self.wb.add_worksheet("Summary")
         strengths, disagreement = self.wb.add_worksheet("Strengths"), self.wb.add_worksheet("Disagreement")
         distribution = self.wb.add_worksheet("Rating distribution")
