@@ -53,8 +53,10 @@ def sentence(rng: random.Random, n: int) -> str:
 def answers(instrument, rng: random.Random, n: int, mistakes: bool) -> dict:
     """Answers for every question a partner fills (identity answers come pre-filled)."""
     values = {}
+    # last cycle's actions (locked) and their follow-up: a first cycle has none, so they stay empty
+    followed_up = {name for e in instrument.elements for name in (e.previous_name, e.progress_name)}
     for answer in instrument.answers:
-        if answer.group == "identity" and answer.kind != "date":
+        if (answer.group == "identity" and answer.kind != "date") or answer.name in followed_up:
             continue
         if answer.kind == "rating":
             values[answer.name] = rng.randint(1, 5)
