@@ -10,7 +10,6 @@ import re
 
 _ESCAPED_ALREADY = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-_EDGE_SPACE = re.compile(r"^\s|\s$")
 
 
 def excel_escaped(text: str) -> str:
@@ -31,7 +30,8 @@ def xml_escaped(text: str) -> str:
 
 def space_attribute(text: str) -> str:
     """``' xml:space="preserve"'`` when ``text`` begins or ends with white space (else XML would drop it)."""
-    return ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
+    # str.isspace is the regular expression \s (Unicode white space); a pattern for "\s$" would scan the whole text
+    return ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
 
 
 def t_element(text: str) -> str:

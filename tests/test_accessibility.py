@@ -414,7 +414,7 @@ def text_pairs(path):
         if part not in files or b"<worksheet" not in files[part][:600]:
             continue
         root = ET.fromstring(files[part])
-        cells = {position(c.get("r")): int(c.get("s", 0)) for c in root.iter(MAIN + "c")}
+        cells = cell_styles(root)
         for s in set(cells.values()) | {0}:
             font, large = fonts[xfs[s][0]]
             yield f"{sheet} style {s}", font, fills[xfs[s][1]], large
@@ -449,6 +449,19 @@ def text_pairs(path):
 def position(ref: str) -> tuple[int, int]:
     column, row = coordinate_from_string(ref)
     return row, column_index_from_string(column)
+
+
+def cell_styles(sheet) -> dict[tuple[int, int], int]:
+    """(row, column) -> style of every written cell of a sheet; a row or cell without its optional ``r``
+    comes right after the one before it (as the roll-up's table sheets write them)."""
+    cells, row = {}, 0
+    for line in sheet.iter(MAIN + "row"):
+        row, column = int(line.get("r", row + 1)), 0
+        for c in line.iter(MAIN + "c"):
+            row_column = position(c.get("r")) if c.get("r") else (row, column + 1)
+            column = row_column[1]
+            cells[row_column] = int(c.get("s", 0))
+    return cells
 
 
 def styles_in(cells: dict, ref: str) -> list[int]:
