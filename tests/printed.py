@@ -1,5 +1,6 @@
 """Test helper: the printed pages of a workbook as LibreOffice lays them out (its PDF, read with pdftotext)."""
 import re
+import statistics
 import subprocess
 from collections import defaultdict
 from pathlib import Path
@@ -38,3 +39,14 @@ def _names(workbook: Path) -> list[str]:
 def decimals_over(text: str, places: int) -> list[str]:
     """The numbers in ``text`` with more than ``places`` decimals."""
     return re.findall(r"\d\.\d{%d,}" % (places + 1), text)
+
+
+def text_sizes(pdf: Path) -> list[float]:
+    """Each page's typical text height in points (the median height of its words, ``pdftotext -bbox``): about
+    the font size the page's cells print at, so a sheet scaled down to fit the page shows as small text."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    sizes = []
+    for page in out.split("<page ")[1:]:
+        heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([\d.]+)"[^>]*yMax="([\d.]+)"', page)]
+        sizes.append(statistics.median(heights) if heights else 0.0)
+    return sizes

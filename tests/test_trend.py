@@ -9,9 +9,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import libreoffice
+import printed
 from sheetflow.cli import main
 from sheetflow.intake.validate import validate_paths
 from sheetflow.rollup import trend
+from sheetflow.rollup.table_sheets import TITLE
+from sheetflow.rollup.trend_sheet import SHEET
 
 SAMPLES = Path(__file__).parent.parent / "samples"
 CYCLES = {"2025": SAMPLES / "returns-2025", "2026": SAMPLES / "returns"}
@@ -149,17 +153,46 @@ def test_a_native_chart_of_each_regions_area_averages_by_cycle_with_alt_text(bot
         assert "<c:v>Organizational Capacity</c:v>" in chart  # categories: the areas
 
 
+@pytest.fixture(scope="module")
+def printed_change(both, tmp_path_factory):
+    """The Change over time sheet's pages as LibreOffice prints them: [(text, typical text height), ...]."""
+    pdf = libreoffice.convert(both, "pdf", tmp_path_factory.mktemp("pdf"))
+    return [(text, size) for text, size in zip(printed.page_texts(pdf), printed.text_sizes(pdf))
+            if text.startswith(f"{TITLE} {SHEET} ")]
+
+
+@pytest.mark.libreoffice
+def test_change_over_time_prints_at_full_size_with_the_trend_headings_on_every_page_of_the_table(printed_change):
+    pages = printed_change
+    assert len(pages) >= 4 and min(size for _, size in pages) >= 8  # 10- and 11-point text, not scaled down
+    headings = "level name area cycle respondents average change"
+    start = next(i for i, (text, _) in enumerate(pages) if "The Trend table" in text)
+    assert len(pages[start:]) > 1 and all(headings in text for text, _ in pages[start:])
+    for region in ("North Plains", "Red River Valley"):  # its grid and chart on a page of their own
+        holding = [text for text, _ in pages if f"{region}: average rating by component area and cycle" in text]
+        assert len(holding) == 1 and "Rose or fell" not in holding[0] and headings not in holding[0]
+
+
+@pytest.mark.libreoffice
+def test_every_area_and_listed_capability_prints_whole_on_change_over_time(both, printed_change, assessment):
+    text = " ".join(text for text, _ in printed_change)
+    assert [a.name for a in assessment.areas if f"{a.name} 2025" not in text] == []  # a Trend table row, not cut
+    titles = {c.title for c in assessment.capabilities}
+    ws = openpyxl.load_workbook(both)[SHEET]
+    listed = {cell.value for row in ws.iter_rows() for cell in row if cell.value in titles}
+    assert len(listed) == 6 and [t for t in listed if printed.flat(t) not in text] == []
+
+
 def test_the_capabilities_that_moved_most_since_the_previous_cycle(both, assessment):
     ws = openpyxl.load_workbook(both)["Change over time"]
-    cells = {(c.row, c.column): c.value for row in ws.iter_rows(min_col=trend_sheet_side() + 1) for c in row
-             if c.value is not None}
-    header_row = next(r for (r, c), v in cells.items() if v == "Rose or fell")
-    col = trend_sheet_side() + 1
+    cells = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    header_row, col = next(key for key, v in cells.items() if v == "Rose or fell")
+    where = {cells[header_row, c]: c for r, c in cells if r == header_row}
     listed = []
     r = header_row + 1
     while cells.get((r, col)) in ("Rose", "Fell"):
-        if cells.get((r, col + 2)) is not None:
-            listed.append((cells[(r, col)], cells[(r, col + 2)], cells[(r, col + 5)]))
+        if cells.get((r, where["Item"])) is not None:
+            listed.append((cells[(r, col)], cells[(r, where["Item"])], cells[(r, where["Change"])]))
         r += 1
     means = defaultdict(list)
     for a in returned_ratings():
@@ -224,12 +257,6 @@ def _summary_matches_the_cycle(path, cycle, assessment):
         for k, area in enumerate(a.name for a in assessment.areas):
             assert values.cell(row, 2 + k).value == pytest.approx(statistics.mean(ratings[(region, area)]))
             assert f',"{cycle}")' in formulas.cell(row, 2 + k).value
-
-
-def trend_sheet_side():
-    from sheetflow.rollup.trend_sheet import SIDE
-
-    return SIDE
 
 
 def _sheet_part(z, name):

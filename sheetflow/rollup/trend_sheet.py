@@ -1,8 +1,11 @@
-"""The roll-up's "Change over time" sheet (xlsxwriter): the Trend table, a chart of each region's
-area averages by cycle, and the capabilities that rose or fell the most since the previous cycle.
+"""The roll-up's "Change over time" sheet (xlsxwriter): the capabilities that rose or fell the most
+since the previous cycle, a chart of each region's area averages by cycle, and the Trend table.
 
 Written only when the roll-up holds more than one cycle. Averages are stored unrounded and shown
-to one decimal; a change is shown with its sign.
+to one decimal; a change is shown with its sign. Everything is in the Trend table's seven columns,
+one below the other, so the sheet prints at full size on US Letter landscape: the capabilities on
+the first page, each region's chart on a page of its own, then the Trend table from a new page,
+its headings repeated on every page it continues onto.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from . import trend
 SHEET = "Change over time"
 AVERAGE = "0.0"
 CHANGE = "+0.0;-0.0;0.0"
-SIDE = 8  # the column where the chart and the small tables begin, beside the Trend table
+# the Trend table's columns; the lists and grids above it use the same ones (a region grid: the region in
+# `name`, the area in `area`, a cycle in each column from `cycle` on)
+WIDTHS = {"level": 12, "name": 36, "area": 36, "cycle": 8, "respondents": 12, "average": 8, "change": 8}
+LINE = 13.5  # points per line of 10-point text
+CHART_ROWS = 17  # rows (of 15 points) a region's chart takes, with the gap below it
 
 
 def wanted(rollup) -> bool:
@@ -27,36 +34,45 @@ def wanted(rollup) -> bool:
 def write(ws, wb, formats: dict, rollup) -> None:
     """Fill ``ws`` (the sheet named ``SHEET``, added by the workbook in its place) from ``rollup``.
 
-    ``formats``: the workbook's formats by name (title, heading, note, th, label, int, avg)."""
+    ``formats``: the workbook's formats by name (title, heading, note, th, label, label_wrap, int, avg)."""
     f = dict(formats)
+    f["note_wrap"] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "italic": True,
+                                    "font_color": "#595959", "text_wrap": True})
     f["avg_cell"] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "num_format": AVERAGE})
     f["change_cell"] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "num_format": CHANGE})
     f["change"] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "num_format": CHANGE,
                                  "align": "center", "border": 1, "border_color": "#BFBFBF"})
     table = rollup.tables["Trend"]
     areas = [a.name for a in rollup.assessment.areas]
+    ws.set_paper(1)  # US Letter
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5)  # the seven columns fit the page's width at full size
     ws.set_footer("&C&8Page &P of &N")
     ws.set_header(f"&L&8Regional sector partnership roll-up&R&8{SHEET}")
+    for c, width in enumerate(WIDTHS.values()):
+        ws.set_column(c, c, width)
     ws.write_string(0, 0, "Change over time", f["title"])
+    ws.merge_range(1, 0, 1, len(WIDTHS) - 1, "", f["note_wrap"])
     ws.write_string(1, 0, f"Cycles {', '.join(rollup.cycles)}: the average rating of each component area per cycle, "
                           "for all respondents, each region and each organization. Change: since the most recent "
-                          "earlier cycle in which the same region or organization has returns.", f["note"])
-    _trend_table(ws, f, table)
-    top = _movers(ws, f, rollup)
-    _region_charts(ws, wb, f, table, areas, top + 2)
+                          "earlier cycle in which the same region or organization has returns.", f["note_wrap"])
+    ws.set_row(1, 2 * LINE)
+    row = _movers(ws, f, rollup, 3)
+    breaks, row = _region_charts(ws, wb, f, table, areas, row + 2)
+    ws.set_h_pagebreaks([*breaks, row + 1])
+    _trend_table(ws, f, table, row + 1)
 
 
-def _trend_table(ws, f, table) -> None:
+def _trend_table(ws, f, table, top: int) -> None:
+    """The Trend table from row ``top`` (its heading), its column headings repeated on every printed page."""
     columns = list(trend.TREND_COLUMNS)
-    widths = {"level": 12, "name": 34, "area": 30, "cycle": 9, "respondents": 12, "average": 9, "change": 9}
-    for c, column in enumerate(columns):
-        ws.set_column(c, c, widths[column])
-    top = 3
+    ws.write_string(top, 0, "The Trend table: every average by level, name, component area and cycle", f["heading"])
+    top += 1
+    ws.repeat_rows(top)
     last = top + max(len(table), 1)
     ws.add_table(top, 0, last, len(columns) - 1, {
-        "name": "Trend", "style": "Table Style Medium 2", "columns": [{"header": c} for c in columns]})
+        "name": "Trend", "style": "Table Style Medium 2",  # headings in the roll-up's navy: the style's blue is too light
+        "columns": [{"header": c, "header_format": f["th"]} for c in columns]})
     for r, record in enumerate(table.itertuples(index=False), start=top + 1):
         ws.write_string(r, 0, record.level)
         if record.name is None or (isinstance(record.name, float) and math.isnan(record.name)):
@@ -71,63 +87,67 @@ def _trend_table(ws, f, table) -> None:
             ws.write_blank(r, 6, None, f["change_cell"])
         else:
             ws.write_number(r, 6, float(record.change), f["change_cell"])
-    ws.freeze_panes(top + 1, 0)
 
 
-def _movers(ws, f, rollup) -> int:
-    """The capabilities that rose or fell the most; returns the last row used."""
+def _movers(ws, f, rollup, top: int) -> int:
+    """The capabilities that rose or fell the most, from row ``top`` (the capability across columns B and C,
+    wrapped); returns the last row used."""
     before = trend.previous_cycle(rollup.cycles, rollup.cycle)
     moved = trend.movers(rollup.tables["Responses"], rollup.cycle)
-    col = SIDE
-    ws.set_column(col, col, 16)
-    ws.set_column(col + 1, col + 1, 44)
-    ws.set_column(col + 2, col + 2 + max(len(rollup.cycles), 4), 10)
     title = (f"Capabilities whose average rose or fell the most from {before} to {rollup.cycle} (all respondents)"
              if before else f"No cycle before {rollup.cycle} to compare with")
-    ws.write_string(3, col, title, f["heading"])
-    headers = ["Rose or fell", "Capability", "Item", str(before or "Before"), str(rollup.cycle), "Change"]
+    ws.write_string(top, 0, title, f["heading"])
+    headers = ["Rose or fell", "Capability", None, "Item", str(before or "Before"), str(rollup.cycle), "Change"]
+    ws.merge_range(top + 1, 1, top + 1, 2, "", f["th"])
     for c, text in enumerate(headers):
-        ws.write_string(4, col + c, text, f["th"])
-    r = 4
+        if text is not None:
+            ws.write_string(top + 1, c, text, f["th"])
+    r = top + 1
     if before is None:
-        ws.write_string(r + 1, col, "None.", f["note"])
+        ws.write_string(r + 1, 0, "None.", f["note"])
         return r + 1
+    width = WIDTHS["name"] + WIDTHS["area"]
     for kind, verb in (("Rose", "rose"), ("Fell", "fell")):
         chosen = moved[moved["kind"] == kind]
         if chosen.empty:
             r += 1
-            ws.write_string(r, col, kind, f["label"])
-            ws.write_string(r, col + 1, f"No capability's average {verb}.", f["note"])
+            ws.write_string(r, 0, kind, f["label"])
+            ws.write_string(r, 1, f"No capability's average {verb}.", f["note"])
         for record in chosen.itertuples(index=False):
             r += 1
-            ws.write_string(r, col, record.kind, f["label"])
-            ws.write_string(r, col + 1, record.capability, f["label"])
-            ws.write_number(r, col + 2, int(record.item), f["int"])
-            ws.write_number(r, col + 3, float(record.before), f["avg"])
-            ws.write_number(r, col + 4, float(record.average), f["avg"])
-            ws.write_number(r, col + 5, float(record.change), f["change"])
+            ws.write_string(r, 0, record.kind, f["label"])
+            ws.merge_range(r, 1, r, 2, "", f["label_wrap"])
+            ws.write_string(r, 1, record.capability, f["label_wrap"])
+            # merged cells are never fitted to their text, by Excel or LibreOffice: the height is set here
+            ws.set_row(r, LINE * max(1, math.ceil(len(record.capability) / (width * 1.1))))
+            ws.write_number(r, 3, int(record.item), f["int"])
+            ws.write_number(r, 4, float(record.before), f["avg"])
+            ws.write_number(r, 5, float(record.average), f["avg"])
+            ws.write_number(r, 6, float(record.change), f["change"])
     return r
 
 
-def _region_charts(ws, wb, f, table, areas: list[str], top: int) -> None:
-    """For each region, its area averages by cycle (a small grid) and a column chart of them beside it,
-    one series per cycle."""
+def _region_charts(ws, wb, f, table, areas: list[str], top: int) -> tuple[list[int], int]:
+    """For each region, on a page of its own: its area averages by cycle (a small grid) and a column chart
+    of them below it, one series per cycle. Returns the rows each region's page begins at, and the last row."""
     grid = trend.region_grid(table, areas)
     if grid.empty:
-        return
-    col, cycles, height = SIDE, [str(c) for c in grid.columns], 16  # rows per region: the chart's height
-    ws.write_string(top, col, "Each region's average rating by component area and cycle", f["heading"])
-    head = top + 1
+        return [], top
+    cycles = [str(c) for c in grid.columns]
+    breaks, head = [], top
     for region in sorted({region for region, _ in grid.index}):
         block = grid.loc[region]
-        ws.write_string(head, col, "Region", f["th"])
-        ws.write_string(head, col + 1, "Component area", f["th"])
-        for c, cycle in enumerate(cycles, start=col + 2):
+        breaks.append(head)
+        ws.write_string(head, 0, f"{region}: average rating by component area and cycle", f["heading"])
+        head += 1
+        ws.write_string(head, 1, "Region", f["th"])
+        ws.write_string(head, 2, "Component area", f["th"])
+        for c, cycle in enumerate(cycles, start=3):
             ws.write_string(head, c, cycle, f["th"])
         for r, (area, values) in enumerate(block.iterrows(), start=head + 1):
-            ws.write_string(r, col, region, f["label"])
-            ws.write_string(r, col + 1, area, f["label"])
-            for c, value in enumerate(values, start=col + 2):
+            ws.write_string(r, 1, region, f["label"])
+            ws.write_string(r, 2, area, f["label"])
+            for c, value in enumerate(values, start=3):
                 if _missing(value):
                     ws.write_blank(r, c, None, f["avg"])
                 else:
@@ -135,19 +155,20 @@ def _region_charts(ws, wb, f, table, areas: list[str], top: int) -> None:
         last = head + len(block)
         chart = wb.add_chart({"type": "column"})
         for c in range(len(cycles)):
-            chart.add_series({"name": [SHEET, head, col + 2 + c],
-                              "categories": [SHEET, head + 1, col + 1, last, col + 1],
-                              "values": [SHEET, head + 1, col + 2 + c, last, col + 2 + c],
+            chart.add_series({"name": [SHEET, head, 3 + c],
+                              "categories": [SHEET, head + 1, 2, last, 2],
+                              "values": [SHEET, head + 1, 3 + c, last, 3 + c],
                               "data_labels": {"value": True, "num_format": AVERAGE}})
         chart.set_title({"name": f"{region}: average rating by component area and cycle"})
         chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": "Average rating (1-5)"})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 640, "height": 20 * height})
-        ws.insert_chart(head, col + 3 + len(cycles), chart, {"description": (
+        chart.set_size({"width": 720, "height": 20 * (CHART_ROWS - 1)})
+        ws.insert_chart(last + 2, 0, chart, {"object_position": 3, "description": (
             f"Column chart: {region}'s average rating (1 to 5) in each component area, one column per cycle "
-            f"({', '.join(cycles)}). The figures are in the table to its left, "
-            f"{xl_col_to_name(col)}{head + 1}:{xl_col_to_name(col + 1 + len(cycles))}{last + 1}.")})
-        head += height + 1
+            f"({', '.join(cycles)}). The figures are in the table above it, "
+            f"{xl_col_to_name(1)}{head + 1}:{xl_col_to_name(2 + len(cycles))}{last + 1}.")})
+        head = last + 2 + CHART_ROWS
+    return breaks, head - 1
 
 
 def _missing(value) -> bool:
