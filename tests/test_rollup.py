@@ -237,6 +237,16 @@ def test_every_printed_page_of_a_table_carries_its_column_headings(printed_rollu
 
 
 @pytest.mark.libreoffice
+def test_the_distribution_chart_labels_each_bar_with_its_capability(printed_rollup, assessment):
+    _, pages = printed_rollup
+    text = " ".join(pages["Rating distribution"])
+    for c in assessment.capabilities:  # the number and the name, shortened at a word boundary if at all
+        words = printed.flat(c.title).split(" ")
+        labels = [f"{c.number}. {' '.join(words[:k])}…" for k in range(4, len(words))] + [f"{c.number}. {c.title}"]
+        assert any(label in text for label in labels), c.title
+
+
+@pytest.mark.libreoffice
 def test_pivots_print_one_decimal_and_readable_captions(printed_rollup):
     _, pages = printed_rollup
     pivots = {sheet: " ".join(texts) for sheet, texts in pages.items() if sheet.startswith("Pivot")}

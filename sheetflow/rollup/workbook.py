@@ -24,6 +24,7 @@ from .. import __version__
 from . import tables as R
 from ..core_properties import PART as PROPERTIES, CoreProperties
 from ..files import atomic_path
+from ..instruments.prompts import fit
 from ..intake.report import plural
 from .parts import Package
 from .pivots import PIVOTS, add_pivots
@@ -35,6 +36,7 @@ NAVY, PALE = "#1F3864", "#DDEBF7"
 # respondents, with a wider last column that the lists below the charts share; together one page wide
 SUMMARY_WIDTHS = ((0, 0, 34), (1, 6, 15), (7, 7, 30))
 LINE = 13.5  # points per line of 10-point text
+LABELS, CHART_LABEL = 9, 48  # Rating distribution: the column of the chart's labels, and their most characters
 LEVEL = 2  # zlib level: a quarter of the default level's time, for a package ~18% bigger
 
 
@@ -324,8 +326,11 @@ class _Writer:
         for c, text in enumerate(headers):
             ws.write_string(3, c, text, self.f["th"])
         ranges = self.ranges["Responses"]
+        # the chart's labels: the capability, shortened at a word boundary, in a hidden column the chart still reads
+        ws.set_column(LABELS, LABELS, CHART_LABEL + 2, None, {"hidden": True})
         for row, (item, record) in enumerate(counts.iterrows(), start=4):
             ws.write_number(row, 0, int(item), self.f["int"])
+            ws.write_string(row, LABELS, fit(f"{int(item)}. {record['capability']}", CHART_LABEL))
             ws.write_string(row, 1, record["capability"], self.f["label_wrap"])
             ws.set_row(row, LINE * lines_needed(record["capability"], 60))  # LibreOffice does not fit rows on opening
             for k in range(1, 6):
@@ -340,18 +345,20 @@ class _Writer:
         colours = ("#C00000", "#F4B183", "#FFE699", "#A9D18E", "#548235")
         for k in range(1, 6):
             chart.add_series({"name": ["Rating distribution", 3, 1 + k],
-                              "categories": ["Rating distribution", 4, 0, last, 0],
+                              "categories": ["Rating distribution", 4, LABELS, last, LABELS],
                               "values": ["Rating distribution", 4, 1 + k, last, 1 + k],
                               "fill": {"color": colours[k - 1]}, "gap": 40})
         chart.set_title({"name": "Ratings per capability (share of respondents)"})
-        chart.set_y_axis({"reverse": True, "name": "Capability (item)"})
+        chart.set_y_axis({"reverse": True, "name": "Capability (item number and name)"})
+        chart.show_hidden_data()
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 820, "height": 620})
         ws.set_h_pagebreaks([last + 1])  # the chart on a page of its own, below the table
         ws.insert_chart(last + 2, 0, chart, {"object_position": 3,
                                              "description": f"Stacked bar chart: for each of the {len(counts)} "
-                                             "capabilities, the share of respondents who gave each rating from 1 to 5. "
-                                             "The counts are in the table above the chart."})
+                                             "capabilities (labelled by item number and name), the share of "
+                                             "respondents who gave each rating from 1 to 5. The counts are in the "
+                                             "table above the chart."})
         ws.freeze_panes(4, 0)
         ws.repeat_rows(3)
 
