@@ -247,6 +247,19 @@ def test_the_distribution_chart_labels_each_bar_with_its_capability(printed_roll
 
 
 @pytest.mark.libreoffice
+def test_ratings_print_as_whole_numbers_while_the_pivots_averages_keep_one_decimal(printed_rollup):
+    workbook, pages = printed_rollup
+    ws = openpyxl.load_workbook(workbook)["Responses"]
+    column = [c.value for c in ws[1]].index("rating")
+    ratings = [row[column].value for row in ws.iter_rows(min_row=2)]
+    assert ratings and all(isinstance(r, int) and 1 <= r <= 5 for r in ratings)  # the values are whole numbers
+    text = " ".join(pages["Responses"])
+    assert re.findall(r"(?<![\d.])[1-5]\.0(?!\d)", text) == []  # ... and print so ("3", never "3.0")
+    averages = " ".join(pages["Pivot - Ratings by area"])
+    assert re.search(r"\b[1-5]\.[1-9]\b", averages) and printed.decimals_over(averages, 1) == []
+
+
+@pytest.mark.libreoffice
 def test_pivots_print_one_decimal_and_readable_captions(printed_rollup):
     _, pages = printed_rollup
     pivots = {sheet: " ".join(texts) for sheet, texts in pages.items() if sheet.startswith("Pivot")}

@@ -180,6 +180,23 @@ class Package:
         cell_formats.setAttribute("count", str(index + 1))
         return index
 
+    def add_number_dxf(self, code: str) -> int:
+        """A new differential format (for a conditional format) that shows numbers as ``code``; returns its index."""
+        number = self.number_format(code)
+        root = self.styles
+        holders = root.getElementsByTagNameNS(MAIN, "dxfs")
+        if holders:
+            holder = holders[0]
+        else:  # CT_Stylesheet: dxfs after cellStyles
+            after = [e for e in root.childNodes if e.nodeType == e.ELEMENT_NODE and e.localName in (
+                "tableStyles", "colors", "extLst")]
+            holder = root.insertBefore(_element(root.ownerDocument, MAIN, "dxfs"), after[0] if after else None)
+        index = len([x for x in holder.childNodes if x.nodeType == x.ELEMENT_NODE])
+        dxf = _append(holder, MAIN, "dxf")
+        _append(dxf, MAIN, "numFmt", numFmtId=str(number), formatCode=code)
+        holder.setAttribute("count", str(index + 1))
+        return index
+
     def add_heading_format(self, colour: str, background: str) -> int:
         """A new cell format for a table's headings: bold text in ``colour`` on a solid ``background`` (each
         "RRGGBB"), in the workbook's default font and size; returns its index, as ``add_cell_format``."""

@@ -24,9 +24,11 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0%"
-# by column; a column holding dates gets DATE_FORMAT. Ratings show one decimal because LibreOffice formats a
-# PivotTable's averages with the format of the source column (Excel uses the pivot's own number format)
+# by column; a column holding dates gets DATE_FORMAT. Ratings have one decimal because LibreOffice formats a
+# PivotTable's averages with the format of the source column (Excel uses the pivot's own number format);
+# they are shown as the whole numbers they are by a conditional format, which the pivot does not take
 NUMBER_FORMATS = {"response_rate": PERCENT_FORMAT, "rating": "0.0"}
+WHOLE_NUMBERS = ("rating",)
 WIDTHS = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
           "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
 STYLE = "TableStyleMedium2"
@@ -160,10 +162,11 @@ class TableSheet:
                 for name, values in zip(self.header, self.columns)]
 
     def worksheet(self, styles: list[tuple[int | None, int | None]], table_rid: str,
-                  header_style: int | None = None) -> bytes:
+                  header_style: int | None = None, whole_dxf: int | None = None) -> bytes:
         """The sheet's whole part. ``styles``: each column's cell-format index for numbers and for dates (for
         ``number_formats``), or None; ``table_rid``: the id of the sheet's relationship to its table part;
-        ``header_style``: the cell-format index of the header row, if it has one."""
+        ``header_style``: the cell-format index of the header row, if it has one; ``whole_dxf``: the differential
+        format showing the ``WHOLE_NUMBERS`` columns without decimals."""
         # a column's own format also applies to what is typed below the table
         cols = "".join(f'<col min="{c}" max="{c}" width="{_width(name, values)}"'
                        + (f' style="{date if date is not None else number}"'
@@ -180,12 +183,22 @@ class TableSheet:
                 '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
                 ' state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
                 f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}{rows}</sheetData>'
+                f'{self.whole_numbers(whole_dxf)}'
                 '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
                 f'<pageSetup paperSize="{LETTER}" fitToHeight="0" orientation="landscape"/>'
                 f'<headerFooter><oddHeader>&amp;L&amp;8{escape(TITLE)}&amp;R&amp;8{sheet_title}</oddHeader>'
                 '<oddFooter>&amp;C&amp;8Page &amp;P of &amp;N</oddFooter></headerFooter>'
                 f'{self.ignored_errors()}'
                 f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts></worksheet>').encode("utf-8")
+
+    def whole_numbers(self, dxf: int | None) -> str:
+        """``<conditionalFormatting>`` showing each number of the ``WHOLE_NUMBERS`` columns with the differential
+        format ``dxf`` (no decimals), down to the sheet's last row; "" if it has none of them or no ``dxf``."""
+        rules = [f'<conditionalFormatting sqref="{letters}2:{letters}1048576"><cfRule type="expression"'
+                 f' dxfId="{dxf}" priority="{n}"><formula>ISNUMBER({letters}2)</formula></cfRule></conditionalFormatting>'
+                 for n, letters in enumerate([column_letters(c) for c, name in enumerate(self.header, start=1)
+                                              if name in WHOLE_NUMBERS], start=1)]
+        return "".join(rules) if dxf is not None else ""
 
     def ignored_errors(self) -> str:
         """``<ignoredErrors>`` telling Excel that the digits in ``TEXT_OF_DIGITS`` columns are text on purpose
@@ -216,6 +229,7 @@ def place(package: Package, tables: list[TableSheet]) -> None:
     taken = [int(ElementTree.fromstring(package.parts[p]).get("id")) for p in package.parts_of_type(kind)]
     formats: dict[str, int] = {}
     header_style = package.add_heading_format(HEADER_TEXT, HEADER_FILL)
+    whole_dxf = package.add_number_dxf("0")
     for table_id, table in enumerate(tables, start=max(taken, default=0) + 1):
         codes = table.number_formats()
         for code in [code for pair in codes for code in pair]:
@@ -226,7 +240,7 @@ def place(package: Package, tables: list[TableSheet]) -> None:
         package.drop_relationships(part)  # the whole sheet is replaced: nothing of the old one is kept
         rid = package.relate(part, "table", table_part)
         package.put(part, table.worksheet([tuple(formats.get(code) for code in pair) for pair in codes], rid,
-                                          header_style))
+                                          header_style, whole_dxf))
 
 
 def _width(column: str, values: list) -> str:
