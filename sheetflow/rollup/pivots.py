@@ -20,8 +20,13 @@ from LibreOffice replaces the table source with a fixed ``ref``/``sheet`` range 
 
 Only Excel can confirm: that it opens the file without a repair prompt, that it honours
 ``refreshOnLoad`` (it should refresh on open, except in Protected View, where the values written
-here show until editing is enabled), and that the "Row Labels" / "Column Labels" / "(All)" captions
-written into the cells match what its refresh draws. docProps/app.xml still lists only the
+here show until editing is enabled), and that the captions written into the cells match what its
+refresh draws. Those captions are a board's words, as Excel writes them when a user renames a
+pivot's fields: ``rowHeaderCaption`` and ``colHeaderCaption`` in place of "Row Labels" and "Column
+Labels", and a field's own ``name`` where it differs from every source column's (a name that only
+differs in case from a column's, "Region" for ``region``, is one Excel refuses). LibreOffice (7.4)
+reads none of these and labels its pivots with the source columns' names; it does show the data
+field's name ("Average rating"). docProps/app.xml still lists only the
 original sheets; Excel does not check that list and rewrites it on save.
 """
 
@@ -41,6 +46,10 @@ AVERAGE_FORMAT = "0.0"
 # what may follow <pivotCaches> in a workbook (CT_Workbook)
 AFTER_PIVOT_CACHES = ("smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
 ALL = type("GrandTotal", (), {"__repr__": lambda self: "ALL"})()  # the grand-total key
+# what the board reads for a source column on a pivot's axis or filter
+CAPTIONS = {"organization": "Organization", "area": "Component area", "capability": "Capability",
+            "rating": "Rating (1-5)", "region": "Region", "cycle": "Cycle", "element_name": "Key element",
+            "lead_organization": "Lead organization"}
 
 
 @dataclass(frozen=True)
@@ -236,9 +245,11 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
     """The pivotTableDefinition, and its cells as Excel lays them out: {(row, col): (value, style)}."""
     rows, cols = items[p.rows], items[p.cols]
     axes = {p.rows: "axisRow", p.cols: "axisCol", **{f: "axisPage" for f in p.filters}}
+    named = field_names(header, axes)
     fields = []
     for name in header:
-        attrs = (f' axis="{axes[name]}"' if name in axes else "") + (' dataField="1"' if name == p.data else "")
+        attrs = ((f' name={_attr(named[name])}' if name in named else "")
+                 + (f' axis="{axes[name]}"' if name in axes else "") + (' dataField="1"' if name == p.data else ""))
         if name in axes:
             count = len(items[name])
             listed = "".join(f'<item x="{i}"/>' for i in range(count))
@@ -256,6 +267,7 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
     xml = (_head("pivotTableDefinition", name=f"PivotTable{n}", cacheId=cache_id, applyNumberFormats=0,
                  applyBorderFormats=0, applyFontFormats=0, applyPatternFormats=0, applyAlignmentFormats=0,
                  applyWidthHeightFormats=1, dataCaption="Values", updatedVersion=6, minRefreshableVersion=3,
+                 rowHeaderCaption=_attr(caption(p.rows))[1:-1], colHeaderCaption=_attr(caption(p.cols))[1:-1],
                  useAutoFormatting=1, itemPrintTitles=1, createdVersion=6, indent=0, outline=1, outlineData=1,
                  multipleFieldFilters=0)
            + f'<location ref="A{TOP}:{last_col}{last_row}" firstHeaderRow="1" firstDataRow="2" firstDataCol="1"'
@@ -274,9 +286,9 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
 
     style = number_style[0] if p.func == "average" else None
     label = lambda v: "(blank)" if v is None else v  # noqa: E731
-    cells = {(i + 1, 1): (f, None) for i, f in enumerate(p.filters)}
+    cells = {(i + 1, 1): (named.get(f, f), None) for i, f in enumerate(p.filters)}
     cells.update({(i + 1, 2): ("(All)", None) for i in range(len(p.filters))})
-    cells.update({(TOP, 1): (p.caption, None), (TOP, 2): ("Column Labels", None), (TOP + 1, 1): ("Row Labels", None),
+    cells.update({(TOP, 1): (p.caption, None), (TOP, 2): (caption(p.cols), None), (TOP + 1, 1): (caption(p.rows), None),
                   (TOP + 1, len(cols) + 2): ("Grand Total", None), (last_row, 1): ("Grand Total", None)})
     for c, col in enumerate([*cols, ALL], start=2):
         if col is not ALL:
@@ -287,6 +299,18 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
             if (_key(row), _key(col)) in values:
                 cells[r, c] = (values[_key(row), _key(col)], style)
     return xml, cells
+
+
+def caption(field: str) -> str:
+    """A source column's caption on a pivot (the column's name if it has none in ``CAPTIONS``)."""
+    return CAPTIONS.get(field, field)
+
+
+def field_names(header: list[str], fields) -> dict:
+    """{field: its own name} for the ``fields`` whose caption Excel takes as a field name: one that is not, in any
+    case, the name of a source column (Excel refuses a field name that is already one)."""
+    taken = {name.lower() for name in header}
+    return {f: caption(f) for f in fields if caption(f).lower() not in taken}
 
 
 def pivot_values(p: Pivot, columns: dict) -> dict:
