@@ -90,9 +90,10 @@ def shown(path, pivot):
     """What a pivot sheet shows: {(row label, column label): value}, found below the data caption."""
     ws = load(path)[pivot.sheet]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    captions = {"lead_organization": "Lead organization"}  # LibreOffice shows the column's name, Excel its own
-    assert [captions.get(r[0], r[0]) for r in rows[:2]] == [captions.get(f, f) for f in pivot.filters]
     top = next(i for i, r in enumerate(rows) if r[0] == pivot.caption)
+    captions = {"lead_organization": "Lead organization"}  # LibreOffice shows the column's name, Excel its own
+    filters = rows[top - 1 - len(pivot.filters):top - 1]  # right above the table, one row apart
+    assert [captions.get(r[0], r[0]) for r in filters] == [captions.get(f, f) for f in pivot.filters]
     header, out = rows[top + 1], {}
     for row in rows[top + 2:]:
         out.update({(label(row[0]), label(h)): v for h, v in zip(header[1:], row[1:])
@@ -172,7 +173,7 @@ def test_package_has_real_pivot_parts(workbook):
 def test_pivots_are_captioned_for_a_board_as_excel_writes_renamed_fields(workbook):
     wb = load(workbook)
     words = {"Pivot - Ratings by area": ("Organization", "Component area", "Average rating"),
-             "Pivot - Rating counts": ("Capability", "Rating (1-5)", "Number of ratings"),
+             "Pivot - Rating counts": ("Capability", "Rating", "Number of ratings"),
              "Pivot - Actions": ("Key element", "Region", "Number of actions")}
     for pivot in PIVOTS:
         (table,) = wb[pivot.sheet]._pivots
@@ -180,10 +181,13 @@ def test_pivots_are_captioned_for_a_board_as_excel_writes_renamed_fields(workboo
         assert (table.rowHeaderCaption, table.colHeaderCaption, table.dataFields[0].name) == (rows, cols, data)
         sources = {f.name.lower() for f in table.cache.cacheFields}
         renamed = [f.name for f in table.pivotFields if f.name]
-        assert renamed and not sources & {name.lower() for name in renamed}  # Excel refuses a column's name
+        assert not sources & {name.lower() for name in renamed}  # Excel refuses a column's name
         ws = wb[pivot.sheet]
         shown_words = {c.value for row in ws.iter_rows() for c in row}
         assert {rows, cols, data} <= shown_words and not {"Row Labels", "Column Labels"} & shown_words
+        # the title, and what the rows and columns are, also in the source columns' names LibreOffice shows
+        assert ws["A1"].value == f"{data} by {rows.lower()} and {cols.lower()}" and ws["A1"].font.b
+        assert f"Rows: {rows} ({pivot.rows}). Columns: {cols} ({pivot.cols})." in ws["A2"].value
     by_name = {f.name for f in wb["Pivot - Actions"]._pivots[0].pivotFields if f.name}
     assert {"Key element", "Lead organization"} <= by_name
 

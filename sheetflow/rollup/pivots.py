@@ -6,8 +6,9 @@ recalculate would see blanks) and loses chart details. So ``add_pivots`` adds, p
 a ``pivotCacheDefinition`` (source ``<worksheetSource name="Responses"/>``, the table's name, as
 Excel writes it, so rows added to the table are taken in on refresh; ``refreshOnLoad="1"``) with
 full ``pivotCacheRecords``, and per pivot a new worksheet holding a ``pivotTableDefinition``
-(Excel's compact layout: two report filters in rows 1-2, the table from row 4) whose cells already
-carry the values computed here, so a viewer that never refreshes still shows the right numbers.
+(Excel's compact layout: a title and what the rows and columns are in rows 1-2, two report
+filters in rows 3-4, the table from row 6) whose cells already carry the values computed here, so
+a viewer that never refreshes still shows the right numbers.
 As in Excel's own files, text and axis fields have shared items (matched regardless of case, as
 Excel and LibreOffice group them) and other numbers are inline in the records. The parts follow
 the element order of the ECMA-376 schema; they are registered through ``parts.Package``.
@@ -39,16 +40,18 @@ from xml.sax.saxutils import escape
 
 from ..cells import column_letters
 from .parts import MAIN, REL, SHEETML, Package
-from .table_sheets import LETTER, TITLE, each_distinct
+from .table_sheets import HEADER_FILL as TITLE_COLOUR, LETTER, TITLE, each_distinct
 
-TOP = 4  # first row of each pivot: its two report filters (page fields) are in rows 1-2
+TOP = 6  # first row of each pivot: its title and what its rows and columns are in rows 1-2, its report
+# filters (page fields) in rows 3-4, as Excel and LibreOffice place them: right above the table, one row apart
+HEAD = 2
 AVERAGE_FORMAT = "0.0"
 # what may follow <pivotCaches> in a workbook (CT_Workbook)
 AFTER_PIVOT_CACHES = ("smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
 ALL = type("GrandTotal", (), {"__repr__": lambda self: "ALL"})()  # the grand-total key
 # what the board reads for a source column on a pivot's axis or filter
 CAPTIONS = {"organization": "Organization", "area": "Component area", "capability": "Capability",
-            "rating": "Rating (1-5)", "region": "Region", "cycle": "Cycle", "element_name": "Key element",
+            "rating": "Rating", "region": "Region", "cycle": "Cycle", "element_name": "Key element",
             "lead_organization": "Lead organization"}
 
 
@@ -107,6 +110,7 @@ def add_pivots(package: Package, pivots, tables: dict) -> None:
         raise ValueError("the workbook already has pivot tables")
     data = pivot_data(pivots, tables)
     number_style = (package.add_cell_format(AVERAGE_FORMAT), package.number_format(AVERAGE_FORMAT))
+    title_style = package.add_heading_format(TITLE_COLOUR, "FFFFFF")
     holder = package.element(book, "pivotCaches")
     definitions = {}
     for cache_id, (table, (_, _, definition, records)) in enumerate(data.caches.items(), start=1):
@@ -126,6 +130,7 @@ def add_pivots(package: Package, pivots, tables: dict) -> None:
     for n, (p, values) in enumerate(zip(pivots, data.values), start=1):
         header, items, _, _ = data.caches[p.table]
         table_xml, cells = _pivot(p, n, cache_ids[p.table], header, items, values, number_style)
+        cells.update(_heading(p, title_style))
         table_part = package.free_name("xl/pivotTables/pivotTable{}.xml")
         package.put(table_part, table_xml.encode(), SHEETML + "pivotTable+xml")
         package.relate(table_part, "pivotCacheDefinition", definitions[p.table])
@@ -286,8 +291,9 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
 
     style = number_style[0] if p.func == "average" else None
     label = lambda v: "(blank)" if v is None else v  # noqa: E731
-    cells = {(i + 1, 1): (named.get(f, f), None) for i, f in enumerate(p.filters)}
-    cells.update({(i + 1, 2): ("(All)", None) for i in range(len(p.filters))})
+    first = TOP - 1 - len(p.filters)
+    cells = {(first + i, 1): (named.get(f, f), None) for i, f in enumerate(p.filters)}
+    cells.update({(first + i, 2): ("(All)", None) for i in range(len(p.filters))})
     cells.update({(TOP, 1): (p.caption, None), (TOP, 2): (caption(p.cols), None), (TOP + 1, 1): (caption(p.rows), None),
                   (TOP + 1, len(cols) + 2): ("Grand Total", None), (last_row, 1): ("Grand Total", None)})
     for c, col in enumerate([*cols, ALL], start=2):
@@ -299,6 +305,15 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
             if (_key(row), _key(col)) in values:
                 cells[r, c] = (values[_key(row), _key(col)], style)
     return xml, cells
+
+
+def _heading(p: Pivot, style) -> dict:
+    """The pivot's title and what its rows and columns are (with the source columns' names, which LibreOffice
+    shows as the pivot's own captions), above its filters: {(row, col): (text, style)}."""
+    title = f"{p.caption} by {caption(p.rows).lower()} and {caption(p.cols).lower()}"
+    note = (f"Rows: {caption(p.rows)} ({p.rows}). Columns: {caption(p.cols)} ({p.cols}). "
+            f"From the {p.table} table.")
+    return {(1, 1): (title, style), (2, 1): (note, None)}
 
 
 def caption(field: str) -> str:
@@ -344,6 +359,7 @@ def _worksheet(cells, sheet: str) -> str:
     by_row = defaultdict(list)
     for (r, c), value in sorted(cells.items()):
         by_row[r].append((c, *value))
+    shown = {key: value for key, value in cells.items() if key[0] > HEAD}  # the heading runs on to the right
     rows = []
     for r, row in sorted(by_row.items()):
         out = []
@@ -356,7 +372,7 @@ def _worksheet(cells, sheet: str) -> str:
                 out.append(f'<c r="{ref}"{s}><v>{_num(value)}</v></c>')
         rows.append(f'<row r="{r}">{"".join(out)}</row>')
     last = max(r for r, _ in cells), max(c for _, c in cells)
-    cols = "".join(f'<col min="{c}" max="{c}" width="{_width([v for (r, k), (v, _) in cells.items() if k == c])}"'
+    cols = "".join(f'<col min="{c}" max="{c}" width="{_width([v for (r, k), (v, _) in shown.items() if k == c])}"'
                    ' customWidth="1"/>' for c in range(1, last[1] + 1))
     title = escape(sheet.replace("&", "&&"))
     return (_head("worksheet") + '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
