@@ -18,15 +18,16 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from . import prompts
+from .assessment_sheets import assessment_sheet, assessment_summary, reflection_sheet
 from .definitions import PREVIOUS_KEY, RETURNS_KEY, STAMP_KEYS, Instrument
-from .followup_block import write_follow_up
-from .layout import bullets, estimate_height, still_needed
+from .front_sheets import details_sheet, instructions_sheet
+from .layout import NAVY, ORANGE, PALE, YELLOW, estimate_height
+from .plan_sheets import action_summary, element_sheet
 from .results_sheet import write_results_sheet
 from ..core_properties import CoreProperties, with_properties
 from ..errors import SheetflowError
 from ..files import atomic_path
 
-YELLOW, ORANGE, NAVY, PALE = "#FFF2CC", "#F8CBAD", "#1F3864", "#DDEBF7"
 PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True,
               "select_unlocked_cells": True}
 
@@ -90,7 +91,7 @@ def created_date(cycle: str) -> dt.datetime:
 
 
 class _Book:
-    """One workbook being written; methods add one sheet each."""
+    """One workbook being written: its formats, sheet setup and answer cells; the sheet modules add the sheets."""
 
     def __init__(self, path: str, request: Request):
         self.request = request
@@ -99,6 +100,9 @@ class _Book:
         self.labels = self.text["labels"]
         self.wb = xlsxwriter.Workbook(path, {"in_memory": True})  # no temporary files
         self.f = self._formats()
+        self.area_rows: dict = {}  # assessment: area name -> (first, last) row of its capabilities
+        self.status_rows: dict = {}  # action plan: element number -> (sheet, first, last) row of its statuses
+        self.action_rows: dict = {}  # action plan: element number -> (sheet, top, bottom) row of its actions
 
     # -- common pieces -------------------------------------------------------
     def _formats(self) -> dict:
@@ -213,286 +217,18 @@ class _Book:
         stamp = self.request.stamp
         for key, value in stamp.properties().items():
             self.wb.set_custom_property(key, value, "text")
-        self.instructions_sheet()
+        instructions_sheet(self)
         if self.request.results is not None:
             write_results_sheet(self, self.request.results, estimate_height)
-        self.details_sheet()
+        details_sheet(self)
         if self.inst.kind == "assessment":
-            self.assessment_sheet()
-            self.reflection_sheet()
-            self.assessment_summary()
+            assessment_sheet(self)
+            reflection_sheet(self)
+            assessment_summary(self)
         else:
             for element in self.inst.elements:
-                self.element_sheet(element)
-            self.action_summary()
+                element_sheet(self, element)
+            action_summary(self)
         self.stamp_sheet()
         self.wb.worksheets()[0 if self.request.results is None else 1].activate()  # a plan opens on its results
         self.wb.close()
-
-    # -- sheets ----------------------------------------------------------------
-    def instructions_sheet(self):
-        ws = self.sheet(self.text["sheets"]["instructions"])
-        ws.set_column(0, 0, 100)
-        ws.write_string(0, 0, self.inst.title, self.f["title"])
-        ws.set_row(0, 24)
-        if self.request.results is not None:  # in the empty row 2, so every other text keeps its cell
-            self.text_row(ws, 1, self.text["results"]["instructions"], 100, fmt="bold")
-        row = 2
-        for section in self.text["instructions"]:
-            ws.write_string(row, 0, section["heading"], self.f["heading"])
-            row = self.paragraphs(ws, row + 1, section["blocks"], 100) + 1
-        ws.write_string(row, 0, self.labels["about_heading"], self.f["heading"])
-        row += 1
-        data = self.inst.data
-        if self.inst.kind == "assessment":
-            for section in data["intro"]:
-                ws.write_string(row, 0, section["heading"], self.f["bold"])
-                row = self.paragraphs(ws, row + 1, section["blocks"], 100) + 1
-        else:
-            row = self.paragraphs(ws, row, data["intro"], 100) + 1
-            ws.write_string(row, 0, data["elements_heading"], self.f["bold"])
-            row = self.paragraphs(ws, row + 1, [[f"✓ {e.name}" for e in self.inst.elements]], 100) + 1
-            ws.write_string(row, 0, data["additional_resources_heading"], self.f["bold"])
-            self.paragraphs(ws, row + 1, [data["additional_resources"]], 100)
-
-    def details_sheet(self):
-        ws = self.sheet(self.text["sheets"]["details"])
-        ws.set_column(0, 0, 42)
-        ws.set_column(1, 1, 62)
-        ws.write_string(0, 0, self.labels["details_heading"], self.f["title"])
-        ws.write_string(1, 0, self.labels["details_note"], self.f["italic"])
-        ws.merge_range(2, 0, 2, 1, self.labels["keyboard_note"], self.f["italic"])
-        ws.set_row(2, estimate_height(self.labels["keyboard_note"], 104))
-        row = 3
-        for answer in self.inst.identity:
-            ws.write_string(row, 0, answer.label, self.f["label"])
-            prompt = answer.kind if answer.kind in ("email", "date") else "text"
-            self.answer_cell(ws, row, 1, answer, prompt, question=answer.label)
-            ws.set_row(row, 60 if answer.kind == "long_text" else 18)
-            row += 1
-        self.titles(ws, "RowTitle", 1, 3, 0, row - 1, 1)
-        if self.inst.kind != "assessment":
-            return
-        data = self.inst.data
-        row += 1
-        ws.merge_range(row, 0, row, 1, self.labels["before_heading"], self.f["heading"])
-        ws.merge_range(row + 1, 0, row + 1, 1, data["before_intro"], self.f["italic"])
-        row += 2
-        first = row
-        for number, q in enumerate(data["before"], start=1):
-            ws.write_string(row, 0, q["question"], self.f["label"])
-            self.answer_cell(ws, row, 1, self.inst.answer(f"pre_{q['key']}_yes"), "before",
-                             number=number, question=q["question"])
-            ws.set_row(row, estimate_height(q["question"], 42))
-            ws.write_string(row + 1, 0, q["follow_up"], self.f["cell"])
-            self.answer_cell(ws, row + 1, 1, self.inst.answer(f"pre_{q['key']}_detail"), "before_detail",
-                             number=number, question=q["follow_up"])
-            ws.set_row(row + 1, max(90, estimate_height(q["follow_up"], 42)))
-            row += 2
-        self.titles(ws, "RowTitle", 2, first, 0, row - 1, 1)
-
-    def assessment_sheet(self):
-        data, L = self.inst.data, self.labels
-        ws = self.sheet(self.text["sheets"]["assessment"], landscape=True, repeat=2)
-        widths = (4, 30, 72, 10, 44)
-        for col, width in enumerate(widths):
-            ws.set_column(col, col, width)
-        ws.merge_range(0, 0, 0, 4, self.inst.title, self.f["title"])
-        ws.set_row(0, 24)
-        scale = "    ".join(f"{lv['value']} = {lv['label']}" for lv in data["scale"]["levels"])
-        ws.merge_range(1, 0, 1, 4, f"{L['scale_title']}:  {scale}", self.f["bold"])
-        ws.set_row(1, 18)
-        headers = (L["number_heading"], data["table"]["capability_heading"],
-                   data["table"]["characteristics_heading"], L["rating_heading"], data["table"]["comment_label"])
-        for col, text in enumerate(headers):
-            ws.write_string(2, col, text, self.f["th"])
-        ws.set_row(2, 42)
-        self.titles(ws, "ColumnTitle", 1, 2, 0, 2, 4)
-        row = 3
-        self.area_rows = {}
-        levels = "\n".join(f"{lv['value']} = {lv['label']}" for lv in data["scale"]["levels"])
-        for area in self.inst.areas:
-            heading = f"{area.heading}\n{area.question}"
-            ws.merge_range(row, 0, row, 4, heading, self.f["area"])
-            ws.set_row(row, estimate_height(heading, sum(widths)))
-            row += 1
-            first = row
-            for cap in area.capabilities:
-                characteristics = bullets(cap.characteristics)
-                ws.write_number(row, 0, cap.number, self.f["center"])
-                ws.write_string(row, 1, cap.title, self.f["cell"])
-                ws.write_string(row, 2, characteristics, self.f["cell"])
-                self.answer_cell(ws, row, 3, self.inst.answer(cap.rating_name), "rating", number=cap.number,
-                                 question=cap.title, scale=levels)
-                self.answer_cell(ws, row, 4, self.inst.answer(cap.comment_name), "comment", number=cap.number,
-                                 question=cap.title)
-                ws.set_row(row, max(estimate_height(characteristics, widths[2]),
-                                    estimate_height(cap.title, widths[1]), 60))
-                row += 1
-            self.area_rows[area.name] = (first, row - 1)
-        ws.print_area(0, 0, row - 1, 4)
-
-    def reflection_sheet(self):
-        ws = self.sheet(self.text["sheets"]["reflection"])
-        ws.set_column(0, 0, 42)
-        ws.set_column(1, 1, 62)
-        ws.write_string(0, 0, self.labels["reflection_heading"], self.f["title"])
-        intro = self.inst.data["intro"][-1]["blocks"][-1]
-        ws.merge_range(1, 0, 1, 1, intro, self.f["italic"])
-        ws.set_row(1, estimate_height(intro, 104))
-        row = 3
-        for number, q in enumerate(self.inst.data["after"], start=1):
-            ws.write_string(row, 0, q["question"], self.f["label"])
-            self.answer_cell(ws, row, 1, self.inst.answer(f"reflect_{q['key']}"), "after", number=number,
-                             question=q["question"])
-            ws.set_row(row, 110)
-            row += 1
-        self.titles(ws, "RowTitle", 1, 3, 0, row - 1, 1)
-
-    def assessment_summary(self):
-        L = self.labels
-        ws = self.sheet(self.text["sheets"]["summary"], landscape=True)
-        sheet = self.text["sheets"]["assessment"]
-        ws.set_column(0, 0, 40)
-        ws.set_column(1, 2, 16)
-        ws.write_string(0, 0, L["summary_heading"], self.f["title"])
-        ws.write_string(1, 0, L["summary_note"], self.f["italic"])
-        total = len(self.inst.capabilities)
-        ratings = ",".join(c.rating_name for c in self.inst.capabilities)
-        answered = sum(isinstance(self.request.prefill.get(c.rating_name), int) for c in self.inst.capabilities)
-        ws.write_string(3, 0, L["rated"], self.f["label"])
-        ws.write_formula(3, 1, f"=COUNT({ratings})", self.f["count"], answered)
-        ws.write_string(3, 2, L["out_of"].format(total=total), self.f["body"])
-        ws.write_string(4, 0, L["complete"], self.f["label"])
-        ws.write_formula(4, 1, f"=B4/{total}", self.f["percent"], answered / total)
-        still_needed(ws, 5, self.labels, self.f, self.inst, self.request.prefill)
-        self.titles(ws, "RowTitle", 1, 3, 0, 5, 2)
-        for col, text in enumerate((L["area_heading"], L["average_heading"], L["area_rated_heading"])):
-            ws.write_string(6, col, text, self.f["th"])
-        self.titles(ws, "ColumnTitle", 1, 6, 0, 6, 2)
-        row = 7
-        for area in self.inst.areas:
-            first, last = self.area_rows[area.name]
-            cells = f"'{sheet}'!$D${first + 1}:$D${last + 1}"
-            ws.write_string(row, 0, area.name, self.f["cell"])
-            ws.write_formula(row, 1, f'=IF(COUNT({cells})=0,"",AVERAGE({cells}))', self.f["number"], "")
-            ws.write_formula(row, 2, f"=COUNT({cells})", self.f["count"], 0)
-            row += 1
-        chart = self.wb.add_chart({"type": "column"})
-        summary = self.text["sheets"]["summary"]
-        chart.add_series({
-            "name": L["average_heading"], "categories": [summary, 7, 0, row - 1, 0],
-            "values": [summary, 7, 1, row - 1, 1], "fill": {"color": NAVY},
-            "data_labels": {"value": True, "num_format": "0.0"},
-        })
-        chart.set_title({"name": L["chart_title"]})
-        chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": L["chart_axis"]})
-        chart.set_legend({"none": True})
-        chart.set_size({"width": 620, "height": 320})
-        areas = ", ".join(area.name for area in self.inst.areas)
-        ws.insert_chart(row + 1, 0, chart, {"description": L["chart_description"].format(areas=areas)})
-
-    def element_sheet(self, element):
-        L = self.labels
-        name = self.text["sheets"]["element"].format(number=element.number)
-        ws = self.sheet(name, landscape=True, repeat=0)
-        widths = (30, 32, 14, 22, 24, 30)
-        for col, width in enumerate(widths):
-            ws.set_column(col, col, width)
-        total = sum(widths)
-        ws.merge_range(0, 0, 0, 5, element.heading, self.f["title"])
-        ws.set_row(0, 24)
-        self.text_row(ws, 1, f"({element.definition})", total, 5, "italic")
-        self.text_row(ws, 3, element.components_intro, total, 5, "bold")
-        ws.merge_range(4, 0, 4, 4, L["component_heading"], self.f["th"])
-        ws.write_string(4, 5, L["status_heading"], self.f["th"])
-        self.titles(ws, "ColumnTitle", 1, 4, 0, 4, 5)
-        row = first = 5
-        for j, text in enumerate(element.components, start=1):
-            ws.merge_range(row, 0, row, 4, f"{j}. {text}", self.f["cell"])
-            self.answer_cell(ws, row, 5, self.inst.answer(element.status_name(j)), "status",
-                             element=element.number, number=j, question=text)
-            ws.set_row(row, max(estimate_height(f"{j}. {text}", total - widths[5]), 18))
-            row += 1
-        self.status_rows = {**getattr(self, "status_rows", {}), element.number: (name, first, row - 1)}
-        row += 1
-        self.text_row(ws, row, element.prompts, total, 5, "bold")
-        row += 1
-        self.answer_cell(ws, row, 0, self.inst.answer(element.obstacles_name), "obstacles", last_col=5,
-                         element=element.number, question=element.prompts)
-        ws.set_row(row, 120)
-        row += 2
-        self.text_row(ws, row, element.table_intro, total, 5, "bold")
-        row += 1
-        for col, column in enumerate(self.inst.action_columns):
-            ws.write_string(row, col, column.label, self.f["th"])
-        ws.set_row(row, 30)
-        self.titles(ws, "ColumnTitle", 2, row, 0, row, len(self.inst.action_columns) - 1)
-        actions = self.inst.answer(element.actions_name)
-        top = row + 1
-        for r in range(top, top + actions.rows):
-            for col, column in enumerate(self.inst.action_columns):
-                ws.write_blank(r, col, None, self.f["answer"])
-                self.announce(ws, r, col, actions, "action_needed" if column.required else "action",
-                              {"element": element.number, "row": r - top + 1, "rows": actions.rows,
-                               "question": column.label}, required=False)
-            ws.set_row(r, 48)
-        self.name(actions.name, ws, top, 0, top + actions.rows - 1, len(self.inst.action_columns) - 1)
-        self.action_rows = {**getattr(self, "action_rows", {}), element.number: (name, top, top + actions.rows - 1)}
-        ws.print_area(0, 0, top + actions.rows - 1, 5)
-        if self.inst.progress_choices:  # version 1.1 on: the follow-up of last cycle's plan (its own print area)
-            write_follow_up(self, ws, element, top + actions.rows + 1, total, estimate_height)
-
-    def action_summary(self):
-        L = self.labels
-        statuses = self.inst.data["status_choices"]
-        ws = self.sheet(self.text["sheets"]["summary"], landscape=True)
-        ws.set_column(0, 0, 40)
-        ws.set_column(1, 6, 14)
-        ws.write_string(0, 0, L["summary_heading"], self.f["title"])
-        ws.write_string(1, 0, L["summary_note"], self.f["italic"])
-        total = sum(len(e.components) for e in self.inst.elements)
-        names = ",".join(e.status_name(j) for e in self.inst.elements for j in range(1, len(e.components) + 1))
-        ws.write_string(3, 0, L["components_answered"], self.f["label"])
-        ws.write_formula(3, 1, f"=COUNTA({names})", self.f["count"], 0)
-        ws.write_string(3, 2, L["out_of"].format(total=total), self.f["body"])
-        ws.write_string(4, 0, L["complete"], self.f["label"])
-        ws.write_formula(4, 1, f"=B4/{total}", self.f["percent"], 0)
-        still_needed(ws, 5, self.labels, self.f, self.inst, self.request.prefill)
-        self.titles(ws, "RowTitle", 1, 3, 0, 5, 2)
-        headers = [L["element_heading"], L["components_heading"], *statuses, L["not_answered_heading"],
-                   L["actions_heading"]]
-        for col, text in enumerate(headers):
-            ws.write_string(6, col, text, self.f["th"])
-        self.titles(ws, "ColumnTitle", 1, 6, 0, 6, len(headers) - 1)
-        ws.set_row(6, 30)
-        row = 7
-        for element in self.inst.elements:
-            sheet, first, last = self.status_rows[element.number]
-            cells = f"'{sheet}'!$F${first + 1}:$F${last + 1}"
-            ws.write_string(row, 0, L["element"].format(number=element.number, name=element.name), self.f["cell"])
-            ws.write_number(row, 1, len(element.components), self.f["count"])
-            for k, status in enumerate(statuses):
-                ws.write_formula(row, 2 + k, f'=COUNTIF({cells},"{status}")', self.f["count"], 0)
-            ws.write_formula(row, 2 + len(statuses), f"=COUNTBLANK({cells})", self.f["count"],
-                             len(element.components))
-            sheet, top, bottom = self.action_rows[element.number]
-            ws.write_formula(row, 3 + len(statuses), f"=COUNTA('{sheet}'!$A${top + 1}:$A${bottom + 1})",
-                             self.f["count"], 0)
-            row += 1
-        summary = self.text["sheets"]["summary"]
-        chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
-        colours = ("#548235", "#FFC000", "#C00000", "#A6A6A6")
-        for k in range(len(statuses) + 1):
-            chart.add_series({
-                "name": [summary, 6, 2 + k], "categories": [summary, 7, 0, row - 1, 0],
-                "values": [summary, 7, 2 + k, row - 1, 2 + k], "fill": {"color": colours[k % 4]},
-            })
-        chart.set_title({"name": L["chart_title"]})
-        chart.set_y_axis({"reverse": True})
-        chart.set_x_axis({"major_unit": 1, "min": 0})
-        chart.set_size({"width": 760, "height": 340})
-        elements = ", ".join(e.name for e in self.inst.elements)
-        description = L["chart_description"].format(statuses=", ".join(statuses), elements=elements)
-        ws.insert_chart(row + 1, 0, chart, {"description": description})
-
