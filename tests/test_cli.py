@@ -44,7 +44,7 @@ def test_instruments_lists_both(capsys):
 def test_instruments_says_which_earlier_versions_it_still_reads(capsys):
     assert main(["instruments", "--json"]) == 0
     plan, = [i for i in json.loads(capsys.readouterr().out) if i["id"] == "sector-action-plan"]
-    assert plan["version"] == "1.1" and plan["reads_versions"] == ["1.0", "1.1"]
+    assert plan["version"] == "1.2" and plan["reads_versions"] == ["1.0", "1.1", "1.2"]
     assert main(["instruments"]) == 0
     assert "also reads returns of version 1.0" in capsys.readouterr().out
 

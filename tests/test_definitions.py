@@ -93,8 +93,9 @@ def test_unknown_definition_lists_the_known_ones():
 
 def test_every_issued_version_ships_and_the_current_one_is_the_newest():
     issued = definitions.load_issued()
-    assert {("sector-action-plan", "1.0"), ("sector-action-plan", "1.1")} <= set(issued)
-    assert definitions.load_all()["sector-action-plan"] is issued["sector-action-plan", "1.1"]
+    assert {("sector-action-plan", "1.0"), ("sector-action-plan", "1.1"), ("sector-action-plan", "1.2")} <= set(issued)
+    assert definitions.load_all()["sector-action-plan"] is issued["sector-action-plan", "1.2"]
+    assert [a for a in issued["sector-action-plan", "1.2"].answers] == list(issued["sector-action-plan", "1.1"].answers)
     assert definitions.load_version("sector-action-plan", "0.9") is None
     old, new = issued["sector-action-plan", "1.0"], issued["sector-action-plan", "1.1"]
     follow_up = {f"e{k}_{what}" for k in range(1, 7) for what in ("previous", "progress")}

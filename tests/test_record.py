@@ -29,7 +29,7 @@ def test_every_answer_has_its_name_and_cell(blank_workbooks, assessment):
     record = read_return(str(blank_workbooks["sector-self-assessment"]))
     assert record.rejected is None
     assert (record.instrument, record.version, record.response_id, record.cycle) == (
-        "sector-self-assessment", "1.1", "00000000-0000-4000-8000-000000000001", "2026")
+        "sector-self-assessment", "1.2", "00000000-0000-4000-8000-000000000001", "2026")
     assert set(record.answers) == {a.name for a in assessment.answers}
     assert record.answers["rating_07"].cell == "Assessment!D12"
     assert record.answers["organization"].cell == "About you!B4"

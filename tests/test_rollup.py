@@ -120,7 +120,7 @@ def test_native_charts_and_the_about_sheet(sample_rollup):
     assert len(charts) >= 3
     about = openpyxl.load_workbook(sample_rollup)["About"]
     text = " ".join(str(c.value) for row in about.iter_rows() for c in row if c.value)
-    assert "sheetflow" in text and "version 1.1" in text and "23 files considered" in text
+    assert "sheetflow" in text and "version 1.2" in text and "23 files considered" in text
     assert "Hector Ramirez answers.csv" in text
 
 

@@ -161,7 +161,7 @@ def test_strings_are_clean(path):
 
 def test_assessment_header(sa):
     assert sa["id"] == "sector-self-assessment"
-    assert sa["version"] == "1.1"
+    assert sa["version"] == "1.2"
     assert sa["kind"] == "assessment"
     assert sa["title"] == "Sector Strategies Organizational Self-Assessment"
     assert sa["short_title"] == "Self-Assessment"
@@ -398,7 +398,7 @@ def test_assessment_seed_order(sa):
 
 def test_action_plan_header(ap):
     assert ap["id"] == "sector-action-plan"
-    assert ap["version"] == "1.1"  # 1.0 ships too, in workbook_templates/versions/
+    assert ap["version"] == "1.2"  # 1.0 and 1.1 ship too, in workbook_templates/versions/
     assert ap["kind"] == "action-plan"
     assert ap["title"] == "Sector Strategies Action Planning Tool"
     assert ap["short_title"] == "Action Plan"

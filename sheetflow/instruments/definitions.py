@@ -136,6 +136,13 @@ class Instrument:
         """The workbook's own wording (sheet names, instructions, labels)."""
         return self.data["workbook"]
 
+    def shown(self, text: str) -> str:
+        """``text`` as the workbook shows it: where the paper refers to its own layout ("the sections
+        above"), the definition's ``[workbook.adapted]`` says where the partner finds that part."""
+        for paper, workbook in self.text.get("adapted", {}).items():
+            text = text.replace(paper, workbook)
+        return text
+
     def answer(self, name: str) -> Answer:
         for answer in self.answers:
             if answer.name == name:

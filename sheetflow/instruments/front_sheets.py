@@ -29,10 +29,13 @@ def instructions_sheet(book) -> None:
         for section in data["intro"]:
             ws.write_string(row, 0, section["heading"], book.f["bold"])
             row = book.paragraphs(ws, row + 1, section["blocks"], 100) + 1
+        # the introduction ends by pointing to the questions to consider after the assessment: list them here
+        row = book.paragraphs(ws, row - 1, [[q["question"] for q in data["after"]], book.labels["reflection_note"]],
+                              100)
     else:
         row = book.paragraphs(ws, row, data["intro"], 100) + 1
         ws.write_string(row, 0, data["elements_heading"], book.f["bold"])
-        row = book.paragraphs(ws, row + 1, [[f"✓ {e.name}" for e in inst.elements]], 100) + 1
+        row = book.paragraphs(ws, row + 1, [[e.name for e in inst.elements]], 100, marker="✓") + 1
         ws.write_string(row, 0, data["additional_resources_heading"], book.f["bold"])
         book.paragraphs(ws, row + 1, [data["additional_resources"]], 100)
 
@@ -68,9 +71,10 @@ def details_sheet(book) -> None:
         book.answer_cell(ws, row, 1, inst.answer(f"pre_{q['key']}_yes"), "before",
                          number=number, question=q["question"])
         ws.set_row(row, estimate_height(q["question"], 42))
-        ws.write_string(row + 1, 0, q["follow_up"], f["cell"])
+        follow_up = inst.shown(q["follow_up"])
+        ws.write_string(row + 1, 0, follow_up, f["cell"])
         book.answer_cell(ws, row + 1, 1, inst.answer(f"pre_{q['key']}_detail"), "before_detail",
-                         number=number, question=q["follow_up"])
-        ws.set_row(row + 1, max(90, estimate_height(q["follow_up"], 42)))
+                         number=number, question=follow_up)
+        ws.set_row(row + 1, max(90, estimate_height(follow_up, 42)))
         row += 2
     book.titles(ws, "RowTitle", 2, first, 0, row - 1, 1)

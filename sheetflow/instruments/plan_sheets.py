@@ -40,7 +40,7 @@ def element_sheet(book, element) -> None:
     book.text_row(ws, row, element.prompts, total, 5, "bold")
     row += 1
     book.answer_cell(ws, row, 0, inst.answer(element.obstacles_name), "obstacles", last_col=5,
-                     element=element.number, question=element.prompts)
+                     element=element.number, question=inst.shown(element.prompts))
     ws.set_row(row, 120)
     row += 2
     book.text_row(ws, row, element.table_intro, total, 5, "bold")

@@ -183,17 +183,19 @@ class _Book:
         first, last = (xl_rowcol_to_cell(r, c, True, True) for r, c in ((first_row, first_col), (last_row, last_col)))
         self.wb.define_name(f"'{ws.name}'!{kind}{number}", f"='{ws.name}'!{first}:{last}")
 
-    def paragraphs(self, ws, row: int, blocks, width: float, last_col: int = 0) -> int:
-        """Write text blocks (a string is a paragraph, a list is a list) from ``row``; return the next row."""
+    def paragraphs(self, ws, row: int, blocks, width: float, last_col: int = 0, marker: str = "•") -> int:
+        """Write text blocks (a string is a paragraph, a list is a list, its items after ``marker`` unless
+        numbered) from ``row``; return the next row."""
         for block in blocks:
             items = [block] if isinstance(block, str) else [
-                item if item[:1].isdigit() else f"• {item}" for item in block]
+                item if item[:1].isdigit() else f"{marker} {item}" for item in block]
             for item in items:
                 self.text_row(ws, row, item, width, last_col)
                 row += 1
         return row
 
     def text_row(self, ws, row: int, text: str, width: float, last_col: int = 0, fmt: str = "body"):
+        text = self.inst.shown(text)
         if last_col:
             ws.merge_range(row, 0, row, last_col, text, self.f[fmt])
         else:
