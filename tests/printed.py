@@ -13,6 +13,11 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def whole(text: str, page: str) -> bool:
+    """``text`` is on ``page`` whole, however its lines wrap (a line may break after a hyphen: ``buy-`` ``in``)."""
+    return re.sub(r"\s+", "", text) in re.sub(r"\s+", "", page)
+
+
 def page_texts(pdf: Path) -> list[str]:
     """Each page's text in the order LibreOffice drew it (``pdftotext -raw``), white space flattened."""
     raw = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

@@ -13,20 +13,18 @@ from .layout import NAVY, bullets, estimate_height, still_needed
 def assessment_sheet(book) -> None:
     inst, L, f = book.inst, book.labels, book.f
     data = inst.data
-    ws = book.sheet(book.text["sheets"]["assessment"], landscape=True, repeat=2)
     widths = (4, 30, 72, 10, 44)
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
+    ws = book.sheet(book.text["sheets"]["assessment"], widths, landscape=True, repeat=2)
     ws.merge_range(0, 0, 0, 4, inst.title, f["title"])
-    ws.set_row(0, 24)
+    book.row(ws, 0, 24)
     scale = "    ".join(f"{lv['value']} = {lv['label']}" for lv in data["scale"]["levels"])
     ws.merge_range(1, 0, 1, 4, f"{L['scale_title']}:  {scale}", f["bold"])
-    ws.set_row(1, 18)
+    book.row(ws, 1, 18)
     headers = (L["number_heading"], data["table"]["capability_heading"],
                data["table"]["characteristics_heading"], L["rating_heading"], data["table"]["comment_label"])
     for col, text in enumerate(headers):
         ws.write_string(2, col, text, f["th"])
-    ws.set_row(2, 42)
+    book.row(ws, 2, 42)
     book.titles(ws, "ColumnTitle", 1, 2, 0, 2, 4)
     row = 3
     book.area_rows = {}
@@ -34,7 +32,8 @@ def assessment_sheet(book) -> None:
     for area in inst.areas:
         heading = f"{area.heading}\n{area.question}"
         ws.merge_range(row, 0, row, 4, heading, f["area"])
-        ws.set_row(row, estimate_height(heading, sum(widths)))
+        book.row(ws, row, estimate_height(heading, sum(widths)))
+        book.keep_with_next(ws, row)  # an area's heading prints on the page of its first capability
         row += 1
         first = row
         for cap in area.capabilities:
@@ -46,28 +45,27 @@ def assessment_sheet(book) -> None:
                              question=cap.title, scale=levels)
             book.answer_cell(ws, row, 4, inst.answer(cap.comment_name), "comment", number=cap.number,
                              question=cap.title)
-            ws.set_row(row, max(estimate_height(characteristics, widths[2]),
+            book.row(ws, row, max(estimate_height(characteristics, widths[2]),
                                 estimate_height(cap.title, widths[1]), 60))
             row += 1
         book.area_rows[area.name] = (first, row - 1)
     ws.print_area(0, 0, row - 1, 4)
+    book.paginate(ws, row - 1)
 
 
 def reflection_sheet(book) -> None:
     inst, f = book.inst, book.f
-    ws = book.sheet(book.text["sheets"]["reflection"])
-    ws.set_column(0, 0, 42)
-    ws.set_column(1, 1, 62)
+    ws = book.sheet(book.text["sheets"]["reflection"], (42, 62))
     ws.write_string(0, 0, book.labels["reflection_heading"], f["title"])
     intro = inst.data["intro"][-1]["blocks"][-1]
     ws.merge_range(1, 0, 1, 1, intro, f["italic"])
-    ws.set_row(1, estimate_height(intro, 104))
+    book.row(ws, 1, estimate_height(intro, 104))
     row = 3
     for number, q in enumerate(inst.data["after"], start=1):
         ws.write_string(row, 0, q["question"], f["label"])
         book.answer_cell(ws, row, 1, inst.answer(f"reflect_{q['key']}"), "after", number=number,
                          question=q["question"])
-        ws.set_row(row, 110)
+        book.row(ws, row, 110)
         row += 1
     book.titles(ws, "RowTitle", 1, 3, 0, row - 1, 1)
 
@@ -75,12 +73,11 @@ def reflection_sheet(book) -> None:
 def assessment_summary(book) -> None:
     inst, L, f = book.inst, book.labels, book.f
     summary = book.text["sheets"]["summary"]
-    ws = book.sheet(summary, landscape=True)
+    ws = book.sheet(summary, (40, 16, 16), landscape=True)
     sheet = book.text["sheets"]["assessment"]
-    ws.set_column(0, 0, 40)
-    ws.set_column(1, 2, 16)
     ws.write_string(0, 0, L["summary_heading"], f["title"])
-    ws.write_string(1, 0, L["summary_note"], f["italic"])
+    book.row(ws, 0, 24)
+    ws.merge_range(1, 0, 1, 2, L["summary_note"], f["italic"])
     total = len(inst.capabilities)
     ratings = ",".join(c.rating_name for c in inst.capabilities)
     answered = sum(isinstance(book.request.prefill.get(c.rating_name), int) for c in inst.capabilities)
@@ -89,7 +86,9 @@ def assessment_summary(book) -> None:
     ws.write_string(3, 2, L["out_of"].format(total=total), f["body"])
     ws.write_string(4, 0, L["complete"], f["label"])
     ws.write_formula(4, 1, f"=B4/{total}", f["percent"], answered / total)
+    book.row(ws, 1, estimate_height(L["summary_note"], 72))
     still_needed(ws, 5, L, f, inst, book.request.prefill)
+    book.row(ws, 5, max(estimate_height(L[k], 16) for k in ("still_needed_none", "still_needed_where")))
     book.titles(ws, "RowTitle", 1, 3, 0, 5, 2)
     for col, text in enumerate((L["area_heading"], L["average_heading"], L["area_rated_heading"])):
         ws.write_string(6, col, text, f["th"])

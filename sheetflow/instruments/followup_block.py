@@ -51,7 +51,7 @@ def write_follow_up(book, ws, element, row: int, width: float, estimate_height) 
 def write_last_statuses(book, ws, element, header_row: int, first_row: int) -> None:
     """The status each component had in the previous plan, locked, in the column beside the status."""
     words = book.text["followup"]
-    ws.set_column(LAST_STATUS_COLUMN, LAST_STATUS_COLUMN, LAST_STATUS_WIDTH)
+    book.widen(ws, LAST_STATUS_COLUMN, LAST_STATUS_WIDTH)
     ws.write_string(header_row, LAST_STATUS_COLUMN, words["last_status_heading"], book.f["th"])
     previous = book.request.previous
     for j in range(1, len(element.components) + 1):
@@ -78,8 +78,13 @@ def write_block(book, ws, element, row: int, width: float, estimate_height) -> i
     header = row + 3
     for col, column in enumerate(shown.columns + progress.columns):
         ws.write_string(header, col, column.label, book.f["th"])
-    ws.set_row(header, 30)
+    book.row(ws, header, 30)
     top = header + 1
+    layout = book.layouts[ws.name]
+    widths = layout.widths
+    # every row as tall as its text, but the block no taller than a page, so it prints under its headings
+    room = layout.page_room() - sum(layout.height(r) for r in range(row, top))
+    tallest = max(30, room / shown.rows)
     for r, values in enumerate(rows):
         for col, value in enumerate(values):
             if value in (None, ""):
@@ -95,13 +100,15 @@ def write_block(book, ws, element, row: int, width: float, estimate_height) -> i
                 "input_message": words["prompt"], "error_message": words["error"]})
             ws.data_validation(top + r, answer_col + 1, top + r, answer_col + 1, {
                 "validate": "any", "input_title": words["note_prompt_title"], "input_message": words["note_prompt"]})
-            height = max(estimate_height(str(v or ""), 30) for v in values)
-            ws.set_row(top + r, max(30, min(height, 150)))
+            height = max(estimate_height(str(v or ""), w) for v, w in zip(values, widths))
+            book.row(ws, top + r, max(30, min(height, tallest)))
         else:  # nothing to follow up in this row: it stays empty and locked
             ws.write_blank(top + r, answer_col, None, book.f["cell"])
             ws.write_blank(top + r, answer_col + 1, None, book.f["cell"])
-            ws.set_row(top + r, 20)
+            book.row(ws, top + r, 20)
     bottom = top + shown.rows - 1
+    book.keep_with_next(ws, row)
+    book.together(ws, row, bottom)
     book.name(shown.name, ws, top, 0, bottom, len(shown.columns) - 1)
     book.name(progress.name, ws, top, len(shown.columns), bottom, last)
     return bottom

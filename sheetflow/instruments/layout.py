@@ -27,12 +27,15 @@ def bullets(items) -> str:
     return "\n".join(out)
 
 
-def still_needed(ws, row: int, labels: dict, formats: dict, instrument, prefill: dict) -> None:
-    """How many required answers are still blank, in words: the orange shading is not the only sign."""
+def still_needed(ws, row: int, labels: dict, formats: dict, instrument, prefill: dict, last_col: int = 2) -> None:
+    """How many required answers are still blank, in words (in columns C to ``last_col``): the orange
+    shading is not the only sign."""
     required = [a.name for a in instrument.answers if a.required]
     count = sum(prefill.get(name) in (None, "") for name in required)
     ws.write_string(row, 0, labels["still_needed"], formats["label"])
     ws.write_formula(row, 1, f"={len(required)}-COUNTA({','.join(required)})", formats["count"], count)
     done, where = (text.replace('"', '""') for text in (labels["still_needed_none"], labels["still_needed_where"]))
+    if last_col > 2:
+        ws.merge_range(row, 2, row, last_col, "", formats["body"])
     ws.write_formula(row, 2, f'=IF({xl_rowcol_to_cell(row, 1)}=0,"{done}","{where}")', formats["body"],
                      labels["still_needed_none"] if count == 0 else labels["still_needed_where"])

@@ -16,15 +16,14 @@ STATUS_COLOURS = ("#548235", "#FFC000", "#C00000", "#A6A6A6")
 def element_sheet(book, element) -> None:
     inst, L, f = book.inst, book.labels, book.f
     name = book.text["sheets"]["element"].format(number=element.number)
-    ws = book.sheet(name, landscape=True, repeat=0)
     widths = (30, 32, 14, 22, 24, 30)
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
+    ws = book.sheet(name, widths, landscape=True, repeat=0)
     total = sum(widths)
     ws.merge_range(0, 0, 0, 5, element.heading, f["title"])
-    ws.set_row(0, 24)
+    book.row(ws, 0, 24)
     book.text_row(ws, 1, f"({element.definition})", total, 5, "italic")
     book.text_row(ws, 3, element.components_intro, total, 5, "bold")
+    book.together(ws, 1, 4 + len(element.components))  # the element, its components and their statuses
     ws.merge_range(4, 0, 4, 4, L["component_heading"], f["th"])
     ws.write_string(4, 5, L["status_heading"], f["th"])
     book.titles(ws, "ColumnTitle", 1, 4, 0, 4, 5)
@@ -33,21 +32,23 @@ def element_sheet(book, element) -> None:
         ws.merge_range(row, 0, row, 4, f"{j}. {text}", f["cell"])
         book.answer_cell(ws, row, 5, inst.answer(element.status_name(j)), "status",
                          element=element.number, number=j, question=text)
-        ws.set_row(row, max(estimate_height(f"{j}. {text}", total - widths[5]), 18))
+        book.row(ws, row, max(estimate_height(f"{j}. {text}", total - widths[5]), 18))
         row += 1
     book.status_rows[element.number] = (name, first, row - 1)
     row += 1
     book.text_row(ws, row, element.prompts, total, 5, "bold")
+    book.keep_with_next(ws, row)  # the questions print above their answer
     row += 1
     book.answer_cell(ws, row, 0, inst.answer(element.obstacles_name), "obstacles", last_col=5,
                      element=element.number, question=inst.shown(element.prompts))
-    ws.set_row(row, 120)
+    book.row(ws, row, 120)
     row += 2
     book.text_row(ws, row, element.table_intro, total, 5, "bold")
+    intro = row
     row += 1
     for col, column in enumerate(inst.action_columns):
         ws.write_string(row, col, column.label, f["th"])
-    ws.set_row(row, 30)
+    book.row(ws, row, 30)
     book.titles(ws, "ColumnTitle", 2, row, 0, row, len(inst.action_columns) - 1)
     actions = inst.answer(element.actions_name)
     top = row + 1
@@ -57,23 +58,27 @@ def element_sheet(book, element) -> None:
             book.announce(ws, r, col, actions, "action_needed" if column.required else "action",
                           {"element": element.number, "row": r - top + 1, "rows": actions.rows,
                            "question": column.label}, required=False)
-        ws.set_row(r, 48)
+        book.row(ws, r, 48)
     book.name(actions.name, ws, top, 0, top + actions.rows - 1, len(inst.action_columns) - 1)
     book.action_rows[element.number] = (name, top, top + actions.rows - 1)
-    ws.print_area(0, 0, top + actions.rows - 1, 5)
+    book.together(ws, intro, top + actions.rows - 1)  # the action table on one page, under its headings
+    bottom = top + actions.rows - 1
+    ws.print_area(0, 0, bottom, 5)
     if inst.progress_choices:  # version 1.1 on: the follow-up of last cycle's plan
-        write_follow_up(book, ws, element, top + actions.rows + 1, total, estimate_height)
+        bottom = write_follow_up(book, ws, element, bottom + 2, total, estimate_height)
+    book.paginate(ws, bottom)
 
 
 def action_summary(book) -> None:
     inst, L, f = book.inst, book.labels, book.f
     statuses = inst.data["status_choices"]
     summary = book.text["sheets"]["summary"]
-    ws = book.sheet(summary, landscape=True)
-    ws.set_column(0, 0, 40)
-    ws.set_column(1, 6, 14)
+    widths = (44, *[13] * (3 + len(statuses)))
+    last = len(widths) - 1
+    ws = book.sheet(summary, widths, landscape=True)
     ws.write_string(0, 0, L["summary_heading"], f["title"])
-    ws.write_string(1, 0, L["summary_note"], f["italic"])
+    book.row(ws, 0, 24)
+    ws.merge_range(1, 0, 1, last, L["summary_note"], f["italic"])
     total = sum(len(e.components) for e in inst.elements)
     names = ",".join(e.status_name(j) for e in inst.elements for j in range(1, len(e.components) + 1))
     ws.write_string(3, 0, L["components_answered"], f["label"])
@@ -81,19 +86,23 @@ def action_summary(book) -> None:
     ws.write_string(3, 2, L["out_of"].format(total=total), f["body"])
     ws.write_string(4, 0, L["complete"], f["label"])
     ws.write_formula(4, 1, f"=B4/{total}", f["percent"], 0)
-    still_needed(ws, 5, L, f, inst, book.request.prefill)
+    book.row(ws, 1, estimate_height(L["summary_note"], sum(widths)))
+    still_needed(ws, 5, L, f, inst, book.request.prefill, last)
+    book.row(ws, 5, max(estimate_height(L[k], sum(widths[2:])) for k in ("still_needed_none", "still_needed_where")))
     book.titles(ws, "RowTitle", 1, 3, 0, 5, 2)
     headers = [L["element_heading"], L["components_heading"], *statuses, L["not_answered_heading"],
                L["actions_heading"]]
     for col, text in enumerate(headers):
         ws.write_string(6, col, text, f["th"])
     book.titles(ws, "ColumnTitle", 1, 6, 0, 6, len(headers) - 1)
-    ws.set_row(6, 30)
+    book.row(ws, 6, 30)
     row = 7
     for element in inst.elements:
         sheet, first, last = book.status_rows[element.number]
         cells = f"'{sheet}'!$F${first + 1}:$F${last + 1}"
-        ws.write_string(row, 0, L["element"].format(number=element.number, name=element.name), f["cell"])
+        label = L["element"].format(number=element.number, name=element.name)
+        ws.write_string(row, 0, label, f["cell"])
+        book.row(ws, row, max(15, estimate_height(label, widths[0])))
         ws.write_number(row, 1, len(element.components), f["count"])
         for k, status in enumerate(statuses):
             ws.write_formula(row, 2 + k, f'=COUNTIF({cells},"{status}")', f["count"], 0)
@@ -110,7 +119,7 @@ def action_summary(book) -> None:
     chart.set_title({"name": L["chart_title"]})
     chart.set_y_axis({"reverse": True})
     chart.set_x_axis({"major_unit": 1, "min": 0})
-    chart.set_size({"width": 760, "height": 340})
+    chart.set_size({"width": 760, "height": 320})  # below the table, on the same page
     elements = ", ".join(e.name for e in inst.elements)
     description = L["chart_description"].format(statuses=", ".join(statuses), elements=elements)
     ws.insert_chart(row + 1, 0, chart, {"description": description})

@@ -22,14 +22,12 @@ def write_results_sheet(book, results, row_height) -> None:
     """
     words = book.text["results"]
     name = words["sheet"]
-    ws = book.sheet(name, landscape=True, repeat=0)
-    for col, width in enumerate(WIDTHS):
-        ws.set_column(col, col, width)
+    ws = book.sheet(name, WIDTHS, landscape=True, repeat=0)
     last = len(WIDTHS) - 1
     total = sum(WIDTHS)
     facts = {"region": results.region, "cycle": results.cycle}
     ws.merge_range(0, 0, 0, last, words["title"].format(**facts), book.f["title"])
-    ws.set_row(0, 24)
+    book.row(ws, 0, 24)
     if not results.returns:
         book.text_row(ws, 2, words["none"].format(**facts), total, last)
         return
@@ -43,22 +41,28 @@ def write_results_sheet(book, results, row_height) -> None:
     book.text_row(ws, 3, words["how_to_read"], total, last, "italic")
     row = 5
     ws.write_string(row, 0, words["areas_heading"], formats["heading"])
-    top, bottom = _table(ws, row + 1, "RegionAreas", results.tables["RegionAreas"], formats, row_height)
+    book.keep_with_next(ws, row)
+    top, bottom = _table(book, ws, row + 1, "RegionAreas", results.tables["RegionAreas"], formats, row_height)
+    book.together(ws, row, bottom)
     chart = _chart(book, name, results.tables["RegionAreas"][0], (top, bottom), words, facts)
     ws.insert_chart(bottom + 2, 0, chart, {"description": words["chart_description"].format(**facts),
                                            "x_offset": 4, "y_offset": 4})
-    row = bottom + 20  # below the chart (320 px)
+    book.together(ws, bottom + 1, bottom + 19)  # the chart (320 px) is not cut by a page
+    row = bottom + 20  # below the chart
     for table, heading, empty in (("RegionCapabilities", "capabilities_heading", None),
                                   ("RegionDisagreements", "disagreements_heading", "no_disagreements"),
                                   ("RegionReflections", "reflections_heading", "no_reflections")):
         ws.write_string(row, 0, words[heading], formats["heading"])
-        _, bottom = _table(ws, row + 1, table, results.tables[table], formats, row_height)
+        book.keep_with_next(ws, row)
+        _, bottom = _table(book, ws, row + 1, table, results.tables[table], formats, row_height)
+        book.together(ws, row, bottom)
         row = bottom + 1
         if empty and not results.tables[table][1]:
             ws.write_string(row, 0, words[empty], book.f["italic"])
             row += 1
         row += 1
     ws.print_area(0, 0, row, last)
+    book.paginate(ws, row)
 
 
 def _count(words, one: str, many: str, count: int) -> str:
@@ -76,16 +80,16 @@ def _formats(book) -> dict:
                            "valign": "vcenter"})}
 
 
-def _table(ws, top: int, name: str, table, formats, row_height) -> tuple[int, int]:
+def _table(book, ws, top: int, name: str, table, formats, row_height) -> tuple[int, int]:
     """An Excel Table of plain values at row ``top``; returns its header row and last row."""
     columns, rows = table
     bottom = top + max(len(rows), 1)  # a table needs a row: an empty one when there is nothing to show
     ws.add_table(top, 0, bottom, len(columns) - 1, {
         "name": name, "style": STYLE, "autofilter": False,
         "columns": [{"header": c, "header_format": formats["header"]} for c in columns]})
-    ws.set_row(top, 30)
+    book.row(ws, top, 30)
     for r, values in enumerate(rows, start=top + 1):
-        ws.set_row(r, max(row_height(v, w) if isinstance(v, str) else 15 for v, w in zip(values, WIDTHS)))
+        book.row(ws, r, max(row_height(v, w) if isinstance(v, str) else 15 for v, w in zip(values, WIDTHS)))
         for c, (column, value) in enumerate(zip(columns, values)):
             if value is None:
                 ws.write_blank(r, c, None, formats["text"])

@@ -17,7 +17,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from . import prompts
+from . import pages, prompts
 from .assessment_sheets import assessment_sheet, assessment_summary, reflection_sheet
 from .definitions import PREVIOUS_KEY, RETURNS_KEY, STAMP_KEYS, Instrument
 from .front_sheets import details_sheet, instructions_sheet
@@ -103,6 +103,7 @@ class _Book:
         self.area_rows: dict = {}  # assessment: area name -> (first, last) row of its capabilities
         self.status_rows: dict = {}  # action plan: element number -> (sheet, first, last) row of its statuses
         self.action_rows: dict = {}  # action plan: element number -> (sheet, top, bottom) row of its actions
+        self.layouts: dict[str, pages.Layout] = {}  # sheet name -> how it prints
 
     # -- common pieces -------------------------------------------------------
     def _formats(self) -> dict:
@@ -130,21 +131,47 @@ class _Book:
             "missing": add({"bg_color": ORANGE}),
         }
 
-    def sheet(self, name: str, landscape: bool = False, repeat: int | None = None):
+    def sheet(self, name: str, widths, landscape: bool = False, repeat: int | None = None):
+        """A protected sheet with columns ``widths`` that prints on Letter paper (pages.py), rows 0..``repeat``
+        repeated at the top of every page and frozen on screen."""
         ws = self.wb.add_worksheet(name)
         ws.protect("", PROTECTION)
         ws.hide_gridlines(2)
-        ws.set_paper(1)
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.75)
-        ws.set_header(f"&L&8{self.labels['header']}&R&8{name}")
-        ws.set_footer(f"&C&8{self.labels['footer']}")
-        if landscape:
-            ws.set_landscape()
+        for col, width in enumerate(widths):
+            ws.set_column(col, col, width)
+        self.layouts[name] = layout = pages.Layout(tuple(widths), landscape, repeat)
+        pages.set_up(ws, layout, f"&L&8{self.labels['header']}&R&8{name}", f"&C&8{self.labels['footer']}")
         if repeat is not None:
-            ws.repeat_rows(0, repeat)
             ws.freeze_panes(repeat + 1, 0)
         return ws
+
+    def row(self, ws, row: int, height: float) -> None:
+        """Set a row's height, kept for laying out the sheet's pages."""
+        ws.set_row(row, height)
+        self.layouts[ws.name].heights[row] = height
+
+    def widen(self, ws, col: int, width: float) -> None:
+        """Add a column (or set its width) after the sheet was made; the print scale follows."""
+        ws.set_column(col, col, width)
+        layout = self.layouts[ws.name]
+        widths = list(layout.widths) + [0] * (col + 1 - len(layout.widths))
+        widths[col] = width
+        layout.widths = tuple(widths)
+        ws.set_print_scale(layout.scale)
+
+    def keep_with_next(self, ws, row: int) -> None:
+        """Never print ``row`` (a heading, a lead-in ending in a colon) last on a page."""
+        self.layouts[ws.name].keep.add(row)
+
+    def together(self, ws, first: int, last: int) -> None:
+        """Print rows ``first`` to ``last`` (a table with its headings) on one page when they fit on one."""
+        self.layouts[ws.name].blocks.append((first, last))
+
+    def paginate(self, ws, last: int) -> None:
+        """Break the sheet's pages up to row ``last`` by its kept rows and blocks (pages.Layout.breaks)."""
+        breaks = self.layouts[ws.name].breaks(last)
+        if breaks:
+            ws.set_h_pagebreaks(breaks)
 
     def name(self, name: str, ws, row: int, col: int, last_row: int | None = None, last_col: int | None = None):
         ref = f"='{ws.name}'!{xl_rowcol_to_cell(row, col, True, True)}"
@@ -200,7 +227,9 @@ class _Book:
             ws.merge_range(row, 0, row, last_col, text, self.f[fmt])
         else:
             ws.write_string(row, 0, text, self.f[fmt])
-        ws.set_row(row, estimate_height(text, width))
+        self.row(ws, row, estimate_height(text, width))
+        if text.rstrip().endswith(":"):  # a lead-in: on the page of what it leads to
+            self.keep_with_next(ws, row)
 
     def stamp_sheet(self):
         ws = self.wb.add_worksheet(self.text["sheets"]["stamp"])
