@@ -201,9 +201,13 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
     valid = [f for f in report.files if f.status == "valid"]
     result.files_in, result.files_out = len(valid), len(report.files) - len(valid)
     rows = {name: [] for name in TABLES}
+    versions = {}  # each version met, looked up once (a lookup checks the definition files are unchanged)
     for f in valid:
         record, source = f.record, Path(f.path).name
-        instrument = definitions.load_version(f.instrument, record.version)  # as the return was made
+        key = (f.instrument, record.version)
+        if key not in versions:
+            versions[key] = definitions.load_version(*key)  # as the return was made
+        instrument = versions[key]
         if f.instrument == "sector-self-assessment":
             _assessment_rows(rows, instrument, record, source)
         elif f.instrument == "sector-action-plan":
