@@ -154,11 +154,31 @@ def test_a_native_chart_of_each_regions_area_averages_by_cycle_with_alt_text(bot
 
 
 @pytest.fixture(scope="module")
-def printed_change(both, tmp_path_factory):
-    """The Change over time sheet's pages as LibreOffice prints them: [(text, typical text height), ...]."""
+def printed_pages(both, tmp_path_factory):
+    """Every page of the two cycles' roll-up as LibreOffice prints it: [(text, typical text height), ...]."""
     pdf = libreoffice.convert(both, "pdf", tmp_path_factory.mktemp("pdf"))
-    return [(text, size) for text, size in zip(printed.page_texts(pdf), printed.text_sizes(pdf))
-            if text.startswith(f"{TITLE} {SHEET} ")]
+    return list(zip(printed.page_texts(pdf), printed.text_sizes(pdf)))
+
+
+@pytest.fixture(scope="module")
+def printed_change(printed_pages):
+    """The Change over time sheet's pages."""
+    return [(text, size) for text, size in printed_pages if text.startswith(f"{TITLE} {SHEET} ")]
+
+
+@pytest.mark.libreoffice
+def test_the_progress_chart_prints_whole_on_one_page(both, printed_pages):
+    plans = [text for text, _ in printed_pages if text.startswith(f"{TITLE} Action plans ")]
+    [page] = [text for text in plans if "What became of last cycle's actions" in text]
+    for label in ("North Plains: 1. Built around great data", "North Plains: 6. Are measured"):
+        assert page.count(label) == 2, label  # in the table and on the chart's axis, on the same page
+    # ... because the section starts a page, and its chart below the page's first row (drawn on that page only)
+    ws = openpyxl.load_workbook(both)["Action plans"]
+    heading = next(c.row for row in ws.iter_rows(max_col=1) for c in row
+                   if str(c.value).startswith("Last cycle's actions by progress"))
+    assert heading - 1 in [brk.id for brk in ws.row_breaks.brk]
+    [chart] = [chart for chart in ws._charts if chart.anchor._from.row >= heading - 1]
+    assert chart.anchor._from.row >= heading
 
 
 @pytest.mark.libreoffice

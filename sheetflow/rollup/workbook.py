@@ -430,6 +430,7 @@ class _Writer:
             ws.write_string(top + 1, 0, "No action plan here follows up an earlier one.", self.f["note"])
             return
         row = self.grid(ws, top, title, counts)
+        ws.set_h_pagebreaks([top])  # the table and its chart on a page of their own, never split by a page's end
         ws.write_string(top + 1, 0, "Region: key element", self.f["th"])
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
         colours = ("#548235", "#2F75B5", "#FFC000", "#C00000", "#A6A6A6")
@@ -443,7 +444,7 @@ class _Writer:
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 640, "height": max(300, 40 + 26 * len(counts))})
         regions = ", ".join(sorted(set(self.r.shown("Progress")["region"].dropna().astype(str))))
-        ws.insert_chart(top, 7, chart, {"description": (
+        ws.insert_chart(top + 1, 7, chart, {"description": (
             f"Stacked bar chart: for each region ({regions}) and key element, how many of the actions of "
             f"its previous action plan are {', '.join(counts.columns[:-1])} or have no progress given. "
             "The figures are in the table beside the chart and in the Progress table.")})
