@@ -58,3 +58,10 @@ def test_every_sheet_prints_on_letter_at_a_readable_scale_never_fitted_to_a_page
         assert (setup.paperSize, ws.sheet_properties.pageSetUpPr.fitToPage) in ((1, None), (1, False)), ws.title
         assert 70 <= (setup.scale or 100) <= 100, f"{ws.title} prints at {setup.scale}%"
         assert "&P" in ws.oddFooter.center.text and ws.oddHeader.left.text, ws.title
+
+
+def test_column_headings_repeated_after_their_own_page_take_room_on_the_pages_after_it():
+    heights = [ROOM * 0.3] * 2 + [ROOM * 0.1] + [ROOM * 0.25] * 5  # two rows, a table's headings, its rows
+    table = layout(heights, blocks=[(2, 7)])
+    table.titles = (2, 2)
+    assert table.breaks(7) == [4, 7]  # each page after the first holds the headings and three rows

@@ -14,14 +14,15 @@ import pytest
 
 import libreoffice
 import printed
-from conftest import complete_answers
+from conftest import SAMPLES, complete_answers
 from sheetflow.instruments.followup_block import PreviousPlan
 from sheetflow.instruments.layout import bullets
 from sheetflow.instruments.workbook import Request, generate
+from sheetflow.rollup.region_results import collect
 
 pytestmark = pytest.mark.libreoffice
-BOOKS = ("assessment", "assessment filled", "action plan", "action plan filled")
-LANDSCAPE = re.compile(r"^(Assessment|Element \d+|Summary)$")
+BOOKS = ("assessment", "assessment filled", "action plan", "action plan filled", "action plan with results")
+LANDSCAPE = re.compile(r"^(Assessment|Element \d+|Summary|Self-assessment results( \(2\))?)$")
 
 
 def action_rows(element: int, rows: int) -> list[list[str]]:
@@ -42,6 +43,11 @@ def previous_plan(action_plan) -> PreviousPlan:
     return PreviousPlan("00000000-0000-4000-8000-000000000099", "2025", "North Plains", {}, actions)
 
 
+def region_results():
+    """North Plains' results from the sample returns, as an action plan made with --assessments shows them."""
+    return collect([SAMPLES / "returns"], "2026").for_region("North Plains")
+
+
 @pytest.fixture(scope="module")
 def books(tmp_path_factory, assessment, action_plan):
     """{book: (its PDF, {sheet: [page text, ...]})} for a blank and a filled copy of each instrument."""
@@ -50,6 +56,9 @@ def books(tmp_path_factory, assessment, action_plan):
     generate(Request(assessment, response_id="00000000-0000-4000-8000-000000000011", cycle="2026"), sa)
     generate(Request(action_plan, response_id="00000000-0000-4000-8000-000000000012", cycle="2026",
                      previous=previous_plan(action_plan)), ap)
+    results = folder / "action plan with results.xlsx"  # the region's self-assessment results come first
+    generate(Request(action_plan, response_id="00000000-0000-4000-8000-000000000013", cycle="2026",
+                     results=region_results()), results)
     long_comment = "We rate this as we do because the partners agree on it but have not yet written it down. " * 2
     sa_values = complete_answers(assessment, **{c.comment_name: long_comment for c in assessment.capabilities})
     ap_values = complete_answers(action_plan, **{e.actions_name: action_rows(e.number, 8)
@@ -57,7 +66,7 @@ def books(tmp_path_factory, assessment, action_plan):
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         filled = [pool.submit(libreoffice.fill_by_name, src, values, folder / "filled" / src.name)
                   for src, values in ((sa, sa_values), (ap, ap_values))]
-        workbooks = dict(zip(BOOKS, (sa, filled[0].result(), ap, filled[1].result())))
+        workbooks = dict(zip(BOOKS, (sa, filled[0].result(), ap, filled[1].result(), results)))
         headers = {name: (assessment if "assessment" in name else action_plan).text["labels"]["header"]
                    for name in BOOKS}
         jobs = {name: pool.submit(printed.pages_by_sheet, book, folder / "pdf" / name.replace(" ", "-"),
@@ -172,3 +181,25 @@ def test_the_instructions_end_with_what_they_lead_to_and_list_without_double_bul
         assert all(printed.whole(q["question"], text) for q in instrument.data["after"])
         about = " ".join(pages[instrument.text["sheets"]["details"]])
         assert "sections above" not in about and "on the Instructions sheet" in about
+
+
+def test_every_page_a_results_table_reaches_carries_its_column_headings(books, action_plan):
+    _, pages = books["action plan with results"]
+    words = action_plan.text["results"]
+    results = region_results()
+    texts = {table: {v for row in rows for v in row if isinstance(v, str) and len(v) > 20}
+             for table, (_, rows) in results.tables.items()}
+    own = {table: {v for v in mine if all(v not in texts[other] for other in texts if other != table)}
+           for table, mine in texts.items()}  # a table's own text: a capability, an answer; not an area's name
+    found = {}
+    for sheet in (words["sheet"], words["more_sheet"]):
+        for number, text in enumerate(pages[sheet], start=1):
+            for table, (columns, rows) in results.tables.items():
+                cells = own[table]
+                if any(printed.whole(v, text) for v in cells):
+                    found.setdefault(table, set()).update(v for v in cells if printed.whole(v, text))
+                    missing = [c for c in columns if not printed.whole(c, text)]
+                    assert missing == [], f"{sheet}, page {number}: {table} without {missing}"
+    assert len(pages[words["sheet"]]) > 1 and len(pages[words["more_sheet"]]) > 1  # the tables do run on
+    for table, mine in own.items():
+        assert mine <= found.get(table, set()), f"{table}: {sorted(mine - found.get(table, set()))[:3]} cut"

@@ -26,13 +26,13 @@ def plan_file(folder: Path, region: str) -> Path:
 
 
 def plan_tables(path: Path) -> dict[str, list[tuple]]:
-    """Every Excel Table of the results sheet: name -> rows (header first), as openpyxl reads them."""
+    """Every Excel Table of the results sheets: name -> rows (header first), as openpyxl reads them."""
     book = openpyxl.load_workbook(path)
-    ws = book[SHEET]
     out = {}
-    for name, ref in ws.tables.items():
-        rows = [tuple(c.value for c in row) for row in ws[ref]]
-        out[name] = [rows[0]] + [r for r in rows[1:] if any(v is not None for v in r)]
+    for ws in (book[SHEET], book[f"{SHEET} (2)"]):
+        for name, ref in ws.tables.items():
+            rows = [tuple(c.value for c in row) for row in ws[ref]]
+            out[name] = [rows[0]] + [r for r in rows[1:] if any(v is not None for v in r)]
     return out
 
 

@@ -22,6 +22,7 @@ from sheetflow.rollup.region_results import collect
 from sheetflow.rollup.tables import build
 
 SHEET = "Self-assessment results"
+MORE = "Self-assessment results (2)"  # the disagreements and the partners' own words
 TABLES = ("RegionAreas", "RegionCapabilities", "RegionDisagreements", "RegionReflections")
 
 
@@ -42,7 +43,7 @@ def sheet_part(path: Path, title: str) -> str:
 def test_the_sheet_follows_the_instructions_locked_and_printable(plans_with_results):
     folder, _ = plans_with_results
     book = openpyxl.load_workbook(plan_file(folder, "North Plains"))
-    assert book.sheetnames[:3] == ["Instructions", SHEET, "Region details"]
+    assert book.sheetnames[:4] == ["Instructions", SHEET, MORE, "Region details"]
     assert book.active.title == SHEET  # the plan opens on the region's results
     ws = book[SHEET]
     assert ws.protection.sheet
@@ -50,9 +51,13 @@ def test_the_sheet_follows_the_instructions_locked_and_printable(plans_with_resu
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 1
     assert not ws.sheet_properties.pageSetUpPr.fitToPage  # never shrunk onto a page: Excel keeps the page breaks
     assert 60 <= ws.page_setup.scale < 100 and ws.row_breaks.brk  # the scale that fits its nine columns across
-    assert ws.print_title_rows.replace("$", "") == "1:1"
+    header = ws.tables["RegionCapabilities"].ref.split(":")[0][1:]  # the long tables end their sheets under
+    assert ws.print_title_rows.replace("$", "") == f"{header}:{header}"  # their column headings, repeated
+    more = book[MORE]
+    header = more.tables["RegionReflections"].ref.split(":")[0][1:]
+    assert more.print_title_rows.replace("$", "") == f"{header}:{header}" and more.protection.sheet
     assert "&P" in ws.oddFooter.center.text and ws.oddHeader.right.text == SHEET
-    assert sorted(ws.tables) == sorted(TABLES)
+    assert sorted([*ws.tables, *book[MORE].tables]) == sorted(TABLES)
     assert ws["A1"].value == "Self-assessment results: North Plains"
     assert ws["A3"].value == ("11 people from 4 organizations in North Plains answered the Sector Strategies "
                               "Self-Assessment for 2026. Self-assessments sent to the region: 11.")
@@ -66,10 +71,12 @@ def test_the_sheet_follows_the_instructions_locked_and_printable(plans_with_resu
 def test_the_sheet_holds_values_and_partner_text_stays_text(plans_with_results):
     folder, _ = plans_with_results
     path = plan_file(folder, "North Plains")
-    xml = sheet_part(path, SHEET)
-    assert "<f>" not in xml and "<f " not in xml  # values only: no formula at all on the sheet
-    ws = openpyxl.load_workbook(path)[SHEET]
-    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for sheet in (SHEET, MORE):
+        xml = sheet_part(path, sheet)
+        assert "<f>" not in xml and "<f " not in xml  # values only: no formula at all on the sheets
+    book = openpyxl.load_workbook(path)
+    cells = {c.value: c for ws in (book[SHEET], book[MORE]) for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str)}
     for text in HOSTILE["North Plains"].values():
         assert text in cells, text
         assert cells[text].data_type == "s"
@@ -130,7 +137,7 @@ def test_the_rest_of_the_plan_is_the_plan_without_results(tmp_path, action_plan)
     assert without.read_bytes() == again.read_bytes()
     assert b"Self-assessment results" not in zipfile.ZipFile(without).read("xl/workbook.xml")
     a, b = openpyxl.load_workbook(with_results), openpyxl.load_workbook(without)
-    assert [s for s in a.sheetnames if s != SHEET] == b.sheetnames
+    assert [s for s in a.sheetnames if s not in (SHEET, MORE)] == b.sheetnames
     assert dict(a.defined_names.items()).keys() == dict(b.defined_names.items()).keys()
     for name in b.sheetnames:
         mine, theirs = ({c.coordinate: c.value for row in book[name].iter_rows() for c in row

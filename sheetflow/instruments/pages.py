@@ -46,10 +46,15 @@ class Layout:
 
     widths: tuple
     landscape: bool = False
-    repeat: int | None = None  # rows 0..repeat print at the top of every page
+    repeat: int | None = None  # rows 0..repeat print at the top of every page (and are frozen on screen)
     heights: dict = field(default_factory=dict)  # row -> points, for the rows given a height
     keep: set = field(default_factory=set)  # rows kept on the page of the row after them (headings)
     blocks: list = field(default_factory=list)  # (first, last) rows printed on one page when they fit
+    titles: tuple | None = None  # (first, last) rows printed again at the top of every page after theirs
+
+    def __post_init__(self):
+        if self.titles is None and self.repeat is not None:
+            self.titles = (0, self.repeat)
 
     @property
     def scale(self) -> int:
@@ -57,40 +62,46 @@ class Layout:
 
     def page_room(self) -> float:
         """Points of rows a page holds below the repeated rows."""
-        repeated = 0 if self.repeat is None else sum(self.height(r) for r in range(self.repeat + 1))
-        return page_height(self.landscape, self.scale) - repeated
+        return page_height(self.landscape, self.scale) - self._titles_height()
 
     def height(self, row: int) -> float:
         return self.heights.get(row, DEFAULT_ROW)
+
+    def _titles_height(self) -> float:
+        return sum(self.height(r) for r in range(self.titles[0], self.titles[1] + 1)) if self.titles else 0.0
 
     def breaks(self, last: int) -> list[int]:
         """The rows before which a new page starts, for rows up to ``last``: a row in ``keep`` stays on the
         page of the row after it; a block starts a page rather than being split, when it fits on one."""
         capacity = page_height(self.landscape, self.scale)
-        first = 0 if self.repeat is None else self.repeat + 1
-        repeated = sum(self.height(r) for r in range(first))  # on every page after the first too
+        first = self.titles[1] + 1 if self.titles and self.titles[0] == 0 else 0  # rows 0.. open every page
+        titles = self._titles_height()
+
+        def repeated(row: int) -> float:  # what a page starting at ``row`` holds above it
+            return titles if self.titles and row > self.titles[1] else 0.0
+
         keep, blocks = self.keep, dict(self.blocks)
         units, row = [], first
         while row <= last:
             unit = self._unit(row, last, keep, blocks)
             units.append(unit)
             row = unit[-1] + 1
-        found, used = [], repeated
+        found, used = [], titles if first else 0.0
         for unit in units:
             tall = sum(self.height(r) for r in unit)
             if used + tall <= capacity:
                 used += tall
-            elif repeated + tall <= capacity:  # it fits on a page of its own: start one
+            elif repeated(unit[0]) + tall <= capacity:  # it fits on a page of its own: start one
                 found.append(unit[0])
-                used = repeated + tall
+                used = repeated(unit[0]) + tall
             else:  # taller than a page: as much as fits, a heading kept with the row after it
                 for r in unit:
-                    if used + self.height(r) > capacity and used > repeated:
+                    if used + self.height(r) > capacity and used > repeated(r):
                         start = r
                         while start - 1 in keep and start - 1 > max(found, default=first):
                             start -= 1
                         found.append(start)
-                        used = repeated + sum(self.height(x) for x in range(start, r))
+                        used = repeated(start) + sum(self.height(x) for x in range(start, r))
                     used += self.height(r)
         return found
 
@@ -115,6 +126,6 @@ def set_up(ws, layout: Layout, header: str, footer: str) -> None:
     ws.set_footer(footer)
     if layout.landscape:
         ws.set_landscape()
-    if layout.repeat is not None:
-        ws.repeat_rows(0, layout.repeat)
+    if layout.titles is not None:
+        ws.repeat_rows(*layout.titles)
     ws.set_print_scale(layout.scale)

@@ -1,9 +1,9 @@
-"""Write the "Self-assessment results" sheet of a region's action plan from plain rows, with xlsxwriter.
+"""Write the "Self-assessment results" sheets of a region's action plan from plain rows, with xlsxwriter.
 
 The rows come from rollup/region_results.py (``RegionResults``: four tables of plain values and
 the facts of the paragraph above them); nothing is computed here. Every value is written as
-what it is (text always with ``write_string``, so partner text is never a formula), the sheet
-is locked and prints like the plan's other sheets. The wording is the definition's
+what it is (text always with ``write_string``, so partner text is never a formula), the sheets
+are locked and print like the plan's other sheets. The wording is the definition's
 ``[workbook.results]``.
 """
 
@@ -16,18 +16,17 @@ STYLE = "Table Style Light 9"
 
 
 def write_results_sheet(book, results, row_height) -> None:
-    """Add the sheet to ``book`` (the workbook being written: its xlsxwriter workbook, formats and sheet setup).
+    """Add the sheets to ``book`` (the workbook being written: its xlsxwriter workbook, formats and sheet setup).
 
     ``row_height(text, width)`` is the height in points that shows ``text`` wrapped in a column that wide.
+    A table longer than a page must end its sheet, whose print titles are then its column headings
+    (they print on every page after theirs): so the areas, their chart and the capabilities make
+    one sheet, the disagreements and the partners' own words a second.
     """
     words = book.text["results"]
-    name = words["sheet"]
-    ws = book.sheet(name, WIDTHS, landscape=True, repeat=0)
-    last = len(WIDTHS) - 1
-    total = sum(WIDTHS)
     facts = {"region": results.region, "cycle": results.cycle}
-    ws.merge_range(0, 0, 0, last, words["title"].format(**facts), book.f["title"])
-    book.row(ws, 0, 24)
+    ws = _sheet(book, words["sheet"], words["title"].format(**facts))
+    last, total = len(WIDTHS) - 1, sum(WIDTHS)
     if not results.returns:
         book.text_row(ws, 2, words["none"].format(**facts), total, last)
         return
@@ -44,25 +43,44 @@ def write_results_sheet(book, results, row_height) -> None:
     book.keep_with_next(ws, row)
     top, bottom = _table(book, ws, row + 1, "RegionAreas", results.tables["RegionAreas"], formats, row_height)
     book.together(ws, row, bottom)
-    chart = _chart(book, name, results.tables["RegionAreas"][0], (top, bottom), words, facts)
+    chart = _chart(book, ws.name, results.tables["RegionAreas"][0], (top, bottom), words, facts)
     ws.insert_chart(bottom + 2, 0, chart, {"description": words["chart_description"].format(**facts),
                                            "x_offset": 4, "y_offset": 4})
     book.together(ws, bottom + 1, bottom + 19)  # the chart (320 px) is not cut by a page
-    row = bottom + 20  # below the chart
-    for table, heading, empty in (("RegionCapabilities", "capabilities_heading", None),
-                                  ("RegionDisagreements", "disagreements_heading", "no_disagreements"),
-                                  ("RegionReflections", "reflections_heading", "no_reflections")):
-        ws.write_string(row, 0, words[heading], formats["heading"])
-        book.keep_with_next(ws, row)
-        _, bottom = _table(book, ws, row + 1, table, results.tables[table], formats, row_height)
-        book.together(ws, row, bottom)
-        row = bottom + 1
-        if empty and not results.tables[table][1]:
-            ws.write_string(row, 0, words[empty], book.f["italic"])
-            row += 1
-        row += 1
+    row = _section(book, ws, bottom + 20, "RegionCapabilities", "capabilities_heading", None, results, formats,
+                   row_height)
     ws.print_area(0, 0, row, last)
     book.paginate(ws, row)
+    ws = _sheet(book, words["more_sheet"], words["more_title"].format(**facts))
+    row = _section(book, ws, 2, "RegionDisagreements", "disagreements_heading", "no_disagreements", results,
+                   formats, row_height)
+    row = _section(book, ws, row, "RegionReflections", "reflections_heading", "no_reflections", results,
+                   formats, row_height)
+    ws.print_area(0, 0, row, last)
+    book.paginate(ws, row)
+
+
+def _sheet(book, name: str, title: str):
+    ws = book.sheet(name, WIDTHS, landscape=True)
+    ws.merge_range(0, 0, 0, len(WIDTHS) - 1, title, book.f["title"])
+    book.row(ws, 0, 24)
+    return ws
+
+
+def _section(book, ws, row: int, table: str, heading: str, empty: str | None, results, formats, row_height) -> int:
+    """A heading and its table from ``row``, the table's column headings printed again on every page it
+    runs onto (so it ends its sheet); returns the row after it and a blank one."""
+    words = book.text["results"]
+    ws.write_string(row, 0, words[heading], formats["heading"])
+    book.keep_with_next(ws, row)
+    header, bottom = _table(book, ws, row + 1, table, results.tables[table], formats, row_height)
+    book.together(ws, row, bottom)
+    book.repeat_titles(ws, header, header)
+    row = bottom + 1
+    if empty and not results.tables[table][1]:
+        ws.write_string(row, 0, words[empty], book.f["italic"])
+        row += 1
+    return row + 1
 
 
 def _count(words, one: str, many: str, count: int) -> str:

@@ -159,6 +159,12 @@ class _Book:
         layout.widths = tuple(widths)
         ws.set_print_scale(layout.scale)
 
+    def repeat_titles(self, ws, first: int, last: int) -> None:
+        """Print rows ``first`` to ``last`` (a long table's column headings) again at the top of every page
+        after theirs, as Excel and LibreOffice do with a sheet's print titles."""
+        self.layouts[ws.name].titles = (first, last)
+        ws.repeat_rows(first, last)
+
     def keep_with_next(self, ws, row: int) -> None:
         """Never print ``row`` (a heading, a lead-in ending in a colon) last on a page."""
         self.layouts[ws.name].keep.add(row)
