@@ -120,8 +120,19 @@ def test_native_charts_and_the_about_sheet(sample_rollup):
     assert len(charts) >= 3
     about = openpyxl.load_workbook(sample_rollup)["About"]
     text = " ".join(str(c.value) for row in about.iter_rows() for c in row if c.value)
-    assert "sheetflow" in text and "version 1.2" in text and "23 files considered" in text
+    assert "sheetflow" in text and "23 files considered" in text
     assert "Hector Ramirez answers.csv" in text
+    # the versions the included returns were made from, as their own stamps say, not the current ones
+    made_from = defaultdict(lambda: defaultdict(int))
+    for row in table_rows(openpyxl.load_workbook(sample_rollup), "Submissions"):
+        if row["status"] == "valid":
+            stamp = openpyxl.load_workbook(SAMPLES / row["source_file"]).custom_doc_props
+            made_from[row["instrument"]][stamp["sheetflow_version"].value] += 1
+    assert made_from and all(made_from.values())
+    for counts in made_from.values():
+        for version, n in counts.items():
+            assert f"version {version} ({n} return{'s' if n > 1 else ''})" in text
+    assert "version 1.2" not in text  # no sample return was made from the current definitions
 
 
 def test_the_rollup_is_compressed_like_any_workbook(sample_rollup):

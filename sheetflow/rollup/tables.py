@@ -161,6 +161,7 @@ class Rollup:
     cycles: list = field(default_factory=list)  # every cycle in the tables, earliest first
     cycle: str | None = None  # the cycle the summaries show (the latest unless chosen)
     previous: object = None  # previous.Previous: the earlier roll-up its earlier cycles came from
+    versions: dict = field(default_factory=dict)  # (instrument id, version) -> valid returns of it in this report
 
     def shown(self, name: str) -> pd.DataFrame:
         """A table's rows of the cycle the summaries show (all its rows if it has no cycle column)."""
@@ -208,6 +209,7 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
         if key not in versions:
             versions[key] = definitions.load_version(*key)  # as the return was made
         instrument = versions[key]
+        result.versions[key] = result.versions.get(key, 0) + 1
         if f.instrument == "sector-self-assessment":
             _assessment_rows(rows, instrument, record, source)
         elif f.instrument == "sector-action-plan":

@@ -56,6 +56,12 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
     return Path(output)
 
 
+def _by_version(item) -> tuple:
+    """(instrument, version) counts in version order: 1.2 before 1.10."""
+    (_, version), _ = item
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))
+
+
 def structured(table: str, column: str) -> str:
     """A structured reference to a table column's values (``Responses[rating]``), special characters escaped."""
     escaped = "".join("'" + ch if ch in "[]#'" else ch for ch in column)
@@ -159,7 +165,9 @@ class _Writer:
         ws.set_column(2, 2, 90)
         ws.write_string(0, 0, "About this roll-up", self.f["title"])
         made = self.r.made_at.strftime("%Y-%m-%d %H:%M UTC")
-        versions = ", ".join(f"{i.title} version {i.version}" for i in self.r.instruments.values())
+        versions = "; ".join(f"{i.title}: " + (", ".join(
+            f"version {v} ({plural(n, 'return')})" for (k, v), n in sorted(self.r.versions.items(), key=_by_version) if k == i.id)
+            or "no returns") for i in self.r.instruments.values())
         facts = [
             ("Made", f"{made} by sheetflow {__version__}"),
             ("Instruments", versions),
