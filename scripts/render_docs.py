@@ -12,20 +12,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import libreoffice  # noqa: E402
+import openpyxl  # noqa: E402
 
 from sheetflow.instruments import definitions  # noqa: E402
 from sheetflow.instruments.workbook import Request, generate  # noqa: E402
 
-PICTURES = {  # picture -> (instrument, text that starts the page's header)
-    "assessment-instructions.png": ("sector-self-assessment", "Instructions"),
-    "assessment-about-you.png": ("sector-self-assessment", "About you"),
-    "assessment-capabilities.png": ("sector-self-assessment", "Assessment"),
-    "assessment-summary.png": ("sector-self-assessment", "Summary"),
-    "action-plan-instructions.png": ("sector-action-plan", "Instructions"),
-    "action-plan-element.png": ("sector-action-plan", "Element 1"),
+PICTURES = {  # picture -> (instrument, text that starts the page's header, pages after the first so headed)
+    "assessment-instructions.png": ("sector-self-assessment", "Instructions", 0),
+    "assessment-about-you.png": ("sector-self-assessment", "About you", 0),
+    "assessment-capabilities.png": ("sector-self-assessment", "Assessment", 0),
+    "assessment-summary.png": ("sector-self-assessment", "Summary", 0),
+    "action-plan-instructions.png": ("sector-action-plan", "Instructions", 0),
+    "action-plan-element.png": ("sector-action-plan", "Element 1", 0),
+    "action-plan-element-actions.png": ("sector-action-plan", "Element 1", 1),
 }
-ROLLUP_PICTURES = {"rollup-summary.png": "Summary", "rollup-action-plans.png": "Action plans",
-                   "rollup-pivot.png": "Pivot - Ratings by area"}
+ROLLUP_PICTURES = {"rollup-summary.png": ("Summary", 0), "rollup-strengths.png": ("Strengths", 0),
+                   "rollup-distribution.png": ("Rating distribution", 0),
+                   "rollup-action-plans.png": ("Action plans", 0), "rollup-pivot.png": ("Pivot - Ratings by area", 0),
+                   "rollup-change-over-time.png": ("Change over time", 1)}
 
 
 def page_of(pdf: Path, header: str) -> int:
@@ -37,22 +41,36 @@ def page_of(pdf: Path, header: str) -> int:
     raise SystemExit(f"no page headed {header!r} in {pdf}")
 
 
+def answers_of(path: Path) -> dict:
+    """A return's one-cell named answers (not the stamp), by name, as lo_fill takes them."""
+    book = openpyxl.load_workbook(path)
+    answers = {}
+    for name, defined in book.defined_names.items():
+        (sheet, cell), = defined.destinations
+        value = book[sheet][cell.replace("$", "")].value if ":" not in cell else None
+        if value is not None and not name.startswith("sheetflow_"):
+            answers[name] = {"date": value.date().isoformat()} if hasattr(value, "date") else value
+    return answers
+
+
 def main():
     docs = ROOT / "docs"
     docs.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         pdfs = {}
-        for instrument_id in {i for i, _ in PICTURES.values()}:
+        for instrument_id in {i for i, *_ in PICTURES.values()}:
             book = generate(Request(definitions.load(instrument_id), response_id="example", cycle="2026"),
                             tmp / f"{instrument_id}.xlsx")
             pdfs[instrument_id] = libreoffice.convert(book, "pdf", tmp)
-        for picture, (instrument_id, header) in PICTURES.items():
-            page = page_of(pdfs[instrument_id], header)
+        for picture, (instrument_id, header, skip) in PICTURES.items():
+            page = page_of(pdfs[instrument_id], header) + skip
             (png,) = libreoffice.pdf_to_png(pdfs[instrument_id], tmp / picture, page, page, dpi=90)
             (docs / picture).write_bytes(png.read_bytes())
             print(f"docs/{picture}: page {page} of {instrument_id}")
-        filled = next((ROOT / "samples" / "returns").glob("*Ana Lopez*"))  # a return filled in LibreOffice
+        # the current workbook, filled in LibreOffice with the answers of a sample return (the same names)
+        answers = answers_of(next((ROOT / "samples" / "returns").glob("*Ana Lopez*")))
+        filled = libreoffice.fill_by_name(tmp / "sector-self-assessment.xlsx", answers, tmp / "filled.xlsx")
         pdf = libreoffice.convert(filled, "pdf", tmp)
         page = page_of(pdf, "Summary")
         (png,) = libreoffice.pdf_to_png(pdf, tmp / "filled", page, page, dpi=90)
@@ -71,11 +89,12 @@ def main():
             print(f"docs/{picture}: page {page} of the North Plains action plan")
         rollup = tmp / "rollup.xlsx"
         subprocess.run([sys.executable, "-m", "sheetflow.cli", "rollup", str(ROOT / "samples" / "returns"),
+                        str(ROOT / "samples" / "returns-2025"),  # two cycles: the Change over time sheet
                         "--manifest", str(ROOT / "samples" / "sent" / "manifest.csv"), "-o", str(rollup)],
                        check=True)
         pdf = libreoffice.convert(rollup, "pdf", tmp)
-        for picture, header in ROLLUP_PICTURES.items():
-            page = page_of(pdf, header)
+        for picture, (header, skip) in ROLLUP_PICTURES.items():
+            page = page_of(pdf, header) + skip
             (png,) = libreoffice.pdf_to_png(pdf, tmp / picture, page, page, dpi=90)
             (docs / picture).write_bytes(png.read_bytes())
             print(f"docs/{picture}: page {page} of the sample roll-up")

@@ -182,7 +182,7 @@ def test_chart_descriptions_say_what_the_chart_shows(every_workbook, assessment,
     by_region = [d for d in rollup if "one bar per region" in d]
     assert len(by_region) == 2
     assert "North Plains, Red River Valley" in by_region[0]  # both regions' assessments are in
-    assert by_region[1].endswith("per region: North Plains. The figures are in the table to the left of the chart.")
+    assert by_region[1].endswith("per region: North Plains. The figures are in the table above the chart.")
 
 
 def test_removing_a_description_is_caught(every_workbook):

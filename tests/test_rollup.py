@@ -18,7 +18,7 @@ from sheetflow.intake.report import FileReport, Report
 from sheetflow.rollup.tables import build
 from sheetflow.rollup.csv_files import write_csv
 from sheetflow.rollup.table_sheets import TITLE
-from sheetflow.rollup.workbook import write
+from sheetflow.rollup.workbook import NEEDS, write
 from sheetflow.intake.validate import validate_paths
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
@@ -235,6 +235,19 @@ def test_every_capability_prints_whole_on_the_pages_of_its_sheet(printed_rollup,
 
 
 @pytest.mark.libreoffice
+def test_the_summary_chart_prints_whole_on_the_page_of_its_table(tmp_path):
+    """A chart cut by a page's end has its title on one page and its legend on the next: the region averages'
+    chart starts a page with its table, however long the lines above (two cycles, here, lengthen them)."""
+    out = tmp_path / "rollup.xlsx"
+    assert main(["rollup", str(SAMPLES), str(SAMPLES.parent / "returns-2025"),
+                 "--manifest", str(SAMPLES.parent / "sent" / "manifest.csv"), "-o", str(out)]) == 0
+    pages = printed.pages_by_sheet(out, tmp_path / "pdf", TITLE)["Summary"]
+    [page] = [text for text in pages if "Average rating by component area and region" in text]
+    assert "Average rating by region and component area" in page  # the table the chart shows
+    assert "North Plains Red River Valley" in page  # the legend, at the chart's foot
+
+
+@pytest.mark.libreoffice
 def test_every_printed_page_of_a_table_carries_its_column_headings(printed_rollup):
     workbook, pages = printed_rollup
     wb = openpyxl.load_workbook(workbook)
@@ -290,7 +303,9 @@ def printed_long_texts(tmp_path_factory):
     """The samples' roll-up with long action-plan texts, as LibreOffice prints it: (texts, {sheet: [page text]})."""
     folder = tmp_path_factory.mktemp("long")
     result = build(validate_paths([SAMPLES]))
-    actions = result.tables["Actions"]
+    import pandas as pd
+
+    actions = pd.concat([result.tables["Actions"]] * 3, ignore_index=True)  # enough to run onto more pages
     needs = [f"{NEED} (need {n})" for n in range(len(actions))]
     objectives = [f"Objective {n}: agree with employers on the skills that the region's health care jobs need"
                   for n in range(len(actions))]
@@ -302,10 +317,13 @@ def printed_long_texts(tmp_path_factory):
 
 
 @pytest.mark.libreoffice
-def test_long_resource_needs_and_objectives_print_whole_on_the_action_plans_sheet(printed_long_texts):
+def test_long_resource_needs_and_objectives_print_whole_under_their_headings(printed_long_texts):
     texts, pages = printed_long_texts
-    printed_text = " ".join(pages["Action plans"])
+    printed_text = " ".join(pages[NEEDS])
     assert len(texts) > 10 and [t for t in texts if printed.flat(t) not in printed_text] == []
+    assert len(pages[NEEDS]) > 1  # the list runs on, and every page carries its headings
+    for number, text in enumerate(pages[NEEDS], start=1):
+        assert "Region Key element Strategic objective Resources/ TA needed" in text, f"page {number}"
 
 
 @pytest.mark.libreoffice

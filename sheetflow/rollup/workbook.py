@@ -37,6 +37,10 @@ NAVY, PALE = "#1F3864", "#DDEBF7"
 SUMMARY_WIDTHS = ((0, 0, 34), (1, 6, 15), (7, 7, 30))
 LINE = 13.5  # points per line of 10-point text
 LABELS, CHART_LABEL = 9, 48  # Rating distribution: the column of the chart's labels, and their most characters
+NEEDS = "Resources needed"  # the sheet listing every resource or technical-assistance need
+CHART_WIDTH, CHART_ROWS = 640, 17  # the Action plans sheet's charts: pixels wide, rows (of 20 px) taken with a gap
+PROGRESS_COLUMNS = 5  # Done, On track, Delayed, Dropped, Not given
+PAGE_CHARACTERS = 115  # characters of 11-point text that LibreOffice prints across a Letter landscape page at 100%
 LEVEL = 2  # zlib level: a quarter of the default level's time, for a package ~18% bigger
 
 
@@ -70,6 +74,11 @@ def structured(table: str, column: str) -> str:
 
 def summary_width(column: int) -> float:
     return next(width for first, last, width in SUMMARY_WIDTHS if first <= column <= last)
+
+
+def print_scale(characters: float) -> int:
+    """The print scale (per cent) at which columns ``characters`` wide in all fit across the page."""
+    return max(40, min(100, int(100 * PAGE_CHARACTERS / characters)))
 
 
 def lines_needed(text, width: float) -> int:
@@ -113,7 +122,7 @@ class _Writer:
         summary = self.wb.add_worksheet("Summary")
         strengths, disagreement = self.wb.add_worksheet("Strengths"), self.wb.add_worksheet("Disagreement")
         distribution = self.wb.add_worksheet("Rating distribution")
-        plans = self.wb.add_worksheet("Action plans")
+        plans, needs = self.wb.add_worksheet("Action plans"), self.wb.add_worksheet(NEEDS)
         change = self.wb.add_worksheet(trend_sheet.SHEET) if trend_sheet.wanted(self.r) else None
         for table in self.tables:
             self.wb.add_worksheet(table.name).repeat_rows(0)  # the sheet itself is written by table_sheets
@@ -130,6 +139,7 @@ class _Writer:
                     "capability": "Capability", "ratings": "Ratings"}, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 6), (7, 7)])
         self.distribution(distribution)
         self.action_plans(plans)
+        self.needs(needs)
         if change is not None:
             trend_sheet.write(change, self.wb, self.f, self.r)
         summary.activate()
@@ -150,10 +160,11 @@ class _Writer:
         else:
             ws.write_number(row, col, value, fmt)
 
-    def print_setup(self, ws):
+    def print_setup(self, ws, fit: bool = True):
         ws.set_paper(1)  # US Letter
         ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        if fit:
+            ws.fit_to_pages(1, 0)
         ws.set_footer("&C&8Page &P of &N")
         ws.set_header(f"&L&8{TITLE}&R&8{ws.name}")
 
@@ -253,13 +264,18 @@ class _Writer:
     def summary(self, ws):
         for first, last, width in SUMMARY_WIDTHS:
             ws.set_column(first, last, width)
-        self.print_setup(ws)
+        # at the scale that fits its columns, not fitted to the page: Excel would ignore the page break
+        # that keeps the regions' table and chart together
+        self.print_setup(ws, fit=False)
+        used = 1 + len(self.r.assessment.areas) + 1  # organization, one column per area, respondents
+        ws.set_print_scale(print_scale(sum(summary_width(c) for c in range(used))))
         ws.write_string(0, 0, "Regional sector partnership roll-up", self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}; made {self.r.made_at:%Y-%m-%d}. "
                               f"{plural(self.r.files_in, 'return')} included, "
                               f"{plural(self.r.files_out, 'file')} left out "
-                              "(see the Submissions and Problems sheets). Strengths, learning opportunities and "
-                              "internal disagreement are listed on the sheets after this one.", self.f["note"])
+                              "(see the Submissions and Problems sheets).", self.f["note"])
+        ws.write_string(2, 0, "Strengths, learning opportunities and internal disagreement are listed on the "
+                              "sheets after this one.", self.f["note"])  # a line of its own: it prints whole
         responses = self.r.shown("Responses")
         counts = [("Self-assessments", responses["response_id"].nunique() if not responses.empty else 0),
                   ("Organizations", responses["organization"].nunique() if not responses.empty else 0),
@@ -273,6 +289,7 @@ class _Writer:
         ws.set_row(3, 28)
         header, last, width = self.matrix(ws, 6, "organization", "Average rating by organization and component area")
         region_top = last + 2
+        ws.set_h_pagebreaks([region_top])  # the regions' table and its chart start a page
         r_header, r_last, _ = self.matrix(ws, region_top, "region", "Average rating by region and component area")
         if r_last > r_header:
             chart = self.wb.add_chart({"type": "column"})
@@ -371,14 +388,21 @@ class _Writer:
         ws.repeat_rows(3)
 
     def action_plans(self, ws):
+        """Components by status, those not yet in place and the actions planned, each chart below its table,
+        at a scale that fits the widest table across the page (never fitted to the page: Excel would then
+        ignore the page breaks that keep each part whole)."""
         inst = self.r.action_plan
         components, actions = self.r.shown("Components"), self.r.shown("Actions")
-        ws.set_column(0, 0, 44)
-        ws.set_column(1, 7, 16)
-        self.print_setup(ws)
-        ws.write_string(0, 0, "Action plans", self.f["title"])
-        ws.write_string(1, 0, f"{self.cycle_shown()}.", self.f["note"])
         status = R.component_status(components, inst)
+        not_in_place, per_element = R.not_in_place(components, inst), R.actions_per_element(actions, components, inst)
+        columns = max(len(status.columns), len(not_in_place.columns), len(per_element.columns), PROGRESS_COLUMNS)
+        ws.set_column(0, 0, 44)
+        ws.set_column(1, max(columns, 1), 16)
+        self.print_setup(ws, fit=False)
+        ws.set_print_scale(print_scale(44 + 16 * columns))
+        ws.write_string(0, 0, "Action plans", self.f["title"])
+        ws.write_string(1, 0, f"{self.cycle_shown()}. Every resource or technical assistance need listed is on the "
+                              f"{NEEDS} sheet.", self.f["note"])
         row = self.grid(ws, 2, "Components by status, all regions", status)
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
         for k, (name, colour) in enumerate(zip(status.columns, ("#548235", "#FFC000", "#C00000"))):
@@ -388,13 +412,12 @@ class _Writer:
         chart.set_title({"name": "Components by status and key element"})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 640, "height": 300})
-        ws.insert_chart(2, 6, chart, {"description": "Stacked bar chart: for each key element, how many components "
-                                     f"are {', '.join(status.columns)}, across all regions' action plans. The "
-                                     "figures are in the table to the left of the chart."})
-        row = self.grid(ws, max(row, 19), "Components not yet in place, by element and region",
-                        R.not_in_place(components, inst))
-        per_element = R.actions_per_element(actions, components, inst)
+        chart.set_size({"width": CHART_WIDTH, "height": 300})
+        ws.insert_chart(row, 0, chart, {"description": "Stacked bar chart: for each key element, how many components "
+                                       f"are {', '.join(status.columns)}, across all regions' action plans. The "
+                                       "figures are in the table above the chart."})
+        breaks = [row + CHART_ROWS]  # the parts below start a page: a table is never split from its chart
+        row = self.grid(ws, row + CHART_ROWS, "Components not yet in place, by element and region", not_in_place)
         top = row
         row = self.grid(ws, row, "Actions planned, by element and region", per_element)
         if len(per_element.columns):
@@ -405,29 +428,22 @@ class _Writer:
                                   "values": ["Action plans", top + 2, 1 + k, top + 1 + len(per_element), 1 + k]})
             chart.set_title({"name": "Actions planned per key element"})
             chart.set_legend({"position": "bottom"})
-            chart.set_size({"width": 640, "height": 300})
+            chart.set_size({"width": CHART_WIDTH, "height": 300})
             regions = ", ".join(map(str, per_element.columns))
-            ws.insert_chart(top, 6, chart, {"description": "Column chart: how many actions each region planned for "
+            ws.insert_chart(row, 0, chart, {"description": "Column chart: how many actions each region planned for "
                                            f"each key element, one bar per region: {regions}. The figures are in "
-                                           "the table to the left of the chart."})
-        needs = R.ta_needs(actions)
-        row = max(row, top + 17)
-        ws.write_string(row, 0, "Resources and technical assistance needed", self.f["heading"])
-        spans = ((0, 0), (1, 2), (3, 4), (5, 7))  # region, key element, objective, resources: merged columns
-        headers = ("Region", "Key element", "Strategic objective", "Resources/ TA needed")
-        for (first, last), text in zip(spans, headers):
-            self.span(ws, row + 1, first, last, text, self.f["th"])
-        if needs.empty:
-            ws.write_string(row + 2, 0, "None listed.", self.f["note"])
-        widths = [44 if first == 0 else 16 * (last - first + 1) for first, last in spans]
-        for i, record in enumerate(needs.itertuples(index=False), start=row + 2):
-            values = (record.region, record.element_name, record.objective, record.resources_ta)
-            for (first, last), value in zip(spans, values):
-                self.span(ws, i, first, last, value, self.f["label_wrap"])
-            # merged cells are never fitted to their text, by Excel or LibreOffice: the height is set here
-            ws.set_row(i, LINE * max(lines_needed(v, w) for v, w in zip(values, widths)))
+                                           "the table above the chart."})
+            row += CHART_ROWS
         if inst.progress_choices:
-            self.progress(ws, row + 3 + max(len(needs), 1), inst)
+            breaks.append(row + 1)
+            self.progress(ws, row + 1, inst)
+        ws.set_h_pagebreaks(breaks)
+
+    def needs(self, ws):
+        """Every resource or technical-assistance need, on a sheet of its own so its headings repeat."""
+        self.lists(ws, "Resources and technical assistance needed", R.ta_needs(self.r.shown("Actions")),
+                   {"region": "Region", "element_name": "Key element", "objective": "Strategic objective",
+                    "resources_ta": "Resources/ TA needed"}, [(0, 0), (1, 2), (3, 5), (6, 7)])
 
     def progress(self, ws, top, inst):
         """Last cycle's actions by what became of them, per region and element (the Progress table), charted."""
@@ -437,8 +453,7 @@ class _Writer:
             ws.write_string(top, 0, title, self.f["heading"])
             ws.write_string(top + 1, 0, "No action plan here follows up an earlier one.", self.f["note"])
             return
-        row = self.grid(ws, top, title, counts)
-        ws.set_h_pagebreaks([top])  # the table and its chart on a page of their own, never split by a page's end
+        row = self.grid(ws, top, title, counts)  # on a page of its own (action_plans breaks before it)
         ws.write_string(top + 1, 0, "Region: key element", self.f["th"])
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
         colours = ("#548235", "#2F75B5", "#FFC000", "#C00000", "#A6A6A6")
@@ -450,12 +465,12 @@ class _Writer:
         chart.set_y_axis({"reverse": True})
         chart.set_x_axis({"major_unit": 1, "min": 0})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 640, "height": max(300, 40 + 26 * len(counts))})
+        chart.set_size({"width": CHART_WIDTH, "height": max(300, 40 + 26 * len(counts))})
         regions = ", ".join(sorted(set(self.r.shown("Progress")["region"].dropna().astype(str))))
-        ws.insert_chart(top + 1, 7, chart, {"description": (
+        ws.insert_chart(row, 0, chart, {"description": (
             f"Stacked bar chart: for each region ({regions}) and key element, how many of the actions of "
             f"its previous action plan are {', '.join(counts.columns[:-1])} or have no progress given. "
-            "The figures are in the table beside the chart and in the Progress table.")})
+            "The figures are in the table above the chart and in the Progress table.")})
 
     def span(self, ws, row, first, last, value, fmt):
         """One value across columns ``first``..``last`` (merged), written with its own type."""
