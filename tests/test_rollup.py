@@ -248,10 +248,28 @@ def test_the_summary_chart_prints_whole_on_the_page_of_its_table(tmp_path):
 
 
 @pytest.mark.libreoffice
+def test_a_wide_data_table_prints_readably_over_pages_each_with_its_headings_and_key(printed_rollup, tmp_path):
+    """Responses is too wide for a page: it prints at a readable size over several pages across, each with the
+    header row and the first column (the response id), and together they hold every heading."""
+    workbook, pages = printed_rollup
+    wb = openpyxl.load_workbook(workbook)
+    for sheet in ("Responses", "Actions"):
+        assert wb[sheet].print_title_rows == "$1:$1" and wb[sheet].print_title_cols == "$A:$A"
+        names = [c.value for c in wb[sheet][1]]
+        assert all(f" {names[0]} " in f" {text} " for text in pages[sheet]), sheet  # the key column's heading
+        assert [n for n in names if not any(f" {n} " in f" {t} " for t in pages[sheet])] == [], sheet
+    pdf = libreoffice.convert(workbook, "pdf", tmp_path)
+    sizes = dict(zip(printed.page_texts(pdf), printed.text_sizes(pdf)))
+    responses = [size for text, size in sizes.items() if text.startswith(f"{TITLE} Responses ")]
+    assert responses and min(responses) >= 6.5  # 11-point text at 80%, not a third of its size
+
+
+@pytest.mark.libreoffice
 def test_every_printed_page_of_a_table_carries_its_column_headings(printed_rollup):
     workbook, pages = printed_rollup
     wb = openpyxl.load_workbook(workbook)
-    headings = {ws.title: [c.value for c in ws[1]] for ws in wb if ws.title in ws.tables}  # the data tables
+    # a data table's pages across each carry the headings of their own columns and of the key column: the key
+    headings = {ws.title: [ws["A1"].value] for ws in wb if ws.title in ws.tables}
     headings.update({sheet: [c.value for c in wb[sheet][2] if c.value] for sheet in ("Strengths", "Disagreement")})
     headings["Rating distribution"] = [c.value for c in wb["Rating distribution"][4] if c.value]
     assert len(pages["Responses"]) > 1 and len(pages["Strengths"]) > 1  # the check means something

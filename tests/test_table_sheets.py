@@ -108,7 +108,8 @@ def test_a_table_is_an_excel_table_with_a_frozen_header_and_print_setup(tmp_path
     ws = wb["T"]
     assert ws.tables["T"].ref == "A1:B3" and [c.name for c in ws.tables["T"].tableColumns] == list(frame.columns)
     assert ws.freeze_panes == "A2"
-    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.orientation == "landscape" and not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.scale == 80 and ws.page_setup.pageOrder == "overThenDown"  # readable, a row's pages in turn
     assert ws.oddHeader.right.text == "T" and "Page &P of &N" in ws.oddFooter.center.text
     assert ws.column_dimensions["B"].width == pytest.approx(45.71, abs=0.01)  # a long text: its column's most
     assert ws.column_dimensions["A"].width == pytest.approx(30.71, abs=0.01)  # its longest name, and room

@@ -37,6 +37,9 @@ STYLE = "TableStyleMedium2"
 HEADER_TEXT, HEADER_FILL = "FFFFFF", "1F3864"
 TEXT_OF_DIGITS = ("cycle",)  # text columns that often hold digits: Excel is told not to flag them as numbers
 LETTER = 1  # paperSize: US Letter, as every sheet of the roll-up prints
+# a table prints at a readable size over as many pages wide as it needs (its header row and first column on
+# each), a row's pages one after another: fitted to one page wide, a wide table printed at a third of its size
+PRINT_SCALE = 80
 TITLE = "Regional sector partnership roll-up"  # in every printed page's header
 
 
@@ -178,14 +181,14 @@ class TableSheet:
         rows = rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in pair) for pair in styles])
         sheet_title = escape(self.name.replace("&", "&&"))  # a single & starts a header code
         return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+                f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
                 f'<dimension ref="{self.ref}"/>'
                 '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
                 ' state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
                 f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}{rows}</sheetData>'
                 f'{self.whole_numbers(whole_dxf)}'
                 '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-                f'<pageSetup paperSize="{LETTER}" fitToHeight="0" orientation="landscape"/>'
+                f'<pageSetup paperSize="{LETTER}" scale="{PRINT_SCALE}" pageOrder="overThenDown" orientation="landscape"/>'
                 f'<headerFooter><oddHeader>&amp;L&amp;8{escape(TITLE)}&amp;R&amp;8{sheet_title}</oddHeader>'
                 '<oddFooter>&amp;C&amp;8Page &amp;P of &amp;N</oddFooter></headerFooter>'
                 f'{self.ignored_errors()}'

@@ -125,7 +125,9 @@ class _Writer:
         plans, needs = self.wb.add_worksheet("Action plans"), self.wb.add_worksheet(NEEDS)
         change = self.wb.add_worksheet(trend_sheet.SHEET) if trend_sheet.wanted(self.r) else None
         for table in self.tables:
-            self.wb.add_worksheet(table.name).repeat_rows(0)  # the sheet itself is written by table_sheets
+            sheet = self.wb.add_worksheet(table.name)  # the sheet itself is written by table_sheets
+            sheet.repeat_rows(0)
+            sheet.repeat_columns(0)  # the row's key on each of the pages a wide table prints across
         self.about()
         self.summary(summary)
         responses = self.r.shown("Responses")
