@@ -39,7 +39,6 @@ LINE = 13.5  # points per line of 10-point text
 LABELS, CHART_LABEL = 9, 48  # Rating distribution: the column of the chart's labels, and their most characters
 NEEDS = "Resources needed"  # the sheet listing every resource or technical-assistance need
 CHART_WIDTH, CHART_ROWS = 640, 17  # the Action plans sheet's charts: pixels wide, rows (of 20 px) taken with a gap
-PROGRESS_COLUMNS = 5  # Done, On track, Delayed, Dropped, Not given
 PAGE_CHARACTERS = 115  # characters of 11-point text that LibreOffice prints across a Letter landscape page at 100%
 LEVEL = 2  # zlib level: a quarter of the default level's time, for a package ~18% bigger
 
@@ -397,7 +396,9 @@ class _Writer:
         components, actions = self.r.shown("Components"), self.r.shown("Actions")
         status = R.component_status(components, inst)
         not_in_place, per_element = R.not_in_place(components, inst), R.actions_per_element(actions, components, inst)
-        columns = max(len(status.columns), len(not_in_place.columns), len(per_element.columns), PROGRESS_COLUMNS)
+        progress = R.progress_counts(self.r.shown("Progress"), inst) if inst.progress_choices else None
+        columns = max(len(status.columns), len(not_in_place.columns), len(per_element.columns),
+                      len(progress.columns) if progress is not None else 0)
         ws.set_column(0, 0, 44)
         ws.set_column(1, max(columns, 1), 16)
         self.print_setup(ws, fit=False)
@@ -436,9 +437,9 @@ class _Writer:
                                            f"each key element, one bar per region: {regions}. The figures are in "
                                            "the table above the chart."})
             row += CHART_ROWS
-        if inst.progress_choices:
+        if progress is not None:
             breaks.append(row + 1)
-            self.progress(ws, row + 1, inst)
+            self.progress(ws, row + 1, progress)
         ws.set_h_pagebreaks(breaks)
 
     def needs(self, ws):
@@ -447,9 +448,9 @@ class _Writer:
                    {"region": "Region", "element_name": "Key element", "objective": "Strategic objective",
                     "resources_ta": "Resources/ TA needed"}, [(0, 0), (1, 2), (3, 5), (6, 7)])
 
-    def progress(self, ws, top, inst):
-        """Last cycle's actions by what became of them, per region and element (the Progress table), charted."""
-        counts = R.progress_counts(self.r.shown("Progress"), inst)
+    def progress(self, ws, top, counts):
+        """Last cycle's actions by what became of them, per region and element (``counts``: the Progress table's
+        ``tables.progress_counts``), charted."""
         title = "Last cycle's actions by progress, by region and key element"
         if counts.empty:
             ws.write_string(top, 0, title, self.f["heading"])
