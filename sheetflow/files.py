@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import struct
 import tempfile
@@ -177,3 +179,69 @@ def csv_text(cell: str) -> str:
     if cell.startswith("'") and cell.lstrip("'").startswith(DANGEROUS):
         return cell[1:]
     return cell
+
+
+# -- append-only CSV ledgers ----------------------------------------------------------------------
+
+
+class CsvJournal:
+    """An append-only CSV ledger (sent.csv, replied.csv): each row is on disk before the next step.
+
+        journal = CsvJournal(outbox / "sent.csv", COLUMNS)
+        done = journal.read()                       # the rows so far, as dicts of text
+        with journal:                               # opened for appending, the header written once
+            journal.append([...])                   # written, flushed and fsynced
+
+    UTF-8 with a byte-order mark (Excel); every cell through ``csv_cell``, read back with ``csv_text``.
+    A row cut short by a crash is ended before the next is written, and read as a row with fewer cells.
+    """
+
+    def __init__(self, path, columns: tuple[str, ...]):
+        self.path, self.columns = Path(path), tuple(columns)
+        self._handle = None
+
+    def read(self) -> list[dict[str, str]]:
+        if not self.path.is_file():
+            return []
+        try:
+            with open(self.path, encoding="utf-8-sig", newline="") as handle:
+                rows = list(csv.reader(handle))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            raise SheetflowError(f"{self.path} cannot be read as sheetflow's ledger ({exc}); "
+                                 "move it away only if you know what it recorded.") from None
+        if not rows:
+            return []
+        header = [h.strip() for h in rows[0]]
+        if header[:1] != [self.columns[0]]:
+            raise SheetflowError(f"{self.path} is not sheetflow's ledger (its first column is not "
+                                 f"{self.columns[0]}); give another folder or move the file away.")
+        return [{name: csv_text(values[i]) if i < len(values) else "" for i, name in enumerate(header)}
+                for values in rows[1:] if any(v.strip() for v in values)]
+
+    def __enter__(self) -> "CsvJournal":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = open(self.path, "a+b")
+        self._handle.seek(0, os.SEEK_END)
+        if self._handle.tell() == 0:
+            self._handle.write("\ufeff".encode("utf-8"))
+            self._write(self.columns)
+        else:
+            self._handle.seek(-1, os.SEEK_END)
+            if self._handle.read(1) not in (b"\n", b"\r"):
+                self._handle.write(b"\r\n")  # the end of a row cut short by a crash
+        return self
+
+    def append(self, values) -> None:
+        self._write([csv_cell(v) for v in values])
+
+    def _write(self, cells) -> None:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(cells)
+        self._handle.write(buffer.getvalue().encode("utf-8"))
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def __exit__(self, *_exc) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

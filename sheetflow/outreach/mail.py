@@ -19,7 +19,6 @@ read only from the environment (``SHEETFLOW_SMTP_USER``,
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 import re
@@ -29,17 +28,18 @@ import string
 import tomllib
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 from ..instruments import definitions
 from ..errors import SheetflowError
-from ..files import atomic_path, csv_cell, csv_text
+from ..files import CsvJournal, atomic_path
 from ..intake.report import for_partner
 from ..names import is_email, safe_file_name, unique_name
 from .status import Recipient, StatusReport
@@ -185,24 +185,32 @@ def parse_sender(sender: str | None) -> Address | None:
     name, addr = parseaddr(sender.strip())
     if not is_email(addr):
         raise SheetflowError(f"The sender {sender!r} is not an email address (write \"Name <name@example.org>\").")
-    return _address(name, addr)
+    return address(name, addr)
 
 
-def compose(recipient: Recipient, kind: str, templates: Mapping, instrument=None, due: dt.date | None = None,
-            sender: Address | None = None, draft: bool = True) -> EmailMessage:
-    """The message for one recipient with its workbook attached; a draft carries ``X-Unsent: 1``."""
-    subject, body = render(recipient, kind, templates, instrument, due, sender.display_name if sender else "")
+def new_message(to: Address, subject: str, body: str, sender: Address | None = None,
+                draft: bool = True) -> EmailMessage:
+    """A plain-text message with its Date and a new Message-ID; a draft carries ``X-Unsent: 1``. The subject
+    is made one line (no header can be added through it)."""
     message = EmailMessage(policy=POLICY)
     if sender:
         message["From"] = sender
-    message["To"] = _address(recipient.name, recipient.email)
-    message["Subject"] = subject
+    message["To"] = to
+    message["Subject"] = _one_line(subject)
     message["Date"] = format_datetime(dt.datetime.now().astimezone())
     domain = sender.domain if sender else "sheetflow.invalid"
     message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"  # short enough not to be folded
     if draft:
         message["X-Unsent"] = "1"
     message.set_content(body, cte="quoted-printable")
+    return message
+
+
+def compose(recipient: Recipient, kind: str, templates: Mapping, instrument=None, due: dt.date | None = None,
+            sender: Address | None = None, draft: bool = True) -> EmailMessage:
+    """The message for one recipient with its workbook attached; a draft carries ``X-Unsent: 1``."""
+    subject, body = render(recipient, kind, templates, instrument, due, sender.display_name if sender else "")
+    message = new_message(address(recipient.name, recipient.email), subject, body, sender, draft)
     try:
         data = recipient.workbook.read_bytes()
     except OSError as exc:
@@ -261,7 +269,7 @@ def draft_all(recipients: Iterable[Recipient], outbox: Path, templates: Mapping 
     outbox.mkdir(parents=True, exist_ok=True)
     result = DraftResult(skipped=skipped)
     for d, target in zip(drafts, targets):
-        _write_bytes(target, d.message.as_bytes(policy=POLICY))
+        write_bytes(target, d.message.as_bytes(policy=POLICY))
         result.written.append(target)
         result.kinds[d.kind] = result.kinds.get(d.kind, 0) + 1
     return result
@@ -281,7 +289,7 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes) -> None:
     with atomic_path(path, force=True) as tmp:
         Path(tmp).write_bytes(data)
 
@@ -300,24 +308,14 @@ def send_all(recipients: Iterable[Recipient], outbox: Path, smtp: str, sender: A
     again after a failure sends only the rest. An SMTP failure stops the run with SheetflowError
     after everything sent before it has been recorded.
     """
-    env = os.environ if env is None else env
     outbox = Path(outbox)
     templates = templates or load_templates()
-    sender = parse_sender(sender) if isinstance(sender, str) or sender is None else sender
-    if sender is None:
-        raise SheetflowError(f"Sending needs a sender: give --sender \"Name <address>\" or set {SENDER_ENV}.")
-    host, port = parse_smtp(smtp)
-    user, password = env.get(USER_ENV) or "", env.get(PASSWORD_ENV) or ""
-    if user and not password:
-        raise SheetflowError(f"{USER_ENV} is set but {PASSWORD_ENV} is not.")
-    implicit_tls = port == 465
-    if user and not (starttls or implicit_tls):
-        raise SheetflowError("Refusing to send the SMTP password without encryption (--no-starttls).")
-
-    log = outbox / "sent.csv"
-    done = _already_sent(log)
+    sender = require_sender(sender)
+    server = smtp_server(smtp, starttls, env)
+    journal = CsvJournal(outbox / "sent.csv", SENT_COLUMNS)
+    done = _already_sent(journal)
     recipients = list(recipients)
-    result = SendResult(log=log)
+    result = SendResult(log=journal.path)
     todo = []
     for r in recipients:
         if (r.response_id, r.email.lower(), message_kind(r, reminder)) in done:
@@ -327,44 +325,93 @@ def send_all(recipients: Iterable[Recipient], outbox: Path, smtp: str, sender: A
     drafts, result.skipped = plan(todo, templates, due, sender, reminder, draft=False)
     if not drafts:
         return result
-    outbox.mkdir(parents=True, exist_ok=True)
     if on_start:
         on_start(len(drafts))
-    where = f"{host}:{port}"
-    server = None
     current = None
     try:
-        with open(log, "a", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            if handle.tell() == 0:
-                writer.writerow(SENT_COLUMNS)
-                handle.flush()
-            server = _connect(connect, host, port, timeout, starttls, implicit_tls, user, password)
+        with journal, smtp_session(server, connect, timeout) as session:
             for d in drafts:
                 current = d.recipient
-                d.message.replace_header("Date", format_datetime(dt.datetime.now().astimezone()))
-                server.send_message(d.message)
+                deliver(session, d.message)
                 message_id = d.message["Message-ID"]
-                writer.writerow([csv_cell(v) for v in (d.recipient.response_id, d.recipient.email, message_id,
-                                                        dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                                                        d.kind)])
-                handle.flush()
-                os.fsync(handle.fileno())
+                journal.append((d.recipient.response_id, d.recipient.email, message_id, now_utc(), d.kind))
                 result.sent.append((d.recipient, message_id))
                 if progress:
                     progress(1)
-    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+    except SMTP_ERRORS as exc:
         to = f" to {current.email}" if current else ""
-        done = (f"the {len(result.sent)} sent before that are recorded in {log}; run the same command again "
-                "to send the rest") if result.sent else "nothing was sent"
-        raise SheetflowError(f"Sending{to} via {where} failed ({_smtp_reason(exc)}); {done}.") from None
-    finally:
-        if server is not None:
-            try:
-                server.quit()
-            except (smtplib.SMTPException, OSError):
-                server.close()
+        done = (f"the {len(result.sent)} sent before that are recorded in {journal.path}; run the same command "
+                "again to send the rest") if result.sent else "nothing was sent"
+        raise SheetflowError(f"Sending{to} via {server.where} failed ({smtp_reason(exc)}); {done}.") from None
     return result
+
+
+SMTP_ERRORS = (smtplib.SMTPException, OSError, ssl.SSLError)
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where and how to send: the server, and the credentials from the environment (never printed)."""
+
+    host: str
+    port: int
+    user: str = ""
+    password: str = field(default="", repr=False)
+    starttls: bool = True
+
+    @property
+    def implicit_tls(self) -> bool:
+        return self.port == 465
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def require_sender(sender: Address | str | None) -> Address:
+    """The From address for sending; sending without one is refused."""
+    sender = parse_sender(sender) if isinstance(sender, str) or sender is None else sender
+    if sender is None:
+        raise SheetflowError(f"Sending needs a sender: give --sender \"Name <address>\" or set {SENDER_ENV}.")
+    return sender
+
+
+def smtp_server(smtp: str, starttls: bool = True, env: Mapping | None = None) -> SmtpServer:
+    """The server of ``--smtp HOST:PORT`` with the credentials of ``env`` (the environment); a password is
+    never sent unencrypted."""
+    env = os.environ if env is None else env
+    host, port = parse_smtp(smtp)
+    user, password = env.get(USER_ENV) or "", env.get(PASSWORD_ENV) or ""
+    if user and not password:
+        raise SheetflowError(f"{USER_ENV} is set but {PASSWORD_ENV} is not.")
+    server = SmtpServer(host, port, user, password, starttls)
+    if user and not (starttls or server.implicit_tls):
+        raise SheetflowError("Refusing to send the SMTP password without encryption (--no-starttls).")
+    return server
+
+
+@contextmanager
+def smtp_session(server: SmtpServer, connect: Callable | None = None, timeout: float = 60) -> Iterator:
+    """A logged-in SMTP connection (STARTTLS unless turned off; port 465: TLS), closed after the block."""
+    session = _connect(connect, server.host, server.port, timeout, server.starttls, server.implicit_tls,
+                       server.user, server.password)
+    try:
+        yield session
+    finally:
+        try:
+            session.quit()
+        except (smtplib.SMTPException, OSError):
+            session.close()
+
+
+def deliver(session, message: EmailMessage) -> None:
+    """Send one message now (its Date made the moment it goes); raises one of SMTP_ERRORS when refused."""
+    message.replace_header("Date", format_datetime(dt.datetime.now().astimezone()))
+    session.send_message(message)
+
+
+def now_utc() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def parse_smtp(smtp: str) -> tuple[str, int]:
@@ -397,19 +444,15 @@ def _connect(connect, host, port, timeout, starttls, implicit_tls, user, passwor
     return server
 
 
-def _already_sent(log: Path) -> set:
-    if not log.exists():
-        return set()
+def _already_sent(journal: CsvJournal) -> set:
     done = set()
-    with open(log, encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row.get("response_id") and row.get("email"):
-                done.add((csv_text(row["response_id"]), csv_text(row["email"]).lower(),
-                          csv_text(row.get("kind") or "") or "invitation"))
+    for row in journal.read():
+        if row.get("response_id") and row.get("email"):
+            done.add((row["response_id"], row["email"].lower(), row.get("kind") or "invitation"))
     return done
 
 
-def _smtp_reason(exc: BaseException) -> str:
+def smtp_reason(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [f"{code} {_decode(text)}" for code, text in exc.recipients.values()]
         return "recipient refused: " + "; ".join(codes)
@@ -427,7 +470,8 @@ def _decode(text) -> str:
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _address(name: str, addr: str) -> Address:
+def address(name: str, addr: str) -> Address:
+    """``Name <addr>`` as a header value, the name made one line."""
     local, _, domain = addr.rpartition("@")
     return Address(display_name=_one_line(name or ""), username=local, domain=domain)
 
