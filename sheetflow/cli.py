@@ -328,6 +328,39 @@ def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
     return OK
 
 
+@cli.command(name="reply")
+@click.argument("inbox", type=click.Path(path_type=Path))
+@click.option("-o", "--outbox", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the replies (.eml drafts) and their ledger replied.csv.")
+@click.option("--manifest", type=click.Path(path_type=Path),
+              help="The manifest.csv from generate --roster (or its folder): replies only to each return's own "
+                   "recipient; anything else is listed for you.")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              help="A TOML file with your own texts (its [reply] table; same shape as the bundled email.toml).")
+@click.option("--sender", envvar="SHEETFLOW_SENDER", help='From: "Name <address>" (or set SHEETFLOW_SENDER).')
+@click.option("--send", is_flag=True, help="Send the replies over SMTP instead of writing drafts.")
+@click.option("--smtp", metavar="HOST:PORT", help="The SMTP server for --send (STARTTLS; port 465: TLS). "
+              "Credentials come only from SHEETFLOW_SMTP_USER and SHEETFLOW_SMTP_PASSWORD.")
+@click.option("--no-starttls", is_flag=True, help="Send unencrypted: only for a local test server.")
+@click.option("--json", "as_json", is_flag=True, help="Print the digest as JSON.")
+@workers_option
+def reply_command(inbox, outbox, manifest, template, sender, send, smtp, no_starttls, as_json, workers):
+    """Answer each message collect saved returns from (INBOX, with its collected.csv), in reply to it: what was
+    received, what to fix, or why it cannot be read. Each is answered once (OUTBOX/replied.csv)."""
+    from .outreach.mail import load_templates
+    from .outreach.reply import reply
+
+    if send != bool(smtp):
+        raise click.UsageError("--send and --smtp HOST:PORT go together.")
+    check_folder(outbox, "-o names the folder for the replies", not_suffixes=(".eml", ".msg", ".txt", ".csv"))
+    templates = load_templates(template)
+    with _progress("Reading returns") as progress:
+        report = reply(inbox, outbox, manifest=manifest, templates=templates, sender=sender, smtp=smtp,
+                       starttls=not no_starttls, workers=workers, progress=progress.update, on_start=progress.start)
+    click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else report.to_text())
+    return PROBLEMS if report.needs_convener else OK
+
+
 class _progress:
     """A progress bar on stderr when many files are read interactively; silent otherwise."""
 

@@ -52,9 +52,12 @@ SENDER_ENV, USER_ENV, PASSWORD_ENV = "SHEETFLOW_SENDER", "SHEETFLOW_SMTP_USER", 
 TEMPLATE_FILE = "email.toml"
 COMMON_KEYS = ("greeting", "greeting_without_name", "due_sentence", "problem_item")
 KIND_KEYS = ("subject", "body", "due_sentence")
+REPLY = "reply"  # the [reply] table: `sheetflow reply`'s answer to a partner's email, a section per file
+REPLY_KEYS = ("body", "valid", "invalid", "rejected")
+SECTIONS = ("common",) + KINDS + (REPLY,)
 PLACEHOLDERS = ("greeting", "name", "organization", "region", "cycle", "response_id", "instrument",
                 "short_title", "file_name", "due", "due_sentence", "problems", "problem_count",
-                "sender_name", "message")
+                "sender_name", "message", "respondent", "received", "reason", "sections")
 POLICY = email_policy.SMTP  # CRLF line ends, as both SMTP and .eml files expect
 
 
@@ -113,8 +116,8 @@ def load_templates(path: Path | None = None) -> dict[str, dict[str, str]]:
     if path is not None:
         for section, texts in _read_templates(Path(path)).items():
             templates[section].update(texts)
-    for section in ("common",) + KINDS:
-        needed = COMMON_KEYS if section == "common" else ("subject", "body")
+    for section in SECTIONS:
+        needed = {"common": COMMON_KEYS, REPLY: REPLY_KEYS}.get(section, ("subject", "body"))
         absent = [k for k in needed if k not in templates[section]]
         if absent:
             raise SheetflowError(f"The email templates have no [{section}] {', '.join(absent)}.")
@@ -128,12 +131,12 @@ def _read_templates(path: Path) -> dict[str, dict[str, str]]:
         raise SheetflowError(f"{path} does not exist.") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SheetflowError(f"{path}: cannot be read as TOML: {exc}") from None
-    templates: dict[str, dict[str, str]] = {s: {} for s in ("common",) + KINDS}
+    templates: dict[str, dict[str, str]] = {s: {} for s in SECTIONS}
     for section, table in data.items():
         if section not in templates or not isinstance(table, dict):
             raise SheetflowError(f"{path}: [{section}] is not one of the email templates "
                                  f"({', '.join(templates)}).")
-        allowed = COMMON_KEYS if section == "common" else KIND_KEYS
+        allowed = {"common": COMMON_KEYS, REPLY: REPLY_KEYS}.get(section, KIND_KEYS)
         for key, text in table.items():
             if key not in allowed:
                 raise SheetflowError(f"{path}: [{section}] {key} is not known here (use {', '.join(allowed)}).")
@@ -155,24 +158,42 @@ def render(recipient: Recipient, kind: str, templates: Mapping, instrument=None,
            due: dt.date | None = None, sender_name: str = "") -> tuple[str, str]:
     """(subject, body) of one message, from the templates."""
     common, texts = templates["common"], templates[kind]
-    fill = lambda text, values: string.Template(text).safe_substitute(values)  # noqa: E731
     values = {
-        "name": _one_line(recipient.name), "organization": _one_line(recipient.organization),
-        "region": _one_line(recipient.region), "cycle": recipient.cycle, "response_id": recipient.response_id,
+        "name": one_line(recipient.name), "organization": one_line(recipient.organization),
+        "region": one_line(recipient.region), "cycle": recipient.cycle, "response_id": recipient.response_id,
         "instrument": instrument.title if instrument else "workbook",
         "short_title": instrument.short_title if instrument else "Workbook",
         "file_name": recipient.workbook.name, "due": format_due(due), "sender_name": sender_name,
         "problem_count": str(len(recipient.errors)),
     }
-    values["greeting"] = fill(common["greeting"] if recipient.name else common["greeting_without_name"], values)
+    values["greeting"] = greeting(templates, recipient.name, values)
     values["due_sentence"] = fill(texts.get("due_sentence", common["due_sentence"]), values) if due else ""
-    values["problems"] = "\n".join(fill(common["problem_item"], {**values, "message": _one_line(for_partner(m))})
-                                   for m in recipient.errors)  # without the advice meant for the convener
-    subject = _one_line(fill(texts["subject"], values))
-    body = fill(texts["body"], values)
+    values["problems"] = problem_list(templates, recipient.errors, values)
+    subject = one_line(fill(texts["subject"], values))
+    return subject, tidy(fill(texts["body"], values))
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """A template's text with its $placeholders filled in (unknown ones left as they are)."""
+    return string.Template(text).safe_substitute(values)
+
+
+def greeting(templates: Mapping, name: str, values: Mapping[str, str]) -> str:
+    common = templates["common"]
+    return fill(common["greeting"] if name else common["greeting_without_name"], {**values, "name": one_line(name)})
+
+
+def problem_list(templates: Mapping, messages: Iterable[str], values: Mapping[str, str]) -> str:
+    """One line per thing to fix, as [common] problem_item, in the partner's words (without the advice meant
+    for the convener)."""
+    item = templates["common"]["problem_item"]
+    return "\n".join(fill(item, {**values, "message": one_line(for_partner(m))}) for m in messages)
+
+
+def tidy(body: str) -> str:
+    """A message body without trailing spaces and empty paragraphs (a placeholder left empty)."""
     body = re.sub(r"[ \t]+\n", "\n", body.strip("\n"))
-    body = re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
-    return subject, body
+    return re.sub(r"\n{3,}", "\n\n", body).strip() + "\n"
 
 
 # ------------------------------------------------------------------------------------------------ messages
@@ -196,7 +217,7 @@ def new_message(to: Address, subject: str, body: str, sender: Address | None = N
     if sender:
         message["From"] = sender
     message["To"] = to
-    message["Subject"] = _one_line(subject)
+    message["Subject"] = one_line(subject)
     message["Date"] = format_datetime(dt.datetime.now().astimezone())
     domain = sender.domain if sender else "sheetflow.invalid"
     message["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"  # short enough not to be folded
@@ -460,11 +481,11 @@ def smtp_reason(exc: BaseException) -> str:
         return f"{exc.smtp_code} {_decode(exc.smtp_error)}"
     if isinstance(exc, OSError) and not isinstance(exc, ssl.SSLError) and exc.strerror:
         return exc.strerror
-    return _one_line(str(exc)) or type(exc).__name__
+    return one_line(str(exc)) or type(exc).__name__
 
 
 def _decode(text) -> str:
-    return _one_line(text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text))
+    return one_line(text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text))
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -473,10 +494,11 @@ def _decode(text) -> str:
 def address(name: str, addr: str) -> Address:
     """``Name <addr>`` as a header value, the name made one line."""
     local, _, domain = addr.rpartition("@")
-    return Address(display_name=_one_line(name or ""), username=local, domain=domain)
+    return Address(display_name=one_line(name or ""), username=local, domain=domain)
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """Text as one line: runs of white space (line breaks included) as one space."""
     return re.sub(r"\s+", " ", str(text)).strip()
 
 
