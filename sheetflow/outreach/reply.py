@@ -386,7 +386,7 @@ def _answer(message_id: str, rows: list[LedgerRow], judge: _Judge, report: Reply
     if not answered:
         return None
     subject = first.subject.strip()
-    subject = one_line(subject if re.match(r"(?i)re\s*:", subject) else f"Re: {subject or 'your email'}")
+    subject = subject if re.match(r"(?i)re\s*:", subject) else f"Re: {subject or 'your email'}"
     return Answer(message_id=message_id, to=first.sender, subject=subject, sections=answered)
 
 
