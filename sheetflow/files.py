@@ -12,7 +12,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from .errors import SheetflowError
 
@@ -196,9 +196,9 @@ class CsvJournal:
     A row cut short by a crash is ended before the next is written, and read as a row with fewer cells.
     """
 
-    def __init__(self, path, columns: tuple[str, ...]):
+    def __init__(self, path: str | os.PathLike[str], columns: tuple[str, ...]):
         self.path, self.columns = Path(path), tuple(columns)
-        self._handle = None
+        self._handle: BinaryIO | None = None
 
     def read(self) -> list[dict[str, str]]:
         if not self.path.is_file():
@@ -220,28 +220,30 @@ class CsvJournal:
 
     def __enter__(self) -> "CsvJournal":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = open(self.path, "a+b")
-        self._handle.seek(0, os.SEEK_END)
-        if self._handle.tell() == 0:
-            self._handle.write("\ufeff".encode("utf-8"))
+        handle = self._handle = open(self.path, "a+b")
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() == 0:
+            handle.write("\ufeff".encode("utf-8"))
             self._write(self.columns)
         else:
-            self._handle.seek(-1, os.SEEK_END)
-            if self._handle.read(1) not in (b"\n", b"\r"):
-                self._handle.write(b"\r\n")  # the end of a row cut short by a crash
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) not in (b"\n", b"\r"):
+                handle.write(b"\r\n")  # the end of a row cut short by a crash
         return self
 
-    def append(self, values) -> None:
+    def append(self, values: Iterable[object]) -> None:
         self._write([csv_cell(v) for v in values])
 
-    def _write(self, cells) -> None:
+    def _write(self, cells: Iterable[str]) -> None:
+        if self._handle is None:
+            raise SheetflowError(f"{self.path} is not open for writing (use the journal in a with block).")
         buffer = io.StringIO()
         csv.writer(buffer).writerow(cells)
         self._handle.write(buffer.getvalue().encode("utf-8"))
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         if self._handle is not None:
             self._handle.close()
             self._handle = None

@@ -193,8 +193,8 @@ class ReplyReport:
                          "it is answered on the next run.")
         if self.for_convener:
             lines += ["", "Needs you (not answered, or answered with a question):"]
-            lines += [f"  {c.attention.value}: {_shown(c.file) or '(message)'} from {_shown(c.sender) or 'an unknown sender'}"
-                      f": {_shown(c.reason)}" for c in self.for_convener]
+            lines += [f"  {c.attention.value}: {_shown(c.file) or '(message)'} from "
+                      f"{_shown(c.sender) or 'an unknown sender'}: {_shown(c.reason)}" for c in self.for_convener]
         counts = self.by_outcome
         done = "sent" if self.sending else "drafted"
         lines += ["" if lines else "",
@@ -208,7 +208,8 @@ class ReplyReport:
         return "\n".join(lines).strip("\n")
 
 
-def reply(inbox, outbox, manifest=None, templates: Mapping | None = None, sender: Address | str | None = None,
+def reply(inbox: str | os.PathLike[str], outbox: str | os.PathLike[str], manifest: str | os.PathLike[str] | None = None,
+          templates: Mapping | None = None, sender: Address | str | None = None,
           smtp: str | None = None, starttls: bool = True, env: Mapping | None = None, workers: int = 2,
           connect: Callable | None = None, timeout: float = 60, progress: Callable[[int], None] | None = None,
           on_start: Callable[[int], None] | None = None) -> ReplyReport:
@@ -284,7 +285,8 @@ def _is_return(row: LedgerRow) -> bool:
 class _Judge:
     """The inbox validated (once, when first needed) and, with a manifest, matched to its recipients."""
 
-    def __init__(self, inbox: Path, manifest: Path | None, workers: int, progress, on_start):
+    def __init__(self, inbox: Path, manifest: Path | None, workers: int, progress: Callable[[int], None] | None,
+                 on_start: Callable[[int], None] | None):
         self.inbox, self.manifest = inbox, manifest
         self.workers, self.progress, self.on_start = workers, progress, on_start
         self._files: dict[str, FileReport] | None = None
@@ -442,7 +444,8 @@ def _draft_name(answer: Answer) -> str:
     return safe_file_name(f"{day} - {answer.to} - {answer.subject}.eml", fallback="reply")
 
 
-def _write_drafts(answers: list, outbox: Path, journal: CsvJournal, report: ReplyReport) -> None:
+def _write_drafts(answers: list[tuple[Answer, EmailMessage]], outbox: Path, journal: CsvJournal,
+                  report: ReplyReport) -> None:
     """Each reply as an .eml draft: recorded as being written, written (never over another file), recorded."""
     taken = {name.casefold() for name in os.listdir(outbox)}
     for answer, message in answers:
@@ -465,7 +468,7 @@ def _write_drafts(answers: list, outbox: Path, journal: CsvJournal, report: Repl
         report.answered.append(answer)
 
 
-def _send(answers: list, server: SmtpServer, journal: CsvJournal, report: ReplyReport,
+def _send(answers: list[tuple[Answer, EmailMessage]], server: SmtpServer, journal: CsvJournal, report: ReplyReport,
           connect: Callable | None, timeout: float) -> None:
     """Send each reply: recorded as sending, handed to the server, recorded as sent (or failed)."""
     remaining = list(answers)
