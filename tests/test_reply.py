@@ -263,6 +263,26 @@ def test_a_return_from_another_address_or_matching_nobody_is_held_for_the_conven
     assert main(reply_args(inbox, outbox)) == 0  # listed once, not on every run
 
 
+def test_a_workbook_with_anothers_stamp_is_answered_and_listed_and_unreadable_mail_is_listed(tmp_path, capsys):
+    """Ben filled in Ana's workbook and sent it from his address: it is his return (status says so), answered,
+    and listed for the convener; a message collect could not read is listed too."""
+    wb = openpyxl.load_workbook(ANA)
+    wb["About you"]["B6"], wb["About you"]["B8"] = "Ben Okafor", "ben.okafor@prairiewb.example.org"
+    wb.save(tmp_path / "Ana's workbook, Ben's answers.xlsx")
+    raw = message("ben.okafor@prairiewb.example.org", "Self-assessment", "<ben-1@prairiewb.example.org>",
+                  [("mine.xlsx", (tmp_path / "Ana's workbook, Ben's answers.xlsx").read_bytes())])
+    inbox, outbox = small_inbox(tmp_path, raw), tmp_path / "outbox"
+    with open(inbox / "collected.csv", "a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(["unreadable:x.eml", "", "", "", "", "", "", "refused: this mail file cannot "
+                                     "be read (Permission denied)", ""])
+    assert main(reply_args(inbox, outbox)) == 1
+    out = capsys.readouterr().out
+    assert "1 reply drafted" in out and "stamp mismatch: mine.xlsx from ben.okafor@prairiewb.example.org" in out
+    assert "unreadable mail: (message)" in out and "Permission denied" in out
+    (draft,) = outbox.glob("*.eml")
+    assert text(parse(draft.read_bytes())).startswith("Hello Ben Okafor,")
+
+
 def test_without_a_manifest_every_sender_is_answered(tmp_path, capsys):
     inbox, outbox = small_inbox(tmp_path, ANA_MAIL), tmp_path / "outbox"
     assert main(["reply", str(inbox), "-o", str(outbox), "--workers", "1"]) == 0
