@@ -208,11 +208,13 @@ class ReplyReport:
         return "\n".join(lines).strip("\n")
 
 
-def reply(inbox: str | os.PathLike[str], outbox: str | os.PathLike[str], manifest: str | os.PathLike[str] | None = None,
-          templates: Mapping | None = None, sender: Address | str | None = None,
-          smtp: str | None = None, starttls: bool = True, env: Mapping | None = None, workers: int = 2,
-          connect: Callable | None = None, timeout: float = 60, progress: Callable[[int], None] | None = None,
-          on_start: Callable[[int], None] | None = None) -> ReplyReport:
+PathLike = str | os.PathLike[str]
+
+
+def reply(inbox: PathLike, outbox: PathLike, manifest: PathLike | None = None, templates: Mapping | None = None,
+          sender: Address | str | None = None, smtp: str | None = None, starttls: bool = True,
+          env: Mapping | None = None, workers: int = 2, connect: Callable | None = None, timeout: float = 60,
+          progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None) -> ReplyReport:
     """Answer every message of ``inbox`` not answered yet: drafts in ``outbox``, or sent via ``smtp``."""
     inbox, outbox = Path(inbox), Path(outbox)
     if not inbox.is_dir():
@@ -246,8 +248,7 @@ def reply(inbox: str | os.PathLike[str], outbox: str | os.PathLike[str], manifes
         with journal:
             answers = []
             for message_id, rows in pending.items():
-                answer = _answer(message_id, rows, judge, report, journal, templates, from_address,
-                                 draft=server is None)
+                answer = _answer(message_id, rows, judge, report, journal)
                 if answer is not None:
                     earlier = [last.get((message_id, s.file, s.row.sha256)) for s in answer.sections]
                     answer.reply_id = next((r["reply_id"] for r in earlier if r and r.get("reply_id")), "")
@@ -361,8 +362,8 @@ def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attentio
     return Section(row, outcome, report=f, recipient=owner, reason=reason), notes
 
 
-def _answer(message_id: str, rows: list[LedgerRow], judge: _Judge, report: ReplyReport, journal: CsvJournal,
-            templates: Mapping, sender: Address | None, draft: bool) -> Answer | None:
+def _answer(message_id: str, rows: list[LedgerRow], judge: _Judge, report: ReplyReport,
+            journal: CsvJournal) -> Answer | None:
     """The reply to one message (None when nothing in it is answered); the files held or not answered are
     recorded at once."""
     first = rows[0]
