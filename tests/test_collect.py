@@ -75,7 +75,7 @@ def test_each_workbook_is_saved_once_under_a_readable_name_with_a_ledger(tmp_pat
     assert first == {"message_id": "<ana@example.org>", "received_at": "2026-03-03T09:15:00-06:00",
                      "from": "ana.lopez@prairiewb.example.org", "subject": "Self-assessment",
                      "attachment": ANA.name, "file": ana_file, "sha256": sha(ANA.read_bytes()), "status": "saved",
-                     "response_id": ""}
+                     "response_id": "", "sender_check": "", "authentication": ""}
     again = by[("<ana2@example.org>", ANA.name)]
     assert again["status"] == "duplicate" and again["file"] == ana_file
     assert by[("<ana@example.org>", "logo.png")]["status"] == "refused: an image (.png), not a workbook"
@@ -187,9 +187,12 @@ def test_an_unreadable_mail_file_is_a_ledger_row_with_its_reason(tmp_path):
     (mail / "broken.msg").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x01" * 600)
     eml(mail, "ana", [(ANA.name, ANA.read_bytes())])
     report = collect([mail], inbox)
-    assert len(report.saved) == 1
-    (row,) = report.refused
+    assert len(report.saved) == 1 and report.refused == [] and report.messages == 1
+    (unread,) = report.unread
+    assert unread.problem.startswith("this Outlook message cannot be read")
+    (row,) = [r for r in read_ledger(inbox) if not r.attachment]
     assert row.status.startswith("refused: this Outlook message cannot be read")
+    assert report.exit_code == 1 and "1 messages read (0 without attachment); 1 not read (1 unreadable)" in report.to_text()
 
 
 def test_the_ledger_keeps_typed_text_as_text(tmp_path):
@@ -219,8 +222,8 @@ def test_with_the_manifest_each_file_is_tied_by_stamp_name_or_sender(tmp_path):
     assert tied[RENAMED.name] == BEN_ID  # Ben's second copy, renamed: the stamp inside, whoever sent it
     ledger = ledger_of(inbox)
     damaged = next(r for r in report.saved if r.attachment == BEN.name)
-    assert ledger[os.path.realpath(inbox / damaged.file)] == Received("2026-03-03T15:15:00+00:00",
-                                                                      "assistant@prairiewb.example.org", BEN_ID)
+    assert ledger[os.path.realpath(inbox / damaged.file)] == Received(
+        "2026-03-03T15:15:00+00:00", "assistant@prairiewb.example.org", BEN_ID, "same organization")
 
 
 def test_the_command_collects_and_reports(tmp_path, capsys):
