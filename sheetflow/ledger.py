@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import SheetflowError
 from .files import atomic_path, csv_cell, csv_text
+from .senders import SenderCheck, accepted_senders
 
 LEDGER = "collected.csv"
 COLUMNS = ("message_id", "received_at", "from", "subject", "attachment", "file", "sha256", "status", "response_id",
@@ -158,12 +159,13 @@ def ledger_of(folder) -> dict[str, Received]:
         rows = read_ledger(folder)
     except SheetflowError:
         return {}
+    accepted = accepted_senders(folder)
     out = {}
     for row in rows:
         if row.status == "saved" and row.file:
+            check = SenderCheck.ACCEPTED.value if row.sender and row.sender in accepted else row.sender_check
             out[os.path.realpath(Path(folder) / row.file)] = Received(_utc(row.received_at), row.sender,
-                                                                      row.response_id, row.sender_check,
-                                                                      row.authentication)
+                                                                      row.response_id, check, row.authentication)
     return out
 
 

@@ -355,3 +355,88 @@ def test_a_sender_that_is_no_plain_address_is_an_unknown_sender(tmp_path, sender
     eml(mail, "odd", [(ANA.name, ANA.read_bytes())], sender=sender)
     (row,) = collect([mail], inbox).saved
     assert row.sender == "" and row.file == f"2026-03-03 - unknown sender - {ANA.name}"
+
+
+# -- forged senders ---------------------------------------------------------------------------------------
+
+def restamped_copy(path: Path) -> bytes:
+    """The same workbook (same stamp) with other bytes, as a copy edited and sent by someone else would be."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "docProps/core.xml":
+                data = data.replace(b"</cp:coreProperties>", b"<!-- edited --></cp:coreProperties>")
+            target.writestr(info, data)
+    return buffer.getvalue()
+
+
+def forged_mail(mail: Path, accepted=None) -> None:
+    eml(mail, "ana-own", [(ANA.name, ANA.read_bytes())], day=3)
+    forged = EmailMessage()
+    forged["From"], forged["To"], forged["Subject"] = "Ana Lopez <mallory@evil.example.com>", "c@example.org", "fix"
+    forged["Date"], forged["Message-ID"] = "Mon, 09 Mar 2026 09:15:00 -0600", "<forged@evil.example.com>"
+    forged["Authentication-Results"] = "mx.example.org; spf=fail smtp.mailfrom=evil.example.com; dkim=none; dmarc=fail"
+    forged.set_content("Updated.")
+    forged.add_attachment(restamped_copy(ANA), maintype="application", subtype="octet-stream", filename=ANA.name)
+    (mail / "forged.eml").write_bytes(forged.as_bytes())
+
+
+def test_a_copy_with_a_recipients_stamp_from_another_address_needs_the_conveners_look(tmp_path, capsys):
+    from sheetflow.intake.validate import validate_paths
+    from sheetflow.outreach.status import status
+
+    mail, inbox = tmp_path / "mail", tmp_path / "inbox"
+    forged_mail(mail)
+    report = collect([mail], inbox, manifest=MANIFEST)
+    (flagged,) = report.needs_look
+    assert (flagged.sender, flagged.response_id, flagged.sender_check, flagged.authentication) == (
+        "mallory@evil.example.com", ANA_ID, "another address", "spf=fail dmarc=fail")
+    own = next(r for r in report.saved if r.sender.startswith("ana.lopez@"))
+    assert own.sender_check == "own address"
+    text = report.to_text()
+    assert f"needs your look: {flagged.file} carries the stamp of Ana Lopez's workbook but came from " \
+           "mallory@evil.example.com, not their address (the receiving server recorded spf=fail dmarc=fail)" in text
+    assert "1 need your look" in text
+
+    by_file = {Path(f.path).name: f for f in validate_paths([inbox], workers=1).files}
+    assert by_file[own.file].status == "valid"  # her own copy is not superseded by the later, forged one
+    forged = by_file[flagged.file]
+    assert forged.status == "invalid" and [e.code for e in forged.errors] == ["other-sender"]
+    assert "came from mallory@evil.example.com" in forged.errors[0].message
+    assert "dmarc=fail" in forged.errors[0].message
+
+    ana = next(r for r in status([inbox], MANIFEST, workers=1).recipients if r.response_id == ANA_ID)
+    assert ana.state == "returned" and Path(ana.report.path).name == own.file
+    assert any("came from mallory@evil.example.com" in n for n in ana.notes)
+
+    out = tmp_path / "rollup.xlsx"
+    assert main(["rollup", str(inbox), "--manifest", str(MANIFEST), "-o", str(out), "--workers", "1"]) == 0
+    assert "1 left out (1 invalid)" in capsys.readouterr().out
+
+
+def test_status_judges_the_sender_from_the_manifest_when_collect_had_none(tmp_path):
+    from sheetflow.outreach.status import status
+
+    mail, inbox = tmp_path / "mail", tmp_path / "inbox"
+    forged_mail(mail)
+    (mail / "ana-own.eml").unlink()  # only the forged copy came back
+    collect([mail], inbox)  # without --manifest: the ledger cannot judge
+    ana = next(r for r in status([inbox], MANIFEST, workers=1).recipients if r.response_id == ANA_ID)
+    assert ana.state == "problems" and ana.errors and "mallory@evil.example.com" in ana.errors[0]
+
+
+def test_an_accepted_sender_or_a_colleague_at_the_same_organization_counts(tmp_path):
+    from sheetflow.intake.validate import validate_paths
+    from sheetflow.senders import is_recipients_address
+
+    mail, inbox = tmp_path / "mail", tmp_path / "inbox"
+    forged_mail(mail)
+    collect([mail], inbox, manifest=MANIFEST)
+    (inbox / "accepted-senders.txt").write_text("# she wrote from home\nMallory@Evil.example.com\n")
+    statuses = sorted(f.status for f in validate_paths([inbox], workers=1).files)
+    assert statuses == ["superseded", "valid"]  # accepted: the later copy counts, as any later copy would
+    assert is_recipients_address("ana@prairiewb.example.org", "Assistant <assistant@PrairieWB.example.org>")
+    assert not is_recipients_address("ana@gmail.com", "mallory@gmail.com")
+    assert not is_recipients_address("ana@prairiewb.example.org", "ana@prairiewb.example.org.evil.com")
+    assert is_recipients_address("ana@gmail.com", "ana.home@example.net", accepted={"ana.home@example.net"})
