@@ -37,7 +37,10 @@ from ..names import is_email
 from ..terminal import shown
 
 MAIL_SUFFIXES = {".eml": "eml", ".mbox": "mbox", ".mbx": "mbox", ".msg": "msg"}
-MAX_MESSAGE_BYTES = 50 * 1024 * 1024  # one message, from any source: a larger one is listed with a reason, not read
+# One message, from any source: a larger one is listed with a reason, not read. Reading a message takes
+# about eight times its size (Python's email package), so this cap bounds collect's memory: a 20 MB
+# workbook, base64-encoded, fits; mail services refuse larger messages (25 MB at Gmail, 20 MB at Outlook.com).
+MAX_MESSAGE_BYTES = 30 * 1024 * 1024
 MAX_HEADER_CHARS = 4000  # a header longer than this is cut before it is decoded (decoding is not linear)
 MAX_TEXT = 1000  # characters kept of a decoded subject or name
 MAX_DEPTH = 5  # messages attached inside messages, opened this deep
@@ -378,7 +381,7 @@ def _from_file(path: Path, where: str) -> Message:
                            problem="not a regular file, not a mail file: passed over, never opened")
         if info.st_size > MAX_MESSAGE_BYTES:
             return too_large(handle.read(HEAD_BYTES), where, info.st_size)
-        return from_bytes(handle.read(MAX_MESSAGE_BYTES + 1), where)
+        return from_bytes(handle.read(info.st_size + 1), where)  # read(cap) would set aside the cap at once
 
 
 def _mbox_starts(path: Path) -> Iterator[int]:
