@@ -198,7 +198,7 @@ def _attachments(parsed: email.message.Message, within: str = "", depth: int = 0
         if not name and disposition != "attachment":
             continue  # the message's own text, or an inline picture without a name
         data = part.get_payload(decode=True) or b""
-        yield Attachment(name=within + (_text(name) or _unnamed(part)), data=data,
+        yield Attachment(name=within + (_text(name) or _unnamed(part)), data=data if isinstance(data, bytes) else b"",
                          content_type=part.get_content_type())
 
 
@@ -228,13 +228,15 @@ def _attached_message(part: email.message.Message) -> email.message.Message | No
         inner = payload[0]
         return inner if isinstance(inner, email.message.Message) else None
     if isinstance(payload, list) and payload:  # parsed as if it were plain: its "body" is the encoded text
-        text = payload[0].get_payload()
+        first = payload[0]
+        text = first.get_payload() if isinstance(first, email.message.Message) else None
         if not isinstance(text, str):
             return None
         raw = (base64.b64decode(text.encode("ascii", "replace"), validate=False) if encoding == "base64"
                else quopri.decodestring(text.encode("ascii", "replace")))
     else:
-        raw = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)
+        raw = decoded if isinstance(decoded, bytes) else b""
     if not raw:
         return None
     inner = email.message_from_bytes(raw, policy=POLICY)
@@ -410,7 +412,8 @@ def _from_mbox(path: Path) -> Iterator[Message]:
                           problem="this file is not an mbox (it does not begin with a \"From \" line)")
             return
         handle.seek(0)
-        number, pieces, size, line_start, last_empty = 0, [], -1, True, False
+        pieces: list[bytes] = []
+        number, size, line_start, last_empty = 0, -1, True, False
 
         def finish() -> Message:
             where = f"{path} (message {number})"
@@ -536,6 +539,7 @@ class Imap:
         self.host, self.user, self.password, self.tls, self.timeout = host, user, password, tls, timeout
 
     def _connect(self) -> imaplib.IMAP4:
+        session: imaplib.IMAP4
         try:
             if self.tls:
                 session = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=ssl.create_default_context(),
@@ -693,7 +697,7 @@ def _is_loopback(host: str) -> bool:
     except ValueError:
         pass
     try:
-        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        found = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
     except (OSError, UnicodeError):
         return False
     return bool(found) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in found)
