@@ -459,6 +459,7 @@ def inbox_files(inbox: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in inbox.iterdir() if p.name != "collected.csv" and not p.name.startswith(".")}
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="SIGKILL and SIGTERM as POSIX sends them")
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
 def test_a_run_stopped_at_any_moment_leaves_a_ledger_and_the_rerun_saves_nothing_twice(tmp_path, stop):
     import signal
@@ -771,6 +772,7 @@ def test_winmail_dat_is_refused_with_how_to_resend(tmp_path):
     assert "HTML or plain-text format" in row.status and inbox_files(inbox) == {}
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and Unix sockets as POSIX makes them")
 def test_pipes_and_sockets_in_a_source_folder_are_passed_over_never_opened(tmp_path):
     import socket
     import subprocess
@@ -791,3 +793,18 @@ def test_pipes_and_sockets_in_a_source_folder_are_passed_over_never_opened(tmp_p
         in run.stdout
     assert f"not read: {mail / 'socket.mbox'}: a socket" in run.stdout
     assert "1 messages read" in run.stdout and len(inbox_files(inbox)) == 1
+
+
+def test_a_workbook_forwarded_to_a_colleague_on_the_roster_and_sent_back_by_them_counts(tmp_path):
+    from test_status import fill
+
+    from sheetflow.outreach.status import status
+
+    mail, inbox = tmp_path / "mail", tmp_path / "inbox"
+    kims = fill(BEN, tmp_path / "Ben's, filled by Kim.xlsx", organization="Northern Lights Adult Education",
+                respondent_name="Kim Soo-jin")  # Ben's email still typed in it: the name decides, as in status
+    eml(mail, "kim", [(kims.name, kims.read_bytes())], sender="ksoojin@nladulted.example.org")
+    collect([mail], inbox)
+    kim = next(r for r in status([inbox], MANIFEST, workers=1).recipients if r.respondent_name == "Kim Soo-jin"
+               and r.instrument == "sector-self-assessment")
+    assert kim.state == "returned" and "Ben Okafor's workbook, filled in by Kim Soo-jin" in kim.notes[0]

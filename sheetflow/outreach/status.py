@@ -231,9 +231,12 @@ def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Call
     own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files if keys[f] in sent]
     files = [f for f in files if keys[f] not in sent]
     if files:
-        emails = {r.response_id: r.email for r in read_manifest(ledger)}  # to judge who each file came from
+        rows = read_manifest(ledger)  # to judge who each collected file came from
+        people: dict[str, set[str]] = {}
+        for r in rows:
+            people.setdefault(name_key(r.email), set()).add(name_key(r.respondent_name))
         report = validate_paths(files, workers=workers, progress=progress, on_start=on_start, reader=reader,
-                                emails=emails)
+                                emails={r.response_id: r.email for r in rows}, people=people)
     else:
         report = Report()
     report.skipped = own + skipped + report.skipped
