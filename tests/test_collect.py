@@ -781,6 +781,9 @@ def test_pipes_and_sockets_in_a_source_folder_are_passed_over_never_opened(tmp_p
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     eml(mail, "ana", [(ANA.name, ANA.read_bytes())])
     os.mkfifo(mail / "waiting.eml")
+    for sub in ("cur", "new", "tmp"):
+        (mail / "Maildir" / sub).mkdir(parents=True)
+    os.mkfifo(mail / "Maildir" / "new" / "1.waiting")
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(mail / "socket.mbox"))
     try:
@@ -792,6 +795,7 @@ def test_pipes_and_sockets_in_a_source_folder_are_passed_over_never_opened(tmp_p
     assert f"not read: {mail / 'waiting.eml'}: a named pipe (FIFO), not a mail file: passed over, never opened" \
         in run.stdout
     assert f"not read: {mail / 'socket.mbox'}: a socket" in run.stdout
+    assert f"not read: {mail / 'Maildir' / '1.waiting'}: a named pipe (FIFO)" in run.stdout
     assert "1 messages read" in run.stdout and len(inbox_files(inbox)) == 1
 
 

@@ -376,11 +376,11 @@ def _read(kind: str, path: Path) -> Iterator[Message]:
 
 def _from_file(path: Path, where: str) -> Message:
     """The message in one file (an .eml, or a Maildir's file): read whole only when it is not too large."""
+    if _special(path):  # before opening: opening a pipe waits for a writer, forever
+        return Message(source=where, message_id=f"not-read:{path}",
+                       problem=f"{_special(path)}, not a mail file: passed over, never opened")
     with open(path, "rb") as handle:
         info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return Message(source=where, message_id=f"not-read:{path}",
-                           problem="not a regular file, not a mail file: passed over, never opened")
         if info.st_size > MAX_MESSAGE_BYTES:
             return too_large(handle.read(HEAD_BYTES), where, info.st_size)
         return from_bytes(handle.read(info.st_size + 1), where)  # read(cap) would set aside the cap at once
