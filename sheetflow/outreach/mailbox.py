@@ -658,7 +658,8 @@ class ImapFolder:
         return f"imap://{self.imap.user}@{self.imap.host}/{self.folder};UID={uid.decode()}"
 
     def _too_large(self, uid: bytes, size: int) -> Message:
-        kind, data = self.session.uid("FETCH", uid.decode(), "(UID INTERNALDATE BODY.PEEK[HEADER])")
+        kind, data = self.session.uid("FETCH", uid.decode(),
+                                      f"(UID INTERNALDATE BODY.PEEK[HEADER]<0.{HEAD_BYTES}>)")  # its start only
         head, received = b"", None
         for item in data if kind == "OK" else []:
             if isinstance(item, tuple) and len(item) == 2:
