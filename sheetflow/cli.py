@@ -7,6 +7,7 @@ problems, 2 the command could not run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import json
 import os
@@ -41,6 +42,19 @@ def _show_version(ctx: click.Context, _param, value: bool) -> None:
 
         click.echo(f"sheetflow, version {__version__}")
         ctx.exit()
+
+
+def _one_batch(command):
+    """Garbage collection off while a command reads one batch of returns whose records live to its end
+    (collecting would only re-scan them); left on for the commands that run long (collect)."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        gc.disable()
+        try:
+            return command(*args, **kwargs)
+        finally:
+            gc.enable()
+    return run
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,6 +187,7 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
               help="Write a note for each file that is not valid into this folder.")
 @click.option("--force", is_flag=True, help="Replace existing feedback notes.")
 @workers_option
+@_one_batch
 def validate(paths, as_json, feedback, force, workers):
     """Check returned workbooks (files or folders): what each partner must fix."""
     from .intake.report import write_feedback
@@ -211,6 +226,7 @@ def validate(paths, as_json, feedback, force, workers):
               help="An earlier roll-up sheetflow made: its cycles are brought in (for change over time).")
 @click.option("--cycle", help="The cycle the summaries show (default: the latest).")
 @workers_option
+@_one_batch
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous, cycle, workers):
     """Validate returns (of one cycle or several) and consolidate every valid one into a regional roll-up
     workbook."""
@@ -305,12 +321,13 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
 @click.option("--user", help="The IMAP user name.")
 @click.option("--folder", default="INBOX", show_default=True, help="The IMAP folder to read.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only IMAP messages received on or after this date.")
-@click.option("--no-tls", is_flag=True, help="Connect without TLS: only for a local test server.")
+@click.option("--no-tls", is_flag=True, help="Connect without TLS: only to this computer (a local test server).")
 @click.option("--manifest", type=click.Path(path_type=Path),
               help="The manifest.csv from generate --roster: ties each file to a recipient (response_id).")
 def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
     """Save the returned workbooks attached to received mail (SOURCES: .eml, .mbox, Maildir, Outlook .msg
-    files or folders of them; or --imap) into an inbox folder, each once, listed in collected.csv."""
+    files or folders of them; or --imap) into an inbox folder, each once, listed in collected.csv.
+    Exit 1 when some mail could not be read, 2 when none could (docs/collect.md)."""
     from .outreach.collect import collect
     from .outreach.mailbox import Imap
 
@@ -324,8 +341,8 @@ def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
     with _progress("Reading mail") as progress:
         report = collect(list(sources) + sessions, inbox, manifest=manifest, folder=folder,
                          since=since.date() if since else None, progress=progress.update, on_start=progress.start)
-    click.echo(report.to_text())
-    return OK
+    click.echo(report.to_text())  # every text from the mail in it is escaped (terminal.shown)
+    return report.exit_code
 
 
 @cli.command(name="reply")
@@ -391,6 +408,7 @@ class _progress:
 @click.option("--cycle", help="Only the recipients of this cycle.")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report (JSON).")
 @workers_option
+@_one_batch
 def status(paths, manifest, cycle, as_json, workers):
     """Who has returned what: each recipient in MANIFEST against the returns in PATHS."""
     from .outreach.status import status as status_of_returns
@@ -423,7 +441,6 @@ def list_instruments(as_json):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn every failure into a message and an exit code."""
-    gc.disable()  # one short batch: the records it reads live to the end, so collecting only re-scans them
     try:
         code = cli.main(args=argv, prog_name="sheetflow", standalone_mode=False)
     except click.exceptions.Abort:
@@ -444,8 +461,6 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"sheetflow: internal error ({type(exc).__name__}: {exc}); please report it "
                    "(run with SHEETFLOW_DEBUG=1 to see the details).", err=True)
         code = FAILED
-    finally:
-        gc.enable()
     code = OK if code is None else code
     if argv is None:  # the command is over: Python's collection at exit would walk every object it made (0.3 s
         gc.freeze()   # after a state-wide roll-up); frozen, they are only freed, as they would be anyway

@@ -15,9 +15,12 @@ from pathlib import Path
 
 from .errors import SheetflowError
 from .files import atomic_path, csv_cell, csv_text
+from .senders import SenderCheck, accepted_senders
 
 LEDGER = "collected.csv"
-COLUMNS = ("message_id", "received_at", "from", "subject", "attachment", "file", "sha256", "status", "response_id")
+COLUMNS = ("message_id", "received_at", "from", "subject", "attachment", "file", "sha256", "status", "response_id",
+           "sender_check", "authentication")
+REQUIRED = COLUMNS[:8]  # ledgers of earlier versions end after status or response_id
 
 
 @dataclass
@@ -33,6 +36,8 @@ class LedgerRow:
     sha256: str
     status: str  # saved, duplicate, or "refused: <reason>"
     response_id: str = ""  # with --manifest: the recipient it is tied to
+    sender_check: str = ""  # senders.SenderCheck for a file tied to a recipient ("" when not judged)
+    authentication: str = ""  # the receiving server's failed checks ("spf=fail dmarc=fail"), else ""
 
     def values(self) -> list[str]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -50,6 +55,8 @@ class Received:
     received_at: str
     sender: str
     response_id: str
+    sender_check: str = ""
+    authentication: str = ""
 
 
 def read_ledger(folder) -> list[LedgerRow]:
@@ -63,7 +70,7 @@ def read_ledger(folder) -> list[LedgerRow]:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise SheetflowError(f"{path} cannot be read as sheetflow's ledger of collected mail ({exc}).") from None
     header = [h.strip() for h in rows[0]] if rows else []
-    missing = [c for c in COLUMNS[:-1] if c not in header]
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise SheetflowError(f"{path} is not sheetflow's ledger of collected mail (no column {', '.join(missing)}); "
                              "collect into another folder or move the file away.")
@@ -87,7 +94,7 @@ def is_ledger(path) -> bool:
             first = handle.readline(4096)
     except (OSError, UnicodeDecodeError):
         return False
-    return first.strip().split(",")[:len(COLUMNS) - 1] == list(COLUMNS[:-1])
+    return first.strip().split(",")[:len(REQUIRED)] == list(REQUIRED)
 
 
 def write_ledger(folder, rows: list[LedgerRow]) -> Path:
@@ -101,6 +108,47 @@ def write_ledger(folder, rows: list[LedgerRow]) -> Path:
     return path
 
 
+class Journal:
+    """``folder``'s collected.csv opened for adding rows as work happens: each row is written, flushed and
+    synced to disk before the next file is saved, so a run stopped at any moment (SIGTERM, SIGKILL, a power
+    cut) leaves a ledger that lists every file it finished. A row cut short by such a stop is removed when
+    the ledger is next opened (its file, if saved, is then recognised by its bytes)."""
+
+    def __init__(self, folder) -> None:
+        self.path = Path(folder) / LEDGER
+        if not self.path.exists():
+            write_ledger(folder, [])
+        self._drop_partial_row()
+        with open(self.path, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader([handle.readline()]), [])
+        if tuple(h.strip() for h in header) != COLUMNS:  # an earlier version's ledger: given the new columns once
+            write_ledger(folder, read_ledger(folder))
+        self.handle = open(self.path, "a", encoding="utf-8", newline="")
+        self.writer = csv.writer(self.handle)
+
+    def _drop_partial_row(self) -> None:
+        with open(self.path, "r+b") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            handle.seek(max(0, size - 1))
+            if handle.read(1) in (b"\n", b"\r"):
+                return
+            block = min(size, 1 << 20)
+            handle.seek(size - block)
+            tail = handle.read(block)
+            cut = max(tail.rfind(b"\n"), tail.rfind(b"\r"))
+            handle.truncate(size - block + cut + 1 if cut >= 0 else size)
+
+    def append(self, row: LedgerRow) -> None:
+        self.writer.writerow([csv_cell(v) for v in row.values()])
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+
+    def close(self) -> None:
+        self.handle.close()
+
+
 def ledger_of(folder) -> dict[str, Received]:
     """Each file of ``folder`` that collect saved (its real path) -> when it was received, from whom, for whom.
 
@@ -111,11 +159,13 @@ def ledger_of(folder) -> dict[str, Received]:
         rows = read_ledger(folder)
     except SheetflowError:
         return {}
+    accepted = accepted_senders(folder)
     out = {}
     for row in rows:
         if row.status == "saved" and row.file:
+            check = SenderCheck.ACCEPTED.value if row.sender and row.sender in accepted else row.sender_check
             out[os.path.realpath(Path(folder) / row.file)] = Received(_utc(row.received_at), row.sender,
-                                                                      row.response_id)
+                                                                      row.response_id, check, row.authentication)
     return out
 
 

@@ -1,87 +1,89 @@
-"""One run at a time on a folder: a lock file made with O_EXCL, holding the process id that made it.
+"""One run at a time on a folder: a lock file the operating system releases when the process ends.
 
-    with folder_lock(outbox, "reply"):      # SheetflowError when another run holds it
+    with folder_lock(inbox, "collect"):   # a second collect into inbox/ is refused with who holds it
         ...
 
-Creating a file that must not exist is atomic on every system (Windows included), unlike
-``fcntl``. A lock left by a run that was killed names a process that is gone: it is taken over.
-A lock made on another computer (a shared folder) cannot be checked, so it is never taken over.
+The lock is taken on the open file (``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows), so a run
+that is killed (SIGKILL, a power cut) leaves no stale lock: the next run takes it. The file names the
+process holding it, for the message.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
-import socket
 import sys
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 from .errors import SheetflowError
 
+LOCK = ".sheetflow.lock"
 
-def lock_path(folder: Path, name: str) -> Path:
-    return Path(folder) / f".sheetflow-{name}.lock"
+
+def _try_lock(handle: IO[bytes]) -> bool:
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            handle.seek(1 << 20)  # a byte past the text, so that the holder's name can still be read
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _same_file(handle: IO[bytes], path: Path) -> bool:
+    """Whether ``path`` still names the file ``handle`` holds (a run that ended removes its lock file)."""
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+    except OSError:
+        return False
 
 
 @contextmanager
-def folder_lock(folder: Path, name: str) -> Iterator[Path]:
-    """Hold ``folder``'s lock for ``name`` for the block; refuse when a live run holds it."""
-    path = lock_path(folder, name)
+def folder_lock(folder: Path, what: str) -> Iterator[None]:
+    """Hold ``folder``'s lock for the block (making the folder if need be), or raise SheetflowError naming
+    the run that holds it. The lock file is removed when the block ends."""
+    path = Path(folder) / LOCK
     Path(folder).mkdir(parents=True, exist_ok=True)
-    for _attempt in range(2):
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            holder = _holder(path)
-            if holder is not None and holder[1] == socket.gethostname() and not pid_alive(holder[0]):
-                path.unlink(missing_ok=True)  # left by a run that was killed
-                continue
-            who = f"process {holder[0]} on {holder[1]}" if holder else "another run"
-            raise SheetflowError(f"Another `sheetflow {name}` is working in {folder} ({who}); try again when it "
-                                 f"has finished (if none is running, delete {path}).") from None
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(f"{os.getpid()}\n{socket.gethostname()}\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        break
+    for _attempt in range(20):
+        handle = open(path, "a+b")
+        if not _try_lock(handle):
+            try:
+                handle.seek(0)
+                holder = handle.read(200).decode("utf-8", "replace").strip() or "another process"
+            except OSError:
+                holder = "another process"
+            handle.close()
+            raise SheetflowError(f"Another {what} is writing into {folder} ({holder}); wait for it to finish, "
+                                 "then run this again.")
+        if sys.platform == "win32" or _same_file(handle, path):
+            break
+        handle.close()  # the run before removed it as this one opened it: take the new one
     else:
-        raise SheetflowError(f"{path} could not be taken over; delete it if no `sheetflow {name}` is running.")
+        raise SheetflowError(f"Cannot take the lock {path}; run this again.")
     try:
-        yield path
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"sheetflow {what}, process {os.getpid()}, started "
+                     f"{datetime.now().astimezone().isoformat(timespec='seconds')}".encode())
+        handle.flush()
+        yield
     finally:
-        path.unlink(missing_ok=True)
-
-
-def _holder(path: Path) -> tuple[int, str] | None:
-    """(process id, computer) written in a lock file; None when it cannot be read (being written)."""
-    try:
-        pid, host = (path.read_text(encoding="utf-8").splitlines() + ["", ""])[:2]
-        return int(pid), host
-    except (OSError, ValueError, UnicodeDecodeError):
-        return None
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id is running on this computer."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":  # os.kill(pid, 0) would send Ctrl-C there
-        kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        try:
-            ok = kernel.GetExitCodeProcess(handle, ctypes.byref(code))
-        finally:
-            kernel.CloseHandle(handle)
-        return bool(ok) and code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, run by someone else
-    return True
+        if sys.platform != "win32":
+            path.unlink(missing_ok=True)  # while still held: a run waiting on this file sees it gone
+        handle.close()
+        if sys.platform == "win32":
+            try:
+                path.unlink()
+            except OSError:
+                pass  # another run has it open already

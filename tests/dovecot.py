@@ -34,8 +34,13 @@ def _free_port() -> int:
 
 
 class Dovecot:
-    def __init__(self, folder: Path):
+    """``users``: more (name, password) pairs, any characters; ``address``: where it listens (a connection
+    from 127.0.0.1 to 127.0.0.2 is not "secured" in Dovecot's eyes); ``settings``: lines added to its
+    configuration (auth_mechanisms = login, disable_plaintext_auth = yes...)."""
+
+    def __init__(self, folder: Path, users=(), address: str = "127.0.0.1", settings: str = ""):
         self.folder = Path(folder)
+        self.users, self.address, self.settings = [(USER, PASSWORD), *users], address, settings
         self.port = _free_port()
         self.process = None
         self.store = None
@@ -52,7 +57,8 @@ class Dovecot:
         self.store = Path(tempfile.mkdtemp(prefix="sheetflow-imap-"))
         for d in ("mail", "home"):
             (self.store / d).mkdir()
-        (self.store / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::\n")
+        (self.store / "users").write_text("".join(f"{u}:{{PLAIN}}{p}::::\n" for u, p in self.users),
+                                          encoding="utf-8")
         if os.getuid() == 0:
             for d in (self.store, self.store / "mail", self.store / "home", self.store / "users"):
                 os.chown(d, owner.pw_uid, owner.pw_gid)
@@ -60,13 +66,13 @@ class Dovecot:
         login, internal = ("dovenull", "dovecot") if os.getuid() == 0 else (me.pw_name, me.pw_name)
         config = f"""
 protocols = imap
-listen = 127.0.0.1
+listen = {self.address}
 base_dir = {f}/run
 state_dir = {f}/state
 log_path = {f}/dovecot.log
 ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_username_chars =
+{self.settings or "disable_plaintext_auth = no" + chr(10) + "auth_mechanisms = plain login"}
 default_login_user = {login}
 default_internal_user = {internal}
 first_valid_uid = {owner.pw_uid}
@@ -81,7 +87,7 @@ userdb {{
 }}
 service imap-login {{
   inet_listener imap {{
-    address = 127.0.0.1
+    address = {self.address}
     port = {self.port}
   }}
   inet_listener imaps {{
@@ -118,7 +124,7 @@ service stats {{
             if self.process.poll() is not None:
                 raise RuntimeError(f"dovecot stopped: {self.process.stdout.read().decode()} {self.log()}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                with socket.create_connection((self.address, self.port), timeout=1):
                     return self
             except OSError:
                 time.sleep(0.1)
@@ -141,8 +147,11 @@ service stats {{
         return path.read_text(errors="replace") if path.exists() else ""
 
     def session(self) -> imaplib.IMAP4:
-        session = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
-        session.login(USER, PASSWORD)
+        session = imaplib.IMAP4(self.address, self.port, timeout=10)
+        if "AUTH=PLAIN" in session.capabilities:
+            session.authenticate("PLAIN", lambda _: f"\0{USER}\0{PASSWORD}".encode())
+        else:
+            session.login(USER, PASSWORD)
         return session
 
     def append(self, raw: bytes, folder: str = "INBOX", when: float | None = None) -> None:

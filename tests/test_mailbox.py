@@ -1,6 +1,7 @@
 """Reading messages from .eml, .mbox, Maildir, Outlook .msg and a real IMAP server (Dovecot), read-only."""
 
 import hashlib
+import imaplib
 import mailbox
 from datetime import date, datetime, timezone
 from email.message import EmailMessage
@@ -169,3 +170,65 @@ def test_imap_failures_are_one_line(imap_server):
     tls = Imap(f"127.0.0.1:{imap_server.port}", dovecot.USER, dovecot.PASSWORD)  # TLS by default: no TLS here
     with pytest.raises(SheetflowError, match="Cannot connect"):
         list(tls.messages())
+
+
+JOSE, JOSE_PASSWORD = "josé.müller", "pässwörd-€-ünïcode"
+
+
+@needs_dovecot
+def test_non_ascii_user_password_and_folder_work_over_authenticate_plain(tmp_path):
+    with dovecot.Dovecot(tmp_path / "dovecot", users=[(JOSE, JOSE_PASSWORD)]) as server:
+        server.append(message(attachments=[(ANA.name, ANA.read_bytes())]).as_bytes(), folder="R&APw-ckl&AOQ-ufer")
+        session = Imap(f"127.0.0.1:{server.port}", dovecot.USER, dovecot.PASSWORD, tls=False)
+        got = list(session.messages(folder="Rückläufer"))
+        assert [a.data for m in got for a in m.attachments] == [ANA.read_bytes()]
+        assert list(Imap(f"127.0.0.1:{server.port}", JOSE, JOSE_PASSWORD, tls=False).messages()) == []
+        wrong = Imap(f"127.0.0.1:{server.port}", JOSE, "wrong-€-pässwörd", tls=False)
+        with pytest.raises(SheetflowError, match="refused the login") as caught:
+            list(wrong.messages())
+        assert "€" not in str(caught.value) and "ä" not in str(caught.value) and "pässwörd" not in str(caught.value)
+
+
+@needs_dovecot
+def test_a_non_ascii_password_the_server_cannot_take_is_refused_without_echoing_it(tmp_path, monkeypatch, capsys):
+    from sheetflow.cli import main
+
+    # Dovecot always offers AUTHENTICATE PLAIN with LOGIN; a server that offers LOGIN alone is this one with
+    # AUTH=PLAIN taken out of what it says it can do.
+    real = imaplib.IMAP4._get_capabilities
+
+    def without_plain(self):
+        real(self)
+        self.capabilities = tuple(c for c in self.capabilities if c != "AUTH=PLAIN")
+
+    monkeypatch.setattr(imaplib.IMAP4, "_get_capabilities", without_plain)
+    with dovecot.Dovecot(tmp_path / "dovecot", users=[(JOSE, JOSE_PASSWORD)]) as server:
+        monkeypatch.setenv("SHEETFLOW_IMAP_PASSWORD", JOSE_PASSWORD)
+        assert main(["collect", "--imap", f"127.0.0.1:{server.port}", "--user", JOSE, "--no-tls",
+                     "-o", str(tmp_path / "inbox")]) == 2
+        err = capsys.readouterr().err
+        assert "offers only the LOGIN command" in err and "internal error" not in err
+        assert not any(c in err for c in "€äöü") and "position" not in err
+        assert not (tmp_path / "inbox").exists()  # a collect that cannot log in creates nothing
+
+
+@needs_dovecot
+def test_logindisabled_is_honoured(tmp_path):
+    # Dovecot counts a connection from 127.0.0.1 to 127.0.0.2 as not secured: it says LOGINDISABLED.
+    with dovecot.Dovecot(tmp_path / "dovecot", address="127.0.0.2",
+                         settings="disable_plaintext_auth = yes\nauth_mechanisms = plain login") as server:
+        with imaplib.IMAP4("127.0.0.2", server.port) as probe:
+            assert "LOGINDISABLED" in probe.capabilities
+        session = Imap(f"127.0.0.2:{server.port}", dovecot.USER, dovecot.PASSWORD, tls=False)
+        with pytest.raises(SheetflowError, match="LOGINDISABLED"):
+            list(session.messages())
+        assert "Login: user=" not in server.log() and "auth failed" not in server.log()
+
+
+def test_no_tls_only_to_this_computer():
+    with pytest.raises(SheetflowError, match="only for a server on this computer"):
+        Imap("192.0.2.10", "convener", "secret", tls=False)
+    with pytest.raises(SheetflowError, match="only for a server on this computer"):
+        Imap("mail.example.org:143", "convener", "secret", tls=False)
+    assert Imap("localhost:1143", "convener", "secret", tls=False).host == "localhost"
+    assert Imap("[::1]:1143", "convener", "secret", tls=False).port == 1143

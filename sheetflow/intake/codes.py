@@ -84,16 +84,19 @@ CODES = {
     # The batch (validate).
     "duplicate": "Warning on a superseded file: the very same file was received again.",
     "superseded": "Warning on a superseded file: a newer copy of the same response was received.",
+    "other-sender": "Collected from an address that is not the recipient's: not counted until the convener accepts it.",
     "lock-file": "Skipped: an Excel lock file (~$...).",
     "hidden-file": "Skipped: a hidden file.",
     "hidden-folder": "Skipped: a hidden folder.",
     "mail-ledger": "Skipped: the inbox's ledger of collected mail (collected.csv).",
+    "accepted-senders": "Skipped: the inbox's list of senders the convener accepted (accepted-senders.txt).",
     "sent-by-sheetflow": "Skipped by status: the manifest or a workbook it lists, not a return.",
 }
 
 # Why a file or folder found in a folder was skipped (validate.collect) -> its code.
 SKIPPED = {"Excel lock file": "lock-file", "hidden file": "hidden-file", "hidden folder": "hidden-folder",
            "sheetflow's ledger of collected mail": "mail-ledger",
+           "the inbox's list of accepted senders": "accepted-senders",
            "sent by sheetflow (listed in the manifest), not a return": "sent-by-sheetflow"}
 
 

@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 from ..instruments import definitions
 from ..errors import SheetflowError
 from ..ledger import is_ledger, ledgers_for
+from ..senders import ACCEPTED_FILE, SenderCheck, is_recipients_address
 from .isolation import IsolationFailed, run_isolated_many
 from .codes import Finding
 from .record import READERS, Return, read_return
@@ -29,7 +30,8 @@ def collect(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
     files, skipped = [], []
 
     def consider(path: Path):
-        why = _skip_reason(path.name) or ("sheetflow's ledger of collected mail" if is_ledger(path) else None)
+        why = _skip_reason(path.name) or ("sheetflow's ledger of collected mail" if is_ledger(path) else None) \
+            or ("the inbox's list of accepted senders" if path.name == ACCEPTED_FILE else None)
         (skipped.append((str(path), why)) if why else files.append(str(path)))
 
     for given in paths:
@@ -110,6 +112,53 @@ def check(records: list[Return]) -> list[FileReport]:
     return reports
 
 
+def mark_other_senders(reports: list[FileReport], received: dict, emails: dict | None = None,
+                       people: dict | None = None) -> None:
+    """A return collected from an address that is not its recipient's never counts unseen: it gets an error
+    (``other-sender``) naming who sent it, so it is invalid until the convener accepts the sender.
+
+    ``received``: path -> ledger.Received; ``emails``: response id -> the recipient's address (from the
+    manifest); ``people``: an address on the manifest -> the names of its recipients (name_key), so that a
+    workbook forwarded to a colleague on the roster and sent back by them counts. Without the manifest, the
+    ledger's own judgement (``collect --manifest``) is used.
+    """
+    for report in reports:
+        got = received.get(report.path)
+        if got is None or report.status == "rejected" or got.sender_check == SenderCheck.ACCEPTED.value:
+            continue
+        email = (emails or {}).get(report.response_id or "") or (emails or {}).get(got.response_id)
+        if email:
+            other = not is_recipients_address(email, got.sender) and not _filled_in_by_sender(report, got,
+                                                                                             people or {})
+        else:
+            other = got.sender_check == SenderCheck.OTHER.value
+        if not other:
+            continue
+        to = f" ({email})" if email else ""
+        checks = f" The receiving server recorded {got.authentication}." if got.authentication else ""
+        report.errors = report.errors + [Finding(None, None, (
+            f"This copy came from {got.sender or 'an unknown sender'}, not from the address the workbook was sent "
+            f"to{to}: it is not counted until you have looked at it. If it is genuine, add "
+            f"{got.sender or 'the address'} to accepted-senders.txt in the inbox (docs/collect.md).{checks}"),
+            "other-sender")]
+        report.status = "invalid"
+
+
+def _filled_in_by_sender(report: FileReport, got, people: dict) -> bool:
+    """Whether a workbook forwarded to a colleague on the roster came back from that colleague: the sender is
+    a recipient's address, and the workbook names that recipient (by the address or the name typed in it;
+    status then counts it as theirs). ``people``: address -> the names of the recipients at it."""
+    names = people.get(name_key(got.sender)) if got.sender else None
+    if names is None:
+        return False
+    typed = report.record.value("respondent_email") if report.record is not None else None
+    return name_key(typed) == name_key(got.sender) or name_key(report.respondent) in names
+
+
+def _other_sender(report: FileReport) -> bool:
+    return any(e.code == "other-sender" for e in report.errors)
+
+
 def mark_superseded(reports: list[FileReport], received: dict | None = None) -> None:
     """The same respondent's response twice counts once: the newest received copy wins (per ``received``:
     path -> ledger.Received, for the files collect saved), else the newest saved."""
@@ -117,7 +166,7 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
     arrival = {id(r): received.get(r.path) for r in reports}
     groups: dict[tuple, list[FileReport]] = {}
     for report in reports:
-        if report.status == "rejected":
+        if report.status == "rejected" or _other_sender(report):  # it neither replaces nor is replaced unseen
             continue
         key = ("respondent", report.instrument, report.response_id, name_key(report.organization),
                name_key(report.respondent))
@@ -148,13 +197,14 @@ def _superseded_note(newest: FileReport, identical: bool, received=None):
 
 def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], None] | None = None,
                    on_start: Callable[[int], None] | None = None, reader: str = "fast",
-                   empty_ok: bool = False) -> Report:
+                   empty_ok: bool = False, emails: dict | None = None, people: dict | None = None) -> Report:
     """Validate files and folders of returns; the report lists every file, none dropped.
 
     No files to validate is a SheetflowError, unless ``empty_ok`` (then the report has no files).
 
     ``reader`` "openpyxl" reads each file the plain way (slower; the reference the fast reader is
-    tested and benchmarked against).
+    tested and benchmarked against). ``emails`` (response id -> the recipient's address, from the
+    manifest) and ``people`` let ``mark_other_senders`` judge files whose ledger row was written without one.
     """
     if reader not in READERS:
         raise SheetflowError(f"No reader called {reader!r} ({', '.join(READERS)}).")
@@ -171,5 +221,6 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
     reports = check(read_all(files, workers=workers, progress=progress, reader=read))
     ledgers = ledgers_for(paths)
     received = {r.path: ledgers[os.path.realpath(r.path)] for r in reports if os.path.realpath(r.path) in ledgers}
+    mark_other_senders(reports, received, emails, people)
     mark_superseded(reports, received)
     return Report(files=reports, skipped=skipped, received=received)

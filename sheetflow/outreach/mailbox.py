@@ -12,16 +12,21 @@ read-only (EXAMINE) and fetched with BODY.PEEK, so nothing is marked read, moved
 
 from __future__ import annotations
 
+import base64
 import email
+import email.message
 import email.policy
 import email.utils
 import hashlib
 import imaplib
 import mailbox as stdlib_mailbox
+import ipaddress
 import os
+import quopri
 import re
 import socket
 import ssl
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -29,16 +34,26 @@ from typing import Callable, Iterator
 
 from ..errors import SheetflowError
 from ..names import is_email
+from ..terminal import shown
 
 MAIL_SUFFIXES = {".eml": "eml", ".mbox": "mbox", ".mbx": "mbox", ".msg": "msg"}
-MAX_MESSAGE_BYTES = 100 * 1024 * 1024  # a message file larger than this is listed with a reason, not read
-IMAP_BATCH = 20  # messages fetched per IMAP command
+# One message, from any source: a larger one is listed with a reason, not read. Reading a message takes
+# about eight times its size (Python's email package), so this cap bounds collect's memory: a 20 MB
+# workbook, base64-encoded, fits; mail services refuse larger messages (25 MB at Gmail, 20 MB at Outlook.com).
+MAX_MESSAGE_BYTES = 30 * 1024 * 1024
+MAX_HEADER_CHARS = 4000  # a header longer than this is cut before it is decoded (decoding is not linear)
+MAX_TEXT = 1000  # characters kept of a decoded subject or name
+MAX_DEPTH = 5  # messages attached inside messages, opened this deep
+HEAD_BYTES = 64 * 1024  # read of a message too large to read, for its sender and subject
+IMAP_BATCH = 20  # messages fetched per IMAP command (and at most MAX_MESSAGE_BYTES in all)
+LINE = 1 << 16  # an mbox is read in lines of at most this many bytes
 
 
 @dataclass
 class Attachment:
     name: str  # as the sender's program named it: untrusted
     data: bytes
+    content_type: str = ""  # as the sender's program declared it: untrusted
 
 
 @dataclass
@@ -51,7 +66,22 @@ class Message:
     sender: str = ""  # the From address, lower case
     subject: str = ""
     attachments: list = field(default_factory=list)  # Attachment
-    problem: str = ""  # why the message could not be read (then it has no attachments)
+    problem: str = ""  # why the message (or mail file) could not be read (then it has no attachments)
+    authentication: str = ""  # the checks the receiving server recorded as failed ("spf=fail dmarc=fail")
+
+
+class _CappedPolicy(email.policy.EmailPolicy):
+    """The standard policy, with each header cut to MAX_HEADER_CHARS before it is decoded: decoding a header
+    of thousands of encoded words takes time and memory growing with the square of its length."""
+
+    def header_fetch_parse(self, name, value):  # type: ignore[no-untyped-def]
+        if len(value) > MAX_HEADER_CHARS:
+            cut = value[:MAX_HEADER_CHARS]
+            value = cut[:cut.rfind(" ")] if " " in cut else cut
+        return super().header_fetch_parse(name, value)
+
+
+POLICY = _CappedPolicy()
 
 
 def sender_address(value) -> str:
@@ -90,22 +120,59 @@ def _date(value) -> datetime | None:
 def from_bytes(raw: bytes, source: str, received: datetime | None = None) -> Message:
     """A message from its raw RFC 5322 bytes; ``received`` (e.g. IMAP's INTERNALDATE) wins over headers."""
     try:
-        parsed = email.message_from_bytes(raw, policy=email.policy.default)
-        message = Message(source=source, message_id=_text(parsed.get("Message-ID")),
-                          sender=sender_address(parsed.get("From")), subject=_text(parsed.get("Subject")))
-        message.received_at = _iso(received or _received_time(parsed))
+        parsed = email.message_from_bytes(raw, policy=POLICY)
+        if not parsed.keys():
+            return Message(source=source, message_id=_digest_id(raw),
+                           problem="this is not a mail message (it has no headers)")
+        message = _described(parsed, source, received)
         message.attachments = list(_attachments(parsed))
     except Exception as exc:  # noqa: BLE001 - a malformed message is hostile input: one line, not a traceback
         return Message(source=source, message_id=_digest_id(raw),
-                       problem=f"this message cannot be read ({type(exc).__name__}: {exc})")
+                       problem=f"this message cannot be read ({type(exc).__name__}: {str(exc)[:200]})")
     if not message.message_id:
         message.message_id = _digest_id(raw)
     return message
 
 
+def _described(parsed: email.message.Message, source: str, received: datetime | None = None) -> Message:
+    """A message's identity, sender, subject, time and authentication failures (its attachments not read)."""
+    message = Message(source=source, message_id=_text(parsed.get("Message-ID"))[:300],
+                      sender=sender_address(parsed.get("From")), subject=_text(parsed.get("Subject")))
+    message.received_at = _iso(received or _received_time(parsed))
+    message.authentication = _authentication(parsed)
+    return message
+
+
+def too_large(head: bytes, source: str, size: int, received: datetime | None = None) -> Message:
+    """A message larger than MAX_MESSAGE_BYTES, described from its first bytes (``head``), with its reason."""
+    try:
+        headers, _sep, _body = head.partition(b"\n\n") if b"\r\n\r\n" not in head else head.partition(b"\r\n\r\n")
+        message = _described(email.message_from_bytes(headers, policy=POLICY), source, received)
+    except Exception:  # noqa: BLE001 - the headers of a hostile message: described as unknown
+        message = Message(source=source)
+    message.message_id = message.message_id or _digest_id(head + str(size).encode())
+    message.problem = (f"the message is larger than {MAX_MESSAGE_BYTES // 2**20} MB ({size / 2**20:.0f} MB), so it "
+                       "was not read; ask for the workbook alone, or collect it by hand")
+    return message
+
+
+AUTH_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*(fail|softfail|permerror)\b", re.IGNORECASE)
+
+
+def _authentication(parsed: email.message.Message) -> str:
+    """The checks the receiving server recorded as failed in Authentication-Results ("spf=fail dmarc=fail")."""
+    failed: list[str] = []
+    for header in (parsed.get_all("Authentication-Results") or [])[:10]:
+        for method, result in AUTH_RESULT.findall(str(header)):
+            found = f"{method.lower()}={result.lower()}"
+            if found not in failed:
+                failed.append(found)
+    return " ".join(failed)
+
+
 def _text(value) -> str:
     try:
-        return " ".join(str(value or "").split())
+        return " ".join(str(value or "").split())[:MAX_TEXT]
     except Exception:  # noqa: BLE001 - a header the email package cannot decode
         return ""
 
@@ -115,16 +182,65 @@ def _digest_id(raw: bytes) -> str:
     return "no-message-id:" + hashlib.sha256(raw).hexdigest()[:32]
 
 
-def _attachments(parsed: email.message.Message) -> Iterator[Attachment]:
-    for part in parsed.walk():
-        if part.is_multipart():
-            continue
+def _attachments(parsed: email.message.Message, within: str = "", depth: int = 0) -> Iterator[Attachment]:
+    """The files attached to a message, and those of the messages attached to it (a forwarded message,
+    however it is encoded, MAX_DEPTH deep), named "subject / file"."""
+    for part in _parts(parsed):
+        if part.get_content_type() == "message/rfc822" or (
+                part.get_content_type() == "application/octet-stream" and _suffix_of(part) == ".eml"):
+            inner = _attached_message(part)
+            if inner is not None and depth < MAX_DEPTH:
+                label = _text(inner.get("Subject")) or _text(part.get_filename()) or "attached message"
+                yield from _attachments(inner, f"{within}{label} / ", depth + 1)
+                continue
         name = part.get_filename()
         disposition = part.get_content_disposition()
         if not name and disposition != "attachment":
             continue  # the message's own text, or an inline picture without a name
         data = part.get_payload(decode=True) or b""
-        yield Attachment(name=_text(name) or _unnamed(part), data=data)
+        yield Attachment(name=within + (_text(name) or _unnamed(part)), data=data if isinstance(data, bytes) else b"",
+                         content_type=part.get_content_type())
+
+
+def _parts(message: email.message.Message) -> Iterator[email.message.Message]:
+    """The leaf parts of a message, and each attached message as one part (not opened here)."""
+    if message.get_content_type() == "message/rfc822" and message is not None:
+        yield message
+        return
+    if message.is_multipart():
+        for sub in message.get_payload():
+            if isinstance(sub, email.message.Message):
+                yield from _parts(sub)
+        return
+    yield message
+
+
+def _suffix_of(part: email.message.Message) -> str:
+    return Path(_text(part.get_filename())).suffix.lower()
+
+
+def _attached_message(part: email.message.Message) -> email.message.Message | None:
+    """The message inside a message/rfc822 part (as the parser read it, or decoded from base64 or
+    quoted-printable, which mail programs use although the standard does not allow it)."""
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    payload = part.get_payload()
+    if isinstance(payload, list) and payload and encoding not in ("base64", "quoted-printable"):
+        inner = payload[0]
+        return inner if isinstance(inner, email.message.Message) else None
+    if isinstance(payload, list) and payload:  # parsed as if it were plain: its "body" is the encoded text
+        first = payload[0]
+        text = first.get_payload() if isinstance(first, email.message.Message) else None
+        if not isinstance(text, str):
+            return None
+        raw = (base64.b64decode(text.encode("ascii", "replace"), validate=False) if encoding == "base64"
+               else quopri.decodestring(text.encode("ascii", "replace")))
+    else:
+        decoded = part.get_payload(decode=True)
+        raw = decoded if isinstance(decoded, bytes) else b""
+    if not raw:
+        return None
+    inner = email.message_from_bytes(raw, policy=POLICY)
+    return inner if inner.keys() else None
 
 
 def _unnamed(part) -> str:
@@ -137,8 +253,10 @@ def _unnamed(part) -> str:
 def mail_files(paths) -> list[tuple[str, Path]]:
     """(kind, path) for every mail file or Maildir named or inside a named folder, in a stable order.
 
-    ``kind`` is eml, mbox, msg or maildir. A file of another kind inside a folder is passed over
-    (a mail export holds indexes and the like); a file named directly must be a mail file.
+    ``kind`` is eml, mbox, msg or maildir; or "special" for a named pipe, device or socket, which is
+    never opened (a pipe would wait forever) and is listed with a reason. A file of another kind inside
+    a folder is passed over (a mail export holds indexes and the like); a file named directly must be a
+    mail file.
     """
     found: list[tuple[str, Path]] = []
     for given in paths:
@@ -156,7 +274,9 @@ def mail_files(paths) -> list[tuple[str, Path]]:
                 for name in sorted(names):
                     kind = MAIL_SUFFIXES.get(Path(name).suffix.lower())
                     if kind and not name.startswith("."):
-                        found.append((kind, here / name))
+                        found.append((kind if _is_regular(here / name) else "special", here / name))
+        elif _special(path):
+            found.append(("special", path))
         elif path.is_file():
             kind = MAIL_SUFFIXES.get(path.suffix.lower()) or _sniff(path)
             if kind is None:
@@ -165,6 +285,28 @@ def mail_files(paths) -> list[tuple[str, Path]]:
         else:
             raise SheetflowError(f"{given}: no such file or folder.")
     return found
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # a file that vanished or cannot be read: reading it says why
+
+
+def _special(path: Path) -> str | None:
+    """What a named pipe, device or socket is, in words; None for anything else (or nothing)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
 
 
 def _maildirs(path: Path) -> list[tuple[str, Path]]:
@@ -191,12 +333,12 @@ def _sniff(path: Path) -> str | None:
     return None
 
 
-def read_sources(paths, on_start: Callable[[int], None] | None = None) -> Iterator[Message]:
-    """Every message in the mail files and folders ``paths`` (see ``mail_files``), in a stable order.
-
-    ``on_start`` is told how many messages there are before the first is read.
+def read_sources(paths, on_start: Callable[[int], None] | None = None,
+                 found: list[tuple[str, Path]] | None = None) -> Iterator[Message]:
+    """Every message in the mail files and folders ``paths`` (see ``mail_files``; or the list it gave,
+    ``found``), in a stable order. ``on_start`` is told how many messages there are before the first is read.
     """
-    found = mail_files(paths)
+    found = mail_files(paths) if found is None else found
     if on_start:
         on_start(sum(_count(kind, path) for kind, path in found))
     for kind, path in found:
@@ -204,42 +346,133 @@ def read_sources(paths, on_start: Callable[[int], None] | None = None) -> Iterat
 
 
 def _count(kind: str, path: Path) -> int:
-    if kind in ("eml", "msg"):
-        return 1
     try:
-        box = stdlib_mailbox.mbox(path, create=False) if kind == "mbox" else stdlib_mailbox.Maildir(path, create=False)
-        return len(box)
+        if kind == "mbox":
+            return sum(1 for _ in _mbox_starts(path))
+        if kind == "maildir":
+            return len(_maildir_files(path))
     except OSError:
-        return 1
+        pass
+    return 1
 
 
 def _read(kind: str, path: Path) -> Iterator[Message]:
     try:
-        if kind == "eml":
-            yield from_bytes(_read_bytes(path), str(path))
+        if kind == "special":
+            yield Message(source=str(path), message_id=f"not-read:{path}",
+                          problem=f"{_special(path) or 'not a regular file'}, not a mail file: passed over, never opened")
+        elif kind == "eml":
+            yield _from_file(path, str(path))
         elif kind == "msg":
             yield _from_msg(path)
         elif kind == "mbox":
-            yield from _from_mailbox(stdlib_mailbox.mbox(path, create=False), path)
+            yield from _from_mbox(path)
         else:
-            yield from _from_mailbox(stdlib_mailbox.Maildir(path, create=False), path)
+            yield from _from_maildir(path)
     except (OSError, SheetflowError) as exc:
         yield Message(source=str(path), message_id=f"unreadable:{path}",
                       problem=f"this mail file cannot be read ({getattr(exc, 'strerror', None) or exc})")
 
 
-def _read_bytes(path: Path) -> bytes:
-    if path.stat().st_size > MAX_MESSAGE_BYTES:
-        raise SheetflowError(f"larger than {MAX_MESSAGE_BYTES // 2**20} MB")
-    return path.read_bytes()
+def _from_file(path: Path, where: str) -> Message:
+    """The message in one file (an .eml, or a Maildir's file): read whole only when it is not too large."""
+    if _special(path):  # before opening: opening a pipe waits for a writer, forever
+        return Message(source=where, message_id=f"not-read:{path}",
+                       problem=f"{_special(path)}, not a mail file: passed over, never opened")
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if info.st_size > MAX_MESSAGE_BYTES:
+            return too_large(handle.read(HEAD_BYTES), where, info.st_size)
+        return from_bytes(handle.read(info.st_size + 1), where)  # read(cap) would set aside the cap at once
 
 
-def _from_mailbox(box, path: Path) -> Iterator[Message]:
-    """The messages of an mbox or a Maildir, read as bytes (the stored files are never changed)."""
-    for number, key in enumerate(sorted(box.keys()), start=1):
-        raw = box.get_bytes(key)
-        where = f"{path} (message {number})" if isinstance(box, stdlib_mailbox.mbox) else str(Path(path) / str(key))
-        yield from_bytes(raw, where)
+def _mbox_starts(path: Path) -> Iterator[int]:
+    """The offset of each message's "From " line in an mbox, found in one pass in bounded memory."""
+    with open(path, "rb") as handle:
+        at, line_start = 0, True
+        while True:
+            line = handle.readline(LINE)
+            if not line:
+                return
+            if line_start and line.startswith(b"From "):
+                yield at
+            at += len(line)
+            line_start = line.endswith(b"\n")
+
+
+def _from_mbox(path: Path) -> Iterator[Message]:
+    """The messages of an mbox, one at a time in bounded memory: a message larger than MAX_MESSAGE_BYTES is
+    passed over with a reason, its first bytes kept only for its sender and subject."""
+    with open(path, "rb") as handle:
+        first = handle.read(5)
+        if not first:
+            return
+        if first != b"From ":
+            yield Message(source=str(path), message_id=f"unreadable:{path}",
+                          problem="this file is not an mbox (it does not begin with a \"From \" line)")
+            return
+        handle.seek(0)
+        pieces: list[bytes] = []
+        number, size, line_start, last_empty = 0, -1, True, False
+
+        def finish() -> Message:
+            where = f"{path} (message {number})"
+            if size > MAX_MESSAGE_BYTES:
+                return too_large(b"".join(pieces), where, size)
+            raw = b"".join(pieces)
+            return from_bytes(raw[:-1] if last_empty and raw.endswith(b"\n") else raw, where)
+
+        while True:
+            line = handle.readline(LINE)
+            if line_start and (not line or line.startswith(b"From ")):
+                if size >= 0:
+                    yield finish()
+                if not line:
+                    return
+                number, pieces, size, last_empty = number + 1, [], 0, False
+                line_start = line.endswith(b"\n")
+                continue
+            if not line:  # the file ends in the middle of a line
+                yield finish()
+                return
+            size += len(line)
+            if size <= MAX_MESSAGE_BYTES:
+                pieces.append(line)
+            elif size - len(line) <= MAX_MESSAGE_BYTES:
+                pieces = _head(pieces)  # too large: only its start is kept, for the sender and subject
+            if line_start:
+                last_empty = line in (b"\n", b"\r\n")
+            line_start = line.endswith(b"\n")
+
+
+def _head(pieces: list[bytes]) -> list[bytes]:
+    kept, total = [], 0
+    for piece in pieces:
+        if total >= HEAD_BYTES:
+            break
+        kept.append(piece)
+        total += len(piece)
+    return kept
+
+
+def _maildir_files(path: Path) -> list[tuple[str, Path]]:
+    """(key, file) of each message of a Maildir (new/ and cur/), in the order of their keys."""
+    found = []
+    for sub in ("new", "cur"):
+        for entry in os.scandir(path / sub):
+            if not entry.name.startswith("."):
+                found.append((entry.name.split(":")[0], Path(entry.path)))
+    return sorted(found)
+
+
+def _from_maildir(path: Path) -> Iterator[Message]:
+    for key, file in _maildir_files(path):
+        where = str(Path(path) / key)
+        try:
+            yield _from_file(file, where)
+        except OSError as exc:
+            yield Message(source=where, message_id=f"unreadable:{file}",
+                          problem=f"this message cannot be read ({exc.strerror or exc})")
 
 
 def _from_msg(path: Path) -> Message:
@@ -247,8 +480,11 @@ def _from_msg(path: Path) -> Message:
     import extract_msg
 
     try:
-        if path.stat().st_size > MAX_MESSAGE_BYTES:
-            raise SheetflowError(f"larger than {MAX_MESSAGE_BYTES // 2**20} MB")
+        size = path.stat().st_size
+        if size > MAX_MESSAGE_BYTES:
+            return Message(source=str(path), message_id=f"too-large:{path}", problem=(
+                f"the message is larger than {MAX_MESSAGE_BYTES // 2**20} MB ({size / 2**20:.0f} MB), so it was "
+                "not read; ask for the workbook alone, or collect it by hand"))
         with extract_msg.openMsg(str(path)) as msg:
             received = getattr(msg, "receivedTime", None) or msg.date
             message = Message(source=str(path), message_id=_text(msg.messageId),
@@ -283,7 +519,10 @@ def _msg_attachments(msg, within: str = "", depth: int = 0) -> Iterator[Attachme
 class Imap:
     """A read-only IMAP session: the folder is EXAMINEd and messages fetched with BODY.PEEK[].
 
-    TLS (IMAP over SSL, port 993) unless ``tls=False``, which exists only for a local test server.
+    TLS (IMAP over SSL, port 993) unless ``tls=False``, which is allowed only to this computer (a
+    local test server or a tunnel). The login is AUTHENTICATE PLAIN in UTF-8 when the server offers
+    it (any user name and password), else LOGIN (ASCII only); never when the server says
+    LOGINDISABLED. Folder names are sent in IMAP's modified UTF-7, so any name works.
     """
 
     def __init__(self, server: str, user: str, password: str | None, tls: bool = True, timeout: float = 60):
@@ -293,10 +532,14 @@ class Imap:
         try:
             self.port = int(port) if port else (993 if tls else 143)
         except ValueError:
-            raise SheetflowError(f"{server}: the IMAP server must be HOST or HOST:PORT.") from None
+            raise SheetflowError(f"{shown(server)}: the IMAP server must be HOST or HOST:PORT.") from None
+        if not tls and not _is_loopback(host.strip("[]")):
+            raise SheetflowError(f"--no-tls is only for a server on this computer (127.0.0.1, ::1, localhost); "
+                                 f"{shown(host)} is not one, and the password would cross the network unencrypted.")
         self.host, self.user, self.password, self.tls, self.timeout = host, user, password, tls, timeout
 
     def _connect(self) -> imaplib.IMAP4:
+        session: imaplib.IMAP4
         try:
             if self.tls:
                 session = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=ssl.create_default_context(),
@@ -304,49 +547,182 @@ class Imap:
             else:
                 session = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
         except (OSError, imaplib.IMAP4.error) as exc:
-            raise SheetflowError(f"Cannot connect to the IMAP server {self.host}:{self.port} ({exc}).") from None
+            raise SheetflowError(f"Cannot connect to the IMAP server {shown(self.host)}:{self.port} "
+                                 f"({shown(_said(exc))}).") from None
         try:
-            session.login(self.user, self.password)
-        except imaplib.IMAP4.error as exc:
+            self._login(session)
+        except SheetflowError:
             _logout(session)
-            raise SheetflowError(f"The IMAP server refused the login for {self.user} ({_said(exc)}).") from None
+            raise
         return session
+
+    def _login(self, session: imaplib.IMAP4) -> None:
+        """Log in without ever echoing the password: its characters are never in a message."""
+        capabilities = {str(c).upper() for c in session.capabilities}
+        who = shown(self.user)
+        if "LOGINDISABLED" in capabilities:
+            raise SheetflowError(f"The IMAP server {shown(self.host)} refuses logins on this connection "
+                                 "(LOGINDISABLED: it wants TLS first); connect with TLS (leave out --no-tls).")
+        try:
+            if "AUTH=PLAIN" in capabilities:
+                token = b"\0" + self.user.encode("utf-8") + b"\0" + self.password.encode("utf-8")
+                session.authenticate("PLAIN", lambda _challenge: token)
+            elif not (self.user.isascii() and self.password.isascii()):
+                raise SheetflowError(f"The IMAP server {shown(self.host)} offers only the LOGIN command, which "
+                                     "takes ASCII letters only, and the user name or the password has others "
+                                     "(it does not offer AUTHENTICATE PLAIN, which takes any).")
+            else:
+                session.login(self.user, self.password)
+        except imaplib.IMAP4.error as exc:
+            raise SheetflowError(f"The IMAP server refused the login for {who} ({shown(_said(exc))}).") from None
+        except (OSError, ValueError, UnicodeError):
+            raise SheetflowError(f"The IMAP login for {who} failed (the connection broke off).") from None
 
     def messages(self, folder: str = "INBOX", since: date | None = None,
                  on_start: Callable[[int], None] | None = None) -> Iterator[Message]:
         """The messages of ``folder`` (received on or after ``since``), oldest first; nothing changes."""
+        opened = self.open(folder, since)
+        if on_start:
+            on_start(len(opened.uids))
+        yield from opened.messages()
+
+    def open(self, folder: str = "INBOX", since: date | None = None) -> "ImapFolder":
+        """Log in, EXAMINE ``folder`` and list its messages (raising SheetflowError if any step fails);
+        ``messages()`` of the result then reads them."""
         session = self._connect()
         try:
-            kind, data = session.select(_quoted(folder), readonly=True)  # EXAMINE: read-only
+            kind, data = session.select(_quoted(imap_utf7(folder)), readonly=True)  # EXAMINE: read-only
             if kind != "OK":
-                raise SheetflowError(f"No folder {folder!r} on the IMAP server ({_said(data)}).")
+                raise SheetflowError(f"No folder {shown(repr(folder))} on the IMAP server ({shown(_said(data))}).")
             criteria = ("SINCE", since.strftime("%d-%b-%Y")) if since else ("ALL",)
             kind, data = session.uid("SEARCH", *criteria)
             if kind != "OK":
-                raise SheetflowError(f"The IMAP server could not list the messages ({_said(data)}).")
-            uids = [u for u in b" ".join(d for d in data if d).split()]
-            if on_start:
-                on_start(len(uids))
-            for start in range(0, len(uids), IMAP_BATCH):
-                batch = b",".join(uids[start:start + IMAP_BATCH]).decode()
-                kind, data = session.uid("FETCH", batch, "(UID INTERNALDATE BODY.PEEK[])")
-                if kind != "OK":
-                    raise SheetflowError(f"The IMAP server could not send messages ({_said(data)}).")
-                for item in data:
-                    if isinstance(item, tuple) and len(item) == 2:
-                        yield self._message(folder, item)
+                raise SheetflowError(f"The IMAP server could not list the messages ({shown(_said(data))}).")
+        except (OSError, imaplib.IMAP4.error) as exc:
+            _logout(session)
+            raise SheetflowError(f"The IMAP connection to {shown(self.host)} failed ({shown(_said(exc))}).") from None
+        except SheetflowError:
+            _logout(session)
+            raise
+        uids = [u for u in b" ".join(d for d in data if d).split()]
+        return ImapFolder(self, session, folder, uids)
+
+
+class ImapFolder:
+    """An IMAP folder opened read-only, with the UIDs of the messages chosen; ``messages()`` reads them
+    (each message's size is asked first: one larger than MAX_MESSAGE_BYTES is never fetched)."""
+
+    def __init__(self, imap: Imap, session: imaplib.IMAP4, folder: str, uids: list[bytes]):
+        self.imap, self.session, self.folder, self.uids = imap, session, folder, uids
+
+    def close(self) -> None:
+        """Log out (reading the messages does, at its end)."""
+        _logout(self.session)
+
+    def messages(self) -> Iterator[Message]:
+        session = self.session
+        try:
+            for start in range(0, len(self.uids), IMAP_BATCH):
+                batch = self.uids[start:start + IMAP_BATCH]
+                sizes = self._sizes(batch)
+                small = [u for u in batch if sizes.get(u, 0) <= MAX_MESSAGE_BYTES]
+                for uid in batch:
+                    if uid not in small:
+                        yield self._too_large(uid, sizes[uid])
+                for group in _groups(small, sizes):
+                    kind, data = session.uid("FETCH", b",".join(group).decode(), "(UID INTERNALDATE BODY.PEEK[])")
+                    if kind != "OK":
+                        raise SheetflowError(f"The IMAP server could not send messages ({shown(_said(data))}).")
+                    for item in data:
+                        if isinstance(item, tuple) and len(item) == 2:
+                            yield self._message(item)
+                    del data
         except (OSError, imaplib.IMAP4.error, socket.timeout) as exc:
-            raise SheetflowError(f"The IMAP connection to {self.host} failed ({_said(exc)}).") from None
+            raise SheetflowError(f"The IMAP connection to {shown(self.imap.host)} failed ({shown(_said(exc))}).") from None
         finally:
             _logout(session)
 
-    def _message(self, folder: str, item: tuple) -> Message:
+    def _sizes(self, batch: list[bytes]) -> dict[bytes, int]:
+        kind, data = self.session.uid("FETCH", b",".join(batch).decode(), "(UID RFC822.SIZE)")
+        if kind != "OK":
+            raise SheetflowError(f"The IMAP server could not list the messages' sizes ({shown(_said(data))}).")
+        sizes = {}
+        for item in data:
+            line = item[0] if isinstance(item, tuple) else item
+            uid, size = re.search(rb"UID (\d+)", line or b""), re.search(rb"RFC822\.SIZE (\d+)", line or b"")
+            if uid and size:
+                sizes[uid.group(1)] = int(size.group(1))
+        return sizes
+
+    def _where(self, uid: bytes) -> str:
+        return f"imap://{self.imap.user}@{self.imap.host}/{self.folder};UID={uid.decode()}"
+
+    def _too_large(self, uid: bytes, size: int) -> Message:
+        kind, data = self.session.uid("FETCH", uid.decode(),
+                                      f"(UID INTERNALDATE BODY.PEEK[HEADER]<0.{HEAD_BYTES}>)")  # its start only
+        head, received = b"", None
+        for item in data if kind == "OK" else []:
+            if isinstance(item, tuple) and len(item) == 2:
+                head, received = item[1][:HEAD_BYTES], _internal(item[0])
+        return too_large(head + b"\r\n\r\n", self._where(uid), size, received)
+
+    def _message(self, item: tuple) -> Message:
         head, raw = item
         uid = re.search(rb"UID (\d+)", head)
-        where = f"imap://{self.user}@{self.host}/{folder};UID={uid.group(1).decode() if uid else '?'}"
-        internal = imaplib.Internaldate2tuple(head)
-        received = datetime.fromtimestamp(_timestamp(internal), timezone.utc) if internal else None
-        return from_bytes(raw, where, received)
+        return from_bytes(raw, self._where(uid.group(1) if uid else b"?"), _internal(head))
+
+
+def _groups(uids: list[bytes], sizes: dict[bytes, int]) -> Iterator[list[bytes]]:
+    """The UIDs in groups of at most MAX_MESSAGE_BYTES in all (a message alone may be that large)."""
+    group: list[bytes] = []
+    total = 0
+    for uid in uids:
+        if group and total + sizes.get(uid, 0) > MAX_MESSAGE_BYTES:
+            yield group
+            group, total = [], 0
+        group.append(uid)
+        total += sizes.get(uid, 0)
+    if group:
+        yield group
+
+
+def _internal(head: bytes) -> datetime | None:
+    internal = imaplib.Internaldate2tuple(head)
+    return datetime.fromtimestamp(_timestamp(internal), timezone.utc) if internal else None
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` is this computer: every address it resolves to is a loopback address."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in found)
+
+
+def imap_utf7(name: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3): "Rückläufer" -> "R&APw-ckl&AOQ-ufer"."""
+    out: list[str] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            encoded = base64.b64encode("".join(pending).encode("utf-16-be")).decode("ascii").rstrip("=")
+            out.append("&" + encoded.replace("/", ",") + "-")
+            pending.clear()
+
+    for c in name:
+        if 0x20 <= ord(c) <= 0x7E:
+            flush()
+            out.append("&-" if c == "&" else c)
+        else:
+            pending.append(c)
+    flush()
+    return "".join(out)
 
 
 def _timestamp(moment) -> float:
@@ -368,6 +744,8 @@ def _said(value) -> str:
 
 
 def _logout(session: imaplib.IMAP4) -> None:
+    if session.state == "LOGOUT":
+        return
     try:
         session.logout()
     except (OSError, imaplib.IMAP4.error):

@@ -41,7 +41,8 @@ from ..intake.report import FileReport, for_partner, plural
 from ..ledger import LEDGER, LedgerRow, read_ledger
 from ..lock import folder_lock
 from ..names import is_email, safe_file_name, unique_name
-from ..senders import is_recipients_address
+from ..terminal import shown
+from ..senders import accepted_senders, is_recipients_address
 from .collect import ARCHIVES, NOT_OPENED
 from .mail import (POLICY, REPLY, SMTP_ERRORS, SmtpServer, address, deliver, fill, format_due, greeting,
                    load_templates, new_message, now_utc, one_line, parse_sender, problem_list, require_sender,
@@ -185,16 +186,16 @@ class ReplyReport:
         """The digest for the convener: each reply, then what needs them, then the counts."""
         lines = []
         for a in self.answered:
-            files = "; ".join(f"{s.outcome.value}: {_shown(s.name)}" for s in a.sections)
-            lines.append(f"{'sent' if a.delivery == Delivery.SENT else 'draft'} to {_shown(a.to)}, "
-                         f"\"{_shown(a.subject)}\": {files}")
+            files = "; ".join(f"{s.outcome.value}: {shown(s.name)}" for s in a.sections)
+            lines.append(f"{'sent' if a.delivery == Delivery.SENT else 'draft'} to {shown(a.to)}, "
+                         f"\"{shown(a.subject)}\": {files}")
         for a in self.failed:
-            lines.append(f"NOT SENT to {_shown(a.to)}: \"{_shown(a.subject)}\" ({_shown(a.error)}); "
+            lines.append(f"NOT SENT to {shown(a.to)}: \"{shown(a.subject)}\" ({shown(a.error)}); "
                          "it is answered on the next run.")
         if self.for_convener:
             lines += ["", "Needs you (not answered, or answered with a question):"]
-            lines += [f"  {c.attention.value}: {_shown(c.file) or '(message)'} from "
-                      f"{_shown(c.sender) or 'an unknown sender'}: {_shown(c.reason)}" for c in self.for_convener]
+            lines += [f"  {c.attention.value}: {shown(c.file) or '(message)'} from "
+                      f"{shown(c.sender) or 'an unknown sender'}: {shown(c.reason)}" for c in self.for_convener]
         counts = self.by_outcome
         done = "sent" if self.sending else "drafted"
         lines += ["" if lines else "",
@@ -294,6 +295,10 @@ class _Judge:
         self.status: StatusReport | None = None
         self.owner: dict[int, Recipient] = {}
         self.unexpected: dict[int, str] = {}
+        self.accepted = accepted_senders(inbox)  # the addresses the convener accepted (senders.ACCEPTED_FILE)
+
+    def is_recipients(self, recipient: Recipient, sender: str) -> bool:
+        return is_recipients_address(recipient.email, sender, accepted=self.accepted)
 
     def file(self, row: LedgerRow) -> FileReport | None:
         if self._files is None:
@@ -318,7 +323,7 @@ class _Judge:
     def recipients_at(self, sender: str) -> list[Recipient]:
         if self._files is None:
             self._validate()
-        return [r for r in (self.status.recipients if self.status else []) if is_recipients_address(r.email, sender)]
+        return [r for r in (self.status.recipients if self.status else []) if self.is_recipients(r, sender)]
 
 
 def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attention, str]]]:
@@ -348,7 +353,7 @@ def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attentio
         if owner is None:
             why = judge.unexpected.get(id(f), "it matches nobody on the manifest.")
             return Section(row, Outcome.HELD, report=f, reason=why), [(Attention.UNEXPECTED, why)]
-        if not is_recipients_address(owner.email, row.sender):
+        if not judge.is_recipients(owner, row.sender):
             why = (f"it is {owner.name}'s return ({owner.email or 'no address on the manifest'}), but came from "
                    f"{row.sender or 'an unknown sender'}; not answered")
             return Section(row, Outcome.HELD, report=f, recipient=owner, reason=why), [(Attention.OTHER_SENDER, why)]
@@ -522,10 +527,3 @@ def _replies(items: list) -> str:
     return f"{len(items)} repl{'y' if len(items) == 1 else 'ies'}"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def _shown(text: str) -> str:
-    """Text from outside as it may be printed on a terminal: control and direction characters escaped."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                        else f"\\u{ord(m.group()):04x}", str(text))

@@ -231,7 +231,12 @@ def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Call
     own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files if keys[f] in sent]
     files = [f for f in files if keys[f] not in sent]
     if files:
-        report = validate_paths(files, workers=workers, progress=progress, on_start=on_start, reader=reader)
+        rows = read_manifest(ledger)  # to judge who each collected file came from
+        people: dict[str, set[str]] = {}
+        for r in rows:
+            people.setdefault(name_key(r.email), set()).add(name_key(r.respondent_name))
+        report = validate_paths(files, workers=workers, progress=progress, on_start=on_start, reader=reader,
+                                emails={r.response_id: r.email for r in rows}, people=people)
     else:
         report = Report()
     report.skipped = own + skipped + report.skipped
@@ -311,6 +316,10 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
             recipient.returns.append(f)
             if note:
                 recipient.notes.append(note)
+            if any(e.code == "other-sender" for e in f.errors):  # not counted: said even when another copy is
+                got = received.get(f.path)
+                recipient.notes.append(f"{file_name(f.path)} came from {got.sender if got else 'another address'}, "
+                                       "not their address: not counted until you have looked at it.")
         else:
             report.unexpected.append(Unexpected(f, _why_unexpected(f, owner, elsewhere)))
 
