@@ -18,7 +18,8 @@ from ..ledger import is_ledger, ledgers_for
 from .isolation import IsolationFailed, run_isolated_many
 from .codes import Finding
 from .record import READERS, Return, read_return
-from .report import FileReport, Report, from_return, name_key
+from . import response
+from .report import FileReport, Report, from_return
 
 TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker
@@ -119,9 +120,7 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
     for report in reports:
         if report.status == "rejected":
             continue
-        key = ("respondent", report.instrument, report.response_id, name_key(report.organization),
-               name_key(report.respondent))
-        groups.setdefault(key, []).append(report)
+        groups.setdefault(response.of_file(report), []).append(report)
     for group in groups.values():
         if len(group) < 2:
             continue

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..intake import response
 from ..intake.report import Report, name_key
 from . import tables
 
@@ -104,7 +105,7 @@ def region_results(report, cycle: str, asked: dict | None = None) -> AssessmentR
     for key in sorted(set(keys)):
         mine = responses[keys == key]
         name = mine["region"].iloc[0]
-        region = RegionResults(name, cycle, returns=mine["response_id"].nunique(),
+        region = RegionResults(name, cycle, returns=response.count(mine, "Responses"),
                                organizations=mine["organization"].nunique(), asked=out.asked.get(key, 0)
                                if asked is not None else None)
         region.tables = {
@@ -143,7 +144,8 @@ def _number(value):
 def _areas(mine: pd.DataFrame, areas: list[str], everyone: pd.Series):
     region = _area_averages(mine, areas)
     by_organization = tables.area_matrix(mine, "organization", areas)
-    respondents = mine[mine["rating"].notna()].groupby("area")["response_id"].nunique()
+    rated = mine[mine["rating"].notna()]
+    respondents = response.column(rated, "Responses").groupby(rated["area"]).nunique()
     rows = [(area, int(respondents.get(area, 0)), _number(region[area]), _number(by_organization[area].min()),
              _number(by_organization[area].max()), _number(everyone[area])) for area in areas]
     return COLUMNS["RegionAreas"], rows

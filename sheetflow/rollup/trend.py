@@ -15,6 +15,7 @@ import re
 import pandas as pd
 
 from ..errors import SheetflowError
+from ..intake import response
 
 LEVELS = (("all", None), ("region", "region"), ("organization", "organization"))
 TREND_COLUMNS = ["level", "name", "area", "cycle", "respondents", "average", "change"]
@@ -59,14 +60,15 @@ def trend(responses: pd.DataFrame, areas: list[str]) -> pd.DataFrame:
     rated = responses[responses["rating"].notna()]
     if rated.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    rated = rated.assign(rating=rated["rating"].astype(float), cycle=rated["cycle"].astype(str), all="")
+    rated = rated.assign(rating=rated["rating"].astype(float), cycle=rated["cycle"].astype(str), all="",
+                         response=response.column(rated, "Responses"))
     area_order = {area: k for k, area in enumerate(areas)}
     parts = []
     for level_order, (level, by) in enumerate(LEVELS):
         column = by or "all"
         chosen = rated[rated[column].notna()]
         groups = chosen.groupby([column, "area", "cycle"], sort=False)
-        table = groups.agg(respondents=("response_id", "nunique"), average=("rating", "mean")).reset_index()
+        table = groups.agg(respondents=("response", "nunique"), average=("rating", "mean")).reset_index()
         table = table.rename(columns={column: "name"}).assign(level=level, level_order=level_order)
         held = {name: ordered(cycles) for name, cycles in chosen.groupby(column)["cycle"]}  # when each has returns
         before = {(name, cycle): previous_cycle(held[name], cycle) for name, cycle in

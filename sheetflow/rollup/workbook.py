@@ -25,6 +25,7 @@ from . import tables as R
 from ..core_properties import PART as PROPERTIES, CoreProperties
 from ..files import atomic_path
 from ..instruments.prompts import fit
+from ..intake import response
 from ..intake.report import plural
 from .parts import Package
 from .pivots import PIVOTS, add_pivots
@@ -244,7 +245,7 @@ class _Writer:
         ws.write_string(header, len(areas) + 1, "Respondents", self.f["th"])
         ws.set_row(header, 30)
         ranges = self.ranges["Responses"]
-        respondents = responses.groupby(by)["response_id"].nunique()
+        respondents = response.column(responses, "Responses").groupby(responses[by]).nunique()
         row = header
         grid = values.to_numpy(dtype=float, na_value=float("nan")) if len(values.index) else None
         for row, key in enumerate(values.index, start=header + 1):
@@ -278,9 +279,9 @@ class _Writer:
         ws.write_string(2, 0, "Strengths, learning opportunities and internal disagreement are listed on the "
                               "sheets after this one.", self.f["note"])  # a line of its own: it prints whole
         responses = self.r.shown("Responses")
-        counts = [("Self-assessments", responses["response_id"].nunique() if not responses.empty else 0),
+        counts = [("Self-assessments", response.count(responses, "Responses")),
                   ("Organizations", responses["organization"].nunique() if not responses.empty else 0),
-                  ("Action plans", self.r.shown("Components")["response_id"].nunique()),
+                  ("Action plans", response.count(self.r.shown("Components"), "Components")),
                   ("Files left out", self.r.files_out)]
         if self.r.with_status:
             counts += [("Workbooks sent", self.r.sent), ("Response rate", self.r.sent_valid / max(self.r.sent, 1))]
