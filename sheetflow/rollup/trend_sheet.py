@@ -51,7 +51,7 @@ def write(ws, wb, formats: dict, rollup) -> None:
     ws.set_header(f"&L&8Regional sector partnership roll-up&R&8{SHEET}")
     for c, width in enumerate(WIDTHS.values()):
         ws.set_column(c, c, width)
-    ws.write_string(0, 0, "Change over time", f["title"])
+    ws.write_string(0, 0, f"Change over time, up to cycle {rollup.cycle}", f["title"])
     ws.merge_range(1, 0, 1, len(WIDTHS) - 1, "", f["note_wrap"])
     ws.write_string(1, 0, f"Cycles {', '.join(rollup.cycles)}: the average rating of each component area per cycle, "
                           "for all respondents, each region and each organization. Change: since the most recent "

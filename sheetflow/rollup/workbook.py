@@ -51,7 +51,7 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
     with atomic_path(output, force) as tmp:
         package = Package.from_zip(_Writer(rollup, tables).write())
         if pivots:
-            add_pivots(package, PIVOTS, {t.name: t for t in tables})
+            add_pivots(package, PIVOTS, {t.name: t for t in tables}, rollup.cycle)
         place(package, tables)
         package.put(PROPERTIES, CoreProperties(
             title="Regional sector partnership roll-up", created=rollup.made_at,
@@ -131,12 +131,13 @@ class _Writer:
         self.about()
         self.summary(summary)
         responses = self.r.shown("Responses")
-        self.lists(strengths, "Strengths and learning opportunities (highest and lowest average ratings)",
+        self.lists(strengths, "Strengths and learning opportunities (highest and lowest average ratings)"
+                   + self.of_cycle(),
                    R.strengths_and_opportunities(responses),
                    {"organization": "Organization", "kind": "Strength or opportunity", "item": "Item",
                     "average": "Average", "capability": "Capability"}, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 7)])
         self.lists(disagreement, "Internal disagreement: capabilities whose ratings differ by 2 or more within an "
-                                 "organization", R.disagreements(responses),
+                                 "organization" + self.of_cycle(), R.disagreements(responses),
                    {"organization": "Organization", "item": "Item", "lowest": "Lowest", "highest": "Highest",
                     "capability": "Capability", "ratings": "Ratings"}, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 6), (7, 7)])
         self.distribution(distribution)
@@ -224,6 +225,10 @@ class _Writer:
             return f"Cycle {self.r.cycle} (of {', '.join(self.r.cycles)})"
         return f"Cycle {self.r.cycle or '-'}"
 
+    def of_cycle(self) -> str:
+        """What a title adds to name the cycle in view (", cycle 2026"; nothing without valid returns)."""
+        return f", cycle {self.r.cycle}" if self.r.cycle else ""
+
     def in_cycle(self) -> str:
         """The criterion that keeps a COUNTIFS or AVERAGEIFS over Responses to the cycle shown ("" for one cycle)."""
         if len(self.r.cycles) < 2:
@@ -271,7 +276,7 @@ class _Writer:
         self.print_setup(ws, fit=False)
         used = 1 + len(self.r.assessment.areas) + 1  # organization, one column per area, respondents
         ws.set_print_scale(print_scale(sum(summary_width(c) for c in range(used))))
-        ws.write_string(0, 0, "Regional sector partnership roll-up", self.f["title"])
+        ws.write_string(0, 0, "Regional sector partnership roll-up" + self.of_cycle(), self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}; made {self.r.made_at:%Y-%m-%d}. "
                               f"{plural(self.r.files_in, 'return')} included, "
                               f"{plural(self.r.files_out, 'file')} left out "
@@ -299,7 +304,7 @@ class _Writer:
                 chart.add_series({"name": ["Summary", row, 0], "categories": ["Summary", r_header, 1, r_header, width],
                                   "values": ["Summary", row, 1, row, width],
                                   "data_labels": {"value": True, "num_format": "0.0"}})
-            chart.set_title({"name": "Average rating by component area and region"})
+            chart.set_title({"name": "Average rating by component area and region" + self.of_cycle()})
             chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": "Average rating (1-5)"})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 820, "height": 330})
@@ -344,7 +349,7 @@ class _Writer:
         ws.set_column(1, 1, 60)
         ws.set_column(2, 7, 9)
         self.print_setup(ws)
-        ws.write_string(0, 0, "How many respondents gave each rating, per capability", self.f["title"])
+        ws.write_string(0, 0, "How many respondents gave each rating, per capability" + self.of_cycle(), self.f["title"])
         ws.write_string(2, 0, f"{self.cycle_shown()}.", self.f["note"])
         ws.write_string(1, 0, "1 = Not at all, 2 = Making progress but long way to go, 3 = Have some of this, "
                               "sometimes, 4 = Yes, in place now, 5 = Not only in place, but we're excelling here.",
@@ -375,7 +380,7 @@ class _Writer:
                               "categories": ["Rating distribution", 4, LABELS, last, LABELS],
                               "values": ["Rating distribution", 4, 1 + k, last, 1 + k],
                               "fill": {"color": colours[k - 1]}, "gap": 40})
-        chart.set_title({"name": "Ratings per capability (share of respondents)"})
+        chart.set_title({"name": "Ratings per capability (share of respondents)" + self.of_cycle()})
         chart.set_y_axis({"reverse": True, "name": "Capability (item number and name)"})
         chart.show_hidden_data()
         chart.set_legend({"position": "bottom"})
@@ -404,7 +409,7 @@ class _Writer:
         ws.set_column(1, max(columns, 1), 16)
         self.print_setup(ws, fit=False)
         ws.set_print_scale(print_scale(44 + 16 * columns))
-        ws.write_string(0, 0, "Action plans", self.f["title"])
+        ws.write_string(0, 0, "Action plans" + self.of_cycle(), self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}. Every resource or technical assistance need listed is on the "
                               f"{NEEDS} sheet.", self.f["note"])
         row = self.grid(ws, 2, "Components by status, all regions", status)
@@ -413,7 +418,7 @@ class _Writer:
             chart.add_series({"name": ["Action plans", 3, 1 + k], "categories": ["Action plans", 4, 0, 3 + len(status), 0],
                               "values": ["Action plans", 4, 1 + k, 3 + len(status), 1 + k],
                               "fill": {"color": colour}})
-        chart.set_title({"name": "Components by status and key element"})
+        chart.set_title({"name": "Components by status and key element" + self.of_cycle()})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": CHART_WIDTH, "height": 300})
@@ -430,7 +435,7 @@ class _Writer:
                 chart.add_series({"name": ["Action plans", top + 1, 1 + k],
                                   "categories": ["Action plans", top + 2, 0, top + 1 + len(per_element), 0],
                                   "values": ["Action plans", top + 2, 1 + k, top + 1 + len(per_element), 1 + k]})
-            chart.set_title({"name": "Actions planned per key element"})
+            chart.set_title({"name": "Actions planned per key element" + self.of_cycle()})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": CHART_WIDTH, "height": 300})
             regions = ", ".join(map(str, per_element.columns))
@@ -445,14 +450,14 @@ class _Writer:
 
     def needs(self, ws):
         """Every resource or technical-assistance need, on a sheet of its own so its headings repeat."""
-        self.lists(ws, "Resources and technical assistance needed", R.ta_needs(self.r.shown("Actions")),
+        self.lists(ws, "Resources and technical assistance needed" + self.of_cycle(), R.ta_needs(self.r.shown("Actions")),
                    {"region": "Region", "element_name": "Key element", "objective": "Strategic objective",
                     "resources_ta": "Resources/ TA needed"}, [(0, 0), (1, 2), (3, 5), (6, 7)])
 
     def progress(self, ws, top, counts):
         """Last cycle's actions by what became of them, per region and element (``counts``: the Progress table's
         ``tables.progress_counts``), charted."""
-        title = "Last cycle's actions by progress, by region and key element"
+        title = "Last cycle's actions by progress, by region and key element" + self.of_cycle().replace(",", ": plans of")
         if counts.empty:
             ws.write_string(top, 0, title, self.f["heading"])
             ws.write_string(top + 1, 0, "No action plan here follows up an earlier one.", self.f["note"])
@@ -465,7 +470,7 @@ class _Writer:
             chart.add_series({"name": ["Action plans", top + 1, 1 + k], "fill": {"color": colour},
                               "categories": ["Action plans", top + 2, 0, row - 2, 0],
                               "values": ["Action plans", top + 2, 1 + k, row - 2, 1 + k]})
-        chart.set_title({"name": "What became of last cycle's actions"})
+        chart.set_title({"name": "What became of last cycle's actions" + self.of_cycle().replace(",", ": plans of")})
         chart.set_y_axis({"reverse": True})
         chart.set_x_axis({"major_unit": 1, "min": 0})
         chart.set_legend({"position": "bottom"})
