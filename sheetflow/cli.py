@@ -228,6 +228,9 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
                   if result.files_out else "."))
     if len(result.cycles) > 1:
         click.echo(f"Cycles {', '.join(result.cycles)}; the summaries show {result.cycle}.")
+    for note in (result.other_cycles_note(), result.thin_note()):
+        if note:
+            click.echo(note)
     return PROBLEMS if strict and result.files_out else OK
 
 

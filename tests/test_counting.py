@@ -82,3 +82,48 @@ def test_the_plans_stamp_the_returns_that_fed_them(shared_inbox, tmp_path):
                  "--assessments", str(shared_inbox)]) == 0
     stamp = openpyxl.load_workbook(out).custom_doc_props
     assert stamp["sheetflow_assessment_returns"].value == "10"
+
+
+STRAY = "North Plains - Prairie Workforce Board - Ana Lopez - Self-Assessment.xlsx"
+
+
+@pytest.fixture(scope="module")
+def stray_inbox(tmp_path_factory):
+    """This cycle's sample returns and one valid 2025 workbook left among them."""
+    folder = tmp_path_factory.mktemp("stray") / "inbox"
+    folder.mkdir()
+    for path in (SAMPLES / "returns").iterdir():
+        shutil.copy2(path, folder / path.name)
+    shutil.copy2(SAMPLES / "returns-2025" / STRAY, folder / "Ana Lopez 2025.xlsx")
+    return folder
+
+
+def test_a_stray_return_of_another_cycle_is_named_and_its_cycle_too_thin_to_compare(stray_inbox, tmp_path, capsys):
+    out = tmp_path / "rollup.xlsx"
+    assert main(["rollup", str(stray_inbox), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "of another cycle than 2026" in said and "Ana Lopez 2025.xlsx (cycle 2025)" in said
+    assert "Too thin to compare with cycle 2026 (16 respondents): 2025 (1 respondent)" in said
+    wb = openpyxl.load_workbook(out)
+    about = " ".join(str(c.value) for row in wb["About"].iter_rows() for c in row if c.value)
+    assert "Ana Lopez 2025.xlsx (cycle 2025)" in about
+    summary = openpyxl.load_workbook(out, data_only=True)["Summary"]
+    counts = dict(zip([c.value for c in summary[4]][1:], [c.value for c in summary[5]][1:]))
+    assert counts["Self-assessments"] == 16  # the 2025 return is not in this cycle's figures
+    change = [[c.value for c in row] for row in wb["Change over time"].iter_rows()]
+    cycles = {row[0]: row for row in change if row[0] in ("2025", "2026") and isinstance(row[1], int)}
+    assert cycles["2025"][1] == 1 and cycles["2025"][2].startswith("too thin to compare")
+    assert cycles["2026"][1] == 16 and cycles["2026"][2] == "the cycle in view"
+    trend = [dict(zip(["level", "name", "area", "cycle", "respondents", "average", "change"], row))
+             for row in change if row[0] in ("all", "region", "organization") and row[3] in ("2025", "2026")]
+    assert {r["respondents"] for r in trend if r["level"] == "all" and r["cycle"] == "2025"} == {1}
+    assert all(r["change"] is None for r in trend)  # nothing is compared with one stray file
+    assert "No cycle before 2026 to compare with" in " ".join(str(row[0]) for row in change)
+
+
+def test_a_genuine_earlier_cycle_is_compared(tmp_path):
+    both = type(validate_paths([SAMPLES / "returns"]))(
+        files=validate_paths([SAMPLES / "returns"]).files + validate_paths([SAMPLES / "returns-2025"]).files)
+    result = tables.build(both)
+    assert result.respondents == {"2025": 19, "2026": 16} and result.thin == set() and result.before == "2025"
+    assert result.tables["Trend"]["change"].notna().any()

@@ -312,7 +312,8 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
             if note:
                 recipient.notes.append(note)
         else:
-            report.unexpected.append(Unexpected(f, _why_unexpected(f, owner, elsewhere)))
+            cycles = {r.cycle for r in report.recipients}
+            report.unexpected.append(Unexpected(f, _why_unexpected(f, owner, elsewhere, cycles)))
 
 
 def _by_sender(f: FileReport, received: dict, report: StatusReport) -> Recipient | None:
@@ -392,13 +393,20 @@ def _by_identity(f: FileReport, owner: Recipient | None, pool: _Pool, same_id: l
     return owner, f"{file_name(f.path)} names {who}, not {owner.respondent_name}; counted as theirs."
 
 
-def _why_unexpected(f: FileReport, owner: Recipient | None, elsewhere: dict) -> str:
+def _why_unexpected(f: FileReport, owner: Recipient | None, elsewhere: dict, cycles: set | None = None) -> str:
     if f.instrument is None:
         return "not a sheetflow workbook."
     if owner is not None:
         return (f"a copy of {owner.respondent_name}'s workbook filled in by {f.respondent or 'someone'}, "
                 "who is not on the manifest.")
+    shown = ", ".join(sorted(cycles or ()))
     if f.response_id in elsewhere:
-        return f"sent for cycle {elsewhere[f.response_id].cycle}, not this one."
+        sent = elsewhere[f.response_id]
+        whose = " / ".join(x for x in (sent.organization, sent.respondent_name) if x)
+        return (f"a return of cycle {sent.cycle}, the workbook sent to {whose or sent.email} for that cycle; "
+                f"not of cycle {shown or 'this one'}.")
     who = " / ".join(x for x in (f.organization, f.respondent) if x)
+    if cycles and f.cycle is not None and str(f.cycle) not in cycles:
+        return (f"a return of cycle {f.cycle}" + (f" ({who})" if who else "") + f", not of cycle {shown}; "
+                "no manifest of that cycle was given to say whose it was.")
     return f"its response id {f.response_id} was not sent to anyone on the manifest" + (f" ({who})." if who else ".")

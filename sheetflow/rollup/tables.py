@@ -162,6 +162,14 @@ class Rollup:
     cycle: str | None = None  # the cycle the summaries show (the latest unless chosen)
     previous: object = None  # previous.Previous: the earlier roll-up its earlier cycles came from
     versions: dict = field(default_factory=dict)  # (instrument id, version) -> valid returns of it in this report
+    respondents: dict = field(default_factory=dict)  # cycle -> self-assessment respondents (response.count)
+    thin: set = field(default_factory=set)  # the cycles too thin to compare with the cycle in view (trend.thin_cycles)
+    other_cycles: list = field(default_factory=list)  # FileReport: valid returns here of another cycle than in view
+
+    @property
+    def before(self) -> str | None:
+        """The cycle the cycle in view is compared with: the latest earlier one that is not too thin."""
+        return trend.previous_cycle([c for c in self.cycles if c not in self.thin], self.cycle)
 
     def shown(self, name: str) -> pd.DataFrame:
         """A table's rows of the cycle the summaries show (all its rows if it has no cycle column)."""
@@ -169,6 +177,23 @@ class Rollup:
         if self.cycle is None or "cycle" not in frame.columns:
             return frame
         return frame[frame["cycle"] == self.cycle]
+
+    def other_cycles_note(self) -> str | None:
+        """The valid returns of another cycle than the one in view, each named with its cycle (None if none)."""
+        if not self.other_cycles:
+            return None
+        named = "; ".join(f"{Path(f.path).name} (cycle {f.cycle})" for f in self.other_cycles)
+        return (f"{len(self.other_cycles)} of the returns are of another cycle than {self.cycle}, so in the tables "
+                f"but not in the summaries: {named}.")
+
+    def thin_note(self) -> str | None:
+        """The cycles too thin to compare with the cycle in view, with their respondents (None if none)."""
+        if not self.thin:
+            return None
+        named = ", ".join(f"{c} ({self.respondents.get(c, 0)} respondent{'' if self.respondents.get(c) == 1 else 's'})"
+                          for c in self.cycles if c in self.thin)
+        return (f"Too thin to compare with cycle {self.cycle} ({self.respondents.get(self.cycle, 0)} respondents): "
+                f"{named}; no change is computed from {'it' if len(self.thin) == 1 else 'them'}.")
 
     @property
     def table_names(self) -> list[str]:
@@ -237,8 +262,12 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
         result.tables[name]["rating"] = result.tables[name]["rating"].astype("Int64")
     result.cycles = trend.ordered(c for name in CARRIED for c in result.tables[name]["cycle"])
     result.cycle = trend.choose(result.cycles, cycle)
+    result.respondents = trend.respondents_by_cycle(result.tables["Responses"])
+    result.thin = trend.thin_cycles(result.respondents, result.cycle)
+    result.other_cycles = [f for f in valid if result.cycle is not None and str(f.cycle) != result.cycle]
     if len(result.cycles) > 1:
-        result.tables["Trend"] = trend.trend(result.tables["Responses"], [a.name for a in result.assessment.areas])
+        result.tables["Trend"] = trend.trend(result.tables["Responses"], [a.name for a in result.assessment.areas],
+                                             result.thin)
     return result
 
 

@@ -195,6 +195,9 @@ class _Writer:
         if len(self.r.cycles) > 1:
             facts.append(("Cycles", f"The tables hold cycles {', '.join(self.r.cycles)}; the summaries show "
                                     f"{self.r.cycle}, and the Change over time sheet compares them."))
+        for label, note in (("Other cycles", self.r.other_cycles_note()), ("Thin cycles", self.r.thin_note())):
+            if note:
+                facts.append((label, note))
         if self.r.previous is not None:
             before = self.r.previous
             facts.append(("Earlier cycles", f"From the roll-up {before.path.name} ({before.made or 'made by sheetflow'}): "
