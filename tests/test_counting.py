@@ -127,3 +127,36 @@ def test_a_genuine_earlier_cycle_is_compared(tmp_path):
     result = tables.build(both)
     assert result.respondents == {"2025": 19, "2026": 16} and result.thin == set() and result.before == "2025"
     assert result.tables["Trend"]["change"].notna().any()
+
+
+def missing_list(path):
+    """The Summary's list of who has no valid return: {(name, workbook): why}."""
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(path)["Summary"].iter_rows()]
+    top = next(i for i, r in enumerate(rows) if str(r[0]).startswith("Without a valid return"))
+    out = {}
+    for row in rows[top + 2:]:
+        if row[0] is None or row[0] == "None.":
+            break
+        out[row[0], row[1]] = row[2]
+    return out
+
+
+def test_who_has_no_valid_return_is_named_with_why(tmp_path):
+    import csv
+
+    manifest = SAMPLES / "sent" / "manifest.csv"
+    out = tmp_path / "rollup.xlsx"
+    assert main(["rollup", str(SAMPLES / "returns"), "--manifest", str(manifest), "-o", str(out), "--no-pivots"]) == 0
+    report = validate_paths([SAMPLES / "returns"])
+    valid_ids = {f.response_id for f in report.files if f.status == "valid"}
+    with open(manifest, encoding="utf-8-sig", newline="") as handle:
+        sent = [r for r in csv.DictReader(handle) if r["instrument"] == "sector-self-assessment"]
+    by_hand = {r["organization"] for r in sent} - {r["organization"] for r in sent if r["response_id"] in valid_ids}
+    listed = missing_list(out)
+    assert {name for name, what in listed if what == "Self-Assessment"} == by_hand and by_hand
+    assert all(why.startswith("outstanding: ") for (_, what), why in listed.items() if what == "Self-Assessment")
+    assert listed["Red River Valley", "Action Plan"] == "invalid: Red River Valley - Action Plan.xlsx (3 answers to fix)"
+    title = openpyxl.load_workbook(out)["Action plans"]["A3"].value
+    assert "all regions" not in title
+    assert title == ("Components by status, 1 region with a valid plan (North Plains); without one: Red River Valley "
+                     "(invalid: Red River Valley - Action Plan.xlsx (3 answers to fix))")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..instruments import definitions
+from ..intake.report import name_key, plural
 from . import trend
 
 _ACTION_PLAN = {  # the columns that begin both action-plan tables
@@ -165,6 +166,7 @@ class Rollup:
     respondents: dict = field(default_factory=dict)  # cycle -> self-assessment respondents (response.count)
     thin: set = field(default_factory=set)  # the cycles too thin to compare with the cycle in view (trend.thin_cycles)
     other_cycles: list = field(default_factory=list)  # FileReport: valid returns here of another cycle than in view
+    missing: dict = field(default_factory=dict)  # instrument id -> [Missing]: who has no valid return in view, and why
 
     @property
     def before(self) -> str | None:
@@ -207,6 +209,50 @@ class Rollup:
     @property
     def action_plan(self):
         return self.instruments["sector-action-plan"]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A region (action plan) or organization (self-assessment) without a valid return in the cycle in view."""
+
+    name: str
+    why: str  # e.g. "invalid: Red River Valley - Action Plan.xlsx (3 answers to fix)", "outstanding: 2 sent"
+
+
+def missing_returns(report, status, cycle: str | None, instruments: dict) -> dict:
+    """{instrument id: [Missing]}: for the action plan each region, for the self-assessment each organization,
+    that has no valid return of ``cycle`` but an invalid return of it here, or (with ``status``, the match to the
+    manifest) a workbook of that cycle sent and not validly returned; with why, in words."""
+    level = {"sector-action-plan": "region", "sector-self-assessment": "organization"}
+    out: dict = {}
+    for instrument, attribute in level.items():
+        names: dict = {}  # name_key -> (name as first spelled, reasons)
+        have = set()
+        for f in report.files:
+            if f.instrument != instrument or (cycle is not None and f.cycle is not None and str(f.cycle) != cycle):
+                continue
+            key = name_key(f.organization)  # a file's organization: the region, for an action plan
+            if f.status == "valid":
+                have.add(key)
+            elif f.status == "invalid" and key:
+                names.setdefault(key, (f.organization, []))[1].append(
+                    f"invalid: {Path(f.path).name} ({plural(f.errors, 'answer')} to fix)")
+        if status is not None:
+            for r in status.recipients:
+                if r.instrument != instrument or (cycle is not None and r.cycle != cycle):
+                    continue
+                key = name_key(getattr(r, attribute))
+                if r.state == "returned":
+                    have.add(key)
+                    continue
+                entry = names.setdefault(key, (getattr(r, attribute), []))
+                if r.state == "outstanding":
+                    entry[1].append(f"outstanding: {r.respondent_name or r.organization}")
+                elif r.state == "problems" and r.report is not None and r.report.status == "rejected":
+                    entry[1].append(f"cannot be read: {Path(r.report.path).name}")
+        out[instrument] = [Missing(name, "; ".join(dict.fromkeys(why))) for key, (name, why) in
+                           sorted(names.items()) if key not in have]
+    return out
 
 
 def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
@@ -262,6 +308,7 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
         result.tables[name]["rating"] = result.tables[name]["rating"].astype("Int64")
     result.cycles = trend.ordered(c for name in CARRIED for c in result.tables[name]["cycle"])
     result.cycle = trend.choose(result.cycles, cycle)
+    result.missing = missing_returns(report, status, result.cycle, instruments)
     result.respondents = trend.respondents_by_cycle(result.tables["Responses"])
     result.thin = trend.thin_cycles(result.respondents, result.cycle)
     result.other_cycles = [f for f in valid if result.cycle is not None and str(f.cycle) != result.cycle]

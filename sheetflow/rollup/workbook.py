@@ -298,6 +298,9 @@ class _Writer:
             ws.write_number(4, 1 + c, number, self.f["big_percent"] if label == "Response rate" else self.f["big"])
         ws.set_row(3, 28)
         header, last, width = self.matrix(ws, 6, "organization", "Average rating by organization and component area")
+        last = self.frame(ws, last + 2, "Without a valid return" + self.of_cycle() + ", and why", self.missing(),
+                          {"name": "Region or organization", "what": "Workbook", "why": "Why"},
+                          [(0, 0), (1, 1), (2, 7)]) - 1
         region_top = last + 2
         ws.set_h_pagebreaks([region_top])  # the regions' table and its chart start a page
         r_header, r_last, _ = self.matrix(ws, region_top, "region", "Average rating by region and component area")
@@ -315,6 +318,16 @@ class _Writer:
             ws.insert_chart(r_last + 2, 0, chart, {"description": "Column chart: average rating (1 to 5) by component "
                                                    f"area, one bar per region: {regions}. The figures are in the "
                                                    "table above the chart."})
+
+    def missing(self):
+        """The regions without a valid action plan and the organizations without a valid self-assessment in the
+        cycle in view, and why (``tables.missing_returns``), as a frame: name, what, why."""
+        import pandas as pd
+
+        rows = [{"name": m.name, "what": self.r.instruments[instrument].short_title, "why": m.why}
+                for instrument in ("sector-action-plan", "sector-self-assessment")
+                for m in self.r.missing.get(instrument, [])]
+        return pd.DataFrame(rows, columns=["name", "what", "why"])
 
     def lists(self, ws, title: str, frame, headers: dict, spans: list[tuple[int, int]]):
         """A list on a sheet of its own (the Summary's columns, headings repeated on every printed page)."""
@@ -415,7 +428,12 @@ class _Writer:
         ws.write_string(0, 0, "Action plans" + self.of_cycle(), self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}. Every resource or technical assistance need listed is on the "
                               f"{NEEDS} sheet.", self.f["note"])
-        row = self.grid(ws, 2, "Components by status, all regions", status)
+        with_plan = sorted(components["region"].dropna().astype(str).unique()) if not components.empty else []
+        without = self.r.missing.get("sector-action-plan", [])
+        row = self.grid(ws, 2, "Components by status, " + (
+            f"{plural(with_plan, 'region')} with a valid plan ({', '.join(with_plan)})" if with_plan
+            else "no region has a valid plan") + (
+            "; without one: " + "; ".join(f"{m.name} ({m.why})" for m in without) if without else ""), status)
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
         for k, (name, colour) in enumerate(zip(status.columns, ("#548235", "#FFC000", "#C00000"))):
             chart.add_series({"name": ["Action plans", 3, 1 + k], "categories": ["Action plans", 4, 0, 3 + len(status), 0],
@@ -426,7 +444,8 @@ class _Writer:
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": CHART_WIDTH, "height": 300})
         ws.insert_chart(row, 0, chart, {"description": "Stacked bar chart: for each key element, how many components "
-                                       f"are {', '.join(status.columns)}, across all regions' action plans. The "
+                                       f"are {', '.join(status.columns)}, across the valid action plans of "
+                                       f"{', '.join(with_plan) or 'no region'}. The "
                                        "figures are in the table above the chart."})
         breaks = [row + CHART_ROWS]  # the parts below start a page: a table is never split from its chart
         row = self.grid(ws, row + CHART_ROWS, "Components not yet in place, by element and region", not_in_place)
