@@ -228,6 +228,8 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
                   if result.files_out else "."))
     if len(result.cycles) > 1:
         click.echo(f"Cycles {', '.join(result.cycles)}; the summaries show {result.cycle}.")
+    for path, why in result.skipped:
+        click.echo(f"Skipped {Path(path).name}: {why}.")
     for note in (result.other_cycles_note(), result.thin_note()):
         if note:
             click.echo(note)

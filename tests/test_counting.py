@@ -160,3 +160,46 @@ def test_who_has_no_valid_return_is_named_with_why(tmp_path):
     assert "all regions" not in title
     assert title == ("Components by status, 1 region with a valid plan (North Plains); without one: Red River Valley "
                      "(invalid: Red River Valley - Action Plan.xlsx (3 answers to fix))")
+
+
+def test_sheetflows_own_files_in_an_inbox_are_skipped_under_their_true_names(tmp_path, capsys):
+    import json
+
+    from sheetflow.ledger import write_ledger
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("North Plains - Prairie Workforce Board - Ana Lopez - Self-Assessment.xlsx",
+                 "Red River Valley - Red River Technical College - Priya Shah - Self-Assessment.xlsx"):
+        shutil.copy2(SAMPLES / "returns" / name, inbox / name)
+    assert main(["rollup", str(inbox), "-o", str(inbox / "Roll-up.xlsx"), "--no-pivots"]) == 0  # saved in the inbox
+    assert main(["validate", str(inbox), "--feedback", str(inbox)]) == 1  # Priya's note, beside her return
+    shutil.copy2(SAMPLES / "sent" / "manifest.csv", inbox / "manifest.csv")
+    write_ledger(inbox, [])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("".join((SAMPLES / "roster.csv").read_text(encoding="utf-8").splitlines(True)[:3]), "utf-8")
+    assert main(["generate", "assessment", "--roster", str(roster), "-o", str(tmp_path / "sent")]) == 0
+    assert main(["mail", "--manifest", str(tmp_path / "sent"), "-o", str(inbox / "outbox")]) == 0
+    capsys.readouterr()
+    assert main(["validate", "--json", str(inbox)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    skipped = {Path(s["path"]).name: (s["reason"], s["code"]) for s in report["skipped"]}
+    drafts = [name for name in skipped if name.endswith(".eml")]
+    assert len(drafts) == len(list((inbox / "outbox").glob("*.eml"))) > 0
+    assert skipped["Roll-up.xlsx"] == ("a sheetflow roll-up, not a return", "sheetflow-rollup")
+    assert skipped["manifest.csv"] == ("sheetflow's manifest of the workbooks sent, not a return", "sheetflow-manifest")
+    assert skipped["collected.csv"] == ("sheetflow's ledger of collected mail", "mail-ledger")
+    note = "Red River Valley - Red River Technical College - Priya Shah - Self-Assessment - what to fix.txt"
+    assert skipped[note] == ("a feedback note sheetflow wrote, not a return", "sheetflow-feedback")
+    assert {skipped[d] for d in drafts} == {("an email draft sheetflow wrote, not a return", "sheetflow-draft")}
+    assert [Path(f["path"]).name for f in report["files"]] == sorted(
+        n for n in (p.name for p in inbox.iterdir()) if n.endswith("Self-Assessment.xlsx"))
+    assert main(["validate", str(inbox)]) == 1
+    text = capsys.readouterr().out
+    assert "lock or hidden" not in text and "Roll-up.xlsx: a sheetflow roll-up, not a return" in text
+    assert main(["rollup", str(inbox), "-o", str(tmp_path / "again.xlsx"), "--no-pivots"]) == 0
+    said = capsys.readouterr().out
+    assert "Skipped Roll-up.xlsx: a sheetflow roll-up, not a return." in said and "not made by sheetflow" not in said
+    submissions = {r[0].value: (r[2].value, r[10].value) for r in openpyxl.load_workbook(tmp_path / "again.xlsx")[
+        "Submissions"].iter_rows(min_row=2)}
+    assert submissions["Roll-up.xlsx"] == ("skipped", "a sheetflow roll-up, not a return")

@@ -89,12 +89,22 @@ CODES = {
     "hidden-folder": "Skipped: a hidden folder.",
     "mail-ledger": "Skipped: the inbox's ledger of collected mail (collected.csv).",
     "sent-by-sheetflow": "Skipped by status: the manifest or a workbook it lists, not a return.",
+    "sheetflow-rollup": "Skipped: a roll-up sheetflow wrote, not a return.",
+    "sheetflow-manifest": "Skipped: sheetflow's manifest of the workbooks sent (manifest.csv).",
+    "sheetflow-mail-log": "Skipped: sheetflow's log of the emails sent (sent.csv).",
+    "sheetflow-feedback": "Skipped: a feedback note sheetflow wrote (... - what to fix.txt).",
+    "sheetflow-draft": "Skipped: an email draft sheetflow wrote (.eml, unsent).",
 }
 
 # Why a file or folder found in a folder was skipped (validate.collect) -> its code.
 SKIPPED = {"Excel lock file": "lock-file", "hidden file": "hidden-file", "hidden folder": "hidden-folder",
            "sheetflow's ledger of collected mail": "mail-ledger",
-           "sent by sheetflow (listed in the manifest), not a return": "sent-by-sheetflow"}
+           "sent by sheetflow (listed in the manifest), not a return": "sent-by-sheetflow",
+           "a sheetflow roll-up, not a return": "sheetflow-rollup",
+           "sheetflow's manifest of the workbooks sent, not a return": "sheetflow-manifest",
+           "sheetflow's log of the emails sent, not a return": "sheetflow-mail-log",
+           "a feedback note sheetflow wrote, not a return": "sheetflow-feedback",
+           "an email draft sheetflow wrote, not a return": "sheetflow-draft"}
 
 
 def _known(code: str) -> str:

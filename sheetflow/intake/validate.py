@@ -18,8 +18,8 @@ from ..ledger import is_ledger, ledgers_for
 from .isolation import IsolationFailed, run_isolated_many
 from .codes import Finding
 from .record import READERS, Return, read_return
-from . import response
-from .report import FileReport, Report, from_return
+from . import own_files, response
+from .report import FileReport, Report, from_return, skipped_summary
 
 TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker
@@ -30,7 +30,8 @@ def collect(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
     files, skipped = [], []
 
     def consider(path: Path):
-        why = _skip_reason(path.name) or ("sheetflow's ledger of collected mail" if is_ledger(path) else None)
+        why = (_skip_reason(path.name) or ("sheetflow's ledger of collected mail" if is_ledger(path) else None)
+               or own_files.reason(path))
         (skipped.append((str(path), why)) if why else files.append(str(path)))
 
     for given in paths:
@@ -162,12 +163,13 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
     if not files and empty_ok:
         return Report(skipped=skipped)
     if not files:
-        raise SheetflowError("No files to validate" + (f" ({len(skipped)} lock or hidden files skipped)."
-                                                       if skipped else "."))
+        raise SheetflowError("No files to validate" + (f"; {skipped_summary(skipped)}." if skipped else "."))
     if on_start:
         on_start(len(files))
     read = read_return if reader == "fast" else functools.partial(read_return, reader=reader)
-    reports = check(read_all(files, workers=workers, progress=progress, reader=read))
+    records = read_all(files, workers=workers, progress=progress, reader=read)
+    skipped += [(r.path, own_files.ROLLUP) for r in records if r.rejected_code == "sheetflow-rollup"]
+    reports = check([r for r in records if r.rejected_code != "sheetflow-rollup"])
     ledgers = ledgers_for(paths)
     received = {r.path: ledgers[os.path.realpath(r.path)] for r in reports if os.path.realpath(r.path) in ledgers}
     mark_superseded(reports, received)

@@ -88,7 +88,8 @@ TABLES = {
     "Submissions": {
         "source_file": "Every file considered, valid or not.",
         "sha256": "A fingerprint of the file's bytes (identical files have the same one).",
-        "status": "valid (in the roll-up), invalid, rejected or superseded (all left out).",
+        "status": "valid (in the roll-up), invalid, rejected or superseded (all left out), or skipped (not a "
+                  "return: sheetflow's own file, a lock or hidden file).",
         "instrument": "Which instrument the file is (when it could be read).",
         "response_id": "The reference stamped on the workbook.",
         "organization": "The organization (or region, for an action plan).",
@@ -166,6 +167,7 @@ class Rollup:
     respondents: dict = field(default_factory=dict)  # cycle -> self-assessment respondents (response.count)
     thin: set = field(default_factory=set)  # the cycles too thin to compare with the cycle in view (trend.thin_cycles)
     other_cycles: list = field(default_factory=list)  # FileReport: valid returns here of another cycle than in view
+    skipped: list = field(default_factory=list)  # (path, why): files found that are not returns
     missing: dict = field(default_factory=dict)  # instrument id -> [Missing]: who has no valid return in view, and why
 
     @property
@@ -296,6 +298,9 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
             for level, findings in (("error", f.errors), ("warning", f.warnings)):
                 rows["Problems"].extend({"source_file": Path(f.path).name, "status": f.status, "level": level,
                                          "name": x.name, "cell": x.cell, "message": x.message} for x in findings)
+    for path, why in report.skipped:
+        rows["Submissions"].append({"source_file": Path(path).name, "status": "skipped", "reason": why})
+    result.skipped = list(report.skipped)
     if status is not None:
         _status_rows(rows, status, instruments)
         result.with_status, result.sent = True, len(status.recipients)

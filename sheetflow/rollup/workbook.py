@@ -187,7 +187,9 @@ class _Writer:
             ("Instruments", versions),
             ("Files", f"{plural(self.r.sources, 'file')} considered: "
                       f"{plural(self.r.files_in, 'valid return')} included, "
-                      f"{self.r.files_out} left out. Every file and its status is in the Submissions table; "
+                      f"{self.r.files_out} left out"
+                      + (f"; {plural(self.r.skipped, 'file')} skipped as not returns" if self.r.skipped else "")
+                      + ". Every file and its status is in the Submissions table; "
                       "why each was left out is in the Problems table."),
             ("Figures", "Every figure is computed by sheetflow from the answers it read; no value is taken "
                         "from formulas inside the returned files."),
