@@ -207,8 +207,9 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--no-pivots", is_flag=True, help="Leave out the PivotTable sheets (for tools that cannot read them).")
 @click.option("--manifest", type=click.Path(path_type=Path),
               help="What was sent (from generate --roster): adds who is outstanding and the response rate.")
-@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
-              help="An earlier roll-up sheetflow made: its cycles are brought in (for change over time).")
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
+              help="An earlier roll-up sheetflow made: its cycles are brought in (for change over time). Once: "
+                   "the latest earlier roll-up, which carries the cycles before it too.")
 @click.option("--cycle", help="The cycle the summaries show (default: the latest).")
 @workers_option
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous, cycle, workers):
@@ -216,6 +217,11 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
     workbook."""
     from .rollup.run import check_outputs, roll_up, write_outputs
 
+    if len(previous) > 1:
+        raise click.UsageError(f"--previous is given once (here {len(previous)} times: "
+                               f"{', '.join(p.name for p in previous)}): the latest earlier roll-up, which already "
+                               "carries the cycles before it.")
+    previous = previous[0] if previous else None
     check_outputs(output, csv_dir, force)
     with _progress("Reading returns") as progress:
         result = roll_up(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start,

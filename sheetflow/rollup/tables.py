@@ -306,13 +306,16 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
         result.with_status, result.sent = True, len(status.recipients)
         result.sent_valid = sum(r.state == "returned" for r in status.recipients)
     if previous is not None:
-        _carry(rows, previous, {f.response_id for f in valid})
+        _carry(rows, previous, valid)
         result.previous = previous
     result.tables = {name: _frame(name, table) for name, table in rows.items()}
     for name in ("Responses",):
         result.tables[name]["rating"] = result.tables[name]["rating"].astype("Int64")
     result.cycles = trend.ordered(c for name in CARRIED for c in result.tables[name]["cycle"])
-    result.cycle = trend.choose(result.cycles, cycle)
+    own = trend.ordered(f.cycle for f in valid)  # the cycle in view is the latest of the returns read, not of --previous
+    result.cycle = trend.choose(result.cycles, cycle if cycle is not None or not own else own[-1])
+    if previous is not None:
+        previous.check_before(result.cycle)
     result.missing = missing_returns(report, status, result.cycle, instruments)
     result.respondents = trend.respondents_by_cycle(result.tables["Responses"])
     result.thin = trend.thin_cycles(result.respondents, result.cycle)
@@ -323,10 +326,21 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
     return result
 
 
-def _carry(rows, previous, replaced: set) -> None:
-    """The earlier roll-up's rows before this run's, leaving out the responses this run has again."""
+def _carry(rows, previous, valid: list) -> None:
+    """The earlier roll-up's rows before this run's, leaving out the responses this run has again (the same
+    ``response.key``; Progress rows by their plan's cycle and response id)."""
+    from ..intake import response
+
+    again = {response.of_file(f) for f in valid}
+    plans = {(str(f.cycle), f.response_id) for f in valid if f.instrument == "sector-action-plan"}
     for name in CARRIED:
-        earlier = [row for row in previous.rows.get(name, []) if row["response_id"] not in replaced]
+        if name in response.WHO:
+            organization, person = response.WHO[name]
+            kind = response.INSTRUMENT_OF[name]
+            earlier = [row for row in previous.rows.get(name, []) if response.key(
+                kind, row["cycle"], row["response_id"], row[organization], row[person]) not in again]
+        else:
+            earlier = [row for row in previous.rows.get(name, []) if (str(row["cycle"]), row["response_id"]) not in plans]
         rows[name][:0] = earlier
 
 
