@@ -50,7 +50,7 @@ class Previous:
 
     def check_before(self, cycle: str | None) -> None:
         """Refuse (``SheetflowError``) an earlier roll-up holding a cycle later than the cycle in view."""
-        from .trend import cycle_key
+        from ..cycles import cycle_key
 
         later = [c for c in self.cycles if cycle is not None and cycle_key(c) > cycle_key(cycle)]
         if later:

@@ -10,28 +10,16 @@ Computed with pandas from the Responses table, never from a workbook's cached va
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
+from ..cycles import cycle_key, ordered
 from ..errors import SheetflowError
 from ..intake import response
 
 LEVELS = (("all", None), ("region", "region"), ("organization", "organization"))
 TREND_COLUMNS = ["level", "name", "area", "cycle", "respondents", "average", "change"]
 MOVER_COLUMNS = ["kind", "item", "capability", "before", "average", "change"]
-
-
-def cycle_key(cycle) -> tuple:
-    """Cycles in time order: numbers inside a cycle compare as numbers ("2025-26" before "2026-27", "9" before "10")."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.findall(r"\d+|\D+", str(cycle)))
-
-
-def ordered(cycles) -> list[str]:
-    """The distinct cycles, earliest first (blanks left out)."""
-    return sorted({str(c) for c in cycles if c is not None and not (isinstance(c, float) and math.isnan(c))},
-                  key=cycle_key)
 
 
 def choose(cycles: list[str], wanted: str | None) -> str | None:
