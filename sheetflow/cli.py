@@ -250,6 +250,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
               help="Folder for the .eml drafts (and sent.csv when sending).")
 @click.option("--only", type=click.Choice(["outstanding", "problems"]),
               help="Write only to those who have not sent it back, or only to those whose return has problems.")
+@click.option("--cycle", help="Only the recipients of this cycle (default: the manifest's latest).")
 @click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="The due date to mention (YYYY-MM-DD).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
               help="A TOML file with your own subjects and texts (same shape as the bundled email.toml).")
@@ -260,7 +261,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
 @click.option("--no-starttls", is_flag=True, help="Send unencrypted: only for a local test server.")
 @click.option("--force", is_flag=True, help="Replace existing drafts.")
 @workers_option
-def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_starttls, force, workers):
+def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp, no_starttls, force, workers):
     """Draft (or --send) the emails to the roster, each with its workbook attached.
 
     Without PATHs everyone in the manifest gets an invitation. With the returns (files or folders)
@@ -268,7 +269,7 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
     list of what to fix; nobody else is written to.
     """
     from .outreach.mail import draft_all, load_templates, prepare, send_all
-    from .outreach.status import status as status_of_returns
+    from .outreach.status import cycle_in_view, status as status_of_returns
 
     if send != bool(smtp):
         raise click.UsageError("--send and --smtp HOST:PORT go together.")
@@ -281,9 +282,19 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
                    err=True)
     check_folder(outbox, "-o names the folder for the messages", not_suffixes=(".eml", ".msg", ".txt", ".csv"))
     templates = load_templates(template)
+    cycle, note = cycle_in_view(manifest, cycle)
+    if note:
+        click.echo(note)
     with _progress("Reading returns") as progress:
-        report = status_of_returns(paths, manifest, workers=workers, progress=progress.update,
+        report = status_of_returns(paths, manifest, cycle=cycle, workers=workers, progress=progress.update,
                                    on_start=progress.start)
+    if paths and not report.files_read:
+        from .intake.report import skipped_summary
+
+        raise SheetflowError(f"{', '.join(map(str, paths))}: no returns there" + (
+            f" ({skipped_summary(report.skipped)})" if report.skipped else "") + "; without them everyone "
+            f"would look outstanding and get a reminder. Give the folder the returns were saved to, or no folder "
+            "to invite everyone.")
     chosen = prepare(report, only)
     due = due.date() if due else None
     if not chosen:

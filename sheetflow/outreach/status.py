@@ -113,6 +113,7 @@ class StatusReport:
     recipients: list = field(default_factory=list)  # Recipient, in manifest order
     unexpected: list = field(default_factory=list)  # Unexpected
     skipped: list = field(default_factory=list)  # (path, why): files not taken for returns, as in the report
+    files_read: int = 0  # files read as returns (valid or not)
 
     @property
     def summary(self) -> dict:
@@ -251,11 +252,28 @@ def match(report: Report, manifest_rows: Iterable[ManifestRow], cycle: str | Non
     folder = ledger.parent if ledger is not None else Path(".")
     everyone = [Recipient.from_row(r, folder) for r in manifest_rows]
     chosen = of_cycle(everyone, cycle, ledger)
-    result = StatusReport(manifest=str(ledger or ""), recipients=chosen, skipped=list(report.skipped))
+    result = StatusReport(manifest=str(ledger or ""), recipients=chosen, skipped=list(report.skipped),
+                          files_read=len(report.files))
     _assign(result, report.files, everyone, report.received)
     for recipient in chosen:
         recipient.decide()
     return result
+
+
+def cycle_in_view(manifest, cycle: str | None = None) -> tuple[str | None, str | None]:
+    """The cycle a command writes for: ``cycle`` if given, else the manifest's latest; and, when the manifest
+    holds several cycles and none was chosen, a line saying which was taken (None otherwise)."""
+    from ..cycles import latest, ordered
+
+    if cycle is not None:
+        return str(cycle).strip(), None
+    ledger = manifest_path(manifest)
+    cycles = ordered(r.cycle for r in read_manifest(ledger))
+    if len(cycles) < 2:
+        return (cycles[0] if cycles else None), None
+    chosen = latest(cycles)
+    return chosen, (f"{ledger} lists cycles {', '.join(cycles)}: writing to the recipients of cycle {chosen} "
+                    "(--cycle chooses another).")
 
 
 def of_cycle(rows: list, cycle: str | None, manifest=None) -> list:
