@@ -140,11 +140,11 @@ def _assessment_results(instrument, assessments, manifest, cycle, roster, region
                        on_start=progress.start)
 
 
-def _echo_results(results, regions) -> None:
+def _echo_results(results, regions, kept=()) -> None:
     if results is not None:
         from .rollup.region_results import summary_lines
 
-        click.echo("\n".join(summary_lines(results, regions)))
+        click.echo("\n".join(summary_lines(results, regions, kept)))
 
 
 def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, results=None, previous=None):
@@ -161,7 +161,7 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
                + (f"; {n['replaced']} replaced, keeping their response ids" if n["replaced"] else "") + "); "
                + f"{n['kept']} already there" + (" (kept; --force writes them again)" if n["kept"] else "")
                + f". The manifest is {Path(folder) / MANIFEST}.")
-    _echo_results(results, [r.region for r in rows if r.outcome != "kept"])
+    _echo_results(results, [r.region for r in rows if r.outcome != "kept"], [r.region for r in rows if r.outcome == "kept"])
     _echo_previous(previous, [r.region for r in rows if r.outcome != "kept"])
     return OK
 

@@ -203,3 +203,16 @@ def test_sheetflows_own_files_in_an_inbox_are_skipped_under_their_true_names(tmp
     submissions = {r[0].value: (r[2].value, r[10].value) for r in openpyxl.load_workbook(tmp_path / "again.xlsx")[
         "Submissions"].iter_rows(min_row=2)}
     assert submissions["Roll-up.xlsx"] == ("skipped", "a sheetflow roll-up, not a return")
+
+
+def test_results_for_plans_already_written_say_to_use_force(tmp_path, capsys):
+    sent = tmp_path / "sent"
+    command = ["generate", "action-plan", "--roster", str(SAMPLES / "roster.csv"), "-o", str(sent), "--cycle", "2026"]
+    assert main(command) == 0
+    capsys.readouterr()
+    assert main([*command, "--assessments", str(SAMPLES / "returns")]) == 0
+    said = capsys.readouterr().out
+    assert "North Plains: plans exist; use --force to add the results (10 self-assessment returns of cycle 2026)." \
+        in said
+    assert "Red River Valley: plans exist; use --force to add the results" in said
+    assert "no action plan for that region" not in said

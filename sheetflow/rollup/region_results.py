@@ -191,16 +191,21 @@ def _reflections(context: pd.DataFrame, instrument):
     return COLUMNS["RegionReflections"], rows
 
 
-def summary_lines(results: AssessmentResults, regions) -> list[str]:
-    """What the terminal says: the returns that fed each region's plan, then every file left out and why."""
+def summary_lines(results: AssessmentResults, regions, kept=()) -> list[str]:
+    """What the terminal says: the returns that fed each region's plan, then every file left out and why.
+    ``kept``: the regions whose plan was already there and kept as it was (without the results)."""
     lines = []
+    for region in kept:
+        got = results.for_region(region)
+        lines.append(f"{region}: plans exist; use --force to add the results ({got.returns} self-assessment "
+                     f"return{'' if got.returns == 1 else 's'} of cycle {results.cycle}).")
     for region in regions:
         got = results.for_region(region)
         asked = f" of {got.asked} asked" if got.asked is not None else ""
         lines.append(f"{region}: {got.returns} self-assessment return{'' if got.returns == 1 else 's'}"
                      f"{asked} from {got.organizations} organization{'' if got.organizations == 1 else 's'} "
                      f"(cycle {results.cycle}).")
-    wanted = {name_key(r) for r in regions}
+    wanted = {name_key(r) for r in [*regions, *kept]}
     for key, other in sorted(results.regions.items()):
         if key not in wanted:  # another region's, or a region spelled unlike any plan's
             lines.append(f"Not used: {other.returns} return{'' if other.returns == 1 else 's'} from "
