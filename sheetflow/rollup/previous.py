@@ -124,7 +124,9 @@ def _known() -> dict:
     numbers, each element's component count, and the rating scale."""
     from ..instruments import definitions
 
-    items, components, scale = set(), {}, set()
+    items: set[int] = set()
+    components: dict[int, int] = {}
+    scale: set[int] = set()
     for instrument in definitions.load_issued().values():
         if instrument.kind == "assessment":
             items |= {c.number for c in instrument.capabilities}
@@ -143,6 +145,7 @@ ROW_KEYS = {"Responses": ("item",), "Context": ("stage", "question"), "Component
 def _row_key(name: str, row: dict) -> tuple:
     from ..intake import response
 
+    who: tuple
     if name in response.WHO:
         organization, person = response.WHO[name]
         who = response.key(response.INSTRUMENT_OF[name], row["cycle"], row["response_id"], row[organization],
@@ -175,7 +178,8 @@ def _rows(book, name: str, where: tuple, label: str, known: dict | None = None, 
         raise SheetflowError(f"{label}: the {name} table's columns are not those sheetflow writes "
                              f"(expected {', '.join(expected)}; found {', '.join(map(str, header)) or 'none'}).")
     sheet, first_col, first_row = where[0], where[1][0], where[1][1]
-    rows, seen = [], {}
+    rows: list[dict] = []
+    seen: dict[tuple, int] = {}
     for number, line in enumerate(values[1:], start=first_row + 1):
         if all(v is None or v == "" for v in line):
             continue  # an empty table keeps one blank row, as Excel does
@@ -236,7 +240,7 @@ def _tables(z: zipfile.ZipFile, label: str = "--previous") -> dict:
             table = ET.fromstring(z.read(table_part))
             name, ref = table.get("displayName") or table.get("name"), table.get("ref")
             if name and ref:
-                found[name] = (sheet.get("name"), _block(ref, name, sheet.get("name"), label))
+                found[name] = (sheet.get("name"), _block(ref, name, sheet.get("name") or "", label))
     return found
 
 

@@ -61,7 +61,7 @@ def previous_cycle(cycles: list[str], cycle: str | None) -> str | None:
     return earlier[-1] if earlier else None
 
 
-def trend(responses: pd.DataFrame, areas: list[str], thin: set[str] = frozenset()) -> pd.DataFrame:
+def trend(responses: pd.DataFrame, areas: list[str], thin: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """The Trend table (``TREND_COLUMNS``), one row per level, name, area and cycle with any rating.
 
     ``change`` is the average minus the same level/name/area's average in the most recent earlier
@@ -99,7 +99,7 @@ def trend(responses: pd.DataFrame, areas: list[str], thin: set[str] = frozenset(
     return table[TREND_COLUMNS].reset_index(drop=True)
 
 
-def movers(responses: pd.DataFrame, cycle: str | None, top: int = 3, thin: set[str] = frozenset()) -> pd.DataFrame:
+def movers(responses: pd.DataFrame, cycle: str | None, top: int = 3, thin: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """The capabilities whose all-respondents average rose (``kind`` "Rose") or fell ("Fell") the most
     between the cycle before ``cycle`` (leaving out those in ``thin``) and ``cycle``: at most ``top`` of
     each, largest change first."""
