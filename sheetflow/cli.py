@@ -154,11 +154,11 @@ def _assessment_results(instrument, assessments, manifest, cycle, roster, region
                        on_start=progress.start)
 
 
-def _echo_results(results, regions) -> None:
+def _echo_results(results, regions, kept=()) -> None:
     if results is not None:
         from .rollup.region_results import summary_lines
 
-        click.echo("\n".join(summary_lines(results, regions)))
+        click.echo("\n".join(summary_lines(results, regions, kept)))
 
 
 def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, results=None, previous=None):
@@ -175,7 +175,7 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
                + (f"; {n['replaced']} replaced, keeping their response ids" if n["replaced"] else "") + "); "
                + f"{n['kept']} already there" + (" (kept; --force writes them again)" if n["kept"] else "")
                + f". The manifest is {Path(folder) / MANIFEST}.")
-    _echo_results(results, [r.region for r in rows if r.outcome != "kept"])
+    _echo_results(results, [r.region for r in rows if r.outcome != "kept"], [r.region for r in rows if r.outcome == "kept"])
     _echo_previous(previous, [r.region for r in rows if r.outcome != "kept"])
     return OK
 
@@ -222,8 +222,9 @@ def validate(paths, as_json, feedback, force, workers):
 @click.option("--no-pivots", is_flag=True, help="Leave out the PivotTable sheets (for tools that cannot read them).")
 @click.option("--manifest", type=click.Path(path_type=Path),
               help="What was sent (from generate --roster): adds who is outstanding and the response rate.")
-@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
-              help="An earlier roll-up sheetflow made: its cycles are brought in (for change over time).")
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
+              help="An earlier roll-up sheetflow made: its cycles are brought in (for change over time). Once: "
+                   "the latest earlier roll-up, which carries the cycles before it too.")
 @click.option("--cycle", help="The cycle the summaries show (default: the latest).")
 @workers_option
 @_one_batch
@@ -232,6 +233,11 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
     workbook."""
     from .rollup.run import check_outputs, roll_up, write_outputs
 
+    if len(previous) > 1:
+        raise click.UsageError(f"--previous is given once (here {len(previous)} times: "
+                               f"{', '.join(p.name for p in previous)}): the latest earlier roll-up, which already "
+                               "carries the cycles before it.")
+    previous = previous[0] if previous else None
     check_outputs(output, csv_dir, force)
     with _progress("Reading returns") as progress:
         result = roll_up(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start,
@@ -244,6 +250,11 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
                   if result.files_out else "."))
     if len(result.cycles) > 1:
         click.echo(f"Cycles {', '.join(result.cycles)}; the summaries show {result.cycle}.")
+    for path, why in result.skipped:
+        click.echo(f"Skipped {Path(path).name}: {why}.")
+    for note in (result.other_cycles_note(), result.thin_note()):
+        if note:
+            click.echo(note)
     return PROBLEMS if strict and result.files_out else OK
 
 
@@ -255,6 +266,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
               help="Folder for the .eml drafts (and sent.csv when sending).")
 @click.option("--only", type=click.Choice(["outstanding", "problems"]),
               help="Write only to those who have not sent it back, or only to those whose return has problems.")
+@click.option("--cycle", help="Only the recipients of this cycle (default: the manifest's latest).")
 @click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="The due date to mention (YYYY-MM-DD).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
               help="A TOML file with your own subjects and texts (same shape as the bundled email.toml).")
@@ -265,7 +277,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
 @click.option("--no-starttls", is_flag=True, help="Send unencrypted: only for a local test server.")
 @click.option("--force", is_flag=True, help="Replace existing drafts.")
 @workers_option
-def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_starttls, force, workers):
+def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp, no_starttls, force, workers):
     """Draft (or --send) the emails to the roster, each with its workbook attached.
 
     Without PATHs everyone in the manifest gets an invitation. With the returns (files or folders)
@@ -273,7 +285,7 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
     list of what to fix; nobody else is written to.
     """
     from .outreach.mail import draft_all, load_templates, prepare, send_all
-    from .outreach.status import status as status_of_returns
+    from .outreach.status import cycle_in_view, status as status_of_returns
 
     if send != bool(smtp):
         raise click.UsageError("--send and --smtp HOST:PORT go together.")
@@ -286,9 +298,19 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
                    err=True)
     check_folder(outbox, "-o names the folder for the messages", not_suffixes=(".eml", ".msg", ".txt", ".csv"))
     templates = load_templates(template)
+    cycle, note = cycle_in_view(manifest, cycle)
+    if note:
+        click.echo(note)
     with _progress("Reading returns") as progress:
-        report = status_of_returns(paths, manifest, workers=workers, progress=progress.update,
+        report = status_of_returns(paths, manifest, cycle=cycle, workers=workers, progress=progress.update,
                                    on_start=progress.start)
+    if paths and not report.files_read:
+        from .intake.report import skipped_summary
+
+        raise SheetflowError(f"{', '.join(map(str, paths))}: no returns there" + (
+            f" ({skipped_summary(report.skipped)})" if report.skipped else "") + "; without them everyone "
+            f"would look outstanding and get a reminder. Give the folder the returns were saved to, or no folder "
+            "to invite everyone.")
     chosen = prepare(report, only)
     due = due.date() if due else None
     if not chosen:

@@ -540,3 +540,44 @@ def test_an_outbox_named_like_a_message_file_is_refused_before_any_work(roster, 
     assert code == 2
     assert f"{tmp_path / 'outbox.eml'} is named like a file, not a folder" in capsys.readouterr().err
     assert not (tmp_path / "outbox.eml").exists()
+
+
+def two_cycles(roster: Path) -> Path:
+    """The roster's manifest with the same people sent next cycle's workbooks too (2026 and 2027 in one file)."""
+    with open(roster, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    with open(roster, "a", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        for row in rows[1:]:
+            writer.writerow([row[0] + "-2027", row[1], "2027", *row[3:]])
+    return roster
+
+
+def test_mail_writes_for_one_cycle_the_latest_unless_cycle_says(roster, tmp_path, capsys):
+    manifest = two_cycles(roster)
+    outbox = tmp_path / "latest"
+    assert main(["mail", "--manifest", str(manifest), "-o", str(outbox)]) == 0
+    said = capsys.readouterr().out
+    assert "lists cycles 2026, 2027: writing to the recipients of cycle 2027 (--cycle chooses another)" in said
+    assert "Wrote 3 drafts" in said and len(list(outbox.glob("*.eml"))) == 3  # not 6: nobody gets last year's too
+    outbox = tmp_path / "2026"
+    assert main(["mail", "--manifest", str(manifest), "-o", str(outbox), "--cycle", "2026"]) == 0
+    said = capsys.readouterr().out
+    assert "writing to the recipients" not in said and "Wrote 3 drafts" in said
+    assert {"2026" in parse(p)["Subject"] for p in outbox.glob("*.eml")} == {True}
+    assert {"2027" in parse(p)["Subject"] for p in (tmp_path / "latest").glob("*.eml")} == {True}
+    assert main(["mail", "--manifest", str(manifest), "-o", str(tmp_path / "x"), "--cycle", "2030"]) == 2
+    assert "lists nobody for cycle 2030" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("only", ["outstanding", "problems"])
+def test_only_with_a_folder_holding_no_returns_is_refused(roster, tmp_path, capsys, only):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "~$lock.xlsx").write_bytes(b"")
+    outbox = tmp_path / "box"
+    assert main(["mail", "--manifest", str(roster), "-o", str(outbox), "--only", only, str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert f"{empty}: no returns there (1 skipped (1: Excel lock file)); without them everyone would look " \
+           "outstanding" in err
+    assert not outbox.exists() or not list(outbox.iterdir())

@@ -18,6 +18,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from libreoffice import convert
+from pivot_cache import as_excel_opens_it
 from sheetflow.rollup import tables as rollup
 from sheetflow.rollup import workbook as rollup_xlsx
 from sheetflow.intake import validate
@@ -186,7 +187,7 @@ def test_pivots_are_captioned_for_a_board_as_excel_writes_renamed_fields(workboo
         shown_words = {c.value for row in ws.iter_rows() for c in row}
         assert {rows, cols, data} <= shown_words and not {"Row Labels", "Column Labels"} & shown_words
         # the title, and what the rows and columns are, also in the source columns' names LibreOffice shows
-        assert ws["A1"].value == f"{data} by {rows.lower()} and {cols.lower()}" and ws["A1"].font.b
+        assert ws["A1"].value == f"{data} by {rows.lower()} and {cols.lower()}, cycle 2026" and ws["A1"].font.b
         assert f"Rows: {rows} ({pivot.rows}). Columns: {cols} ({pivot.cols})." in ws["A2"].value
     by_name = {f.name for f in wb["Pivot - Actions"]._pivots[0].pivotFields if f.name}
     assert {"Key element", "Lead organization"} <= by_name
@@ -258,3 +259,93 @@ def test_a_pivot_over_an_empty_table_has_excels_one_blank_record(tmp_path):
     pdf = convert(path, "pdf", tmp_path)  # LibreOffice opens it and prints the empty pivot's sheet
     text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "roll-up Pivot - Actions" in text and "roll-up Pivot - Ratings by area" in text
+
+
+# -- one cycle in view: each pivot opens filtered to it, and then shows the Summary's figures -----------------
+def grid_below(ws, heading, first_column_label):
+    """A table the workbook writes below ``heading``: {(row label, column label): value}."""
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    top = next(i for i, r in enumerate(rows) if r and r[0] == heading) + 1
+    while rows[top][0] != first_column_label:
+        top += 1
+    header = rows[top]
+    out = {}
+    for row in rows[top + 1:]:
+        if row[0] is None:
+            break
+        out.update({(str(row[0]), str(h)): v for h, v in zip(header[1:], row[1:]) if h is not None and v not in (None, "")})
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_cycles(tmp_path_factory):
+    """A roll-up of this cycle's returns with last cycle's, in one folder: the tables hold both."""
+    folder = tmp_path_factory.mktemp("two-cycles") / "inbox"
+    folder.mkdir()
+    for source in (SAMPLES, SAMPLES.parent / "returns-2025"):
+        for path in source.iterdir():
+            shutil.copy2(path, folder / f"{source.name} {path.name}")
+    out = folder.parent / "rollup.xlsx"
+    rollup_xlsx.write(rollup.build(validate.validate_paths([folder])), out)
+    return out
+
+
+def test_each_pivot_opens_filtered_to_the_cycle_in_view_and_shows_the_summarys_figures(two_cycles):
+    wb = openpyxl.load_workbook(two_cycles, data_only=True)  # the values written beside the formulas
+    assert {r["cycle"] for r in read_table(two_cycles, "Responses")} == {"2025", "2026"}  # the tables keep both
+    ratings, pages = as_excel_opens_it(two_cycles, "Pivot - Ratings by area")
+    assert pages == {"cycle": "2026"}
+    summary = grid_below(wb["Summary"], "Average rating by organization and component area", "Organization")
+    summary = {k: v for k, v in summary.items() if k[1] != "Respondents"}
+    assert summary and ratings.keys() == summary.keys()
+    for key, value in summary.items():
+        assert ratings[key] == pytest.approx(value), key
+    actions, pages = as_excel_opens_it(two_cycles, "Pivot - Actions")
+    assert pages == {"cycle": "2026"}
+    planned = grid_below(wb["Action plans"], "Actions planned, by element and region", "Key element")
+    assert {(element.split(". ", 1)[1], region): n for (element, region), n in planned.items() if n} == actions
+    for pivot in PIVOTS:
+        ws = wb[pivot.sheet]
+        assert ws["A1"].value.endswith(", cycle 2026")
+        cells = {c.value: ws.cell(c.row, 2).value for row in ws.iter_rows(max_row=5) for c in row[:1]}
+        assert cells["cycle"] == "2026"  # the filter cell shows the cycle, not "(All)"
+    assert_same(shown(two_cycles, PIVOTS[0]), {k: v for k, v in expected_in(two_cycles, PIVOTS[0], "2026").items()})
+
+
+def expected_in(path, pivot, cycle):
+    groups = defaultdict(list)
+    for record in read_table(path, pivot.table):
+        if record[pivot.data] is None or record["cycle"] != cycle:
+            continue
+        row, col = label(record[pivot.rows]), label(record[pivot.cols])
+        for key in ((row, col), (row, TOTAL), (TOTAL, col), (TOTAL, TOTAL)):
+            groups[key].append(record[pivot.data])
+    aggregate = statistics.mean if pivot.func == "average" else len
+    return {key: aggregate(values) for key, values in groups.items()}
+
+
+@needs_lo
+def test_libreoffice_opens_each_pivot_filtered_to_the_cycle_in_view(two_cycles, tmp_path):
+    resaved = convert(two_cycles, "xlsx", tmp_path)
+    for pivot in PIVOTS:
+        assert_same(shown(resaved, pivot), expected_in(two_cycles, pivot, "2026"))
+
+
+def test_the_filtered_rollup_passes_the_schema_check(two_cycles):
+    from openxml_audit import OpenXmlValidator
+
+    result = OpenXmlValidator().validate(two_cycles)
+    assert result.is_valid, [e.description for e in result.errors[:10]]
+
+
+def test_every_board_facing_sheet_names_the_cycle_in_view(two_cycles):
+    wb = openpyxl.load_workbook(two_cycles)
+    board = ["Summary", "Strengths", "Disagreement", "Rating distribution", "Action plans", "Resources needed",
+             "Change over time", *(p.sheet for p in PIVOTS)]
+    for sheet in board:
+        assert "cycle 2026" in wb[sheet]["A1"].value, sheet
+    with zipfile.ZipFile(two_cycles) as z:
+        titles = [re.sub("<[^>]+>", "", t) for n in z.namelist() if n.startswith("xl/charts/chart")
+                  for t in re.findall(r"<c:title>.*?</c:title>", z.read(n).decode().split("<c:plotArea>")[0])]
+    summary_charts = [t for t in titles if not re.search("North Plains|Red River", t)]  # the regions' change charts
+    assert summary_charts and all("cycle 2026" in t for t in summary_charts), summary_charts

@@ -39,7 +39,11 @@ def rollups(tmp_path_factory):
     assert main(["rollup", str(EARLIER), str(LATER), "-o", str(paths["both"])]) == 0
     assert main(["rollup", str(LATER), "--previous", str(paths["2025"]), "-o", str(paths["with-previous"])]) == 0
     assert main(["rollup", str(LATER), "-o", str(paths["2026"])]) == 0
-    assert main(["rollup", str(EARLIER), "--previous", str(paths["2026"]), "-o", str(paths["2025-after"])]) == 0
+    # a later run of one more 2026 return: the 2026 roll-up's plans (and their follow-up) come along
+    one = folder / "one"
+    one.mkdir()
+    shutil.copy2(next(LATER.glob("*Ana Lopez*.xlsx")), one)
+    assert main(["rollup", str(one), "--previous", str(paths["2026"]), "-o", str(paths["2025-after"])]) == 0
     return paths
 
 
@@ -191,6 +195,51 @@ def test_what_partners_typed_comes_back_unchanged_from_a_previous_rollup(tmp_pat
 
 
 def test_the_follow_up_of_an_earlier_roll_up_comes_along(rollups):
-    """The 2026 plans' Progress rows reach a roll-up that takes the 2026 roll-up as --previous."""
+    """The 2026 plans' Progress rows reach a later roll-up that takes the 2026 roll-up as --previous."""
     carried = table_rows(rollups["2025-after"], "Progress")
     assert carried and sorted(map(key, carried)) == sorted(map(key, table_rows(rollups["2026"], "Progress")))
+
+
+def test_an_earlier_rollup_is_checked_as_a_return_is(rollups, tmp_path, capsys):
+    """Values sheetflow never writes are refused with the sheet and cell, as a return's would be."""
+    def rating(value):
+        return lambda wb: wb["Responses"].__setitem__("J3", value)
+
+    for value in (-40, 7):
+        assert f"Responses!J3 holds {value}, which is not a rating on the scale (1 to 5)" in \
+            refused(tmp_path, capsys, edited(rollups, tmp_path, rating(value)))
+    assert "Responses!H4 holds 99, which is not a capability's number (1 to 20)" in \
+        refused(tmp_path, capsys, edited(rollups, tmp_path, lambda wb: wb["Responses"].__setitem__("H4", 99)))
+    assert "Components!E2 holds 9, which is not a key element's number (1 to 6)" in \
+        refused(tmp_path, capsys, edited(rollups, tmp_path, lambda wb: wb["Components"].__setitem__("E2", 9)))
+
+    def duplicated(wb):
+        ws = wb["Responses"]
+        for column in range(1, 13):
+            ws.cell(5, column).value = ws.cell(4, column).value
+
+    assert "row 5 of the Responses table (Responses!A5) repeats row 4" in \
+        refused(tmp_path, capsys, edited(rollups, tmp_path, duplicated))
+
+    def unbounded(wb):
+        wb["Responses"].tables["Responses"].ref = "A:L"
+
+    err = refused(tmp_path, capsys, edited(rollups, tmp_path, unbounded))
+    assert "the Responses table on sheet Responses has the range 'A:L', not a block of cells" in err
+    assert "internal error" not in err
+
+
+def test_an_earlier_rollup_of_a_later_cycle_is_refused(rollups, tmp_path, capsys):
+    out = tmp_path / "out.xlsx"
+    assert main(["rollup", str(EARLIER), "--previous", str(rollups["2026"]), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--previous 2026.xlsx: Responses!B2 holds cycle 2026, later than the cycle in view (2025)" in err
+    assert not out.exists()
+
+
+def test_previous_given_twice_is_refused_never_one_dropped(rollups, tmp_path, capsys):
+    out = tmp_path / "out.xlsx"
+    assert main(["rollup", str(LATER), "--previous", str(rollups["2025"]), "--previous", str(rollups["both"]),
+                 "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--previous is given once (here 2 times: 2025.xlsx, both.xlsx)" in err and not out.exists()

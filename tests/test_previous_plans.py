@@ -58,7 +58,8 @@ def test_with_the_roster_each_region_follows_up_its_own_plan_and_the_stamp_names
     assert main(["generate", "action-plan", "--roster", str(SAMPLES / "roster.csv"), "--cycle", "2027",
                  "-o", str(out), "--previous-plans", str(SAMPLES / "returns")]) == 0
     said = capsys.readouterr().out
-    assert "Follow-up for Red River Valley: no valid plan of 2026" in said
+    assert ("Follow-up for Red River Valley: no valid plan of a cycle before 2027 (its plan of cycle 2026 (Red River "
+            "Valley - Action Plan.xlsx) is invalid: 3 answers to fix") in said
     previous = collect([SAMPLES / "returns"], "2027").for_region("North Plains")
     stamps = {}
     for path in out.glob("*.xlsx"):
@@ -67,3 +68,36 @@ def test_with_the_roster_each_region_follows_up_its_own_plan_and_the_stamp_names
         stamps[wb["Region details"]["B4"].value] = (props.get("sheetflow_previous_plan"), wb["Element 4"]["A28"].value)
     assert stamps["North Plains"][0] == previous.response_id and stamps["North Plains"][1] == previous.actions[4][0][0]
     assert stamps["Red River Valley"] == (None, None)
+
+
+def test_a_region_whose_last_plan_is_invalid_follows_up_its_valid_plan_before_it(tmp_path):
+    from sheetflow.rollup.previous_plans import summary_lines
+
+    plans = collect([SAMPLES / "returns", SAMPLES / "returns-2025"], "2027")
+    north, red = plans.for_region("North Plains"), plans.for_region("Red River Valley")
+    assert (north.cycle, red.cycle) == ("2026", "2025")  # Red River Valley's 2026 plan is invalid
+    said = summary_lines(plans, ["North Plains", "Red River Valley"])
+    assert any(line.startswith("Follow-up for Red River Valley: ") and "of its 2025 plan" in line for line in said)
+
+
+def test_cycles_are_ordered_as_the_rollup_orders_them():
+    from sheetflow.intake.validate import validate_paths
+    from sheetflow.rollup.previous_plans import previous_plans
+
+    report = validate_paths([SAMPLES / "returns" / "North Plains - Action Plan.xlsx"])
+    (plan,) = report.files
+    plan.cycle = plan.record.cycle = "R9"  # a convener's own cycle names
+    chosen = previous_plans(report, "R10")
+    assert chosen.cycle == "R9" and chosen.for_region("North Plains").cycle == "R9"
+
+
+def test_when_no_plan_qualifies_the_terminal_says_why():
+    from sheetflow.rollup.previous_plans import summary_lines
+
+    said = "\n".join(summary_lines(collect([SAMPLES / "returns"], "2026"), ["North Plains", "Red River Valley"]))
+    assert "no valid action plan of a cycle before 2026" in said
+    assert "Follow-up for North Plains: no valid plan of a cycle before 2026 (its plan of cycle 2026 is not of a " \
+           "cycle before 2026)" in said
+    assert "Follow-up for Red River Valley: no valid plan of a cycle before 2026 (its plan of cycle 2026 (Red River " \
+           "Valley - Action Plan.xlsx) is invalid" in said
+    assert "Not followed up: " in said

@@ -234,7 +234,7 @@ def test_match_decides_each_state_from_a_report_without_reading_anything():
     assert ben.workbook == Path("sent") / "r-ben.xlsx" and ben.name == "Ben"
     assert {u.report.path: u.reason for u in result.unexpected} == {
         "in/broken.xlsx": "cannot be read, so not matched to anyone: The file is damaged.",
-        "in/dan.xlsx": "sent for cycle 2025, not this one.",
+        "in/dan.xlsx": "a return of cycle 2025, the workbook sent to Org B / Dan for that cycle; not of cycle 2026.",
         "in/zed.xlsx": "its response id r-zed was not sent to anyone on the manifest (Org Z / Zed).",
     }
     assert result.skipped == [("in/~$ana.xlsx", "Excel lock file")] and result.manifest == "sent/manifest.csv"
@@ -265,6 +265,17 @@ def test_a_file_that_cannot_be_read_but_has_a_readable_stamp_is_that_recipients_
     assert cara.state == "problems" and cara.errors == ["A sheet has something at AF400, outside the template area."]
 
 
+def test_a_return_of_another_cycle_is_named_with_its_cycle_and_whose_it_was():
+    stray = came_back("in/old.xlsx", "valid", "r-old", "Old Timer", "Org Z")
+    stray.cycle = "2025"  # a valid return of last cycle, left in this cycle's inbox
+    result = match(Report(files=[*FILES, stray]), ROWS, cycle="2026")
+    reasons = {u.report.path: u.reason for u in result.unexpected}
+    assert reasons["in/old.xlsx"] == ("a return of cycle 2025 (Org Z / Old Timer), not of cycle 2026; no manifest "
+                                      "of that cycle was given to say whose it was.")
+    assert "Org B / Dan for that cycle" in reasons["in/dan.xlsx"]  # with the manifest of its cycle: whose it was
+    assert "in/old.xlsx: a return of cycle 2025" in result.to_text()
+
+
 def test_match_of_an_empty_report_has_everyone_outstanding():
     result = match(Report(), ROWS)
     assert [r.state for r in result.recipients] == ["outstanding"] * 5
@@ -287,7 +298,7 @@ Ben (Org A), in/ben.xlsx:
 
 Unexpected files (sent to nobody on the manifest):
   in/broken.xlsx: cannot be read, so not matched to anyone: The file is damaged.
-  in/dan.xlsx: sent for cycle 2025, not this one.
+  in/dan.xlsx: a return of cycle 2025, the workbook sent to Org B / Dan for that cycle; not of cycle 2026.
   in/zed.xlsx: its response id r-zed was not sent to anyone on the manifest (Org Z / Zed).
 
 By region:

@@ -91,13 +91,25 @@ CODES = {
     "mail-ledger": "Skipped: the inbox's ledger of collected mail (collected.csv).",
     "accepted-senders": "Skipped: the inbox's list of senders the convener accepted (accepted-senders.txt).",
     "sent-by-sheetflow": "Skipped by status: the manifest or a workbook it lists, not a return.",
+    "sheetflow-rollup": "Skipped: a roll-up sheetflow wrote, not a return.",
+    "sheetflow-manifest": "Skipped: sheetflow's manifest of the workbooks sent (manifest.csv).",
+    "sheetflow-mail-log": "Skipped: sheetflow's log of the emails sent (sent.csv).",
+    "sheetflow-reply-log": "Skipped: sheetflow's log of the replies to returns (replied.csv).",
+    "sheetflow-feedback": "Skipped: a feedback note sheetflow wrote (... - what to fix.txt).",
+    "sheetflow-draft": "Skipped: an email draft sheetflow wrote (.eml, unsent).",
 }
 
 # Why a file or folder found in a folder was skipped (validate.collect) -> its code.
 SKIPPED = {"Excel lock file": "lock-file", "hidden file": "hidden-file", "hidden folder": "hidden-folder",
            "sheetflow's ledger of collected mail": "mail-ledger",
            "the inbox's list of accepted senders": "accepted-senders",
-           "sent by sheetflow (listed in the manifest), not a return": "sent-by-sheetflow"}
+           "sent by sheetflow (listed in the manifest), not a return": "sent-by-sheetflow",
+           "a sheetflow roll-up, not a return": "sheetflow-rollup",
+           "sheetflow's manifest of the workbooks sent, not a return": "sheetflow-manifest",
+           "sheetflow's log of the emails sent, not a return": "sheetflow-mail-log",
+           "sheetflow's log of the replies to returns, not a return": "sheetflow-reply-log",
+           "a feedback note sheetflow wrote, not a return": "sheetflow-feedback",
+           "an email draft sheetflow wrote, not a return": "sheetflow-draft"}
 
 
 def _known(code: str) -> str:

@@ -30,7 +30,7 @@ from xml.etree.ElementTree import ParseError
 from ..cells import cell_name
 from ..instruments import definitions
 from ..instruments.definitions import PREVIOUS_KEY, STAMP_KEYS
-from . import fast_reader
+from . import fast_reader, own_files
 from .codes import Finding, Rejected
 from .fast_reader import boundaries, from_excel
 from .package import Limits, checked, open_checked
@@ -116,6 +116,8 @@ def read_return(path: str, limits: Limits = TEMPLATE_AREA, reader: str = "fast")
     except Rejected as exc:
         if exc.code == "outside-template" and not _names_a_stamp(path):
             exc = Rejected("not-stamped", NOT_STAMPED)  # clearing the cells would not make it ours
+        if exc.code == "not-stamped" and own_files.is_rollup(path):
+            exc = Rejected("sheetflow-rollup", own_files.ROLLUP)  # validate skips it: sheetflow's own file
         record.rejected, record.rejected_code = exc.reason, exc.code
     return record
 

@@ -85,8 +85,18 @@ class Report:
         lines.append("")
         lines.append(f"{plural(self.files, 'file')}: {s['valid']} valid, {s['invalid']} invalid, "
                      f"{s['rejected']} rejected, {s['superseded']} superseded"
-                     + (f"; {len(self.skipped)} skipped (lock or hidden files)" if self.skipped else "") + ".")
+                     + (f"; {skipped_summary(self.skipped)}" if self.skipped else "") + ".")
+        if verbose and self.skipped:
+            lines += ["", "Skipped (not returns):"] + [f"  {file_name(path)}: {why}" for path, why in self.skipped]
         return "\n".join(lines)
+
+
+def skipped_summary(skipped: list) -> str:
+    """What was skipped, by reason: "2 skipped: 1 Excel lock file, 1 a sheetflow roll-up, not a return"."""
+    counts: dict = {}
+    for _, why in skipped:
+        counts[why] = counts.get(why, 0) + 1
+    return f"{len(skipped)} skipped (" + "; ".join(f"{n}: {why}" for why, n in counts.items()) + ")"
 
 
 def skipped_entry(path: str, why: str) -> dict:

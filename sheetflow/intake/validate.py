@@ -19,7 +19,8 @@ from ..senders import ACCEPTED_FILE, SenderCheck, is_recipients_address
 from .isolation import IsolationFailed, run_isolated_many
 from .codes import Finding
 from .record import READERS, Return, read_return
-from .report import FileReport, Report, from_return, name_key
+from . import own_files, response
+from .report import FileReport, Report, from_return, skipped_summary
 
 TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker
@@ -30,8 +31,9 @@ def collect(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
     files, skipped = [], []
 
     def consider(path: Path):
-        why = _skip_reason(path.name) or ("sheetflow's ledger of collected mail" if is_ledger(path) else None) \
-            or ("the inbox's list of accepted senders" if path.name == ACCEPTED_FILE else None)
+        why = (_skip_reason(path.name) or ("sheetflow's ledger of collected mail" if is_ledger(path) else None)
+               or ("the inbox's list of accepted senders" if path.name == ACCEPTED_FILE else None)
+               or own_files.reason(path))
         (skipped.append((str(path), why)) if why else files.append(str(path)))
 
     for given in paths:
@@ -168,9 +170,7 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
     for report in reports:
         if report.status == "rejected" or _other_sender(report):  # it neither replaces nor is replaced unseen
             continue
-        key = ("respondent", report.instrument, report.response_id, name_key(report.organization),
-               name_key(report.respondent))
-        groups.setdefault(key, []).append(report)
+        groups.setdefault(response.of_file(report), []).append(report)
     for group in groups.values():
         if len(group) < 2:
             continue
@@ -213,12 +213,13 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
     if not files and empty_ok:
         return Report(skipped=skipped)
     if not files:
-        raise SheetflowError("No files to validate" + (f" ({len(skipped)} lock or hidden files skipped)."
-                                                       if skipped else "."))
+        raise SheetflowError("No files to validate" + (f"; {skipped_summary(skipped)}." if skipped else "."))
     if on_start:
         on_start(len(files))
     read = read_return if reader == "fast" else functools.partial(read_return, reader=reader)
-    reports = check(read_all(files, workers=workers, progress=progress, reader=read))
+    records = read_all(files, workers=workers, progress=progress, reader=read)
+    skipped += [(r.path, own_files.ROLLUP) for r in records if r.rejected_code == "sheetflow-rollup"]
+    reports = check([r for r in records if r.rejected_code != "sheetflow-rollup"])
     ledgers = ledgers_for(paths)
     received = {r.path: ledgers[os.path.realpath(r.path)] for r in reports if os.path.realpath(r.path) in ledgers}
     mark_other_senders(reports, received, emails, people)

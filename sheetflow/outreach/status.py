@@ -113,6 +113,7 @@ class StatusReport:
     recipients: list = field(default_factory=list)  # Recipient, in manifest order
     unexpected: list = field(default_factory=list)  # Unexpected
     skipped: list = field(default_factory=list)  # (path, why): files not taken for returns, as in the report
+    files_read: int = 0  # files read as returns (valid or not)
 
     @property
     def summary(self) -> dict:
@@ -256,11 +257,28 @@ def match(report: Report, manifest_rows: Iterable[ManifestRow], cycle: str | Non
     folder = ledger.parent if ledger is not None else Path(".")
     everyone = [Recipient.from_row(r, folder) for r in manifest_rows]
     chosen = of_cycle(everyone, cycle, ledger)
-    result = StatusReport(manifest=str(ledger or ""), recipients=chosen, skipped=list(report.skipped))
+    result = StatusReport(manifest=str(ledger or ""), recipients=chosen, skipped=list(report.skipped),
+                          files_read=len(report.files))
     _assign(result, report.files, everyone, report.received)
     for recipient in chosen:
         recipient.decide()
     return result
+
+
+def cycle_in_view(manifest, cycle: str | None = None) -> tuple[str | None, str | None]:
+    """The cycle a command writes for: ``cycle`` if given, else the manifest's latest; and, when the manifest
+    holds several cycles and none was chosen, a line saying which was taken (None otherwise)."""
+    from ..cycles import latest, ordered
+
+    if cycle is not None:
+        return str(cycle).strip(), None
+    ledger = manifest_path(manifest)
+    cycles = ordered(r.cycle for r in read_manifest(ledger))
+    if len(cycles) < 2:
+        return (cycles[0] if cycles else None), None
+    chosen = latest(cycles)
+    return chosen, (f"{ledger} lists cycles {', '.join(cycles)}: writing to the recipients of cycle {chosen} "
+                    "(--cycle chooses another).")
 
 
 def of_cycle(rows: list, cycle: str | None, manifest=None) -> list:
@@ -321,7 +339,8 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
                 recipient.notes.append(f"{file_name(f.path)} came from {got.sender if got else 'another address'}, "
                                        "not their address: not counted until you have looked at it.")
         else:
-            report.unexpected.append(Unexpected(f, _why_unexpected(f, owner, elsewhere)))
+            cycles = {r.cycle for r in report.recipients}
+            report.unexpected.append(Unexpected(f, _why_unexpected(f, owner, elsewhere, cycles)))
 
 
 def _by_sender(f: FileReport, received: dict, report: StatusReport) -> Recipient | None:
@@ -401,13 +420,20 @@ def _by_identity(f: FileReport, owner: Recipient | None, pool: _Pool, same_id: l
     return owner, f"{file_name(f.path)} names {who}, not {owner.respondent_name}; counted as theirs."
 
 
-def _why_unexpected(f: FileReport, owner: Recipient | None, elsewhere: dict) -> str:
+def _why_unexpected(f: FileReport, owner: Recipient | None, elsewhere: dict, cycles: set | None = None) -> str:
     if f.instrument is None:
         return "not a sheetflow workbook."
     if owner is not None:
         return (f"a copy of {owner.respondent_name}'s workbook filled in by {f.respondent or 'someone'}, "
                 "who is not on the manifest.")
+    shown = ", ".join(sorted(cycles or ()))
     if f.response_id in elsewhere:
-        return f"sent for cycle {elsewhere[f.response_id].cycle}, not this one."
+        sent = elsewhere[f.response_id]
+        whose = " / ".join(x for x in (sent.organization, sent.respondent_name) if x)
+        return (f"a return of cycle {sent.cycle}, the workbook sent to {whose or sent.email} for that cycle; "
+                f"not of cycle {shown or 'this one'}.")
     who = " / ".join(x for x in (f.organization, f.respondent) if x)
+    if cycles and f.cycle is not None and str(f.cycle) not in cycles:
+        return (f"a return of cycle {f.cycle}" + (f" ({who})" if who else "") + f", not of cycle {shown}; "
+                "no manifest of that cycle was given to say whose it was.")
     return f"its response id {f.response_id} was not sent to anyone on the manifest" + (f" ({who})." if who else ".")

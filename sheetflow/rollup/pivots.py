@@ -75,15 +75,22 @@ PIVOTS = (
 )
 
 
+CYCLE = "cycle"  # the page field each pivot opens filtered on: the cycle in view
+
+
 @dataclass
 class PivotData:
     """What the PivotTables take from their source tables."""
     caches: dict  # table -> (header, shared items per field, cache definition, cache records)
-    values: list  # each pivot's {(row key, column key): value}, as ``pivot_values``
+    values: list  # each pivot's {(row key, column key): value}, as ``pivot_values``, of the records in view
+    shown: list  # each pivot's (row items, column items) that have records in view, in shared-item order
+    cycle: str | None = None  # the cycle every pivot opens filtered to (None: every record)
 
 
-def pivot_data(pivots, tables: dict) -> PivotData:
-    """``tables``: table name -> a table with ``header`` and ``columns`` (each column a list of its values)."""
+def pivot_data(pivots, tables: dict, cycle: str | None = None) -> PivotData:
+    """``tables``: table name -> a table with ``header`` and ``columns`` (each column a list of its values).
+    ``cycle``: the cycle in view; each pivot's figures are those of its records of that cycle, as Excel
+    shows a pivot whose Cycle filter is set to it."""
     caches, columns_of = {}, {}
     for table in dict.fromkeys(p.table for p in pivots):
         header, raw = tables[table].header, tables[table].columns
@@ -98,17 +105,40 @@ def pivot_data(pivots, tables: dict) -> PivotData:
         caches[table] = (list(header), items, _cache_definition(table, columns, count, items).encode(),
                          _cache_records(columns, count, items).encode())
         columns_of[table] = columns
-    return PivotData(caches, [pivot_values(p, columns_of[p.table]) for p in pivots])
+    values, shown = [], []
+    for p in pivots:
+        items = caches[p.table][1]
+        columns = in_view(columns_of[p.table], cycle if filtered(p, items, cycle) else None)
+        values.append(pivot_values(p, columns))
+        present = {f: {_key(v) for v in columns[f]} for f in (p.rows, p.cols)}
+        shown.append(tuple([v for v in items[f] if _key(v) in present[f]] for f in (p.rows, p.cols)))
+    return PivotData(caches, values, shown, cycle)
 
 
-def add_pivots(package: Package, pivots, tables: dict) -> None:
+def filtered(p: Pivot, items: dict, cycle: str | None) -> bool:
+    """Whether pivot ``p`` opens filtered to ``cycle``: it has the Cycle filter and its table that cycle
+    (a table with no rows has one blank record, as Excel writes it, and no filter)."""
+    return cycle is not None and CYCLE in p.filters and _key(cycle) in {_key(v) for v in items.get(CYCLE, [])}
+
+
+def in_view(columns: dict, cycle: str | None) -> dict:
+    """The records of ``columns`` (field -> values) whose cycle is ``cycle`` (all when None), as Excel's page
+    filter keeps them (regardless of case)."""
+    if cycle is None or CYCLE not in columns:
+        return columns
+    keep = [i for i, v in enumerate(columns[CYCLE]) if _key(v) == _key(cycle)]
+    return {f: [values[i] for i in keep] for f, values in columns.items()}
+
+
+def add_pivots(package: Package, pivots, tables: dict, cycle: str | None = None) -> None:
     """Add the PivotTables to a workbook package, each on a new sheet placed before the first source
-    table's sheet (``tables``: as for ``pivot_data``; each table is on the sheet of its name)."""
+    table's sheet (``tables``: as for ``pivot_data``; each table is on the sheet of its name), each opening
+    filtered to ``cycle`` (its Cycle page field set to it; its title names it)."""
     book = package.workbook
     root = package.xml(book).documentElement
     if root.getElementsByTagNameNS(MAIN, "pivotCaches"):
         raise ValueError("the workbook already has pivot tables")
-    data = pivot_data(pivots, tables)
+    data = pivot_data(pivots, tables, cycle)
     number_style = (package.add_cell_format(AVERAGE_FORMAT), package.number_format(AVERAGE_FORMAT))
     title_style = package.add_heading_format(TITLE_COLOUR, "FFFFFF")
     holder = package.element(book, "pivotCaches")
@@ -127,10 +157,11 @@ def add_pivots(package: Package, pivots, tables: dict) -> None:
 
     cache_ids = {table: c for c, table in enumerate(data.caches, start=1)}
     at = [name for name, _ in package.sheets()].index(pivots[0].table)
-    for n, (p, values) in enumerate(zip(pivots, data.values), start=1):
+    for n, (p, values, shown) in enumerate(zip(pivots, data.values, data.shown), start=1):
         header, items, _, _ = data.caches[p.table]
-        table_xml, cells = _pivot(p, n, cache_ids[p.table], header, items, values, number_style)
-        cells.update(_heading(p, title_style))
+        page = data.cycle if filtered(p, items, data.cycle) else None
+        table_xml, cells = _pivot(p, n, cache_ids[p.table], header, items, values, number_style, shown, page)
+        cells.update(_heading(p, title_style, page))
         table_part = package.free_name("xl/pivotTables/pivotTable{}.xml")
         package.put(table_part, table_xml.encode(), SHEETML + "pivotTable+xml")
         package.relate(table_part, "pivotCacheDefinition", definitions[p.table])
@@ -246,9 +277,13 @@ def _cache_records(columns: dict, count: int, items) -> str:
     return _head("pivotCacheRecords", count=count) + "".join(rows) + "</pivotCacheRecords>"
 
 
-def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
-    """The pivotTableDefinition, and its cells as Excel lays them out: {(row, col): (value, style)}."""
-    rows, cols = items[p.rows], items[p.cols]
+def _pivot(p: Pivot, n, cache_id, header, items, values, number_style, shown=None, cycle=None):
+    """The pivotTableDefinition, and its cells as Excel lays them out: {(row, col): (value, style)}.
+    ``shown``: the row and column items with records in view (default all); ``cycle``: the item the Cycle
+    page field is set to (None: all)."""
+    rows, cols = shown if shown is not None else (items[p.rows], items[p.cols])
+    index = {f: {_key(v): i for i, v in enumerate(items[f])} for f in (p.rows, p.cols)}
+    selected = {CYCLE: index_of(items[CYCLE], cycle)} if cycle is not None else {}
     axes = {p.rows: "axisRow", p.cols: "axisCol", **{f: "axisPage" for f in p.filters}}
     named = field_names(header, axes)
     fields = []
@@ -263,9 +298,10 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
         else:
             fields.append(f'<pivotField{attrs} showAll="0"/>')
 
-    def axis_items(count):
-        listed = "".join(f'<i><x v="{i}"/></i>' if i else "<i><x/></i>" for i in range(count))
-        return f'count="{count + 1}">{listed}<i t="grand"><x/></i>'
+    def axis_items(field, shown_items):
+        listed = "".join(f'<i><x v="{i}"/></i>' if i else "<i><x/></i>"
+                         for i in (index[field][_key(v)] for v in shown_items))
+        return f'count="{len(shown_items) + 1}">{listed}<i t="grand"><x/></i>'
 
     last_col, last_row = column_letters(len(cols) + 2), TOP + 2 + len(rows)
     fmt = f' numFmtId="{number_style[1]}"' if p.func == "average" else ""
@@ -279,11 +315,12 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
              f' rowPageCount="{len(p.filters)}" colPageCount="1"/>'
            + f'<pivotFields count="{len(header)}">{"".join(fields)}</pivotFields>'
            + f'<rowFields count="1"><field x="{header.index(p.rows)}"/></rowFields>'
-           + f'<rowItems {axis_items(len(rows))}</rowItems>'
+           + f'<rowItems {axis_items(p.rows, rows)}</rowItems>'
            + f'<colFields count="1"><field x="{header.index(p.cols)}"/></colFields>'
-           + f'<colItems {axis_items(len(cols))}</colItems>'
+           + f'<colItems {axis_items(p.cols, cols)}</colItems>'
            + f'<pageFields count="{len(p.filters)}">'
-           + "".join(f'<pageField fld="{header.index(f)}" hier="-1"/>' for f in p.filters) + "</pageFields>"
+           + "".join(f'<pageField fld="{header.index(f)}"' + (f' item="{selected[f]}"' if f in selected else "")
+                     + ' hier="-1"/>' for f in p.filters) + "</pageFields>"
            + f'<dataFields count="1"><dataField name={_attr(p.caption)} fld="{header.index(p.data)}"'
              f' subtotal="{p.func}" baseField="0" baseItem="0"{fmt}/></dataFields>'
            + '<pivotTableStyleInfo name="PivotStyleLight16" showRowHeaders="1" showColHeaders="1"'
@@ -293,7 +330,7 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
     label = lambda v: "(blank)" if v is None else v  # noqa: E731
     first = TOP - 1 - len(p.filters)
     cells = {(first + i, 1): (named.get(f, f), None) for i, f in enumerate(p.filters)}
-    cells.update({(first + i, 2): ("(All)", None) for i in range(len(p.filters))})
+    cells.update({(first + i, 2): (label(cycle) if f in selected else "(All)", None) for i, f in enumerate(p.filters)})
     cells.update({(TOP, 1): (p.caption, None), (TOP, 2): (caption(p.cols), None), (TOP + 1, 1): (caption(p.rows), None),
                   (TOP + 1, len(cols) + 2): ("Grand Total", None), (last_row, 1): ("Grand Total", None)})
     for c, col in enumerate([*cols, ALL], start=2):
@@ -307,13 +344,21 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style):
     return xml, cells
 
 
-def _heading(p: Pivot, style) -> dict:
-    """The pivot's title and what its rows and columns are (with the source columns' names, which LibreOffice
-    shows as the pivot's own captions), above its filters: {(row, col): (text, style)}."""
+def _heading(p: Pivot, style, cycle: str | None = None) -> dict:
+    """The pivot's title (naming the cycle it opens filtered to) and what its rows and columns are (with the
+    source columns' names, which LibreOffice shows as the pivot's own captions), above its filters:
+    {(row, col): (text, style)}."""
     title = f"{p.caption} by {caption(p.rows).lower()} and {caption(p.cols).lower()}"
+    title += f", cycle {cycle}" if cycle is not None else ""
     note = (f"Rows: {caption(p.rows)} ({p.rows}). Columns: {caption(p.cols)} ({p.cols}). "
-            f"From the {p.table} table.")
+            f"From the {p.table} table" + (f", filtered to cycle {cycle} (the Cycle filter above shows every "
+                                           "cycle the table holds)." if cycle is not None else "."))
     return {(1, 1): (title, style), (2, 1): (note, None)}
+
+
+def index_of(items: list, value) -> int:
+    """The position of ``value`` among a field's shared items (as Excel compares them, regardless of case)."""
+    return [_key(v) for v in items].index(_key(value))
 
 
 def caption(field: str) -> str:

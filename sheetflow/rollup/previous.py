@@ -42,6 +42,20 @@ class Previous:
     path: Path
     rows: dict = field(default_factory=dict)  # table name -> [ {column: value} ]
     made: str | None = None  # the About sheet's "Made" line
+    cells: dict = field(default_factory=dict)  # cycle -> the first cell holding it ("Responses!B2")
+
+    @property
+    def label(self) -> str:
+        return f"--previous {self.path.name}"
+
+    def check_before(self, cycle: str | None) -> None:
+        """Refuse (``SheetflowError``) an earlier roll-up holding a cycle later than the cycle in view."""
+        from ..cycles import cycle_key
+
+        later = [c for c in self.cycles if cycle is not None and cycle_key(c) > cycle_key(cycle)]
+        if later:
+            raise SheetflowError(f"{self.label}: {self.cells[later[0]]} holds cycle {later[0]}, later than the cycle "
+                                 f"in view ({cycle}); --previous takes a roll-up of earlier cycles.")
 
     @property
     def cycles(self) -> list[str]:
@@ -64,7 +78,7 @@ def read(path) -> Previous:
         raise SheetflowError(f"{label}: {_first_sentence(str(rejected))}") from None
     try:
         with zipfile.ZipFile(path) as z:
-            tables = _tables(z)
+            tables = _tables(z, label)
     except (KeyError, ET.ParseError, zipfile.BadZipFile, ValueError) as problem:
         raise SheetflowError(f"{label}: not a workbook sheetflow can read ({problem}).") from None
     try:
@@ -94,17 +108,69 @@ def _read(book, tables: dict, path: Path, label: str) -> Previous:
                  if row[0] == "Made"), None)
     listed = {row[0] for row in _values(book, tables["Dictionary"])[1:]}
     result = Previous(path=path, made=made if isinstance(made, str) else None)
+    known = _known()
     for name in CARRIED:
         if name not in tables:
             if name in listed:
                 raise SheetflowError(f"{label}: its {name} table is missing (a sheetflow roll-up has one).")
             result.rows[name] = []  # made before sheetflow had this table
             continue
-        result.rows[name] = _rows(book, name, tables[name], label)
+        result.rows[name] = _rows(book, name, tables[name], label, known, result.cells)
     return result
 
 
-def _rows(book, name: str, where: tuple, label: str) -> list[dict]:
+def _known() -> dict:
+    """What a roll-up's rows may hold, from every version of the instruments sheetflow issued: the capability
+    numbers, each element's component count, and the rating scale."""
+    from ..instruments import definitions
+
+    items: set[int] = set()
+    components: dict[int, int] = {}
+    scale: set[int] = set()
+    for instrument in definitions.load_issued().values():
+        if instrument.kind == "assessment":
+            items |= {c.number for c in instrument.capabilities}
+            scale |= {level["value"] for level in instrument.data["scale"]["levels"]}
+        else:
+            for e in instrument.elements:
+                components[e.number] = max(components.get(e.number, 0), len(e.components))
+    return {"item": items, "element": components, "rating": scale}
+
+
+# what tells one row of a table from another: its response, then these columns
+ROW_KEYS = {"Responses": ("item",), "Context": ("stage", "question"), "Components": ("element", "component"),
+            "Actions": ("element", "row"), "Progress": ("element", "row")}
+
+
+def _row_key(name: str, row: dict) -> tuple:
+    from ..intake import response
+
+    who: tuple
+    if name in response.WHO:
+        organization, person = response.WHO[name]
+        who = response.key(response.INSTRUMENT_OF[name], row["cycle"], row["response_id"], row[organization],
+                           row[person])
+    else:
+        who = (row["cycle"], row["response_id"])
+    return (who, *(row[c] for c in ROW_KEYS[name]))
+
+
+def _check_row(name: str, row: dict, cell, known: dict, label: str) -> None:
+    """Refuse a value sheetflow never writes: a rating off the scale, an item, element or component it has not."""
+    checks = [("rating", known["rating"], "a rating on the scale"), ("item", known["item"], "a capability's number"),
+              ("element", set(known["element"]), "a key element's number")]
+    for column, allowed, what in checks:
+        if column in row and row[column] is not None and row[column] not in allowed:
+            raise SheetflowError(f"{label}: {cell(column)} holds {row[column]}, which is not {what} "
+                                 f"({min(allowed)} to {max(allowed)}).")
+    if name == "Components" and not 1 <= row["component"] <= known["element"].get(row["element"], 0):
+        raise SheetflowError(f"{label}: {cell('component')} holds {row['component']}, which is not a component of "
+                             f"key element {row['element']}.")
+    if "row" in row and row["row"] is not None and row["row"] < 1:
+        raise SheetflowError(f"{label}: {cell('row')} holds {row['row']}, which is not a row of an action table.")
+
+
+def _rows(book, name: str, where: tuple, label: str, known: dict | None = None, cycles: dict | None = None) -> list[dict]:
     values = _values(book, where)
     expected = list(TABLES[name])
     header = [None if v is None else str(v) for v in (values[0] if values else [])]
@@ -112,14 +178,25 @@ def _rows(book, name: str, where: tuple, label: str) -> list[dict]:
         raise SheetflowError(f"{label}: the {name} table's columns are not those sheetflow writes "
                              f"(expected {', '.join(expected)}; found {', '.join(map(str, header)) or 'none'}).")
     sheet, first_col, first_row = where[0], where[1][0], where[1][1]
-    rows = []
+    rows: list[dict] = []
+    seen: dict[tuple, int] = {}
     for number, line in enumerate(values[1:], start=first_row + 1):
         if all(v is None or v == "" for v in line):
             continue  # an empty table keeps one blank row, as Excel does
-        row = {}
-        for k, (column, value) in enumerate(zip(expected, line)):
-            cell = f"{sheet}!{get_column_letter(first_col + k)}{number}"
-            row[column] = _value(column, value, cell, label)
+
+        def cell(column: str) -> str:
+            return f"{sheet}!{get_column_letter(first_col + expected.index(column))}{number}"
+
+        row = {column: _value(column, value, cell(column), label) for column, value in zip(expected, line)}
+        if known is not None:
+            _check_row(name, row, cell, known, label)
+        key = _row_key(name, row)
+        if key in seen:
+            raise SheetflowError(f"{label}: row {number} of the {name} table ({sheet}!A{number}) repeats row "
+                                 f"{seen[key]}: the same response's same answer twice.")
+        seen[key] = number
+        if cycles is not None:
+            cycles.setdefault(row["cycle"], cell("cycle"))
         rows.append(row)
     return rows
 
@@ -147,8 +224,9 @@ def _values(book, where: tuple) -> list[tuple]:
                                                           max_col=max_col, values_only=True)]
 
 
-def _tables(z: zipfile.ZipFile) -> dict:
-    """Every Excel Table in the package: name -> (sheet name, (min_col, min_row, max_col, max_row))."""
+def _tables(z: zipfile.ZipFile, label: str = "--previous") -> dict:
+    """Every Excel Table in the package: name -> (sheet name, (min_col, min_row, max_col, max_row)); a table
+    whose range is not a block of cells on the sheet (``A:L``, ``A1``) is refused with its sheet."""
     workbook = ET.fromstring(z.read("xl/workbook.xml"))
     targets = _relationships(z, "xl/workbook.xml")
     found = {}
@@ -162,8 +240,20 @@ def _tables(z: zipfile.ZipFile) -> dict:
             table = ET.fromstring(z.read(table_part))
             name, ref = table.get("displayName") or table.get("name"), table.get("ref")
             if name and ref:
-                found[name] = (sheet.get("name"), range_boundaries(ref))
+                found[name] = (sheet.get("name"), _block(ref, name, sheet.get("name") or "", label))
     return found
+
+
+def _block(ref: str, name: str, sheet: str, label: str) -> tuple:
+    """A table's range as (min_col, min_row, max_col, max_row): a block with a header and at least one row."""
+    try:
+        bounds = range_boundaries(ref)
+    except (ValueError, TypeError):
+        bounds = (None,)
+    if None in bounds or not (1 <= bounds[0] <= bounds[2] <= 16384 and 1 <= bounds[1] < bounds[3] <= 1048576):
+        raise SheetflowError(f"{label}: the {name} table on sheet {sheet} has the range {ref!r}, not a block of "
+                             "cells with a header row and rows below it as sheetflow writes it.")
+    return bounds
 
 
 def _relationships(z: zipfile.ZipFile, part: str, kind: str = "") -> dict:

@@ -4,15 +4,19 @@
     north = plans.for_region("North Plains")         # instruments.followup_block.PreviousPlan, or None
 
 Only valid returns count (a superseded copy never does: the newest copy of a response wins, as
-in `validate`). The previous cycle is the latest cycle before ``cycle`` that has plans; a region
-with two different valid plans of that cycle follows up the one saved last. Regions are matched
-by name as the roll-up matches them (case, accents and spacing aside).
+in `validate`). Each region follows up its latest valid plan of a cycle before ``cycle`` (cycles
+ordered as everywhere, ``cycles.cycle_key``: R9 before R10), so a region whose last plan was
+invalid follows up the valid one before it; a region with two different valid plans of that cycle
+follows up the one saved last. Regions are matched by name as the roll-up matches them (case,
+accents and spacing aside).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ..cycles import before, cycle_key
 from ..instruments.followup_block import PreviousPlan
 from ..intake.report import name_key
 from . import tables
@@ -24,10 +28,12 @@ ACTION_PLAN = "sector-action-plan"
 class PreviousPlans:
     """Every region's previous plan, and the files that are nobody's previous plan, with why."""
 
-    cycle: str | None  # the cycle the plans are of (None: no valid plan found)
-    regions: dict = field(default_factory=dict)  # name_key(region) -> PreviousPlan
+    cycle: str | None  # the latest cycle of the plans followed up (None: no valid plan found)
+    regions: dict = field(default_factory=dict)  # name_key(region) -> PreviousPlan (each of its own latest cycle)
     left_out: list = field(default_factory=list)  # (path, reason)
     files: int = 0
+    before: str = ""  # the cycle the plans are followed up for
+    unusable: dict = field(default_factory=dict)  # name_key(region) -> why its plans here are none of them followed up
 
     def for_region(self, region: str | None) -> PreviousPlan | None:
         return self.regions.get(name_key(region or ""))
@@ -44,15 +50,21 @@ def collect(paths, cycle: str, workers: int = 2, progress=None, on_start=None) -
 def previous_plans(report, cycle: str) -> PreviousPlans:
     """Each region's newest valid action plan of the latest cycle before ``cycle`` in ``report``."""
     cycle = str(cycle)
-    out = PreviousPlans(None, files=len(report.files))
+    out = PreviousPlans(None, files=len(report.files), before=cycle)
     candidates = []
     for f in report.files:
         if f.status != "valid":
-            out.left_out.append((f.path, tables.left_out_reason(f)))
+            why = tables.left_out_reason(f)
+            out.left_out.append((f.path, why))
+            if f.instrument == ACTION_PLAN and f.status == "invalid" and name_key(f.organization):
+                out.unusable.setdefault(name_key(f.organization), []).append(
+                    f"its plan of cycle {f.cycle} ({Path(f.path).name}) is invalid: {why}")
         elif f.instrument != ACTION_PLAN:
             out.left_out.append((f.path, "not an action plan"))
-        elif not _before(str(f.cycle), cycle):
+        elif not before(str(f.cycle), cycle):
             out.left_out.append((f.path, f"of cycle {f.cycle}, not before {cycle}"))
+            out.unusable.setdefault(name_key(f.record.value("region") or ""), []).append(
+                f"its plan of cycle {f.cycle} is not of a cycle before {cycle}")
         elif not name_key(f.record.value("region") or ""):
             out.left_out.append((f.path, "no region"))
         else:
@@ -60,22 +72,26 @@ def previous_plans(report, cycle: str) -> PreviousPlans:
     out.left_out.extend(report.skipped)
     if not candidates:
         return out
-    out.cycle = max((str(f.cycle) for f in candidates), key=_cycle_order)
     chosen: dict = {}
-    for f in candidates:
-        if str(f.cycle) != out.cycle:
-            out.left_out.append((f.path, f"of cycle {f.cycle}; the plans followed up are those of {out.cycle}"))
-            continue
+    for f in candidates:  # each region's latest cycle, then the copy saved last
         key = name_key(f.record.value("region"))
         other = chosen.get(key)
-        if other is None or (f.saved_at or "", f.path) > (other.saved_at or "", other.path):
+        rank = lambda r: (cycle_key(str(r.cycle)), r.saved_at or "", r.path)  # noqa: E731
+        if other is None or rank(f) > rank(other):
             if other is not None:
-                out.left_out.append((other.path, "an older plan of the same region"))
+                out.left_out.append((other.path, _older(other, f)))
             chosen[key] = f
         else:
-            out.left_out.append((f.path, "an older plan of the same region"))
+            out.left_out.append((f.path, _older(f, other)))
     out.regions = {key: plan_of(f.record) for key, f in sorted(chosen.items())}
+    out.cycle = max((str(f.cycle) for f in chosen.values()), key=cycle_key)
     return out
+
+
+def _older(f, newer) -> str:
+    if str(f.cycle) != str(newer.cycle):
+        return f"of cycle {f.cycle}; the region's plan of {newer.cycle} is followed up"
+    return "an older plan of the same region"
 
 
 def plan_of(record) -> PreviousPlan:
@@ -98,18 +114,19 @@ def plan_of(record) -> PreviousPlan:
 
 def summary_lines(plans: PreviousPlans, regions) -> list[str]:
     """What the terminal says about the plans followed up (one line per region, then what was left out)."""
-    if plans.cycle is None:
-        return [f"Follow-up: no valid action plan of an earlier cycle among {plans.files} files; "
-                "the plans' follow-up blocks are empty."]
     lines = []
+    if plans.cycle is None:
+        lines.append(f"Follow-up: no valid action plan of a cycle before {plans.before} among {plans.files} files; "
+                     "the plans' follow-up blocks are empty.")
     for region in regions:
         plan = plans.for_region(region)
         if plan is None:
-            lines.append(f"Follow-up for {region}: no valid plan of {plans.cycle} from this region; "
+            why = "; ".join(plans.unusable.get(name_key(region or ""), [])) or "no plan of this region among them"
+            lines.append(f"Follow-up for {region}: no valid plan of a cycle before {plans.before} ({why}); "
                          "its block is empty.")
         else:
             count = sum(any(v not in (None, "") for v in row) for rows in plan.actions.values() for row in rows)
-            lines.append(f"Follow-up for {region}: {count} actions of its {plans.cycle} plan.")
+            lines.append(f"Follow-up for {region}: {count} actions of its {plan.cycle} plan.")
     others = sum(why == "not an action plan" for _, why in plans.left_out)
     if others:
         lines.append(f"Not action plans: {others} files (left aside).")
@@ -117,10 +134,3 @@ def summary_lines(plans: PreviousPlans, regions) -> list[str]:
         lines.append(f"Not followed up: {path}: {why}")
     return lines
 
-
-def _cycle_order(cycle: str) -> tuple:
-    return (0, int(cycle), cycle) if cycle.isdigit() else (1, 0, cycle)
-
-
-def _before(cycle: str, later: str) -> bool:
-    return _cycle_order(cycle) < _cycle_order(later)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..intake import response
 from ..intake.report import Report, name_key
 from . import tables
 
@@ -104,7 +105,7 @@ def region_results(report, cycle: str, asked: dict | None = None) -> AssessmentR
     for key in sorted(set(keys)):
         mine = responses[keys == key]
         name = mine["region"].iloc[0]
-        region = RegionResults(name, cycle, returns=mine["response_id"].nunique(),
+        region = RegionResults(name, cycle, returns=response.count(mine, "Responses"),
                                organizations=mine["organization"].nunique(), asked=out.asked.get(key, 0)
                                if asked is not None else None)
         region.tables = {
@@ -143,7 +144,8 @@ def _number(value):
 def _areas(mine: pd.DataFrame, areas: list[str], everyone: pd.Series):
     region = _area_averages(mine, areas)
     by_organization = tables.area_matrix(mine, "organization", areas)
-    respondents = mine[mine["rating"].notna()].groupby("area")["response_id"].nunique()
+    rated = mine[mine["rating"].notna()]
+    respondents = response.column(rated, "Responses").groupby(rated["area"]).nunique()
     rows = [(area, int(respondents.get(area, 0)), _number(region[area]), _number(by_organization[area].min()),
              _number(by_organization[area].max()), _number(everyone[area])) for area in areas]
     return COLUMNS["RegionAreas"], rows
@@ -189,16 +191,21 @@ def _reflections(context: pd.DataFrame, instrument):
     return COLUMNS["RegionReflections"], rows
 
 
-def summary_lines(results: AssessmentResults, regions) -> list[str]:
-    """What the terminal says: the returns that fed each region's plan, then every file left out and why."""
+def summary_lines(results: AssessmentResults, regions, kept=()) -> list[str]:
+    """What the terminal says: the returns that fed each region's plan, then every file left out and why.
+    ``kept``: the regions whose plan was already there and kept as it was (without the results)."""
     lines = []
+    for region in kept:
+        got = results.for_region(region)
+        lines.append(f"{region}: plans exist; use --force to add the results ({got.returns} self-assessment "
+                     f"return{'' if got.returns == 1 else 's'} of cycle {results.cycle}).")
     for region in regions:
         got = results.for_region(region)
         asked = f" of {got.asked} asked" if got.asked is not None else ""
         lines.append(f"{region}: {got.returns} self-assessment return{'' if got.returns == 1 else 's'}"
                      f"{asked} from {got.organizations} organization{'' if got.organizations == 1 else 's'} "
                      f"(cycle {results.cycle}).")
-    wanted = {name_key(r) for r in regions}
+    wanted = {name_key(r) for r in [*regions, *kept]}
     for key, other in sorted(results.regions.items()):
         if key not in wanted:  # another region's, or a region spelled unlike any plan's
             lines.append(f"Not used: {other.returns} return{'' if other.returns == 1 else 's'} from "

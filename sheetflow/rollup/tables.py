@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..instruments import definitions
+from ..intake.report import name_key, plural
 from . import trend
 
 _ACTION_PLAN = {  # the columns that begin both action-plan tables
@@ -87,7 +88,8 @@ TABLES = {
     "Submissions": {
         "source_file": "Every file considered, valid or not.",
         "sha256": "A fingerprint of the file's bytes (identical files have the same one).",
-        "status": "valid (in the roll-up), invalid, rejected or superseded (all left out).",
+        "status": "valid (in the roll-up), invalid, rejected or superseded (all left out), or skipped (not a "
+                  "return: sheetflow's own file, a lock or hidden file).",
         "instrument": "Which instrument the file is (when it could be read).",
         "response_id": "The reference stamped on the workbook.",
         "organization": "The organization (or region, for an action plan).",
@@ -162,6 +164,16 @@ class Rollup:
     cycle: str | None = None  # the cycle the summaries show (the latest unless chosen)
     previous: object = None  # previous.Previous: the earlier roll-up its earlier cycles came from
     versions: dict = field(default_factory=dict)  # (instrument id, version) -> valid returns of it in this report
+    respondents: dict = field(default_factory=dict)  # cycle -> self-assessment respondents (response.count)
+    thin: set = field(default_factory=set)  # the cycles too thin to compare with the cycle in view (trend.thin_cycles)
+    other_cycles: list = field(default_factory=list)  # FileReport: valid returns here of another cycle than in view
+    skipped: list = field(default_factory=list)  # (path, why): files found that are not returns
+    missing: dict = field(default_factory=dict)  # instrument id -> [Missing]: who has no valid return in view, and why
+
+    @property
+    def before(self) -> str | None:
+        """The cycle the cycle in view is compared with: the latest earlier one that is not too thin."""
+        return trend.previous_cycle([c for c in self.cycles if c not in self.thin], self.cycle)
 
     def shown(self, name: str) -> pd.DataFrame:
         """A table's rows of the cycle the summaries show (all its rows if it has no cycle column)."""
@@ -169,6 +181,23 @@ class Rollup:
         if self.cycle is None or "cycle" not in frame.columns:
             return frame
         return frame[frame["cycle"] == self.cycle]
+
+    def other_cycles_note(self) -> str | None:
+        """The valid returns of another cycle than the one in view, each named with its cycle (None if none)."""
+        if not self.other_cycles:
+            return None
+        named = "; ".join(f"{Path(f.path).name} (cycle {f.cycle})" for f in self.other_cycles)
+        return (f"{len(self.other_cycles)} of the returns are of another cycle than {self.cycle}, so in the tables "
+                f"but not in the summaries: {named}.")
+
+    def thin_note(self) -> str | None:
+        """The cycles too thin to compare with the cycle in view, with their respondents (None if none)."""
+        if not self.thin:
+            return None
+        named = ", ".join(f"{c} ({self.respondents.get(c, 0)} respondent{'' if self.respondents.get(c) == 1 else 's'})"
+                          for c in self.cycles if c in self.thin)
+        return (f"Too thin to compare with cycle {self.cycle} ({self.respondents.get(self.cycle, 0)} respondents): "
+                f"{named}; no change is computed from {'it' if len(self.thin) == 1 else 'them'}.")
 
     @property
     def table_names(self) -> list[str]:
@@ -182,6 +211,50 @@ class Rollup:
     @property
     def action_plan(self):
         return self.instruments["sector-action-plan"]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A region (action plan) or organization (self-assessment) without a valid return in the cycle in view."""
+
+    name: str
+    why: str  # e.g. "invalid: Red River Valley - Action Plan.xlsx (3 answers to fix)", "outstanding: 2 sent"
+
+
+def missing_returns(report, status, cycle: str | None, instruments: dict) -> dict:
+    """{instrument id: [Missing]}: for the action plan each region, for the self-assessment each organization,
+    that has no valid return of ``cycle`` but an invalid return of it here, or (with ``status``, the match to the
+    manifest) a workbook of that cycle sent and not validly returned; with why, in words."""
+    level = {"sector-action-plan": "region", "sector-self-assessment": "organization"}
+    out: dict = {}
+    for instrument, attribute in level.items():
+        names: dict = {}  # name_key -> (name as first spelled, reasons)
+        have = set()
+        for f in report.files:
+            if f.instrument != instrument or (cycle is not None and f.cycle is not None and str(f.cycle) != cycle):
+                continue
+            key = name_key(f.organization)  # a file's organization: the region, for an action plan
+            if f.status == "valid":
+                have.add(key)
+            elif f.status == "invalid" and key:
+                names.setdefault(key, (f.organization, []))[1].append(
+                    f"invalid: {Path(f.path).name} ({plural(f.errors, 'answer')} to fix)")
+        if status is not None:
+            for r in status.recipients:
+                if r.instrument != instrument or (cycle is not None and r.cycle != cycle):
+                    continue
+                key = name_key(getattr(r, attribute))
+                if r.state == "returned":
+                    have.add(key)
+                    continue
+                entry = names.setdefault(key, (getattr(r, attribute), []))
+                if r.state == "outstanding":
+                    entry[1].append(f"outstanding: {r.respondent_name or r.organization}")
+                elif r.state == "problems" and r.report is not None and r.report.status == "rejected":
+                    entry[1].append(f"cannot be read: {Path(r.report.path).name}")
+        out[instrument] = [Missing(name, "; ".join(dict.fromkeys(why))) for key, (name, why) in
+                           sorted(names.items()) if key not in have]
+    return out
 
 
 def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
@@ -225,27 +298,49 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
             for level, findings in (("error", f.errors), ("warning", f.warnings)):
                 rows["Problems"].extend({"source_file": Path(f.path).name, "status": f.status, "level": level,
                                          "name": x.name, "cell": x.cell, "message": x.message} for x in findings)
+    for path, why in report.skipped:
+        rows["Submissions"].append({"source_file": Path(path).name, "status": "skipped", "reason": why})
+    result.skipped = list(report.skipped)
     if status is not None:
         _status_rows(rows, status, instruments)
         result.with_status, result.sent = True, len(status.recipients)
         result.sent_valid = sum(r.state == "returned" for r in status.recipients)
     if previous is not None:
-        _carry(rows, previous, {f.response_id for f in valid})
+        _carry(rows, previous, valid)
         result.previous = previous
     result.tables = {name: _frame(name, table) for name, table in rows.items()}
     for name in ("Responses",):
         result.tables[name]["rating"] = result.tables[name]["rating"].astype("Int64")
     result.cycles = trend.ordered(c for name in CARRIED for c in result.tables[name]["cycle"])
-    result.cycle = trend.choose(result.cycles, cycle)
+    own = trend.ordered(f.cycle for f in valid)  # the cycle in view is the latest of the returns read, not of --previous
+    result.cycle = trend.choose(result.cycles, cycle if cycle is not None or not own else own[-1])
+    if previous is not None:
+        previous.check_before(result.cycle)
+    result.missing = missing_returns(report, status, result.cycle, instruments)
+    result.respondents = trend.respondents_by_cycle(result.tables["Responses"])
+    result.thin = trend.thin_cycles(result.respondents, result.cycle)
+    result.other_cycles = [f for f in valid if result.cycle is not None and str(f.cycle) != result.cycle]
     if len(result.cycles) > 1:
-        result.tables["Trend"] = trend.trend(result.tables["Responses"], [a.name for a in result.assessment.areas])
+        result.tables["Trend"] = trend.trend(result.tables["Responses"], [a.name for a in result.assessment.areas],
+                                             result.thin)
     return result
 
 
-def _carry(rows, previous, replaced: set) -> None:
-    """The earlier roll-up's rows before this run's, leaving out the responses this run has again."""
+def _carry(rows, previous, valid: list) -> None:
+    """The earlier roll-up's rows before this run's, leaving out the responses this run has again (the same
+    ``response.key``; Progress rows by their plan's cycle and response id)."""
+    from ..intake import response
+
+    again = {response.of_file(f) for f in valid}
+    plans = {(str(f.cycle), f.response_id) for f in valid if f.instrument == "sector-action-plan"}
     for name in CARRIED:
-        earlier = [row for row in previous.rows.get(name, []) if row["response_id"] not in replaced]
+        if name in response.WHO:
+            organization, person = response.WHO[name]
+            kind = response.INSTRUMENT_OF[name]
+            earlier = [row for row in previous.rows.get(name, []) if response.key(
+                kind, row["cycle"], row["response_id"], row[organization], row[person]) not in again]
+        else:
+            earlier = [row for row in previous.rows.get(name, []) if (str(row["cycle"]), row["response_id"]) not in plans]
         rows[name][:0] = earlier
 
 

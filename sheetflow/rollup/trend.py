@@ -10,27 +10,16 @@ Computed with pandas from the Responses table, never from a workbook's cached va
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 
+from ..cycles import cycle_key, ordered
 from ..errors import SheetflowError
+from ..intake import response
 
 LEVELS = (("all", None), ("region", "region"), ("organization", "organization"))
 TREND_COLUMNS = ["level", "name", "area", "cycle", "respondents", "average", "change"]
 MOVER_COLUMNS = ["kind", "item", "capability", "before", "average", "change"]
-
-
-def cycle_key(cycle) -> tuple:
-    """Cycles in time order: numbers inside a cycle compare as numbers ("2025-26" before "2026-27", "9" before "10")."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.findall(r"\d+|\D+", str(cycle)))
-
-
-def ordered(cycles) -> list[str]:
-    """The distinct cycles, earliest first (blanks left out)."""
-    return sorted({str(c) for c in cycles if c is not None and not (isinstance(c, float) and math.isnan(c))},
-                  key=cycle_key)
 
 
 def choose(cycles: list[str], wanted: str | None) -> str | None:
@@ -44,32 +33,58 @@ def choose(cycles: list[str], wanted: str | None) -> str | None:
     return wanted
 
 
+THIN_SHARE = 0.5  # a cycle with fewer respondents than this share of the cycle in view's is too thin to compare
+
+
+def respondents_by_cycle(responses: pd.DataFrame) -> dict[str, int]:
+    """How many respondents (``response.count``) gave any rating in each cycle, earliest first."""
+    rated = responses[responses["rating"].notna()]
+    if rated.empty:
+        return {}
+    keys = response.column(rated, "Responses")
+    counts = keys.groupby(rated["cycle"].astype(str)).nunique()
+    return {cycle: int(counts[cycle]) for cycle in ordered(counts.index)}
+
+
+def thin_cycles(counts: dict[str, int], cycle: str | None) -> set[str]:
+    """The cycles too thin to compare with the cycle in view: fewer respondents than ``THIN_SHARE`` of its own
+    (one stray return of last year in this year's inbox is one). Their averages stay in the Trend table, but
+    no change is computed from or to them (docs/cycles.md)."""
+    if cycle is None or cycle not in counts:
+        return set()
+    return {c for c, n in counts.items() if c != cycle and n < THIN_SHARE * counts[cycle]}
+
+
 def previous_cycle(cycles: list[str], cycle: str | None) -> str | None:
     """The most recent cycle before ``cycle`` in ``cycles`` (earliest first), or None."""
     earlier = [c for c in cycles if cycle is not None and cycle_key(c) < cycle_key(cycle)]
     return earlier[-1] if earlier else None
 
 
-def trend(responses: pd.DataFrame, areas: list[str]) -> pd.DataFrame:
+def trend(responses: pd.DataFrame, areas: list[str], thin: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """The Trend table (``TREND_COLUMNS``), one row per level, name, area and cycle with any rating.
 
     ``change`` is the average minus the same level/name/area's average in the most recent earlier
-    cycle in which that level/name has returns; missing (NaN) where there is no such cycle.
+    cycle in which that level/name has returns; missing (NaN) where there is no such cycle. A cycle
+    in ``thin`` (``thin_cycles``) is never compared: its rows have no change, and no change is
+    computed from it.
     """
     rated = responses[responses["rating"].notna()]
     if rated.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    rated = rated.assign(rating=rated["rating"].astype(float), cycle=rated["cycle"].astype(str), all="")
+    rated = rated.assign(rating=rated["rating"].astype(float), cycle=rated["cycle"].astype(str), all="",
+                         response=response.column(rated, "Responses"))
     area_order = {area: k for k, area in enumerate(areas)}
     parts = []
     for level_order, (level, by) in enumerate(LEVELS):
         column = by or "all"
         chosen = rated[rated[column].notna()]
         groups = chosen.groupby([column, "area", "cycle"], sort=False)
-        table = groups.agg(respondents=("response_id", "nunique"), average=("rating", "mean")).reset_index()
+        table = groups.agg(respondents=("response", "nunique"), average=("rating", "mean")).reset_index()
         table = table.rename(columns={column: "name"}).assign(level=level, level_order=level_order)
-        held = {name: ordered(cycles) for name, cycles in chosen.groupby(column)["cycle"]}  # when each has returns
-        before = {(name, cycle): previous_cycle(held[name], cycle) for name, cycle in
+        # when each has returns, leaving out the cycles too thin to compare
+        held = {name: [c for c in ordered(cycles) if c not in thin] for name, cycles in chosen.groupby(column)["cycle"]}
+        before = {(name, cycle): None if cycle in thin else previous_cycle(held[name], cycle) for name, cycle in
                   zip(table["name"], table["cycle"])}
         averages = {(n, a, c): v for n, a, c, v in zip(table["name"], table["area"], table["cycle"], table["average"])}
         table["change"] = [v - averages[(n, a, before[(n, c)])] if (n, a, before[(n, c)]) in averages else math.nan
@@ -84,12 +99,13 @@ def trend(responses: pd.DataFrame, areas: list[str]) -> pd.DataFrame:
     return table[TREND_COLUMNS].reset_index(drop=True)
 
 
-def movers(responses: pd.DataFrame, cycle: str | None, top: int = 3) -> pd.DataFrame:
+def movers(responses: pd.DataFrame, cycle: str | None, top: int = 3, thin: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
     """The capabilities whose all-respondents average rose (``kind`` "Rose") or fell ("Fell") the most
-    between the cycle before ``cycle`` and ``cycle``: at most ``top`` of each, largest change first."""
+    between the cycle before ``cycle`` (leaving out those in ``thin``) and ``cycle``: at most ``top`` of
+    each, largest change first."""
     rated = responses[responses["rating"].notna()]
     rated = rated.assign(cycle=rated["cycle"].astype(str), rating=rated["rating"].astype(float))
-    before = previous_cycle(ordered(rated["cycle"]), cycle)
+    before = previous_cycle([c for c in ordered(rated["cycle"]) if c not in thin], cycle)
     if before is None:
         return pd.DataFrame(columns=MOVER_COLUMNS)
     means = rated.groupby(["item", "capability", "cycle"])["rating"].mean().unstack("cycle")

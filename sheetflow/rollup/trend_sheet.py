@@ -51,13 +51,14 @@ def write(ws, wb, formats: dict, rollup) -> None:
     ws.set_header(f"&L&8Regional sector partnership roll-up&R&8{SHEET}")
     for c, width in enumerate(WIDTHS.values()):
         ws.set_column(c, c, width)
-    ws.write_string(0, 0, "Change over time", f["title"])
+    ws.write_string(0, 0, f"Change over time, up to cycle {rollup.cycle}", f["title"])
     ws.merge_range(1, 0, 1, len(WIDTHS) - 1, "", f["note_wrap"])
     ws.write_string(1, 0, f"Cycles {', '.join(rollup.cycles)}: the average rating of each component area per cycle, "
                           "for all respondents, each region and each organization. Change: since the most recent "
                           "earlier cycle in which the same region or organization has returns.", f["note_wrap"])
     ws.set_row(1, 2 * LINE)
-    row = _movers(ws, f, rollup, 3)
+    row = _cycles(ws, f, rollup, 3)
+    row = _movers(ws, f, rollup, row + 2)
     breaks, row = _region_charts(ws, wb, f, table, areas, row + 2)
     ws.set_h_pagebreaks([*breaks, row + 1])
     _trend_table(ws, f, table, row + 1)
@@ -89,11 +90,36 @@ def _trend_table(ws, f, table, top: int) -> None:
             ws.write_number(r, 6, float(record.change), f["change_cell"])
 
 
+def _cycles(ws, f, rollup, top: int) -> int:
+    """Every cycle with the respondents its averages rest on, and whether it is compared or too thin to
+    compare (``trend.thin_cycles``), from row ``top``; returns the last row used."""
+    ws.write_string(top, 0, "The cycles compared, and the respondents each cycle's averages rest on", f["heading"])
+    for c, text in enumerate(("Cycle", "Respondents", "Compared?")):
+        ws.write_string(top + 1, c, text, f["th"])
+    share = f"{trend.THIN_SHARE:.0%}"
+    r = top + 1
+    for cycle in rollup.cycles:
+        r += 1
+        n = rollup.respondents.get(cycle, 0)
+        if cycle == rollup.cycle:
+            words = "the cycle in view"
+        elif cycle in rollup.thin:
+            words = (f"too thin to compare: fewer than {share} of cycle {rollup.cycle}'s "
+                     f"{rollup.respondents.get(rollup.cycle, 0)} respondents; no change is computed from it")
+        else:
+            words = "compared"
+        ws.write_string(r, 0, cycle, f["label"])
+        ws.write_number(r, 1, n, f["int"])
+        ws.merge_range(r, 2, r, len(WIDTHS) - 1, "", f["label_wrap"])
+        ws.write_string(r, 2, words, f["label_wrap"])
+    return r
+
+
 def _movers(ws, f, rollup, top: int) -> int:
     """The capabilities that rose or fell the most, from row ``top`` (the capability across columns B and C,
     wrapped); returns the last row used."""
-    before = trend.previous_cycle(rollup.cycles, rollup.cycle)
-    moved = trend.movers(rollup.tables["Responses"], rollup.cycle)
+    before = rollup.before
+    moved = trend.movers(rollup.tables["Responses"], rollup.cycle, thin=rollup.thin)
     title = (f"Capabilities whose average rose or fell the most from {before} to {rollup.cycle} (all respondents)"
              if before else f"No cycle before {rollup.cycle} to compare with")
     ws.write_string(top, 0, title, f["heading"])

@@ -25,6 +25,7 @@ from . import tables as R
 from ..core_properties import PART as PROPERTIES, CoreProperties
 from ..files import atomic_path
 from ..instruments.prompts import fit
+from ..intake import response
 from ..intake.report import plural
 from .parts import Package
 from .pivots import PIVOTS, add_pivots
@@ -50,7 +51,7 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
     with atomic_path(output, force) as tmp:
         package = Package.from_zip(_Writer(rollup, tables).write())
         if pivots:
-            add_pivots(package, PIVOTS, {t.name: t for t in tables})
+            add_pivots(package, PIVOTS, {t.name: t for t in tables}, rollup.cycle)
         place(package, tables)
         package.put(PROPERTIES, CoreProperties(
             title="Regional sector partnership roll-up", created=rollup.made_at,
@@ -130,12 +131,13 @@ class _Writer:
         self.about()
         self.summary(summary)
         responses = self.r.shown("Responses")
-        self.lists(strengths, "Strengths and learning opportunities (highest and lowest average ratings)",
+        self.lists(strengths, "Strengths and learning opportunities (highest and lowest average ratings)"
+                   + self.of_cycle(),
                    R.strengths_and_opportunities(responses),
                    {"organization": "Organization", "kind": "Strength or opportunity", "item": "Item",
                     "average": "Average", "capability": "Capability"}, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 7)])
         self.lists(disagreement, "Internal disagreement: capabilities whose ratings differ by 2 or more within an "
-                                 "organization", R.disagreements(responses),
+                                 "organization" + self.of_cycle(), R.disagreements(responses),
                    {"organization": "Organization", "item": "Item", "lowest": "Lowest", "highest": "Highest",
                     "capability": "Capability", "ratings": "Ratings"}, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 6), (7, 7)])
         self.distribution(distribution)
@@ -185,7 +187,9 @@ class _Writer:
             ("Instruments", versions),
             ("Files", f"{plural(self.r.sources, 'file')} considered: "
                       f"{plural(self.r.files_in, 'valid return')} included, "
-                      f"{self.r.files_out} left out. Every file and its status is in the Submissions table; "
+                      f"{self.r.files_out} left out"
+                      + (f"; {plural(self.r.skipped, 'file')} skipped as not returns" if self.r.skipped else "")
+                      + ". Every file and its status is in the Submissions table; "
                       "why each was left out is in the Problems table."),
             ("Figures", "Every figure is computed by sheetflow from the answers it read; no value is taken "
                         "from formulas inside the returned files."),
@@ -193,6 +197,9 @@ class _Writer:
         if len(self.r.cycles) > 1:
             facts.append(("Cycles", f"The tables hold cycles {', '.join(self.r.cycles)}; the summaries show "
                                     f"{self.r.cycle}, and the Change over time sheet compares them."))
+        for label, note in (("Other cycles", self.r.other_cycles_note()), ("Thin cycles", self.r.thin_note())):
+            if note:
+                facts.append((label, note))
         if self.r.previous is not None:
             before = self.r.previous
             facts.append(("Earlier cycles", f"From the roll-up {before.path.name} ({before.made or 'made by sheetflow'}): "
@@ -223,6 +230,10 @@ class _Writer:
             return f"Cycle {self.r.cycle} (of {', '.join(self.r.cycles)})"
         return f"Cycle {self.r.cycle or '-'}"
 
+    def of_cycle(self) -> str:
+        """What a title adds to name the cycle in view (", cycle 2026"; nothing without valid returns)."""
+        return f", cycle {self.r.cycle}" if self.r.cycle else ""
+
     def in_cycle(self) -> str:
         """The criterion that keeps a COUNTIFS or AVERAGEIFS over Responses to the cycle shown ("" for one cycle)."""
         if len(self.r.cycles) < 2:
@@ -244,7 +255,7 @@ class _Writer:
         ws.write_string(header, len(areas) + 1, "Respondents", self.f["th"])
         ws.set_row(header, 30)
         ranges = self.ranges["Responses"]
-        respondents = responses.groupby(by)["response_id"].nunique()
+        respondents = response.column(responses, "Responses").groupby(responses[by]).nunique()
         row = header
         grid = values.to_numpy(dtype=float, na_value=float("nan")) if len(values.index) else None
         for row, key in enumerate(values.index, start=header + 1):
@@ -270,7 +281,7 @@ class _Writer:
         self.print_setup(ws, fit=False)
         used = 1 + len(self.r.assessment.areas) + 1  # organization, one column per area, respondents
         ws.set_print_scale(print_scale(sum(summary_width(c) for c in range(used))))
-        ws.write_string(0, 0, "Regional sector partnership roll-up", self.f["title"])
+        ws.write_string(0, 0, "Regional sector partnership roll-up" + self.of_cycle(), self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}; made {self.r.made_at:%Y-%m-%d}. "
                               f"{plural(self.r.files_in, 'return')} included, "
                               f"{plural(self.r.files_out, 'file')} left out "
@@ -278,9 +289,9 @@ class _Writer:
         ws.write_string(2, 0, "Strengths, learning opportunities and internal disagreement are listed on the "
                               "sheets after this one.", self.f["note"])  # a line of its own: it prints whole
         responses = self.r.shown("Responses")
-        counts = [("Self-assessments", responses["response_id"].nunique() if not responses.empty else 0),
+        counts = [("Self-assessments", response.count(responses, "Responses")),
                   ("Organizations", responses["organization"].nunique() if not responses.empty else 0),
-                  ("Action plans", self.r.shown("Components")["response_id"].nunique()),
+                  ("Action plans", response.count(self.r.shown("Components"), "Components")),
                   ("Files left out", self.r.files_out)]
         if self.r.with_status:
             counts += [("Workbooks sent", self.r.sent), ("Response rate", self.r.sent_valid / max(self.r.sent, 1))]
@@ -289,6 +300,9 @@ class _Writer:
             ws.write_number(4, 1 + c, number, self.f["big_percent"] if label == "Response rate" else self.f["big"])
         ws.set_row(3, 28)
         header, last, width = self.matrix(ws, 6, "organization", "Average rating by organization and component area")
+        last = self.frame(ws, last + 2, "Without a valid return" + self.of_cycle() + ", and why", self.missing(),
+                          {"name": "Region or organization", "what": "Workbook", "why": "Why"},
+                          [(0, 0), (1, 1), (2, 7)]) - 1
         region_top = last + 2
         ws.set_h_pagebreaks([region_top])  # the regions' table and its chart start a page
         r_header, r_last, _ = self.matrix(ws, region_top, "region", "Average rating by region and component area")
@@ -298,7 +312,7 @@ class _Writer:
                 chart.add_series({"name": ["Summary", row, 0], "categories": ["Summary", r_header, 1, r_header, width],
                                   "values": ["Summary", row, 1, row, width],
                                   "data_labels": {"value": True, "num_format": "0.0"}})
-            chart.set_title({"name": "Average rating by component area and region"})
+            chart.set_title({"name": "Average rating by component area and region" + self.of_cycle()})
             chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": "Average rating (1-5)"})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 820, "height": 330})
@@ -306,6 +320,16 @@ class _Writer:
             ws.insert_chart(r_last + 2, 0, chart, {"description": "Column chart: average rating (1 to 5) by component "
                                                    f"area, one bar per region: {regions}. The figures are in the "
                                                    "table above the chart."})
+
+    def missing(self):
+        """The regions without a valid action plan and the organizations without a valid self-assessment in the
+        cycle in view, and why (``tables.missing_returns``), as a frame: name, what, why."""
+        import pandas as pd
+
+        rows = [{"name": m.name, "what": self.r.instruments[instrument].short_title, "why": m.why}
+                for instrument in ("sector-action-plan", "sector-self-assessment")
+                for m in self.r.missing.get(instrument, [])]
+        return pd.DataFrame(rows, columns=["name", "what", "why"])
 
     def lists(self, ws, title: str, frame, headers: dict, spans: list[tuple[int, int]]):
         """A list on a sheet of its own (the Summary's columns, headings repeated on every printed page)."""
@@ -343,7 +367,7 @@ class _Writer:
         ws.set_column(1, 1, 60)
         ws.set_column(2, 7, 9)
         self.print_setup(ws)
-        ws.write_string(0, 0, "How many respondents gave each rating, per capability", self.f["title"])
+        ws.write_string(0, 0, "How many respondents gave each rating, per capability" + self.of_cycle(), self.f["title"])
         ws.write_string(2, 0, f"{self.cycle_shown()}.", self.f["note"])
         ws.write_string(1, 0, "1 = Not at all, 2 = Making progress but long way to go, 3 = Have some of this, "
                               "sometimes, 4 = Yes, in place now, 5 = Not only in place, but we're excelling here.",
@@ -374,7 +398,7 @@ class _Writer:
                               "categories": ["Rating distribution", 4, LABELS, last, LABELS],
                               "values": ["Rating distribution", 4, 1 + k, last, 1 + k],
                               "fill": {"color": colours[k - 1]}, "gap": 40})
-        chart.set_title({"name": "Ratings per capability (share of respondents)"})
+        chart.set_title({"name": "Ratings per capability (share of respondents)" + self.of_cycle()})
         chart.set_y_axis({"reverse": True, "name": "Capability (item number and name)"})
         chart.show_hidden_data()
         chart.set_legend({"position": "bottom"})
@@ -403,21 +427,27 @@ class _Writer:
         ws.set_column(1, max(columns, 1), 16)
         self.print_setup(ws, fit=False)
         ws.set_print_scale(print_scale(44 + 16 * columns))
-        ws.write_string(0, 0, "Action plans", self.f["title"])
+        ws.write_string(0, 0, "Action plans" + self.of_cycle(), self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}. Every resource or technical assistance need listed is on the "
                               f"{NEEDS} sheet.", self.f["note"])
-        row = self.grid(ws, 2, "Components by status, all regions", status)
+        with_plan = sorted(components["region"].dropna().astype(str).unique()) if not components.empty else []
+        without = self.r.missing.get("sector-action-plan", [])
+        row = self.grid(ws, 2, "Components by status, " + (
+            f"{plural(with_plan, 'region')} with a valid plan ({', '.join(with_plan)})" if with_plan
+            else "no region has a valid plan") + (
+            "; without one: " + "; ".join(f"{m.name} ({m.why})" for m in without) if without else ""), status)
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
         for k, (name, colour) in enumerate(zip(status.columns, ("#548235", "#FFC000", "#C00000"))):
             chart.add_series({"name": ["Action plans", 3, 1 + k], "categories": ["Action plans", 4, 0, 3 + len(status), 0],
                               "values": ["Action plans", 4, 1 + k, 3 + len(status), 1 + k],
                               "fill": {"color": colour}})
-        chart.set_title({"name": "Components by status and key element"})
+        chart.set_title({"name": "Components by status and key element" + self.of_cycle()})
         chart.set_y_axis({"reverse": True})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": CHART_WIDTH, "height": 300})
         ws.insert_chart(row, 0, chart, {"description": "Stacked bar chart: for each key element, how many components "
-                                       f"are {', '.join(status.columns)}, across all regions' action plans. The "
+                                       f"are {', '.join(status.columns)}, across the valid action plans of "
+                                       f"{', '.join(with_plan) or 'no region'}. The "
                                        "figures are in the table above the chart."})
         breaks = [row + CHART_ROWS]  # the parts below start a page: a table is never split from its chart
         row = self.grid(ws, row + CHART_ROWS, "Components not yet in place, by element and region", not_in_place)
@@ -429,7 +459,7 @@ class _Writer:
                 chart.add_series({"name": ["Action plans", top + 1, 1 + k],
                                   "categories": ["Action plans", top + 2, 0, top + 1 + len(per_element), 0],
                                   "values": ["Action plans", top + 2, 1 + k, top + 1 + len(per_element), 1 + k]})
-            chart.set_title({"name": "Actions planned per key element"})
+            chart.set_title({"name": "Actions planned per key element" + self.of_cycle()})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": CHART_WIDTH, "height": 300})
             regions = ", ".join(map(str, per_element.columns))
@@ -444,14 +474,14 @@ class _Writer:
 
     def needs(self, ws):
         """Every resource or technical-assistance need, on a sheet of its own so its headings repeat."""
-        self.lists(ws, "Resources and technical assistance needed", R.ta_needs(self.r.shown("Actions")),
+        self.lists(ws, "Resources and technical assistance needed" + self.of_cycle(), R.ta_needs(self.r.shown("Actions")),
                    {"region": "Region", "element_name": "Key element", "objective": "Strategic objective",
                     "resources_ta": "Resources/ TA needed"}, [(0, 0), (1, 2), (3, 5), (6, 7)])
 
     def progress(self, ws, top, counts):
         """Last cycle's actions by what became of them, per region and element (``counts``: the Progress table's
         ``tables.progress_counts``), charted."""
-        title = "Last cycle's actions by progress, by region and key element"
+        title = "Last cycle's actions by progress, by region and key element" + self.of_cycle().replace(",", ": plans of")
         if counts.empty:
             ws.write_string(top, 0, title, self.f["heading"])
             ws.write_string(top + 1, 0, "No action plan here follows up an earlier one.", self.f["note"])
@@ -464,7 +494,7 @@ class _Writer:
             chart.add_series({"name": ["Action plans", top + 1, 1 + k], "fill": {"color": colour},
                               "categories": ["Action plans", top + 2, 0, row - 2, 0],
                               "values": ["Action plans", top + 2, 1 + k, row - 2, 1 + k]})
-        chart.set_title({"name": "What became of last cycle's actions"})
+        chart.set_title({"name": "What became of last cycle's actions" + self.of_cycle().replace(",", ": plans of")})
         chart.set_y_axis({"reverse": True})
         chart.set_x_axis({"major_unit": 1, "min": 0})
         chart.set_legend({"position": "bottom"})

@@ -1,0 +1,95 @@
+"""sheetflow's own files found among the returns: never returns, each skipped under its true name.
+
+A convener saves a roll-up, the manifest, the mail or reply ledger, feedback notes or email drafts into the
+inbox folder (or runs a command on the folder they were written to). ``reason`` tells them apart
+from a partner's file by name and first line, without opening a workbook; a roll-up, which has no
+stamp, is told by ``is_rollup`` only once a worker found the file unstamped (so the returns
+themselves cost nothing more). Each reason has its code in ``codes.SKIPPED``.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+ROLLUP = "a sheetflow roll-up, not a return"
+MANIFEST = "sheetflow's manifest of the workbooks sent, not a return"
+MAIL_LOG = "sheetflow's log of the emails sent, not a return"
+FEEDBACK = "a feedback note sheetflow wrote, not a return"
+DRAFT = "an email draft sheetflow wrote, not a return"
+REPLY_LOG = "sheetflow's log of the replies to returns, not a return"
+
+ROLLUP_TITLE = "Regional sector partnership roll-up"  # the roll-up's document title (rollup.workbook)
+FEEDBACK_SUFFIX = " - what to fix.txt"  # intake.report.write_feedback's note names
+_FIRST_LINE = 4096
+
+
+def reason(path: Path) -> str | None:
+    """Why a file sheetflow wrote is not a return (None for any other file)."""
+    name = path.name.casefold()
+    if name == "manifest.csv" and _header(path) == _columns("manifest"):
+        return MANIFEST
+    if name == "sent.csv" and _header(path) == _columns("sent"):
+        return MAIL_LOG
+    if name == "replied.csv" and _header(path) == _columns("replied"):
+        return REPLY_LOG
+    if name.endswith(FEEDBACK_SUFFIX.casefold()) and path.is_file():
+        return FEEDBACK
+    if name.endswith(".eml") and _is_draft(path):
+        return DRAFT
+    return None
+
+
+def _columns(kind: str) -> list[str]:
+    if kind == "manifest":
+        from ..outreach.manifest import MANIFEST_COLUMNS
+
+        return list(MANIFEST_COLUMNS)
+    if kind == "replied":
+        from ..outreach.reply import COLUMNS
+
+        return list(COLUMNS)
+    from ..outreach.mail import SENT_COLUMNS
+
+    return list(SENT_COLUMNS)
+
+
+def _first(path: Path) -> bytes:
+    try:
+        if not path.is_file():
+            return b""
+        with open(path, "rb") as handle:
+            return handle.read(_FIRST_LINE)
+    except OSError:
+        return b""
+
+
+def _header(path: Path) -> list[str]:
+    line = _first(path).decode("utf-8-sig", "replace").splitlines()
+    return [c.strip() for c in line[0].split(",")] if line else []
+
+
+def _is_draft(path: Path) -> bool:
+    """A message sheetflow drafted: unsent (``X-Unsent: 1``) with its workbook attached."""
+    head = _first(path).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    return any(line.strip().lower() == b"x-unsent: 1" for line in head.splitlines())
+
+
+def is_rollup(path) -> bool:
+    """Whether an unstamped workbook is a roll-up sheetflow wrote: its document title and its About sheet.
+    Only two small parts are read (each at most 1 MB)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = {i.filename.lower(): i for i in zf.infolist()}
+            texts = []
+            for name in ("docprops/core.xml", "xl/workbook.xml"):
+                info = parts.get(name)
+                if info is None or info.file_size > 1 << 20:
+                    return False
+                with zf.open(info) as part:
+                    texts.append(part.read(1 << 20).decode("utf-8", "replace"))
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error):
+        return False
+    core, book = texts
+    return f">{ROLLUP_TITLE}<" in core and 'name="About"' in book
