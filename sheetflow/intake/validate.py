@@ -20,7 +20,7 @@ from .isolation import IsolationFailed, run_isolated_many
 from .codes import Finding
 from .record import READERS, Return, read_return
 from . import own_files, response
-from .report import FileReport, Report, from_return, skipped_summary
+from .report import FileReport, Report, from_return, name_key, skipped_summary
 
 TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker
