@@ -123,9 +123,9 @@ def test_a_rollup_whose_tables_were_edited_out_of_shape_is_refused(rollups, tmp_
         refused(tmp_path, capsys, edited(rollups, tmp_path, renamed))
 
     def typed_over(wb):
-        wb["Responses"]["J3"] = "four"
+        wb["Responses"]["I3"] = "four"
 
-    assert "Responses!J3 holds 'four', where sheetflow writes a whole number (rating)" in \
+    assert "Responses!I3 holds 'four', where sheetflow writes a whole number (rating)" in \
         refused(tmp_path, capsys, edited(rollups, tmp_path, typed_over))
 
     def cycle_cleared(wb):

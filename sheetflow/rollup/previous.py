@@ -108,7 +108,7 @@ def _rows(book, name: str, where: tuple, label: str) -> list[dict]:
     values = _values(book, where)
     expected = list(TABLES[name])
     header = [None if v is None else str(v) for v in (values[0] if values else [])]
-    if header != expected:
+    if sorted(map(str, header)) != sorted(expected):  # in any order: a column is read by its name
         raise SheetflowError(f"{label}: the {name} table's columns are not those sheetflow writes "
                              f"(expected {', '.join(expected)}; found {', '.join(map(str, header)) or 'none'}).")
     sheet, first_col, first_row = where[0], where[1][0], where[1][1]
@@ -117,7 +117,7 @@ def _rows(book, name: str, where: tuple, label: str) -> list[dict]:
         if all(v is None or v == "" for v in line):
             continue  # an empty table keeps one blank row, as Excel does
         row = {}
-        for k, (column, value) in enumerate(zip(expected, line)):
+        for k, (column, value) in enumerate(zip(header, line)):
             cell = f"{sheet}!{get_column_letter(first_col + k)}{number}"
             row[column] = _value(column, value, cell, label)
         rows.append(row)

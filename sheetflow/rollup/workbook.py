@@ -127,6 +127,7 @@ class _Writer:
             sheet = self.wb.add_worksheet(table.name)  # the sheet itself is written by table_sheets
             sheet.repeat_rows(0)
             sheet.repeat_columns(0)  # the row's key on each of the pages a wide table prints across
+            sheet.print_area(0, 0, table.last_row - 1, table.printed - 1)
         self.about()
         self.summary(summary)
         responses = self.r.shown("Responses")
