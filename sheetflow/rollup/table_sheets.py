@@ -225,7 +225,6 @@ class TableSheet:
         header = '<row r="1">' + "".join(text_cell(name, own) for name in self.header) + "</row>"
         rows = rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in trio) for trio in styles],
                         lines=self.lines())
-        sheet_title = escape(self.name.replace("&", "&&"))  # a single & starts a header code
         margins = " ".join(f'{side}="{inches}"' for side, inches in MARGINS.items())
         return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
@@ -236,8 +235,7 @@ class TableSheet:
                 f'{self.whole_numbers(whole_dxf)}'
                 f'<pageMargins {margins}/>'
                 f'<pageSetup paperSize="{LETTER}" scale="{PRINT_SCALE}" pageOrder="overThenDown" orientation="landscape"/>'
-                f'<headerFooter><oddHeader>&amp;L&amp;8{escape(TITLE)}&amp;R&amp;8{sheet_title}</oddHeader>'
-                '<oddFooter>&amp;C&amp;8Page &amp;P of &amp;N</oddFooter></headerFooter>'
+                f'<headerFooter>{header_footer(self.name, PRINT_SCALE)}</headerFooter>'
                 f'{self.ignored_errors()}'
                 f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts></worksheet>').encode("utf-8")
 
@@ -303,6 +301,21 @@ def place(package: Package, tables: list[TableSheet]) -> None:
 
 
 # -- the printed layout -----------------------------------------------------------------------------------
+
+def page_header(sheet: str, scale: int) -> tuple[str, str]:
+    """The page header (the roll-up's title, the sheet's name) and footer (the page number) of a sheet printed at
+    ``scale`` per cent, in Excel's codes: in type as large as it takes to print at 8 points (a header is scaled
+    with its sheet)."""
+    size = math.ceil(8 * 100 / scale)
+    name = sheet.replace("&", "&&")  # a single & starts a code
+    return f"&L&{size}{TITLE}&R&{size}{name}", f"&C&{size}Page &P of &N"
+
+
+def header_footer(sheet: str, scale: int) -> str:
+    """``page_header`` as a worksheet's <oddHeader> and <oddFooter>."""
+    header, footer = page_header(sheet, scale)
+    return f"<oddHeader>{escape(header)}</oddHeader><oddFooter>{escape(footer)}</oddFooter>"
+
 
 def shown_length(value, date_format: str | None) -> int:
     """How many characters a value shows in its cell: a date in ``date_format``, a number with up to ten

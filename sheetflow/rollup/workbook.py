@@ -28,18 +28,24 @@ from ..instruments.prompts import fit
 from ..intake.report import plural
 from .parts import Package
 from .pivots import PIVOTS, add_pivots
-from .table_sheets import TITLE, TableSheet, as_written, missing, place
+from .table_sheets import TITLE, TableSheet, as_written, missing, page_header, place
 from . import trend_sheet
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
 # the Summary's columns (first, last, width in characters): the organization, five component areas and the
 # respondents, with a wider last column that the lists below the charts share; together one page wide
 SUMMARY_WIDTHS = ((0, 0, 34), (1, 6, 15), (7, 7, 30))
+# the lists' columns (Strengths, Disagreement, Resources needed): a name, a label, two figures, a text across
+# three columns and a last text; 140 characters, printed at 87% (10-point text at 8.7 points)
+LIST_WIDTHS = ((0, 0, 28), (1, 1, 14), (2, 3, 9), (4, 6, 18), (7, 7, 26))
 LINE = 13.5  # points per line of 10-point text
 LABELS, CHART_LABEL = 9, 48  # Rating distribution: the column of the chart's labels, and their most characters
 NEEDS = "Resources needed"  # the sheet listing every resource or technical-assistance need
 CHART_WIDTH, CHART_ROWS = 640, 17  # the Action plans sheet's charts: pixels wide, rows (of 20 px) taken with a gap
-PAGE_CHARACTERS = 115  # characters of 11-point text that LibreOffice prints across a Letter landscape page at 100%
+MARGIN = 0.4  # inches, left and right
+PAGE_CHARACTERS = 122  # characters of 11-point text that LibreOffice prints across a Letter landscape page at 100%
+SMALLEST = 8  # points: no printed text is smaller
+BODY = 10  # points: the summaries' text, printed at no less than SMALLEST
 LEVEL = 2  # zlib level: a quarter of the default level's time, for a package ~18% bigger
 
 
@@ -76,8 +82,13 @@ def summary_width(column: int) -> float:
 
 
 def print_scale(characters: float) -> int:
-    """The print scale (per cent) at which columns ``characters`` wide in all fit across the page."""
-    return max(40, min(100, int(100 * PAGE_CHARACTERS / characters)))
+    """The print scale (per cent) at which columns ``characters`` wide in all fit across the page, never so small
+    that the summaries' text prints under SMALLEST points (wider columns print over more pages across)."""
+    return max(math.ceil(100 * SMALLEST / BODY), min(100, int(100 * PAGE_CHARACTERS / characters)))
+
+
+def list_width(column: int) -> float:
+    return next(width for first, last, width in LIST_WIDTHS if first <= column <= last)
 
 
 def lines_needed(text, width: float) -> int:
@@ -162,17 +173,22 @@ class _Writer:
         else:
             ws.write_number(row, col, value, fmt)
 
-    def print_setup(self, ws, fit: bool = True):
+    def print_setup(self, ws, characters: float):
+        """US Letter landscape at the scale that fits columns ``characters`` wide across the page (never fitted
+        to the page: Excel would then ignore the page breaks, and its text could shrink under SMALLEST points),
+        with the roll-up's page header and page numbers, as large as it takes to print at SMALLEST points."""
         ws.set_paper(1)  # US Letter
         ws.set_landscape()
-        if fit:
-            ws.fit_to_pages(1, 0)
-        ws.set_footer("&C&8Page &P of &N")
-        ws.set_header(f"&L&8{TITLE}&R&8{ws.name}")
+        ws.set_margins(left=MARGIN, right=MARGIN)
+        scale = print_scale(characters)
+        ws.set_print_scale(scale)
+        header, footer = page_header(ws.name, scale)
+        ws.set_header(header)
+        ws.set_footer(footer)
 
     def about(self):
         ws = self.wb.add_worksheet("About")
-        self.print_setup(ws)
+        self.print_setup(ws, 16 + 22 + 90)
         ws.set_column(0, 0, 16)
         ws.set_column(1, 1, 22)
         ws.set_column(2, 2, 90)
@@ -268,9 +284,8 @@ class _Writer:
             ws.set_column(first, last, width)
         # at the scale that fits its columns, not fitted to the page: Excel would ignore the page break
         # that keeps the regions' table and chart together
-        self.print_setup(ws, fit=False)
         used = 1 + len(self.r.assessment.areas) + 1  # organization, one column per area, respondents
-        ws.set_print_scale(print_scale(sum(summary_width(c) for c in range(used))))
+        self.print_setup(ws, sum(summary_width(c) for c in range(used)))
         ws.write_string(0, 0, "Regional sector partnership roll-up", self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}; made {self.r.made_at:%Y-%m-%d}. "
                               f"{plural(self.r.files_in, 'return')} included, "
@@ -309,10 +324,10 @@ class _Writer:
                                                    "table above the chart."})
 
     def lists(self, ws, title: str, frame, headers: dict, spans: list[tuple[int, int]]):
-        """A list on a sheet of its own (the Summary's columns, headings repeated on every printed page)."""
-        for first, last, width in SUMMARY_WIDTHS:
+        """A list on a sheet of its own (LIST_WIDTHS, headings repeated on every printed page)."""
+        for first, last, width in LIST_WIDTHS:
             ws.set_column(first, last, width)
-        self.print_setup(ws)
+        self.print_setup(ws, sum(width * (last - first + 1) for first, last, width in LIST_WIDTHS))
         ws.repeat_rows(1)
         ws.freeze_panes(2, 0)
         self.frame(ws, 0, title, frame, headers, spans)
@@ -329,7 +344,7 @@ class _Writer:
             return top + 3
         formats = [self.f["avg"] if key == "average" else self.f["int"] if key in ("item", "lowest", "highest")
                    else self.f["label_wrap"] for key in headers]
-        widths = [sum(summary_width(c) for c in range(first, last + 1)) for first, last in spans]
+        widths = [sum(list_width(c) for c in range(first, last + 1)) for first, last in spans]
         for row, line in enumerate(zip(*[frame[key].tolist() for key in headers]), start=top + 2):
             for span, value, fmt in zip(spans, line, formats):
                 self.span(ws, row, *span, value, fmt)
@@ -343,7 +358,7 @@ class _Writer:
         ws.set_column(0, 0, 6)
         ws.set_column(1, 1, 60)
         ws.set_column(2, 7, 9)
-        self.print_setup(ws)
+        self.print_setup(ws, 6 + 60 + 6 * 9)
         ws.write_string(0, 0, "How many respondents gave each rating, per capability", self.f["title"])
         ws.write_string(2, 0, f"{self.cycle_shown()}.", self.f["note"])
         ws.write_string(1, 0, "1 = Not at all, 2 = Making progress but long way to go, 3 = Have some of this, "
@@ -402,8 +417,7 @@ class _Writer:
                       len(progress.columns) if progress is not None else 0)
         ws.set_column(0, 0, 44)
         ws.set_column(1, max(columns, 1), 16)
-        self.print_setup(ws, fit=False)
-        ws.set_print_scale(print_scale(44 + 16 * columns))
+        self.print_setup(ws, 44 + 16 * columns)
         ws.write_string(0, 0, "Action plans", self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}. Every resource or technical assistance need listed is on the "
                               f"{NEEDS} sheet.", self.f["note"])
