@@ -364,7 +364,7 @@ def print_widths(header: list[str], columns: list[list], date_formats: list[str 
     of the page shared by how much text each column holds, never wider than its longest value or LONGEST.
     Columns that do not print (not ``page``) are as wide as their longest value, at most LONGEST, and never wrap."""
     budget = PAGE_PIXELS / PIXELS - len(header) * 5 / PIXELS
-    facts = []
+    facts, longests = [], []
     for name, values, date_format in zip(header, columns, date_formats):
         sample = values[:20000]
         distinct = list(dict.fromkeys(sample))
@@ -372,14 +372,16 @@ def print_widths(header: list[str], columns: list[list], date_formats: list[str 
         others = [shown_length(v, date_format) for v in distinct if v is not None and not isinstance(v, str)]
         fixed = max([heading, *(n + 2 for n in others)])  # numbers and dates never wrap
         lengths = sorted(len(v) for v in sample if isinstance(v, str))
-        natural = min(max([fixed, *(n + 2 for n in lengths[-1:])]), LONGEST)
+        longest = max([fixed, *(n + 2 for n in lengths[-1:])])
+        natural = min(longest, LONGEST)
         least = min(natural, max([fixed, 8, *(min(longest_word(t), WORD) + 2 for t in distinct if isinstance(t, str))]))
         typical = lengths[len(lengths) * 9 // 10] if lengths else 0  # nine rows in ten are no longer
         weight = sum(lengths) / max(len(sample), 1)
         facts.append((natural, least, min(fixed, natural), typical, weight))
+        longests.append(longest)
     widths = [natural for natural, *_ in facts]
-    if sum(widths) <= budget or not page:
-        return [(w, False) for w in widths]
+    if sum(widths) <= budget or not page:  # (a text longer than LONGEST wraps in a printed column)
+        return [(w, page and w < longest) for w, longest in zip(widths, longests)]
     for lines, hard in [(n, False) for n in range(1, 40)] + [(n, True) for n in range(1, 80)]:
         # (long words whole, then if need be broken: a column is then at least as wide as its heading)
         widths = [min(natural, max(fixed if hard else least, typical / lines * 1.15 + 2))
@@ -394,7 +396,7 @@ def print_widths(header: list[str], columns: list[list], date_formats: list[str 
             widths[c] = min(widths[c] + spare * (facts[c][4] / total if total else 1 / len(open_)), facts[c][0])
         spare = budget - sum(widths)
         open_ = [c for c in open_ if widths[c] < facts[c][0]]
-    return [(round(w, 1), w < natural) for w, (natural, *_) in zip(widths, facts)]
+    return [(round(w, 1), w < longest) for w, longest in zip(widths, longests)]
 
 
 def _stored(characters: float) -> str:

@@ -28,19 +28,20 @@ from ..instruments.prompts import fit
 from ..intake.report import plural
 from .parts import Package
 from .pivots import PIVOTS, add_pivots
-from .table_sheets import TITLE, TableSheet, as_written, missing, page_header, place
+from .table_sheets import TITLE, TableSheet, as_written, missing, page_header, place, wrapped_lines
 from . import trend_sheet
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
-# the Summary's columns (first, last, width in characters): the organization, five component areas and the
-# respondents, with a wider last column that the lists below the charts share; together one page wide
-SUMMARY_WIDTHS = ((0, 0, 34), (1, 6, 15), (7, 7, 30))
+# the Summary's columns (first, last, width in characters): the organization, five component areas, the
+# respondents and (organizations' table) the region; together one page wide
+SUMMARY_WIDTHS = ((0, 0, 34), (1, 6, 15), (7, 7, 18))
 # the lists' columns (Strengths, Disagreement, Resources needed): a name, a label, two figures, a text across
 # three columns and a last text; 140 characters, printed at 87% (10-point text at 8.7 points)
 LIST_WIDTHS = ((0, 0, 28), (1, 1, 14), (2, 3, 9), (4, 6, 18), (7, 7, 26))
 LINE = 13.5  # points per line of 10-point text
 LABELS, CHART_LABEL = 9, 48  # Rating distribution: the column of the chart's labels, and their most characters
 NEEDS = "Resources needed"  # the sheet listing every resource or technical-assistance need
+DISTRIBUTION_ROWS = 29  # rows of 20 pixels the Rating distribution chart (560 pixels high) takes, with a gap
 CHART_WIDTH, CHART_ROWS = 640, 17  # the Action plans sheet's charts: pixels wide, rows (of 20 px) taken with a gap
 MARGIN = 0.4  # inches, left and right
 PAGE_CHARACTERS = 122  # characters of 11-point text that LibreOffice prints across a Letter landscape page at 100%
@@ -92,9 +93,9 @@ def list_width(column: int) -> float:
 
 
 def lines_needed(text, width: float) -> int:
-    """How many lines ``text`` takes wrapped in a cell ``width`` characters wide (10-point text, with room
-    for breaks at word ends)."""
-    return max(1, math.ceil(len(str(text or "")) / (width * 1.1)))
+    """How many lines ``text`` takes wrapped in a cell ``width`` characters wide, in 10-point text (a width's
+    characters are 11-point digits): its words laid on lines as ``wrapped_lines`` lays them."""
+    return wrapped_lines(str(text or ""), width * 11 / BODY)
 
 
 class _Writer:
@@ -259,7 +260,10 @@ class _Writer:
         for c, area in enumerate(areas, start=1):
             ws.write_string(header, c, area, self.f["th"])
         ws.write_string(header, len(areas) + 1, "Respondents", self.f["th"])
-        ws.set_row(header, 30)
+        if by == "organization":
+            ws.write_string(header, len(areas) + 2, "Region", self.f["th"])
+            regions = {org: sorted(set(map(str, group.dropna()))) for org, group in responses.groupby(by)["region"]}
+        ws.set_row(header, 3 * LINE)  # an area's name over up to three lines
         ranges = self.ranges["Responses"]
         respondents = responses.groupby(by)["response_id"].nunique()
         row = header
@@ -272,6 +276,8 @@ class _Writer:
                            f"{ranges['area']},{xl_rowcol_to_cell(header, c, row_abs=True)}{self.in_cycle()}),\"\")")
                 ws.write_formula(row, c, formula, self.f["avg"], "" if missing(value) else round(float(value), 6))
             ws.write_number(row, len(areas) + 1, int(respondents.get(key, 0)), self.f["int"])
+            if by == "organization":  # where each organization is
+                ws.write_string(row, len(areas) + 2, ", ".join(regions.get(key, [])), self.f["label"])
         if len(values.index):
             ws.conditional_format(header + 1, 1, row, len(areas), {
                 "type": "3_color_scale", "min_type": "num", "min_value": 1, "min_color": "#F8696B",
@@ -284,7 +290,7 @@ class _Writer:
             ws.set_column(first, last, width)
         # at the scale that fits its columns, not fitted to the page: Excel would ignore the page break
         # that keeps the regions' table and chart together
-        used = 1 + len(self.r.assessment.areas) + 1  # organization, one column per area, respondents
+        used = 1 + len(self.r.assessment.areas) + 2  # organization, one column per area, respondents, region
         self.print_setup(ws, sum(summary_width(c) for c in range(used)))
         ws.write_string(0, 0, "Regional sector partnership roll-up", self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}; made {self.r.made_at:%Y-%m-%d}. "
@@ -364,13 +370,16 @@ class _Writer:
         ws.write_string(1, 0, "1 = Not at all, 2 = Making progress but long way to go, 3 = Have some of this, "
                               "sometimes, 4 = Yes, in place now, 5 = Not only in place, but we're excelling here.",
                         self.f["note"])
+        # the chart first, on the first page; the table from the next page, its headings repeated on each of its
+        # pages (a page break keeps them off the chart's page: repeated above a chart they print as an empty row)
+        top = 3 + DISTRIBUTION_ROWS
         headers = ["Item", "Capability", "1", "2", "3", "4", "5", "Average"]
         for c, text in enumerate(headers):
-            ws.write_string(3, c, text, self.f["th"])
+            ws.write_string(top, c, text, self.f["th"])
         ranges = self.ranges["Responses"]
         # the chart's labels: the capability, shortened at a word boundary, in a hidden column the chart still reads
         ws.set_column(LABELS, LABELS, CHART_LABEL + 2, None, {"hidden": True})
-        for row, (item, record) in enumerate(counts.iterrows(), start=4):
+        for row, (item, record) in enumerate(counts.iterrows(), start=top + 1):
             ws.write_number(row, 0, int(item), self.f["int"])
             ws.write_string(row, LABELS, fit(f"{int(item)}. {record['capability']}", CHART_LABEL))
             ws.write_string(row, 1, record["capability"], self.f["label_wrap"])
@@ -382,27 +391,26 @@ class _Writer:
             ws.write_formula(row, 7, f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges['item']},$A{row + 1}"
                                      f"{self.in_cycle()}),\"\")",
                              self.f["avg"], "" if missing(mean) else round(float(mean), 6))
-        last = 3 + len(counts)
+        last = top + len(counts)
         chart = self.wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
         colours = ("#C00000", "#F4B183", "#FFE699", "#A9D18E", "#548235")
         for k in range(1, 6):
-            chart.add_series({"name": ["Rating distribution", 3, 1 + k],
-                              "categories": ["Rating distribution", 4, LABELS, last, LABELS],
-                              "values": ["Rating distribution", 4, 1 + k, last, 1 + k],
+            chart.add_series({"name": ["Rating distribution", top, 1 + k],
+                              "categories": ["Rating distribution", top + 1, LABELS, last, LABELS],
+                              "values": ["Rating distribution", top + 1, 1 + k, last, 1 + k],
                               "fill": {"color": colours[k - 1]}, "gap": 40})
         chart.set_title({"name": "Ratings per capability (share of respondents)"})
         chart.set_y_axis({"reverse": True, "name": "Capability (item number and name)"})
         chart.show_hidden_data()
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 820, "height": 620})
-        ws.set_h_pagebreaks([last + 1])  # the chart on a page of its own, below the table
-        ws.insert_chart(last + 2, 0, chart, {"object_position": 3,
-                                             "description": f"Stacked bar chart: for each of the {len(counts)} "
-                                             "capabilities (labelled by item number and name), the share of "
-                                             "respondents who gave each rating from 1 to 5. The counts are in the "
-                                             "table above the chart."})
-        ws.freeze_panes(4, 0)
-        ws.repeat_rows(3)
+        chart.set_size({"width": 820, "height": 560})
+        ws.set_h_pagebreaks([top])  # the chart on the first page, the table from the next
+        ws.insert_chart(3, 0, chart, {"object_position": 3,
+                                      "description": f"Stacked bar chart: for each of the {len(counts)} "
+                                      "capabilities (labelled by item number and name), the share of "
+                                      "respondents who gave each rating from 1 to 5. The counts are in the "
+                                      "table below the chart."})
+        ws.repeat_rows(top)
 
     def action_plans(self, ws):
         """Components by status, those not yet in place and the actions planned, each chart below its table,
