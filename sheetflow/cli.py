@@ -172,11 +172,21 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
 @click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
               help="Write a note for each file that is not valid into this folder.")
 @click.option("--force", is_flag=True, help="Replace existing feedback notes.")
+@click.option("--manifest", type=click.Path(path_type=Path),
+              help="With --feedback: the manifest.csv from generate --roster (or its folder), so that each note "
+                   "greets its partner by the name the manifest has for them.")
 @workers_option
-def validate(paths, as_json, feedback, force, workers):
-    """Check returned workbooks (files or folders): what each partner must fix."""
+def validate(paths, as_json, feedback, force, manifest, workers):
+    """Check returned workbooks (PATHS: files or folders of them): what each partner must fix.
+
+    Exit codes: 0 every file is valid, 1 some files have problems, 2 the command could not run."""
     from .intake.report import write_feedback
     from .intake.validate import validate_paths
+    from .outreach.manifest import manifest_path, read_manifest
+    from .outreach.status import match
+
+    if manifest and not feedback:
+        raise click.UsageError("--manifest goes with --feedback.")
 
     if feedback:
         check_folder(feedback, "--feedback names the folder for the notes", not_suffixes=(".txt",))
@@ -191,7 +201,12 @@ def validate(paths, as_json, feedback, force, workers):
         click.echo(report.to_text())
     if feedback:
         titles = {i.id: i.title for i in definitions.load_all().values()}
-        notes = write_feedback(report, feedback, titles, force=force)
+        names = {}  # the file -> the name of the partner it was sent to, as the manifest has it
+        if manifest:
+            ledger = manifest_path(manifest)
+            for r in match(report, read_manifest(ledger), manifest=ledger).recipients:
+                names.update({f.path: r.respondent_name for f in r.returns if r.respondent_name})
+        notes = write_feedback(report, feedback, titles, force=force, names=names)
         click.echo(f"Wrote {plural(notes, 'feedback note')} to {feedback}.", err=as_json)
     return OK if report.all_valid else PROBLEMS
 

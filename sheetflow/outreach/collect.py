@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
+from ..intake.report import plural
 from ..errors import SheetflowError
 from ..files import atomic_path
 from ..intake.package import RATIO_FLOOR, Limits, Rejected, checked
@@ -74,9 +75,9 @@ class CollectReport:
                   for m in shown]
         if len(self.without_attachment) > len(shown):
             lines.append(f"... and {len(self.without_attachment) - len(shown)} more messages without attachment.")
-        lines.append(f"{self.messages} messages read ({len(self.without_attachment)} without attachment); "
-                     f"{len(self.new)} new attachments: {len(self.saved)} saved, {len(self.duplicates)} duplicates, "
-                     f"{len(self.refused)} refused. Ledger: {self.ledger}.")
+        lines.append(f"{plural(self.messages, 'message')} read ({len(self.without_attachment)} without attachment); "
+                     f"{plural(self.new, 'new attachment')}: {len(self.saved)} saved, "
+                     f"{plural(self.duplicates, 'duplicate')}, {len(self.refused)} refused. Ledger: {self.ledger}.")
         return "\n".join(lines)
 
 
