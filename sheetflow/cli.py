@@ -177,9 +177,7 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
                    "greets its partner by the name the manifest has for them.")
 @workers_option
 def validate(paths, as_json, feedback, force, manifest, workers):
-    """Check returned workbooks (PATHS: files or folders of them): what each partner must fix.
-
-    Exit codes: 0 every file is valid, 1 some files have problems, 2 the command could not run."""
+    """Check returned workbooks (PATHS: files or folders of them): what each partner must fix."""
     from .intake.report import write_feedback
     from .intake.validate import validate_paths
     from .outreach.manifest import manifest_path, read_manifest
@@ -227,8 +225,8 @@ def validate(paths, as_json, feedback, force, manifest, workers):
 @click.option("--cycle", help="The cycle the summaries show (default: the latest).")
 @workers_option
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous, cycle, workers):
-    """Validate returns (of one cycle or several) and consolidate every valid one into a regional roll-up
-    workbook."""
+    """Validate returns (PATHS: files or folders of them, of one cycle or several) and consolidate every valid
+    one into a regional roll-up workbook (-o)."""
     from .rollup.run import check_outputs, roll_up, write_outputs
 
     check_outputs(output, csv_dir, force)
@@ -265,9 +263,10 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
 @click.option("--force", is_flag=True, help="Replace existing drafts.")
 @workers_option
 def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_starttls, force, workers):
-    """Draft (or --send) the emails to the roster, each with its workbook attached.
+    """Draft (or --send) the emails to the people in the manifest (--manifest, written by generate --roster),
+    each with its workbook attached.
 
-    Without PATHs everyone in the manifest gets an invitation. With the returns (files or folders)
+    Without PATHS everyone in the manifest gets an invitation. With the returns (files or folders)
     those who have not sent theirs back get a reminder and those whose return has problems get the
     list of what to fix; nobody else is written to.
     """
@@ -374,7 +373,8 @@ class _progress:
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report (JSON).")
 @workers_option
 def status(paths, manifest, cycle, as_json, workers):
-    """Who has returned what: each recipient in MANIFEST against the returns in PATHS."""
+    """Who has returned what: each recipient in the manifest (--manifest, written by generate --roster)
+    against the returns in PATHS (files or folders of them)."""
     from .outreach.status import status as status_of_returns
 
     with _progress("Reading returns") as progress:
@@ -437,3 +437,19 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     main()
+
+
+# What each command's exit code means, at the end of its --help (one place: the codes are main's).
+_FAILED = "2 the command could not run (a bad option, a file that cannot be read or written)."
+EXIT_CODES = {
+    "generate": f"Exit codes: 0 the workbooks were written; {_FAILED}",
+    "validate": f"Exit codes: 0 every file is valid; 1 some files have problems; {_FAILED}",
+    "rollup": f"Exit codes: 0 the roll-up was written (with --strict: and no file was left out); 1 with --strict, "
+              f"some files were left out; {_FAILED}",
+    "mail": f"Exit codes: 0 the drafts were written or the messages sent; {_FAILED}",
+    "collect": f"Exit codes: 0 the mail was read and its returns saved; {_FAILED}",
+    "status": f"Exit codes: 0 everyone has returned a valid workbook; 1 some have not; {_FAILED}",
+    "instruments": f"Exit codes: 0 listed; {_FAILED}",
+}
+for _name, _command in cli.commands.items():
+    _command.epilog = EXIT_CODES.get(_name, f"Exit codes: 0 done; 1 some items have problems; {_FAILED}")
