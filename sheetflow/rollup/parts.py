@@ -136,6 +136,20 @@ class Package:
         parent = sheets[0].parentNode
         parent.insertBefore(new, anchor)
 
+    def add_print_titles(self, index: int, name: str, titles: str) -> None:
+        """Print ``titles`` (e.g. "$A:$A") of the sheet at ``index`` (named ``name``) on each of its pages."""
+        book = self.xml(self.workbook)
+        holders = book.getElementsByTagNameNS(MAIN, "definedNames")
+        if holders:
+            holder = holders[0]
+        else:  # CT_Workbook: definedNames after sheets
+            sheets = book.getElementsByTagNameNS(MAIN, "sheets")[0]
+            holder = sheets.parentNode.insertBefore(self.element(self.workbook, "definedNames"), sheets.nextSibling)
+        quoted = "'" + name.replace("'", "''") + "'"
+        defined = self.element(self.workbook, "definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
+        defined.appendChild(book.createTextNode(f"{quoted}!{titles}"))
+        holder.appendChild(defined)
+
     def element(self, part: str, tag: str, rid: str | None = None, **attributes) -> minidom.Element:
         """A new SpreadsheetML element for the part ``part`` (not yet placed), with ``r:id="rid"`` if given."""
         doc = self.xml(part)

@@ -143,6 +143,7 @@ def add_pivots(package: Package, pivots, tables: dict) -> None:
         package.relate(table_part, "pivotCacheDefinition", definitions[p.table])
         sheet_part = package.free_name("xl/worksheets/sheet{}.xml")
         package.add_sheet(p.sheet, sheet_part, _worksheet(cells, p.sheet).encode(), before=at + n - 1)
+        package.add_print_titles(at + n - 1, p.sheet, "$A:$A")  # the row labels on each page a wide pivot takes
         package.relate(sheet_part, "pivotTable", table_part)
 
 
