@@ -320,7 +320,7 @@ def _read_table(book, answer, place) -> Answer | None:
     return Answer(answer.name, f"{sheet}!{reference}", rows, formula, (sheet, top, left))
 
 
-def as_choice(value, choices):
+def as_choice(value: object, choices: tuple) -> object:
     """A text that is one of ``choices`` but for its case ("yes", "IN PLACE") as that choice, as Excel's list
     validation takes it (it compares without regard to case); any other value as it is."""
     if isinstance(value, str) and choices and value not in choices:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
@@ -34,6 +34,7 @@ WHOLE_NUMBERS = ("rating",)
 # named, beside the key this table prints (a capability's item, a file's response id), not on every row
 PRINTED_ELSEWHERE = {"capability": "Rating distribution", "source_file": "Submissions"}
 WORD = 34  # characters: a longer word (a file's fingerprint) breaks over lines rather than widen its column
+SAMPLE = 5000  # rows: the widths are worked out from the first ones (a state-wide table has hundreds of thousands)
 LONGEST = 60  # characters: the widest a column is made; longer texts wrap within it
 STYLE = "TableStyleMedium2"
 # the header cells' own format, drawn over the table style's (white on its blue is 4.0:1, short of WCAG's 4.5:1;
@@ -160,6 +161,7 @@ class TableSheet:
     name: str
     header: list[str]
     columns: list[list]  # each column's values, as ``as_written``
+    _widths: list[tuple[float, bool]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, name: str, frame) -> "TableSheet":
@@ -192,11 +194,13 @@ class TableSheet:
 
     def print_widths(self) -> list[tuple[float, bool]]:
         """Each column's width in characters and whether its texts wrap (``print_widths``): the printed columns
-        laid out across the page, the others as wide as their values."""
-        dates = [date for _, date in self.number_formats()]
-        n = self.printed
-        return (print_widths(self.header[:n], self.columns[:n], dates[:n])
-                + print_widths(self.header[n:], self.columns[n:], dates[n:], page=False))
+        laid out across the page, the others as wide as their values. Worked out once."""
+        if self._widths is None:
+            dates = [date for _, date in self.number_formats()]
+            n = self.printed
+            self._widths = (print_widths(self.header[:n], self.columns[:n], dates[:n])
+                            + print_widths(self.header[n:], self.columns[n:], dates[n:], page=False))
+        return self._widths
 
     def lines(self) -> list[int]:
         """How many lines each row takes with its texts wrapped in the widths of ``print_widths`` (neither Excel
@@ -317,7 +321,7 @@ def header_footer(sheet: str, scale: int) -> str:
     return f"<oddHeader>{escape(header)}</oddHeader><oddFooter>{escape(footer)}</oddFooter>"
 
 
-def shown_length(value, date_format: str | None) -> int:
+def shown_length(value: object, date_format: str | None) -> int:
     """How many characters a value shows in its cell: a date in ``date_format``, a number with up to ten
     digits (as General shows it), true/false as TRUE/FALSE."""
     if isinstance(value, str):
@@ -338,8 +342,10 @@ def wrapped_lines(text: str, width: float) -> int:
     """How many lines ``text`` takes wrapped in a column ``width`` characters wide: its words laid greedily on
     each line (a word too long for a line is broken), ``CHARACTERS`` characters of text to a character of the
     width (a width's character is a digit's, wider than most letters)."""
-    total = 0
     room = max(int(width * CHARACTERS) - 1, 1)
+    if len(text) <= room and "\n" not in text:  # most texts: one line
+        return 1
+    total = 0
     for paragraph in text.split("\n"):
         lines, used = 1, 0
         for word in paragraph.split():
@@ -366,7 +372,7 @@ def print_widths(header: list[str], columns: list[list], date_formats: list[str 
     budget = PAGE_PIXELS / PIXELS - len(header) * 5 / PIXELS
     facts, longests = [], []
     for name, values, date_format in zip(header, columns, date_formats):
-        sample = values[:20000]
+        sample = values[:SAMPLE]
         distinct = list(dict.fromkeys(sample))
         heading = math.ceil(len(name) * BOLD) + 1
         others = [shown_length(v, date_format) for v in distinct if v is not None and not isinstance(v, str)]

@@ -92,7 +92,7 @@ def list_width(column: int) -> float:
     return next(width for first, last, width in LIST_WIDTHS if first <= column <= last)
 
 
-def lines_needed(text, width: float) -> int:
+def lines_needed(text: object, width: float) -> int:
     """How many lines ``text`` takes wrapped in a cell ``width`` characters wide, in 10-point text (a width's
     characters are 11-point digits): its words laid on lines as ``wrapped_lines`` lays them."""
     return wrapped_lines(str(text or ""), width * 11 / BODY)
