@@ -5,6 +5,7 @@ plan, that LibreOffice renders it, and that the rest of the plan is the plan mad
 from __future__ import annotations
 
 import html
+import re
 import subprocess
 import zipfile
 from pathlib import Path
