@@ -29,7 +29,7 @@ PICTURES = {  # picture -> (instrument, text that starts the page's header, page
 ROLLUP_PICTURES = {"rollup-summary.png": ("Summary", 0), "rollup-strengths.png": ("Strengths", 0),
                    "rollup-distribution.png": ("Rating distribution", 0),
                    "rollup-action-plans.png": ("Action plans", 0), "rollup-pivot.png": ("Pivot - Ratings by area", 0),
-                   "rollup-change-over-time.png": ("Change over time", 1)}
+                   "rollup-change-over-time.png": ("Change over time", 1), "rollup-responses.png": ("Responses", 0)}
 
 
 def page_of(pdf: Path, header: str) -> int:
@@ -82,8 +82,10 @@ def main():
                         "--assessments", str(ROOT / "samples" / "returns"),
                         "--manifest", str(ROOT / "samples" / "sent" / "manifest.csv")], check=True)
         pdf = libreoffice.convert(plan, "pdf", tmp)
-        for picture, skip in (("action-plan-results.png", 0), ("action-plan-results-capabilities.png", 1)):
-            page = page_of(pdf, "Self-assessment results") + skip
+        for picture, header, skip in (("action-plan-results.png", "Self-assessment results", 0),
+                                      ("action-plan-results-capabilities.png", "Self-assessment results", 1),
+                                      ("action-plan-results-2.png", "Self-assessment results (2)", 0)):
+            page = page_of(pdf, header) + skip
             (png,) = libreoffice.pdf_to_png(pdf, tmp / picture, page, page, dpi=90)
             (docs / picture).write_bytes(png.read_bytes())
             print(f"docs/{picture}: page {page} of the North Plains action plan")

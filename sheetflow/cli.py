@@ -186,12 +186,20 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
 @click.option("--feedback", type=click.Path(file_okay=False, path_type=Path),
               help="Write a note for each file that is not valid into this folder.")
 @click.option("--force", is_flag=True, help="Replace existing feedback notes.")
+@click.option("--manifest", type=click.Path(path_type=Path),
+              help="With --feedback: the manifest.csv from generate --roster (or its folder), so that each note "
+                   "greets its partner by the name the manifest has for them.")
 @workers_option
 @_one_batch
-def validate(paths, as_json, feedback, force, workers):
-    """Check returned workbooks (files or folders): what each partner must fix."""
+def validate(paths, as_json, feedback, force, manifest, workers):
+    """Check returned workbooks (PATHS: files or folders of them): what each partner must fix."""
     from .intake.report import write_feedback
     from .intake.validate import validate_paths
+    from .outreach.manifest import manifest_path, read_manifest
+    from .outreach.status import match
+
+    if manifest and not feedback:
+        raise click.UsageError("--manifest goes with --feedback.")
 
     if feedback:
         check_folder(feedback, "--feedback names the folder for the notes", not_suffixes=(".txt",))
@@ -206,7 +214,12 @@ def validate(paths, as_json, feedback, force, workers):
         click.echo(report.to_text())
     if feedback:
         titles = {i.id: i.title for i in definitions.load_all().values()}
-        notes = write_feedback(report, feedback, titles, force=force)
+        names = {}  # the file -> the name of the partner it was sent to, as the manifest has it
+        if manifest:
+            ledger = manifest_path(manifest)
+            for r in match(report, read_manifest(ledger), manifest=ledger).recipients:
+                names.update({f.path: r.respondent_name for f in r.returns if r.respondent_name})
+        notes = write_feedback(report, feedback, titles, force=force, names=names)
         click.echo(f"Wrote {plural(notes, 'feedback note')} to {feedback}.", err=as_json)
     return OK if report.all_valid else PROBLEMS
 
@@ -229,8 +242,8 @@ def validate(paths, as_json, feedback, force, workers):
 @workers_option
 @_one_batch
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous, cycle, workers):
-    """Validate returns (of one cycle or several) and consolidate every valid one into a regional roll-up
-    workbook."""
+    """Validate returns (PATHS: files or folders of them, of one cycle or several) and consolidate every valid
+    one into a regional roll-up workbook (-o)."""
     from .rollup.run import check_outputs, roll_up, write_outputs
 
     if len(previous) > 1:
@@ -278,9 +291,10 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
 @click.option("--force", is_flag=True, help="Replace existing drafts.")
 @workers_option
 def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp, no_starttls, force, workers):
-    """Draft (or --send) the emails to the roster, each with its workbook attached.
+    """Draft (or --send) the emails to the people in the manifest (--manifest, written by generate --roster),
+    each with its workbook attached.
 
-    Without PATHs everyone in the manifest gets an invitation. With the returns (files or folders)
+    Without PATHS everyone in the manifest gets an invitation. With the returns (files or folders)
     those who have not sent theirs back get a reminder and those whose return has problems get the
     list of what to fix; nobody else is written to.
     """
@@ -432,7 +446,8 @@ class _progress:
 @workers_option
 @_one_batch
 def status(paths, manifest, cycle, as_json, workers):
-    """Who has returned what: each recipient in MANIFEST against the returns in PATHS."""
+    """Who has returned what: each recipient in the manifest (--manifest, written by generate --roster)
+    against the returns in PATHS (files or folders of them)."""
     from .outreach.status import status as status_of_returns
 
     with _progress("Reading returns") as progress:
@@ -492,3 +507,19 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     main()
+
+
+# What each command's exit code means, at the end of its --help (one place: the codes are main's).
+_FAILED = "2 the command could not run (a bad option, a file that cannot be read or written)."
+EXIT_CODES = {
+    "generate": f"Exit codes: 0 the workbooks were written; {_FAILED}",
+    "validate": f"Exit codes: 0 every file is valid; 1 some files have problems; {_FAILED}",
+    "rollup": f"Exit codes: 0 the roll-up was written (with --strict: and no file was left out); 1 with --strict, "
+              f"some files were left out; {_FAILED}",
+    "mail": f"Exit codes: 0 the drafts were written or the messages sent; {_FAILED}",
+    "collect": f"Exit codes: 0 the mail was read and its returns saved; {_FAILED}",
+    "status": f"Exit codes: 0 everyone has returned a valid workbook; 1 some have not; {_FAILED}",
+    "instruments": f"Exit codes: 0 listed; {_FAILED}",
+}
+for _name, _command in cli.commands.items():
+    _command.epilog = EXIT_CODES.get(_name, f"Exit codes: 0 done; 1 some items have problems; {_FAILED}")

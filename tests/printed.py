@@ -55,3 +55,24 @@ def text_sizes(pdf: Path) -> list[float]:
         heights = [float(b) - float(a) for a, b in re.findall(r'yMin="([\d.]+)"[^>]*yMax="([\d.]+)"', page)]
         sizes.append(statistics.median(heights) if heights else 0.0)
     return sizes
+
+
+# pdftotext draws a word's box as high as its font's ascent and descent: 1.3 times the size of Carlito (the
+# metric twin of Calibri that the tests install), measured on 11-point cells printed at 75% (10.7 points high)
+CARLITO_BOX = 1.3
+
+
+def small_texts(pdf: Path, points: float) -> list[tuple[int, float, str]]:
+    """The words printed smaller than ``points``: (page, size in points, word), from each word's height
+    (``pdftotext -bbox``) over ``CARLITO_BOX``. Rotated words (a chart's vertical axis title) are measured by
+    their width's side, so they are left out: none of the roll-up's texts is rotated but the chart's titles."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for number, page in enumerate(out.split("<page ")[1:], start=1):
+        for x0, y0, x1, y1, word in re.findall(
+                r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page):
+            height, width = float(y1) - float(y0), float(x1) - float(x0)
+            size = height / CARLITO_BOX
+            if size < points - 0.05 and not (height > width and len(word) > 1):
+                found.append((number, round(size, 1), word))
+    return found

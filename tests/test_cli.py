@@ -191,3 +191,18 @@ def test_validate_checks_the_feedback_folder_before_reading_and_writes_all_notes
     assert main(["validate", str(SAMPLES / "returns"), "--feedback", str(notes)]) == 2
     assert "already exists" in capsys.readouterr().err
     assert [p.name for p in notes.iterdir()] == [written[0]] and (notes / written[0]).read_text() == "edited"
+
+
+def test_every_commands_help_names_what_it_takes_and_lists_the_exit_codes(capsys):
+    from sheetflow.cli import cli
+
+    for name in cli.commands:
+        assert main([name, "--help"]) == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert "Exit codes: 0 " in text and "2 the command could not run" in text, name
+    main(["status", "--help"])
+    status = " ".join(capsys.readouterr().out.split())
+    assert "in MANIFEST" not in status and "the manifest (--manifest" in status and "PATHS" in status
+    main(["mail", "--help"])
+    mail = " ".join(capsys.readouterr().out.split())
+    assert "to the roster" not in mail and "the people in the manifest (--manifest" in mail

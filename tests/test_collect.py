@@ -95,7 +95,7 @@ def test_a_rerun_saves_nothing_twice_and_counts_only_what_is_new(tmp_path):
     eml(mail, "ben", [(BEN.name, BEN.read_bytes())], sender="ben.okafor@prairiewb.example.org")
     third = collect([mail], inbox)
     assert [r.attachment for r in third.new] == [BEN.name] and len(ledger_rows(inbox)) == 2
-    assert "1 new attachments: 1 saved" in third.to_text()
+    assert "1 new attachment: 1 saved" in third.to_text()  # "1 new attachments" before
     saved = inbox / third.saved[0].file
     saved.unlink()  # the convener deleted it; the same bytes sent again are saved again
     eml(mail, "ben-again", [(BEN.name, BEN.read_bytes())], sender="ben.okafor@prairiewb.example.org", day=6)
@@ -231,7 +231,7 @@ def test_the_command_collects_and_reports(tmp_path, capsys):
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     eml(mail, "ana", [(ANA.name, ANA.read_bytes())])
     assert main(["collect", str(mail), "-o", str(inbox)]) == 0
-    assert "1 new attachments: 1 saved" in capsys.readouterr().out
+    assert "1 new attachment: 1 saved" in capsys.readouterr().out
     assert main(["collect", str(mail), "-o", str(inbox)]) == 0
     assert "0 new attachments" in capsys.readouterr().out
     assert main(["collect", "-o", str(inbox)]) == 2

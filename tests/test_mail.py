@@ -533,6 +533,11 @@ def test_a_partner_whose_file_cannot_be_read_is_told_why_in_words_for_them():
                           definitions.load("sector-self-assessment"))
     assert "damaged or incomplete" in body
     assert "ask the partner" not in body
+    # he is asked to send it again, not to correct what he filled in (nothing in it could be read)
+    assert mail.message_kind(umar) == "resend" and "send your filled-in workbook again" in body
+    assert "correct" not in body.lower()
+    invalid = [r for r in report.recipients if r.state == "problems" and r.report.status == "invalid"]
+    assert invalid and {mail.message_kind(r) for r in invalid} == {"problems"}
 
 
 def test_an_outbox_named_like_a_message_file_is_refused_before_any_work(roster, tmp_path, capsys):

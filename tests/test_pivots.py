@@ -174,7 +174,7 @@ def test_package_has_real_pivot_parts(workbook):
 def test_pivots_are_captioned_for_a_board_as_excel_writes_renamed_fields(workbook):
     wb = load(workbook)
     words = {"Pivot - Ratings by area": ("Organization", "Component area", "Average rating"),
-             "Pivot - Rating counts": ("Capability", "Rating", "Number of ratings"),
+             "Pivot - Rating counts": ("Capability number", "Rating", "Number of ratings"),
              "Pivot - Actions": ("Key element", "Region", "Number of actions")}
     for pivot in PIVOTS:
         (table,) = wb[pivot.sheet]._pivots

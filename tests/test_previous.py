@@ -127,9 +127,9 @@ def test_a_rollup_whose_tables_were_edited_out_of_shape_is_refused(rollups, tmp_
         refused(tmp_path, capsys, edited(rollups, tmp_path, renamed))
 
     def typed_over(wb):
-        wb["Responses"]["J3"] = "four"
+        wb["Responses"]["I3"] = "four"
 
-    assert "Responses!J3 holds 'four', where sheetflow writes a whole number (rating)" in \
+    assert "Responses!I3 holds 'four', where sheetflow writes a whole number (rating)" in \
         refused(tmp_path, capsys, edited(rollups, tmp_path, typed_over))
 
     def cycle_cleared(wb):
@@ -243,3 +243,32 @@ def test_previous_given_twice_is_refused_never_one_dropped(rollups, tmp_path, ca
                  "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert "--previous is given once (here 2 times: 2025.xlsx, both.xlsx)" in err and not out.exists()
+
+
+def test_a_rollup_whose_columns_are_in_another_order_comes_in_by_their_names(rollups, tmp_path):
+    """Responses' capability moved after the comment (so that the printed pages can leave it out): a roll-up
+    made before, with capability between item and rating, still comes in, each value under its own name."""
+    def old_order(wb):
+        ws = wb["Responses"]
+        header = [c.value for c in ws[1]]
+        names = ["capability", "rating", "comment"]  # as they were, from the column of the old capability
+        first = header.index("rating") + 1
+        columns = {n: [ws.cell(r, header.index(n) + 1).value for r in range(1, ws.max_row + 1)] for n in names}
+        for k, name in enumerate(names):
+            for r, value in enumerate(columns[name], start=1):
+                ws.cell(r, first + k).value = value
+        table = ws.tables["Responses"]
+        for k, name in enumerate(names):
+            table.tableColumns[first - 1 + k].name = name
+
+    earlier = edited(rollups, tmp_path, old_order)
+    assert [c.value for c in openpyxl.load_workbook(earlier)["Responses"][1]][7:11] == \
+        ["item", "capability", "rating", "comment"]
+    out = tmp_path / "out.xlsx"
+    assert main(["rollup", str(LATER), "--previous", str(earlier), "-o", str(out)]) == 0
+    assert sorted(map(key, table_rows(out, "Responses"))) == sorted(map(key, table_rows(rollups["with-previous"],
+                                                                                       "Responses")))
+    mine = {(r["response_id"], r["item"]): (r["capability"], r["rating"]) for r in table_rows(out, "Responses")}
+    want = {(r["response_id"], r["item"]): (r["capability"], r["rating"])
+            for r in table_rows(rollups["with-previous"], "Responses")}
+    assert mine == want

@@ -18,7 +18,7 @@ from conftest import SAMPLES, complete_answers
 from sheetflow.instruments.followup_block import PreviousPlan
 from sheetflow.instruments.layout import bullets
 from sheetflow.instruments.workbook import Request, generate
-from sheetflow.rollup.region_results import collect
+from sheetflow.rollup.region_results import COLUMNS, collect
 
 pytestmark = pytest.mark.libreoffice
 BOOKS = ("assessment", "assessment filled", "action plan", "action plan filled", "action plan with results")
@@ -198,8 +198,31 @@ def test_every_page_a_results_table_reaches_carries_its_column_headings(books, a
                 cells = own[table]
                 if any(printed.whole(v, text) for v in cells):
                     found.setdefault(table, set()).update(v for v in cells if printed.whole(v, text))
-                    missing = [c for c in columns if not printed.whole(c, text)]
+                    missing = [c for c in map(words["headings"].get, columns) if not printed.whole(c, text)]
                     assert missing == [], f"{sheet}, page {number}: {table} without {missing}"
     assert len(pages[words["sheet"]]) > 1 and len(pages[words["more_sheet"]]) > 1  # the tables do run on
     for table, mine in own.items():
         assert mine <= found.get(table, set()), f"{table}: {sorted(mine - found.get(table, set()))[:3]} cut"
+
+
+def test_a_partners_results_pages_are_headed_in_words_across_the_page(books, action_plan):
+    """The pre-filled plan's results sheets are what a partner reads: no column's name (region_average,
+    highest_organization_average broken over two lines) heads a table, each heading is words."""
+    _, pages = books["action plan with results"]
+    words = action_plan.text["results"]
+    text = " ".join(" ".join(pages[sheet]) for sheet in (words["sheet"], words["more_sheet"]))
+    named = {c for columns in COLUMNS.values() for c in columns if "_" in c}
+    squeezed = re.sub(r"\s+", "", text)  # a name broken over lines is still the name
+    assert named and [c for c in named if c in squeezed] == []
+    assert "Region average" in text and "Lowest organization average" in text
+    assert len(pages[words["more_sheet"]]) <= 3  # the second sheet's tables across the page (4 pages at half width)
+
+
+def test_a_first_cycle_plan_prints_no_page_of_last_cycles_actions(books, action_plan):
+    """Without a previous plan the follow-up block is empty: it stays in the workbook (its names, locked) but
+    prints no page. A plan that follows one up prints it on each element's sheet."""
+    heading = action_plan.text["followup"]["heading"]
+    _, pages = books["action plan with results"]  # the first cycle's plan
+    assert [sheet for sheet, texts in pages.items() for text in texts if heading in text] == []
+    _, pages = books["action plan"]  # made with last cycle's plan
+    assert sum(heading in text for texts in pages.values() for text in texts) == len(action_plan.elements)

@@ -92,3 +92,35 @@ def test_a_sheetflow_workbook_with_cells_outside_the_template_area_is_told_to_cl
     wb.save(tmp_path / "ours.xlsx")
     record = read_return(tmp_path / "ours.xlsx")
     assert record.rejected_code == "outside-template" and "AF400" in record.rejected
+
+
+def test_a_choice_typed_in_another_case_is_the_choice_excel_took_it_for(tmp_path, blank_workbooks):
+    """Excel's list validation compares without regard to case: a partner may type "yes" or "IN PLACE". The
+    answer is read as the choice it matches (and so rolls up as the list's text); anything else stays as typed."""
+    from sheetflow.intake.record import as_choice
+    from test_status import fill
+
+    assert as_choice("yes", ("Yes", "No")) == "Yes" and as_choice("IN PLACE", ("In place", "Not yet")) == "In place"
+    assert as_choice("Maybe", ("Yes", "No")) == "Maybe" and as_choice(3, ("Yes", "No")) == 3
+    path = fill(blank_workbooks["sector-self-assessment"], tmp_path / "typed.xlsx", pre_almost_yes="yes",
+                pre_active_yes="NO")
+    record = read_return(path)
+    assert (record.value("pre_almost_yes"), record.value("pre_active_yes")) == ("Yes", "No")
+
+
+def test_a_status_typed_in_capitals_validates_and_rolls_up_as_the_lists_text(tmp_path, blank_workbooks):
+    from sheetflow.intake.validate import validate_paths
+    from sheetflow.rollup.tables import build
+    from test_status import fill
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    fill(blank_workbooks["sector-action-plan"], folder / "plan.xlsx", region="North Plains",
+         lead_organization="Prairie Workforce Board", e1_status_1="IN PLACE",
+         e1_status_2="partly in place")
+    report = validate_paths([folder])
+    [found] = report.files
+    assert found.status == "valid", [e.message for e in found.errors]
+    components = build(report).tables["Components"]
+    first = components[components["element"] == 1].set_index("component")["status"]
+    assert (first[1], first[2]) == ("In place", "Partly in place")

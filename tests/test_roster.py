@@ -353,3 +353,14 @@ def test_manifest_cells_cannot_run_as_formulas_and_read_back_unchanged(tmp_path)
     assert named(out / result[0].file)["organization"] == "=HYPERLINK(\"http://x\")"
     for text in ("=1", "'=1", "''+1", "'x", "-", "", "plain", "\tTab"):
         assert csv_text(csv_cell(text)) == text
+
+
+def test_a_file_that_is_not_a_roster_stops_at_its_header_with_one_message(tmp_path, capsys):
+    """README.md given as --roster: one line naming what its header has, not a problem for each of its lines."""
+    readme = Path(__file__).parent.parent / "README.md"
+    with pytest.raises(RosterError) as caught:
+        read_roster(readme)
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1 and "is not a roster's header" in message and "Is this the right file" in message
+    assert main(["generate", "assessment", "--roster", str(readme), "-o", str(tmp_path / "out")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

@@ -67,7 +67,7 @@ def test_report_flags_exactly_the_values_outside_their_domain(tmp_path_factory, 
             if not rating_ok(value):
                 expected.add(name)
         elif answer.kind == "yes_no":
-            if not present(value) or str(value).strip() not in ("Yes", "No"):
+            if not present(value) or str(value).strip().casefold() not in ("yes", "no"):  # any case, as Excel
                 expected.add(name)
         elif answer.required and not present(value):
             expected.add(name)

@@ -15,7 +15,8 @@ from hypothesis import given, settings, strategies as st
 
 import libreoffice
 from sheetflow.rollup.parts import Package
-from sheetflow.rollup.table_sheets import DATE_FORMAT, NUMBER_FORMATS, PERCENT_FORMAT, TableSheet, place, serial
+from sheetflow.rollup.table_sheets import (DATE_FORMAT, NUMBER_FORMATS, PAGE_PIXELS, PERCENT_FORMAT, PIXELS,
+                                           PRINT_SCALE, TableSheet, place, serial, wrapped_lines)
 
 TRICKY_TEXT = ["=1+1", "+Org", "-1+1", "@Ana", "=HYPERLINK(\"http://evil\",\"x\")", "\tTab", "line\nbreak",
                "bell\x07and\x1f", "carriage\rreturn", "_x0041_", "_X004a_ and _x00", " leading", "trailing ", "  ",
@@ -109,9 +110,9 @@ def test_a_table_is_an_excel_table_with_a_frozen_header_and_print_setup(tmp_path
     assert ws.tables["T"].ref == "A1:B3" and [c.name for c in ws.tables["T"].tableColumns] == list(frame.columns)
     assert ws.freeze_panes == "A2"
     assert ws.page_setup.orientation == "landscape" and not ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.scale == 80 and ws.page_setup.pageOrder == "overThenDown"  # readable, a row's pages in turn
+    assert ws.page_setup.scale == PRINT_SCALE and ws.page_setup.pageOrder == "overThenDown"  # readable
     assert ws.oddHeader.right.text == "T" and "Page &P of &N" in ws.oddFooter.center.text
-    assert ws.column_dimensions["B"].width == pytest.approx(45.71, abs=0.01)  # a long text: its column's most
+    assert ws.column_dimensions["B"].width == pytest.approx(60.71, abs=0.01)  # a long text: its column's most
     assert ws.column_dimensions["A"].width == pytest.approx(30.71, abs=0.01)  # its longest name, and room
     assert ws.page_setup.paperSize == 1  # US Letter
 
@@ -156,3 +157,34 @@ def test_excel_is_told_the_digits_in_a_cycle_column_are_text(tmp_path):
     no_cycle = ours(frame.drop(columns="cycle"), tmp_path / "other")
     with zipfile.ZipFile(no_cycle) as z:
         assert not any(b"ignoredErrors" in z.read(n) for n in z.namelist())
+
+
+def test_a_wide_table_is_laid_out_one_page_wide_its_long_texts_wrapped_and_its_rows_as_high_as_their_lines(tmp_path):
+    """Columns share the page's width: a date and a number keep the width they show in (a date in a column
+    narrower than ``yyyy-mm-dd hh:mm`` shows ###), the long texts wrap, and each row is as high as its texts'
+    lines (no application fits a row to its text when it opens a file)."""
+    n = 30
+    frame = pd.DataFrame({
+        "response_id": [f"00000000-0000-4000-8000-{k:012d}" for k in range(n)],
+        "saved_at": [dt.datetime(2026, 3, 1, 14, 30)] * n,
+        "errors": [12345] * n,
+        "organization": ["Prairie Workforce Board of the Northern Counties"] * n,
+        "question": [("Does the partnership have a shared vision that every partner has agreed to in writing? " * 2)
+                     [:40 + 4 * k] for k in range(n)],
+        "answer": ["Yes, and we review it every year at the annual meeting of the partners " * 2] * n,
+    })
+    ws = openpyxl.load_workbook(ours(frame, tmp_path))["T"]
+    widths = {c.value: ws.column_dimensions[c.column_letter].width for c in ws[1]}
+    assert sum(w * PIXELS for w in widths.values()) <= PAGE_PIXELS  # one page wide (a stored width has its padding)
+    assert widths["saved_at"] >= len(DATE_FORMAT) + 1 and widths["errors"] >= 6
+    wrapped = [bool(c.alignment.wrap_text) for c in ws[2]]
+    assert wrapped[1:3] == [False, False] and wrapped[4:] == [True, True]  # numbers never wrap; long texts do
+    for r in range(2, n + 2):
+        texts = [(ws.cell(r, c).value, widths[ws.cell(1, c).value]) for c in (5, 6)]
+        assert ws.row_dimensions[r].height == 15 * max(wrapped_lines(t, w) for t, w in texts) > 15
+
+
+def test_wrapped_lines_lays_words_greedily_and_breaks_a_word_too_long_for_a_line():
+    assert wrapped_lines("short", 20) == 1
+    assert wrapped_lines("aaaa bbbb cccc", 5) == 3  # 1.1 characters to a width's character, less one
+    assert wrapped_lines("x" * 25, 10) == 3 and wrapped_lines("one\ntwo", 20) == 2 and wrapped_lines("", 9) == 1

@@ -6,6 +6,7 @@ to run; the tests marked ``libreoffice`` fill fresh workbooks in it with answers
 import hashlib
 import json
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -371,3 +372,30 @@ def test_a_version_this_sheetflow_never_issued_is_named_with_those_it_knows(tmp_
     f, = validate_paths([tmp_path / "future.xlsx"]).files
     assert (f.status, f.code) == ("rejected", "unknown-version")
     assert "version 7.0" in f.errors[0].message and "1.0, 1.1" in f.errors[0].message
+
+
+def test_with_the_manifest_a_note_greets_its_partner_by_name_even_when_the_file_could_not_be_read(tmp_path):
+    """Umar Farouk's sample return is damaged: nothing in it names him, but the manifest does."""
+    samples = Path(__file__).parent.parent / "samples"
+    notes = tmp_path / "notes"
+    assert main(["validate", str(samples / "returns"), "--feedback", str(notes),
+                 "--manifest", str(samples / "sent" / "manifest.csv")]) == 1
+    [umar] = [p for p in notes.iterdir() if "Umar Farouk" in p.name]
+    assert umar.read_text(encoding="utf-8").startswith("Hello Umar Farouk,")
+    without = tmp_path / "without"
+    assert main(["validate", str(samples / "returns"), "--feedback", str(without)]) == 1
+    assert (without / umar.name).read_text(encoding="utf-8").startswith("Hello,")  # the file names nobody
+
+
+def test_the_table_says_cannot_be_read_only_of_a_file_that_was_not_read(tmp_path, blank_workbooks, capsys):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    expected = make_hostile(inbox, blank_workbooks["sector-self-assessment"], tmp_path)
+    edited = [name for name, (code, _) in expected.items() if code == "question-changed"]
+    unreadable = [name for name, (code, _) in expected.items() if code in ("csv-file", "damaged", "empty")]
+    assert edited and unreadable
+    main(["validate", str(inbox)])
+    table = {re.split(r"\s{2,}", line)[1]: line for line in capsys.readouterr().out.splitlines()
+             if line.startswith("rejected")}
+    assert all("read, but a question was edited" in table[name] for name in edited)
+    assert all("cannot be read" in table[name] for name in unreadable)

@@ -39,11 +39,15 @@ def has_action(row) -> bool:
 
 
 def write_follow_up(book, ws, element, row: int, width: float, estimate_height) -> int:
-    """The status each component had last cycle beside the status to fill, and the block from ``row``
-    (which returns its last row); ``book`` is the workbook being written (workbook.py)."""
+    """The status each component had last cycle beside the status to fill, and the block from ``row``; returns
+    the sheet's last printed row: the block's, or without a previous plan the one above it (``row`` - 2: the
+    empty block prints no page). ``book`` is the workbook being written (workbook.py)."""
     _, first, _ = book.status_rows[element.number]
     write_last_statuses(book, ws, element, first - 1, first)
     bottom = write_block(book, ws, element, row, width, estimate_height)
+    if book.request.previous is None:  # nothing to follow up: the empty block stays (its names, locked) unprinted
+        ws.print_area(0, 0, row - 2, LAST_STATUS_COLUMN)
+        return row - 2
     ws.print_area(0, 0, bottom, LAST_STATUS_COLUMN)
     return bottom
 

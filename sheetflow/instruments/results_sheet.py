@@ -10,6 +10,9 @@ are locked and print like the plan's other sheets. The wording is the definition
 from __future__ import annotations
 
 WIDTHS = (16, 22, 40, 28, 16, 18, 10, 18, 18)  # the widest table has nine columns; text columns wrap
+# the second sheet's tables (disagreements: organization, item, capability, lowest, highest; the partners' words:
+# organization, respondent, question, answer) across the same width of page
+MORE_WIDTHS = (30, 22, 58, 56, 20)
 AVERAGES = {"region_average", "lowest_organization_average", "highest_organization_average",
             "all_regions_average", "average"}
 STYLE = "Table Style Light 9"
@@ -51,7 +54,7 @@ def write_results_sheet(book, results, row_height) -> None:
                    row_height)
     ws.print_area(0, 0, row, last)
     book.paginate(ws, row)
-    ws = _sheet(book, words["more_sheet"], words["more_title"].format(**facts))
+    ws = _sheet(book, words["more_sheet"], words["more_title"].format(**facts), MORE_WIDTHS)
     row = _section(book, ws, 2, "RegionDisagreements", "disagreements_heading", "no_disagreements", results,
                    formats, row_height)
     row = _section(book, ws, row, "RegionReflections", "reflections_heading", "no_reflections", results,
@@ -60,9 +63,9 @@ def write_results_sheet(book, results, row_height) -> None:
     book.paginate(ws, row)
 
 
-def _sheet(book, name: str, title: str):
-    ws = book.sheet(name, WIDTHS, landscape=True)
-    ws.merge_range(0, 0, 0, len(WIDTHS) - 1, title, book.f["title"])
+def _sheet(book, name: str, title: str, widths: tuple = WIDTHS):
+    ws = book.sheet(name, widths, landscape=True)
+    ws.merge_range(0, 0, 0, len(widths) - 1, title, book.f["title"])
     book.row(ws, 0, 24)
     return ws
 
@@ -101,13 +104,16 @@ def _formats(book) -> dict:
 def _table(book, ws, top: int, name: str, table, formats, row_height) -> tuple[int, int]:
     """An Excel Table of plain values at row ``top``; returns its header row and last row."""
     columns, rows = table
+    widths = book.layouts[ws.name].widths  # the sheet's: its rows as high as their texts wrapped in them
     bottom = top + max(len(rows), 1)  # a table needs a row: an empty one when there is nothing to show
+    # each column headed in words ("Region average"); the table's name stays for formulas and Power Query
+    headings = [heading(book, c) for c in columns]
     ws.add_table(top, 0, bottom, len(columns) - 1, {
         "name": name, "style": STYLE, "autofilter": False,
-        "columns": [{"header": c, "header_format": formats["header"]} for c in columns]})
-    book.row(ws, top, 30)
+        "columns": [{"header": h, "header_format": formats["header"]} for h in headings]})
+    book.row(ws, top, max([30, *(row_height(h, w) + 4 for h, w in zip(headings, widths))]))
     for r, values in enumerate(rows, start=top + 1):
-        book.row(ws, r, max(row_height(v, w) if isinstance(v, str) else 15 for v, w in zip(values, WIDTHS)))
+        book.row(ws, r, max(row_height(v, w) if isinstance(v, str) else 15 for v, w in zip(values, widths)))
         for c, (column, value) in enumerate(zip(columns, values)):
             if value is None:
                 ws.write_blank(r, c, None, formats["text"])
@@ -119,6 +125,12 @@ def _table(book, ws, top: int, name: str, table, formats, row_height) -> tuple[i
         for c in range(len(columns)):
             ws.write_blank(top + 1, c, None, formats["text"])
     return top, bottom
+
+
+def heading(book, column: str) -> str:
+    """A results table's column heading in words (the definition's ``[workbook.results.headings]``; a definition
+    made before it had them shows the column's name)."""
+    return book.text["results"].get("headings", {}).get(column, column)
 
 
 def _chart(book, sheet: str, columns, rows: tuple[int, int], words, facts):

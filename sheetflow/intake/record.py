@@ -273,7 +273,8 @@ def _read_names(book, answers) -> dict:
         found[answer.name] = _read_table(book, answer, place)
     for sheet, (wanted, keys) in singles.items():  # a sheet at a time
         for (answer, cell, place), (value, formula) in zip(wanted, book.cells(sheet, keys)):
-            found[answer.name] = Answer(answer.name, cell, normalise(value, answer.kind), formula, place)
+            value = as_choice(normalise(value, answer.kind), answer.choices)
+            found[answer.name] = Answer(answer.name, cell, value, formula, place)
     return found
 
 
@@ -314,9 +315,20 @@ def _read_table(book, answer, place) -> Answer | None:
     cells = book.cells(sheet, [(row, col) for row in range(top, bottom + 1) for col in range(left, right + 1)])
     rows = [[normalise(value, "text") for value, _ in cells[start:start + width]]
             for start in range(0, len(cells), width)]
+    if answer.choices:  # a table with a list (the follow-up's progress) has it in its first column
+        rows = [[as_choice(row[0], answer.choices), *row[1:]] for row in rows]
     formula = any(is_formula for _, is_formula in cells)
     reference = f"{cell_name(top, left)}:{cell_name(bottom, right)}"
     return Answer(answer.name, f"{sheet}!{reference}", rows, formula, (sheet, top, left))
+
+
+def as_choice(value: object, choices: tuple) -> object:
+    """A text that is one of ``choices`` but for its case ("yes", "IN PLACE") as that choice, as Excel's list
+    validation takes it (it compares without regard to case); any other value as it is."""
+    if isinstance(value, str) and choices and value not in choices:
+        folded = value.casefold()
+        return next((c for c in choices if isinstance(c, str) and c.casefold() == folded), value)
+    return value
 
 
 _WHOLE = re.compile(r"[+-]?\d+(\.0*)?")

@@ -72,7 +72,7 @@ class Report:
         for f in self.files:
             who = " / ".join(x for x in (f.organization, f.respondent) if x) or "-"
             problems = {"valid": plural(f.warnings, "warning") if f.warnings else "",
-                        "invalid": plural(f.errors, "error"), "rejected": "cannot be read",
+                        "invalid": plural(f.errors, "error"), "rejected": refused(f),
                         "superseded": f"replaced by {file_name(f.superseded_by or '')}"}[f.status]
             lines.append(f"{f.status:<10}  {fit(file_name(f.path), width):<{width}}  {fit(who, 40):<40}  {problems}")
         if verbose:
@@ -97,6 +97,21 @@ def skipped_summary(skipped: list) -> str:
     for _, why in skipped:
         counts[why] = counts.get(why, 0) + 1
     return f"{len(skipped)} skipped (" + "; ".join(f"{n}: {why}" for why, n in counts.items()) + ")"
+
+
+# a file refused although it was read (its stamp or its questions are not as sent), in a few words
+READ_BUT_REFUSED = {
+    "question-changed": "read, but a question was edited", "sheet-missing": "read, but a sheet is missing",
+    "answers-missing": "read, but answer cells are missing", "not-stamped": "read, but not made by sheetflow",
+    "stamp-mismatch": "read, but its stamp was altered", "stamp-incomplete": "read, but its stamp is incomplete",
+    "unknown-instrument": "read, but of an unknown instrument", "unknown-version": "read, but of an unknown version",
+    "outside-template": "read, but has cells outside the form",
+}
+
+
+def refused(f: FileReport) -> str:
+    """Why a rejected file is left out, in a few words for the table: "cannot be read" only if it was not."""
+    return READ_BUT_REFUSED.get(f.code or "", "cannot be read")
 
 
 def skipped_entry(path: str, why: str) -> dict:
@@ -144,15 +159,18 @@ def _who(record: Return, instrument) -> tuple:
     return tuple(str(v) if v is not None else None for v in values)
 
 
-def feedback_note(report: FileReport, instrument_title: str | None = None) -> str:
-    """A short plain-language note the convener can paste into a reply to the partner."""
+def feedback_note(report: FileReport, instrument_title: str | None = None, partner: str | None = None) -> str:
+    """A short plain-language note the convener can paste into a reply to the partner, greeting them by
+    ``partner`` (the name the manifest has) or else the name the file gives."""
     name = file_name(report.path)
-    greeting = f"Hello{(' ' + report.respondent) if report.respondent else ''},"
+    who = partner or report.respondent
+    greeting = f"Hello{(' ' + who) if who else ''},"
     lines = [greeting, ""]
     what = f"the {instrument_title}" if instrument_title else "the workbook"
     if report.status == "rejected":
+        verb = "use" if report.code in READ_BUT_REFUSED else "read"
         lines.append(f"Thank you for sending {what} back (the file \"{name}\"). Unfortunately we cannot "
-                     "read it:")
+                     f"{verb} it:")
         lines.append("")
         lines.extend(f"  {for_partner(e.message)}" for e in report.errors)
         lines.append("")
@@ -181,9 +199,11 @@ def for_partner(reason: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def write_feedback(report: Report, folder: Path, titles: dict, force: bool = False) -> list[Path]:
+def write_feedback(report: Report, folder: Path, titles: dict, force: bool = False,
+                   names: dict | None = None) -> list[Path]:
     """One note per file that is not valid (superseded copies need no reply); every note is checked
-    before any is written, so a note in the way leaves the folder as it was."""
+    before any is written, so a note in the way leaves the folder as it was. ``names``: file path -> the
+    partner's name, for the greeting."""
     notes, used = {}, set()
     for f in report.files:
         if f.status not in ("invalid", "rejected"):
@@ -197,4 +217,5 @@ def write_feedback(report: Report, folder: Path, titles: dict, force: bool = Fal
         notes[Path(folder) / name] = f
     check_folder(folder, "the notes are written into a folder")
     check_files(notes, force)
-    return [write_text(path, feedback_note(f, titles.get(f.instrument)), force) for path, f in notes.items()]
+    return [write_text(path, feedback_note(f, titles.get(f.instrument), (names or {}).get(f.path)), force)
+            for path, f in notes.items()]

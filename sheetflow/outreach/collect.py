@@ -31,6 +31,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterable, Iterator
 
+from ..intake.report import plural
 from ..errors import SheetflowError
 from ..intake.package import RATIO_FLOOR, Limits, Rejected, open_checked
 from ..ledger import LEDGER, Journal, LedgerRow, read_ledger
@@ -118,9 +119,9 @@ class CollectReport:
             reasons[_kind_of_problem(m.problem)] = reasons.get(_kind_of_problem(m.problem), 0) + 1
         unread = (f"; {len(self.unread)} not read ("
                   + ", ".join(f"{n} {why}" for why, n in reasons.items()) + ")") if self.unread else ""
-        lines.append(f"{self.messages} messages read ({len(self.without_attachment)} without attachment){unread}; "
-                     f"{len(self.new) - len([r for r in self.new if not r.attachment])} new attachments: "
-                     f"{len(self.saved)} saved, {len(self.duplicates)} duplicates, {len(self.refused)} refused"
+        lines.append(f"{plural(self.messages, 'message')} read ({len(self.without_attachment)} without attachment)"
+                     f"{unread}; {plural(len(self.new) - len([r for r in self.new if not r.attachment]), 'new attachment')}: "
+                     f"{len(self.saved)} saved, {plural(self.duplicates, 'duplicate')}, {len(self.refused)} refused"
                      + (f", {len(self.needs_look)} need your look" if self.needs_look else "")
                      + f". Ledger: {shown(self.ledger)}.")
         return "\n".join(lines)

@@ -45,7 +45,7 @@ from ..names import is_email, safe_file_name, unique_name
 from .status import Recipient, StatusReport
 
 MAILED = ("outstanding", "problems")  # the states of status.STATES that get a message
-KINDS = ("invitation", "reminder", "problems")
+KINDS = ("invitation", "reminder", "problems", "resend")
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SENT_COLUMNS = ("response_id", "email", "message_id", "sent_at", "kind")
 SENDER_ENV, USER_ENV, PASSWORD_ENV = "SHEETFLOW_SENDER", "SHEETFLOW_SMTP_USER", "SHEETFLOW_SMTP_PASSWORD"
@@ -246,8 +246,10 @@ def compose(recipient: Recipient, kind: str, templates: Mapping, instrument=None
 
 
 def message_kind(recipient: Recipient, reminder: bool = False) -> str:
+    """What to write: the problems to fix in a return, or (when what came back could not be opened) a request
+    to send it again; else the invitation or a reminder."""
     if recipient.state == "problems":
-        return "problems"
+        return "resend" if recipient.report is not None and recipient.report.status == "rejected" else "problems"
     return "reminder" if reminder else "invitation"
 
 

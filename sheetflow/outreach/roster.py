@@ -107,6 +107,11 @@ def roster_frame(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     if not body:
         raise RosterError(f"{path}: the roster has a header but nobody on it.")
     names = [_column_name(h) for h in header]
+    found = [n for n in REQUIRED if n in names]
+    if len(found) * 2 < len(REQUIRED):  # not a roster (another file given as one): its rows are not checked
+        shown = ", ".join(f'"{_fit(h)}"' for h in header[:6] if h) + (", ..." if len(header) > 6 else "")
+        raise RosterError(f"{path}: row {header_row} is not a roster's header (it has {shown or 'nothing'}); a "
+                          f"roster needs the columns {', '.join(REQUIRED)}. Is this the right file?")
     problems: list[tuple[int, str]] = []
     where = f"row {header_row} (the header)"
     for name in sorted({n for n in names if n and names.count(n) > 1}):
@@ -168,6 +173,12 @@ def _text(value) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     return " ".join(str(value).split()) if "\n" in str(value) else str(value).strip()
+
+
+def _fit(text: str, width: int = 30) -> str:
+    """A cell's text for a message: printable, and cut at ``width``."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _column_name(header: str) -> str:

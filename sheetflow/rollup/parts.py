@@ -136,6 +136,20 @@ class Package:
         parent = sheets[0].parentNode
         parent.insertBefore(new, anchor)
 
+    def add_print_titles(self, index: int, name: str, titles: str) -> None:
+        """Print ``titles`` (e.g. "$A:$A") of the sheet at ``index`` (named ``name``) on each of its pages."""
+        book = self.xml(self.workbook)
+        holders = book.getElementsByTagNameNS(MAIN, "definedNames")
+        if holders:
+            holder = holders[0]
+        else:  # CT_Workbook: definedNames after sheets
+            sheets = book.getElementsByTagNameNS(MAIN, "sheets")[0]
+            holder = sheets.parentNode.insertBefore(self.element(self.workbook, "definedNames"), sheets.nextSibling)
+        quoted = "'" + name.replace("'", "''") + "'"
+        defined = self.element(self.workbook, "definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
+        defined.appendChild(book.createTextNode(f"{quoted}!{titles}"))
+        holder.appendChild(defined)
+
     def element(self, part: str, tag: str, rid: str | None = None, **attributes) -> minidom.Element:
         """A new SpreadsheetML element for the part ``part`` (not yet placed), with ``r:id="rid"`` if given."""
         doc = self.xml(part)
@@ -169,14 +183,18 @@ class Package:
         holder.setAttribute("count", str(len(holder.getElementsByTagNameNS(MAIN, "numFmt"))))
         return number
 
-    def add_cell_format(self, code: str) -> int:
+    def add_cell_format(self, code: str, wrapped: bool = False, centred: bool = False) -> int:
         """A new cell format with the workbook's default font, fill and border, showing numbers as ``code``
-        (e.g. "0.0", "yyyy-mm-dd hh:mm"); returns its index, for a cell's or a column's ``s``/``style``."""
+        (e.g. "0.0", "yyyy-mm-dd hh:mm") at the top of the cell, ``centred`` or not, text ``wrapped`` or not;
+        returns its index,
+        for a cell's or a column's ``s``/``style``."""
         number = self.number_format(code)
         [cell_formats] = self.styles.getElementsByTagNameNS(MAIN, "cellXfs")
         index = len([x for x in cell_formats.childNodes if x.nodeType == x.ELEMENT_NODE])
-        _append(cell_formats, MAIN, "xf", numFmtId=str(number), fontId="0", fillId="0", borderId="0", xfId="0",
-                applyNumberFormat="1")
+        xf = _append(cell_formats, MAIN, "xf", numFmtId=str(number), fontId="0", fillId="0", borderId="0", xfId="0",
+                     applyNumberFormat="1", applyAlignment="1")
+        _append(xf, MAIN, "alignment", **({"horizontal": "center"} if centred else {}), vertical="top",
+                **({"wrapText": "1"} if wrapped else {}))
         cell_formats.setAttribute("count", str(index + 1))
         return index
 

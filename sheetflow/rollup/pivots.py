@@ -40,17 +40,22 @@ from xml.sax.saxutils import escape
 
 from ..cells import column_letters
 from .parts import MAIN, REL, SHEETML, Package
-from .table_sheets import HEADER_FILL as TITLE_COLOUR, LETTER, TITLE, each_distinct
+from .table_sheets import HEADER_FILL as TITLE_COLOUR, LETTER, each_distinct, header_footer
 
 TOP = 6  # first row of each pivot: its title and what its rows and columns are in rows 1-2, its report
 # filters (page fields) in rows 3-4, as Excel and LibreOffice place them: right above the table, one row apart
 HEAD = 2
+FIGURE = 6  # characters: the narrowest column
+MARGIN = 0.2  # inches, left and right
+SMALLEST_SCALE = 73  # per cent: 11-point text prints at 8 points
+FITTED = 1.15  # LibreOffice widens a pivot's columns to its own measure of their text, about this much wider
 AVERAGE_FORMAT = "0.0"
 # what may follow <pivotCaches> in a workbook (CT_Workbook)
 AFTER_PIVOT_CACHES = ("smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
 ALL = type("GrandTotal", (), {"__repr__": lambda self: "ALL"})()  # the grand-total key
 # what the board reads for a source column on a pivot's axis or filter
 CAPTIONS = {"organization": "Organization", "area": "Component area", "capability": "Capability",
+            "item": "Capability number",
             "rating": "Rating", "region": "Region", "cycle": "Cycle", "element_name": "Key element",
             "lead_organization": "Lead organization"}
 
@@ -69,7 +74,9 @@ class Pivot:
 
 PIVOTS = (
     Pivot("Pivot - Ratings by area", "Responses", "organization", "area", "rating", "average", "Average rating"),
-    Pivot("Pivot - Rating counts", "Responses", "capability", "rating", "rating", "count", "Number of ratings"),
+    # by the capability's number: its text (up to 176 characters) would take the page's width at a readable size;
+    # the Rating distribution sheet lists each with its number
+    Pivot("Pivot - Rating counts", "Responses", "item", "rating", "rating", "count", "Number of ratings"),
     Pivot("Pivot - Actions", "Actions", "element_name", "region", "response_id", "count", "Number of actions",
           ("lead_organization", "cycle")),
 )
@@ -167,6 +174,7 @@ def add_pivots(package: Package, pivots, tables: dict, cycle: str | None = None)
         package.relate(table_part, "pivotCacheDefinition", definitions[p.table])
         sheet_part = package.free_name("xl/worksheets/sheet{}.xml")
         package.add_sheet(p.sheet, sheet_part, _worksheet(cells, p.sheet).encode(), before=at + n - 1)
+        package.add_print_titles(at + n - 1, p.sheet, "$A:$A")  # the row labels on each page a wide pivot takes
         package.relate(sheet_part, "pivotTable", table_part)
 
 
@@ -352,7 +360,9 @@ def _heading(p: Pivot, style, cycle: str | None = None) -> dict:
     title += f", cycle {cycle}" if cycle is not None else ""
     note = (f"Rows: {caption(p.rows)} ({p.rows}). Columns: {caption(p.cols)} ({p.cols}). "
             f"From the {p.table} table" + (f", filtered to cycle {cycle} (the Cycle filter above shows every "
-                                           "cycle the table holds)." if cycle is not None else "."))
+                                           "cycle the table holds)." if cycle is not None else ".")
+            + (" Each capability's number and text are listed on the Rating distribution sheet."
+               if "item" in (p.rows, p.cols) else ""))
     return {(1, 1): (title, style), (2, 1): (note, None)}
 
 
@@ -393,9 +403,20 @@ def pivot_values(p: Pivot, columns: dict) -> dict:
     return {key: totals[key] / n if average else n for key, n in counts.items()}
 
 
-def _width(texts) -> float:
-    """A column's width in characters for its longest text (numbers are short), within Excel's limits."""
-    return min(max([len(t) for t in texts if isinstance(t, str)] + [8]) + 3, 255)
+def _widths(cells) -> dict[int, float]:
+    """Each column's width in characters: as wide as its longest label or figure (LibreOffice lays a pivot's
+    cells out itself and never wraps them: a label wider than its column is cut by the next one)."""
+    shown = {key: value for key, (value, _) in cells.items() if key[0] > HEAD}  # the heading runs on to the right
+    return {c: max([FIGURE, *(len(v if isinstance(v, str) else f"{v:.1f}") + 1 for (r, k), v in shown.items()
+                              if k == c)])
+            for c in range(1, max(c for _, c in cells) + 1)}
+
+
+def print_scale(widths) -> int:
+    """The scale at which the columns fit across a Letter landscape page, never under SMALLEST_SCALE (11-point
+    text at 8 points or more); a pivot wider than that prints over two pages across."""
+    pixels = sum(w * 7 + 5 for w in widths.values()) * FITTED
+    return max(SMALLEST_SCALE, min(100, int(100 * (11 - 2 * MARGIN) * 96 / pixels)))
 
 
 def _worksheet(cells, sheet: str) -> str:
@@ -404,7 +425,8 @@ def _worksheet(cells, sheet: str) -> str:
     by_row = defaultdict(list)
     for (r, c), value in sorted(cells.items()):
         by_row[r].append((c, *value))
-    shown = {key: value for key, value in cells.items() if key[0] > HEAD}  # the heading runs on to the right
+    widths = _widths(cells)
+    scale = print_scale(widths)
     rows = []
     for r, row in sorted(by_row.items()):
         out = []
@@ -417,14 +439,12 @@ def _worksheet(cells, sheet: str) -> str:
                 out.append(f'<c r="{ref}"{s}><v>{_num(value)}</v></c>')
         rows.append(f'<row r="{r}">{"".join(out)}</row>')
     last = max(r for r, _ in cells), max(c for _, c in cells)
-    cols = "".join(f'<col min="{c}" max="{c}" width="{_width([v for (r, k), (v, _) in shown.items() if k == c])}"'
-                   ' customWidth="1"/>' for c in range(1, last[1] + 1))
-    title = escape(sheet.replace("&", "&&"))
-    return (_head("worksheet") + '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+    cols = "".join(f'<col min="{c}" max="{c}" width="{width + 5 / 7:.2f}" customWidth="1"/>'
+                   for c, width in widths.items())
+    return (_head("worksheet")
             + f'<dimension ref="A1:{column_letters(last[1])}{last[0]}"/>'
             + '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
             + f'<cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
-            + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-            + f'<pageSetup paperSize="{LETTER}" fitToHeight="0" orientation="landscape"/>'
-            + f'<headerFooter><oddHeader>&amp;L&amp;8{escape(TITLE)}&amp;R&amp;8{title}</oddHeader>'
-            + '<oddFooter>&amp;C&amp;8Page &amp;P of &amp;N</oddFooter></headerFooter></worksheet>')
+            + f'<pageMargins left="{MARGIN}" right="{MARGIN}" top="0.6" bottom="0.6" header="0.25" footer="0.25"/>'
+            + f'<pageSetup paperSize="{LETTER}" scale="{scale}" orientation="landscape"/>'
+            + f'<headerFooter>{header_footer(sheet, scale)}</headerFooter></worksheet>')

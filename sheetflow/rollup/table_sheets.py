@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
@@ -29,17 +30,31 @@ PERCENT_FORMAT = "0%"
 # they are shown as the whole numbers they are by a conditional format, which the pivot does not take
 NUMBER_FORMATS = {"response_rate": PERCENT_FORMAT, "rating": "0.0"}
 WHOLE_NUMBERS = ("rating",)
-WIDTHS = {"capability": 50, "comment": 45, "question": 50, "answer": 45, "detail": 40, "message": 90,
-          "component_text": 60, "reason": 70, "sha256": 20, "source_file": 40, "saved_at": 17}
+# the columns a table's printed pages leave out when they are its last: their texts print once on the sheet
+# named, beside the key this table prints (a capability's item, a file's response id), not on every row
+PRINTED_ELSEWHERE = {"capability": "Rating distribution", "source_file": "Submissions"}
+WORD = 34  # characters: a longer word (a file's fingerprint) breaks over lines rather than widen its column
+SAMPLE = 5000  # rows: the widths are worked out from the first ones (a state-wide table has hundreds of thousands)
+LONGEST = 60  # characters: the widest a column is made; longer texts wrap within it
 STYLE = "TableStyleMedium2"
 # the header cells' own format, drawn over the table style's (white on its blue is 4.0:1, short of WCAG's 4.5:1;
 # LibreOffice draws no table style at all): white bold text on navy, as the roll-up's other headings
 HEADER_TEXT, HEADER_FILL = "FFFFFF", "1F3864"
 TEXT_OF_DIGITS = ("cycle",)  # text columns that often hold digits: Excel is told not to flag them as numbers
 LETTER = 1  # paperSize: US Letter, as every sheet of the roll-up prints
-# a table prints at a readable size over as many pages wide as it needs (its header row and first column on
-# each), a row's pages one after another: fitted to one page wide, a wide table printed at a third of its size
-PRINT_SCALE = 80
+# a table prints one page wide at a readable size: 11-point text at 75% is 8.25 points. Its columns share the
+# page's width (``print_widths``): short values keep their width, long texts wrap in the rest, so that a row's
+# texts take about as many lines in each column. A table whose shortest columns are still too wide for the
+# page prints over as many pages across as it needs, its header row and first column on each
+PRINT_SCALE = 75
+MARGINS = {"left": 0.3, "right": 0.3, "top": 0.6, "bottom": 0.6, "header": 0.25, "footer": 0.25}  # inches
+PIXELS = 7  # a character of the width (Calibri 11's digit) in pixels; a column has 5 pixels of padding more
+# the pixels of sheet across a Letter landscape page at PRINT_SCALE, less a tenth for the differences in
+# text widths between Excel and LibreOffice
+PAGE_PIXELS = int((11 - MARGINS["left"] - MARGINS["right"]) * 96 * 100 / PRINT_SCALE * 0.9)
+CHARACTERS = 1.1  # characters of text (a mix of letters) in a character of a column's width
+LINE = 15  # points: the height of a line of 11-point text in a row
+BOLD = 1.1  # a heading is bold: about a tenth wider than the same text in the cells
 TITLE = "Regional sector partnership roll-up"  # in every printed page's header
 
 
@@ -104,31 +119,34 @@ def each_distinct(function, values: list) -> list:
     return list(map(memo.__getitem__, values))
 
 
-def cell(value, number_style: str = "", date_style: str = "") -> str:
+def cell(value, number_style: str = "", date_style: str = "", text_style: str = "") -> str:
     """One value's whole cell, without a reference (``'<c t="b"><v>1</v></c>'``). A number has
-    ``number_style`` and a date ``date_style`` (each ``' s="n"'`` or ""); text and true/false none; a blank
-    the column's own style (its date style if it has one), as a cell never written would show."""
+    ``number_style``, a date ``date_style`` and a text or true/false ``text_style`` (each ``' s="n"'`` or "");
+    a blank the column's own style (its date style if it has one), as a cell never written would show."""
     if value is None:
-        return f"<c{date_style or number_style}/>"
+        return f"<c{date_style or number_style or text_style}/>"
     if isinstance(value, str):
-        return text_cell(value)
+        return text_cell(value, text_style)
     if isinstance(value, bool):
-        return f'<c t="b"><v>{int(value)}</v></c>'
+        return f'<c{text_style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, dt.datetime):
         return f"<c{date_style}><v>{serial(value):.16G}</v></c>"
     return f"<c{number_style}><v>{value:.16G}</v></c>"
 
 
-def rows_xml(columns: list[list], styles: list[tuple[str, str]], first_row: int = 2) -> str:
+def rows_xml(columns: list[list], styles: list[tuple[str, ...]], first_row: int = 2,
+             lines: list[int] | None = None) -> str:
     """The <row> elements of a table's values from ``first_row``. ``columns``: each column's values (None,
-    text, True/False, a datetime or a number); ``styles``: each column's number and date style (``cell``).
+    text, True/False, a datetime or a number); ``styles``: each column's number, date and text style (``cell``);
+    ``lines``: how many lines of text each row is high (its wrapped texts'), if not one.
 
     Cells carry no reference (OOXML's ``r`` is optional): every row lists all its cells, blanks too, so a
     cell's place in its row is its column. Each distinct value of a column is written once and the rows
     are joined from those cells, a state-wide table's ~300,000 cells without formatting each one."""
     width, count = len(columns), len(columns[0]) if columns else 0
     parts = [""] * (count * (width + 2))
-    parts[::width + 2] = [f'<row r="{n}">' for n in range(first_row, first_row + count)]
+    parts[::width + 2] = [f'<row r="{n}">' if k == 1 else f'<row r="{n}" ht="{k * LINE}" customHeight="1">'
+                          for n, k in zip(range(first_row, first_row + count), lines or [1] * count)]
     for c, (values, style) in enumerate(zip(columns, styles), start=1):
         parts[c::width + 2] = each_distinct(lambda value, style=style: cell(value, *style), values)
     parts[width + 1::width + 2] = ["</row>"] * count
@@ -143,6 +161,7 @@ class TableSheet:
     name: str
     header: list[str]
     columns: list[list]  # each column's values, as ``as_written``
+    _widths: list[tuple[float, bool]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, name: str, frame) -> "TableSheet":
@@ -154,6 +173,15 @@ class TableSheet:
         return max(len(self.columns[0]) if self.columns else 0, 1) + 1
 
     @property
+    def printed(self) -> int:
+        """How many of the table's columns, from the first, its printed pages hold: all but the last ones that
+        are ``PRINTED_ELSEWHERE``."""
+        count = len(self.header)
+        while count > 1 and self.header[count - 1] in PRINTED_ELSEWHERE:
+            count -= 1
+        return count
+
+    @property
     def ref(self) -> str:
         return f"A1:{column_letters(len(self.header))}{self.last_row}"
 
@@ -161,25 +189,47 @@ class TableSheet:
         """Each column's format for numbers (its own, in ``NUMBER_FORMATS``) and for dates (DATE_FORMAT if it
         holds any), or None."""
         return [(NUMBER_FORMATS.get(name),
-                 DATE_FORMAT if any(issubclass(t, dt.datetime) for t in set(map(type, values))) else None)
+                 DATE_FORMAT if any(isinstance(v, dt.datetime) for v in dict.fromkeys(values)) else None)
                 for name, values in zip(self.header, self.columns)]
 
-    def worksheet(self, styles: list[tuple[int | None, int | None]], table_rid: str,
+    def print_widths(self) -> list[tuple[float, bool]]:
+        """Each column's width in characters and whether its texts wrap (``print_widths``): the printed columns
+        laid out across the page, the others as wide as their values. Worked out once."""
+        if self._widths is None:
+            dates = [date for _, date in self.number_formats()]
+            n = self.printed
+            self._widths = (print_widths(self.header[:n], self.columns[:n], dates[:n])
+                            + print_widths(self.header[n:], self.columns[n:], dates[n:], page=False))
+        return self._widths
+
+    def lines(self) -> list[int]:
+        """How many lines each row takes with its texts wrapped in the widths of ``print_widths`` (neither Excel
+        nor LibreOffice fits a row's height to its text when it opens a file: the heights are written)."""
+        wrapped = [(values, width) for values, (width, wraps) in zip(self.columns, self.print_widths()) if wraps]
+        if not wrapped:
+            return [1] * (len(self.columns[0]) if self.columns else 0)
+        counts = [each_distinct(lambda v, width=width: wrapped_lines(v, width) if isinstance(v, str) else 1, values)
+                  for values, width in wrapped]
+        return [max(row) for row in zip(*counts)]
+
+    def worksheet(self, styles: list[tuple[int | None, int | None, int | None]], table_rid: str,
                   header_style: int | None = None, whole_dxf: int | None = None) -> bytes:
-        """The sheet's whole part. ``styles``: each column's cell-format index for numbers and for dates (for
-        ``number_formats``), or None; ``table_rid``: the id of the sheet's relationship to its table part;
-        ``header_style``: the cell-format index of the header row, if it has one; ``whole_dxf``: the differential
-        format showing the ``WHOLE_NUMBERS`` columns without decimals."""
+        """The sheet's whole part. ``styles``: each column's cell-format index for numbers, for dates (for
+        ``number_formats``) and for text (wrapped or not, as ``print_widths``), or None; ``table_rid``: the id of
+        the sheet's relationship to its table part; ``header_style``: the cell-format index of the header row, if
+        it has one; ``whole_dxf``: the differential format showing the ``WHOLE_NUMBERS`` columns without
+        decimals."""
         # a column's own format also applies to what is typed below the table
-        cols = "".join(f'<col min="{c}" max="{c}" width="{_width(name, values)}"'
-                       + (f' style="{date if date is not None else number}"'
-                          if (date, number) != (None, None) else "") + ' customWidth="1"/>'
-                       for c, (name, values, (number, date)) in enumerate(zip(self.header, self.columns, styles),
-                                                                          start=1))
+        cols = "".join(f'<col min="{c}" max="{c}" width="{_stored(width)}"'
+                       + (f' style="{own}"' if own is not None else "") + ' customWidth="1"/>'
+                       for c, ((width, _), (number, date, text)) in enumerate(zip(self.print_widths(), styles),
+                                                                               start=1)
+                       for own in [date if date is not None else text])
         own = f' s="{header_style}"' if header_style is not None else ""
         header = '<row r="1">' + "".join(text_cell(name, own) for name in self.header) + "</row>"
-        rows = rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in pair) for pair in styles])
-        sheet_title = escape(self.name.replace("&", "&&"))  # a single & starts a header code
+        rows = rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in trio) for trio in styles],
+                        lines=self.lines())
+        margins = " ".join(f'{side}="{inches}"' for side, inches in MARGINS.items())
         return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
                 f'<dimension ref="{self.ref}"/>'
@@ -187,10 +237,9 @@ class TableSheet:
                 ' state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
                 f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}{rows}</sheetData>'
                 f'{self.whole_numbers(whole_dxf)}'
-                '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                f'<pageMargins {margins}/>'
                 f'<pageSetup paperSize="{LETTER}" scale="{PRINT_SCALE}" pageOrder="overThenDown" orientation="landscape"/>'
-                f'<headerFooter><oddHeader>&amp;L&amp;8{escape(TITLE)}&amp;R&amp;8{sheet_title}</oddHeader>'
-                '<oddFooter>&amp;C&amp;8Page &amp;P of &amp;N</oddFooter></headerFooter>'
+                f'<headerFooter>{header_footer(self.name, PRINT_SCALE)}</headerFooter>'
                 f'{self.ignored_errors()}'
                 f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts></worksheet>').encode("utf-8")
 
@@ -224,35 +273,141 @@ class TableSheet:
                 ' showColumnStripes="0"/></table>').encode("utf-8")
 
 
+
 def place(package: Package, tables: list[TableSheet]) -> None:
     """Each table's sheet and table part in place of the sheet of the same name (made empty by xlsxwriter,
     so that the workbook lists it in order, with its print titles)."""
     sheets = dict(package.sheets())
     kind = SHEETML + "table+xml"
     taken = [int(ElementTree.fromstring(package.parts[p]).get("id")) for p in package.parts_of_type(kind)]
-    formats: dict[str, int] = {}
+    formats: dict[tuple[str, str], int] = {}
+
+    def format_of(code: str | None, role: str) -> int:
+        """The cell format showing a number as ``code`` (General if None), each value at the top of its cell
+        (level with a wrapped text's first line): ``role`` "number" (centred under its heading), "date", "text"
+        or "wrapped" (text wrapped within the column)."""
+        key = (code or "General", role)
+        if key not in formats:
+            formats[key] = package.add_cell_format(key[0], wrapped=role == "wrapped", centred=role == "number")
+        return formats[key]
+
     header_style = package.add_heading_format(HEADER_TEXT, HEADER_FILL)
     whole_dxf = package.add_number_dxf("0")
     for table_id, table in enumerate(tables, start=max(taken, default=0) + 1):
-        codes = table.number_formats()
-        for code in [code for pair in codes for code in pair]:
-            if code is not None and code not in formats:
-                formats[code] = package.add_cell_format(code)
+        styles = [(format_of(number, "number"), format_of(date, "date") if date else None,
+                   format_of(None, "wrapped" if wrapped else "text"))
+                  for (number, date), (_, wrapped) in zip(table.number_formats(), table.print_widths())]
         part, table_part = sheets[table.name], package.free_name("xl/tables/table{}.xml")
         package.put(table_part, table.table(table_id), kind)
         package.drop_relationships(part)  # the whole sheet is replaced: nothing of the old one is kept
         rid = package.relate(part, "table", table_part)
-        package.put(part, table.worksheet([tuple(formats.get(code) for code in pair) for pair in codes], rid,
-                                          header_style, whole_dxf))
+        package.put(part, table.worksheet(styles, rid, header_style, whole_dxf))
 
 
-def _width(column: str, values: list) -> str:
-    """A column's width in characters, as Excel stores it (with the padding of its default font): as wide as its
-    heading and its longest text or number, at most its width in ``WIDTHS`` (40 for the others)."""
-    shown = {str: len, dt.datetime: lambda v: len(DATE_FORMAT)}
-    longest = max([len(column)] + [shown.get(type(v), lambda v: 10)(v) for v in dict.fromkeys(values[:5000])])
-    characters = min(longest + 2, WIDTHS.get(column, 40))
-    return str(int((characters * 7 + 5) / 7 * 256) / 256)
+# -- the printed layout -----------------------------------------------------------------------------------
+
+def page_header(sheet: str, scale: int) -> tuple[str, str]:
+    """The page header (the roll-up's title, the sheet's name) and footer (the page number) of a sheet printed at
+    ``scale`` per cent, in Excel's codes: in type as large as it takes to print at 8 points (a header is scaled
+    with its sheet)."""
+    size = math.ceil(8 * 100 / scale)
+    name = sheet.replace("&", "&&")  # a single & starts a code
+    return f"&L&{size}{TITLE}&R&{size}{name}", f"&C&{size}Page &P of &N"
+
+
+def header_footer(sheet: str, scale: int) -> str:
+    """``page_header`` as a worksheet's <oddHeader> and <oddFooter>."""
+    header, footer = page_header(sheet, scale)
+    return f"<oddHeader>{escape(header)}</oddHeader><oddFooter>{escape(footer)}</oddFooter>"
+
+
+def shown_length(value: object, date_format: str | None) -> int:
+    """How many characters a value shows in its cell: a date in ``date_format``, a number with up to ten
+    digits (as General shows it), true/false as TRUE/FALSE."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dt.datetime):
+        return len(date_format or DATE_FORMAT)
+    if isinstance(value, bool):
+        return 5
+    return min(len(f"{value:.10G}"), 11)
+
+
+def longest_word(text: str) -> int:
+    """The longest part of ``text`` a line cannot break (breaks at spaces and after hyphens and slashes)."""
+    return max((len(w) for w in re.split(r"\s+|(?<=[-/])", text)), default=0)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` characters wide: its words laid greedily on
+    each line (a word too long for a line is broken), ``CHARACTERS`` characters of text to a character of the
+    width (a width's character is a digit's, wider than most letters)."""
+    room = max(int(width * CHARACTERS) - 1, 1)
+    if len(text) <= room and "\n" not in text:  # most texts: one line
+        return 1
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            n = len(word)
+            if used and used + 1 + n <= room:
+                used += 1 + n
+                continue
+            lines += used > 0  # the word starts a line, and takes more if it is too long for one
+            lines += (n - 1) // room
+            used = n - (n - 1) // room * room
+        total += lines
+    return max(total, 1)
+
+
+def print_widths(header: list[str], columns: list[list], date_formats: list[str | None],
+                 page: bool = True) -> list[tuple[float, bool]]:
+    """Each column's width in characters and whether it wraps, so that the table's columns fit across the page
+    at PRINT_SCALE. A column is as wide as its heading (bold, never broken) and, if there is room, its longest
+    value; numbers and dates always get their whole width (a number cut short shows ###). If the columns do not
+    fit, texts wrap: the fewest lines that most rows' texts can wrap to in widths that fit the page is found,
+    each column made as wide as its texts need for it (at least its heading and a long word), and what is left
+    of the page shared by how much text each column holds, never wider than its longest value or LONGEST.
+    Columns that do not print (not ``page``) are as wide as their longest value, at most LONGEST, and never wrap."""
+    budget = PAGE_PIXELS / PIXELS - len(header) * 5 / PIXELS
+    facts, longests = [], []
+    for name, values, date_format in zip(header, columns, date_formats):
+        sample = values[:SAMPLE]
+        distinct = list(dict.fromkeys(sample))
+        heading = math.ceil(len(name) * BOLD) + 1
+        others = [shown_length(v, date_format) for v in distinct if v is not None and not isinstance(v, str)]
+        fixed = max([heading, *(n + 2 for n in others)])  # numbers and dates never wrap
+        lengths = sorted(len(v) for v in sample if isinstance(v, str))
+        longest = max([fixed, *(n + 2 for n in lengths[-1:])])
+        natural = min(longest, LONGEST)
+        least = min(natural, max([fixed, 8, *(min(longest_word(t), WORD) + 2 for t in distinct if isinstance(t, str))]))
+        typical = lengths[len(lengths) * 9 // 10] if lengths else 0  # nine rows in ten are no longer
+        weight = sum(lengths) / max(len(sample), 1)
+        facts.append((natural, least, min(fixed, natural), typical, weight))
+        longests.append(longest)
+    widths = [natural for natural, *_ in facts]
+    if sum(widths) <= budget or not page:  # (a text longer than LONGEST wraps in a printed column)
+        return [(w, page and w < longest) for w, longest in zip(widths, longests)]
+    for lines, hard in [(n, False) for n in range(1, 40)] + [(n, True) for n in range(1, 80)]:
+        # (long words whole, then if need be broken: a column is then at least as wide as its heading)
+        widths = [min(natural, max(fixed if hard else least, typical / lines * 1.15 + 2))
+                  for natural, least, fixed, typical, _ in facts]
+        if sum(widths) <= budget:
+            break
+    spare = budget - sum(widths)
+    open_ = [c for c, (natural, *_) in enumerate(facts) if widths[c] < natural]
+    while spare > 0.5 and open_:  # what is left of the page, by how much text each column holds
+        total = sum(facts[c][4] for c in open_)
+        for c in open_:
+            widths[c] = min(widths[c] + spare * (facts[c][4] / total if total else 1 / len(open_)), facts[c][0])
+        spare = budget - sum(widths)
+        open_ = [c for c in open_ if widths[c] < facts[c][0]]
+    return [(round(w, 1), w < longest) for w, longest in zip(widths, longests)]
+
+
+def _stored(characters: float) -> str:
+    """A width in characters as Excel stores it, with the padding of its default font."""
+    return str(int((characters * PIXELS + 5) / PIXELS * 256) / 256)
 
 
 def _attribute(text: str) -> str:

@@ -38,10 +38,11 @@ TABLES = {
         "respondent_role": "The respondent's role or title.",
         "area": "The component area (one of five).",
         "item": "The capability's number, 1 to 20.",
-        "capability": "The capability, as worded in the self-assessment.",
         "rating": "The rating: 1 = Not at all … 5 = Not only in place, but we're excelling here.",
         "comment": "How the respondent described the rating.",
-        "source_file": "The returned file the answer came from.",
+        "capability": "The capability, as worded in the self-assessment (printed on the Rating distribution sheet, "
+                      "by item).",
+        "source_file": "The returned file the answer came from (printed on the Submissions sheet, by response id).",
     },
     "Context": {
         "response_id": "The reference stamped on the workbook that was sent.",
@@ -53,14 +54,14 @@ TABLES = {
         "question": "The question, as worded in the self-assessment.",
         "answer": "Yes or No for the questions before the assessment; the text answer after it.",
         "detail": "The answer to the question's \"If Yes\" follow-up.",
-        "source_file": "The returned file the answer came from.",
+        "source_file": "The returned file the answer came from (printed on the Submissions sheet, by response id).",
     },
     "Components": {
         **_ACTION_PLAN,
         "component": "The component's number within its element.",
         "component_text": "The component to have in place, as worded in the Action Planning Tool.",
         "status": "In place, Partly in place or Not yet in place.",
-        "source_file": "The returned file the answer came from.",
+        "source_file": "The returned file the answer came from (printed on the Submissions sheet, by response id).",
     },
     "Actions": {
         **_ACTION_PLAN,
@@ -71,7 +72,7 @@ TABLES = {
         "lead": "Lead Person/ Organization.",
         "resources_ta": "Resources/ TA Needed.",
         "desired_outcomes": "Desired Outcomes.",
-        "source_file": "The returned file the answer came from.",
+        "source_file": "The returned file the answer came from (printed on the Submissions sheet, by response id).",
     },
     "Progress": {
         "response_id": "The reference stamped on the action plan that gives the progress.",

@@ -18,7 +18,7 @@ from . import trend
 
 SHEET = "Change over time"
 AVERAGE = "0.0"
-CHANGE = "+0.0;-0.0;0.0"
+CHANGE = "[>=0.05]+0.0;[<=-0.05]-0.0;0.0"  # a change under 0.05 either way shows as 0.0, never -0.0
 # the Trend table's columns; the lists and grids above it use the same ones (a region grid: the region in
 # `name`, the area in `area`, a cycle in each column from `cycle` on)
 WIDTHS = {"level": 12, "name": 36, "area": 36, "cycle": 8, "respondents": 12, "average": 8, "change": 8}

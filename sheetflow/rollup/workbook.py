@@ -29,18 +29,25 @@ from ..intake import response
 from ..intake.report import plural
 from .parts import Package
 from .pivots import PIVOTS, add_pivots
-from .table_sheets import TITLE, TableSheet, as_written, missing, place
+from .table_sheets import TITLE, TableSheet, as_written, missing, page_header, place, wrapped_lines
 from . import trend_sheet
 
 NAVY, PALE = "#1F3864", "#DDEBF7"
-# the Summary's columns (first, last, width in characters): the organization, five component areas and the
-# respondents, with a wider last column that the lists below the charts share; together one page wide
-SUMMARY_WIDTHS = ((0, 0, 34), (1, 6, 15), (7, 7, 30))
+# the Summary's columns (first, last, width in characters): the organization, five component areas, the
+# respondents and (organizations' table) the region; together one page wide
+SUMMARY_WIDTHS = ((0, 0, 34), (1, 6, 15), (7, 7, 18))
+# the lists' columns (Strengths, Disagreement, Resources needed): a name, a label, two figures, a text across
+# three columns and a last text; 140 characters, printed at 87% (10-point text at 8.7 points)
+LIST_WIDTHS = ((0, 0, 28), (1, 1, 14), (2, 3, 9), (4, 6, 18), (7, 7, 26))
 LINE = 13.5  # points per line of 10-point text
 LABELS, CHART_LABEL = 9, 48  # Rating distribution: the column of the chart's labels, and their most characters
 NEEDS = "Resources needed"  # the sheet listing every resource or technical-assistance need
+DISTRIBUTION_ROWS = 29  # rows of 20 pixels the Rating distribution chart (560 pixels high) takes, with a gap
 CHART_WIDTH, CHART_ROWS = 640, 17  # the Action plans sheet's charts: pixels wide, rows (of 20 px) taken with a gap
-PAGE_CHARACTERS = 115  # characters of 11-point text that LibreOffice prints across a Letter landscape page at 100%
+MARGIN = 0.4  # inches, left and right
+PAGE_CHARACTERS = 122  # characters of 11-point text that LibreOffice prints across a Letter landscape page at 100%
+SMALLEST = 8  # points: no printed text is smaller
+BODY = 10  # points: the summaries' text, printed at no less than SMALLEST
 LEVEL = 2  # zlib level: a quarter of the default level's time, for a package ~18% bigger
 
 
@@ -77,14 +84,19 @@ def summary_width(column: int) -> float:
 
 
 def print_scale(characters: float) -> int:
-    """The print scale (per cent) at which columns ``characters`` wide in all fit across the page."""
-    return max(40, min(100, int(100 * PAGE_CHARACTERS / characters)))
+    """The print scale (per cent) at which columns ``characters`` wide in all fit across the page, never so small
+    that the summaries' text prints under SMALLEST points (wider columns print over more pages across)."""
+    return max(math.ceil(100 * SMALLEST / BODY), min(100, int(100 * PAGE_CHARACTERS / characters)))
 
 
-def lines_needed(text, width: float) -> int:
-    """How many lines ``text`` takes wrapped in a cell ``width`` characters wide (10-point text, with room
-    for breaks at word ends)."""
-    return max(1, math.ceil(len(str(text or "")) / (width * 1.1)))
+def list_width(column: int) -> float:
+    return next(width for first, last, width in LIST_WIDTHS if first <= column <= last)
+
+
+def lines_needed(text: object, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a cell ``width`` characters wide, in 10-point text (a width's
+    characters are 11-point digits): its words laid on lines as ``wrapped_lines`` lays them."""
+    return wrapped_lines(str(text or ""), width * 11 / BODY)
 
 
 class _Writer:
@@ -128,6 +140,7 @@ class _Writer:
             sheet = self.wb.add_worksheet(table.name)  # the sheet itself is written by table_sheets
             sheet.repeat_rows(0)
             sheet.repeat_columns(0)  # the row's key on each of the pages a wide table prints across
+            sheet.print_area(0, 0, table.last_row - 1, table.printed - 1)
         self.about()
         self.summary(summary)
         responses = self.r.shown("Responses")
@@ -163,17 +176,22 @@ class _Writer:
         else:
             ws.write_number(row, col, value, fmt)
 
-    def print_setup(self, ws, fit: bool = True):
+    def print_setup(self, ws, characters: float):
+        """US Letter landscape at the scale that fits columns ``characters`` wide across the page (never fitted
+        to the page: Excel would then ignore the page breaks, and its text could shrink under SMALLEST points),
+        with the roll-up's page header and page numbers, as large as it takes to print at SMALLEST points."""
         ws.set_paper(1)  # US Letter
         ws.set_landscape()
-        if fit:
-            ws.fit_to_pages(1, 0)
-        ws.set_footer("&C&8Page &P of &N")
-        ws.set_header(f"&L&8{TITLE}&R&8{ws.name}")
+        ws.set_margins(left=MARGIN, right=MARGIN)
+        scale = print_scale(characters)
+        ws.set_print_scale(scale)
+        header, footer = page_header(ws.name, scale)
+        ws.set_header(header)
+        ws.set_footer(footer)
 
     def about(self):
         ws = self.wb.add_worksheet("About")
-        self.print_setup(ws)
+        self.print_setup(ws, 16 + 22 + 90)
         ws.set_column(0, 0, 16)
         ws.set_column(1, 1, 22)
         ws.set_column(2, 2, 90)
@@ -253,7 +271,10 @@ class _Writer:
         for c, area in enumerate(areas, start=1):
             ws.write_string(header, c, area, self.f["th"])
         ws.write_string(header, len(areas) + 1, "Respondents", self.f["th"])
-        ws.set_row(header, 30)
+        if by == "organization":
+            ws.write_string(header, len(areas) + 2, "Region", self.f["th"])
+            regions = {org: sorted(set(map(str, group.dropna()))) for org, group in responses.groupby(by)["region"]}
+        ws.set_row(header, 3 * LINE)  # an area's name over up to three lines
         ranges = self.ranges["Responses"]
         respondents = response.column(responses, "Responses").groupby(responses[by]).nunique()
         row = header
@@ -266,6 +287,8 @@ class _Writer:
                            f"{ranges['area']},{xl_rowcol_to_cell(header, c, row_abs=True)}{self.in_cycle()}),\"\")")
                 ws.write_formula(row, c, formula, self.f["avg"], "" if missing(value) else round(float(value), 6))
             ws.write_number(row, len(areas) + 1, int(respondents.get(key, 0)), self.f["int"])
+            if by == "organization":  # where each organization is
+                ws.write_string(row, len(areas) + 2, ", ".join(regions.get(key, [])), self.f["label"])
         if len(values.index):
             ws.conditional_format(header + 1, 1, row, len(areas), {
                 "type": "3_color_scale", "min_type": "num", "min_value": 1, "min_color": "#F8696B",
@@ -278,9 +301,8 @@ class _Writer:
             ws.set_column(first, last, width)
         # at the scale that fits its columns, not fitted to the page: Excel would ignore the page break
         # that keeps the regions' table and chart together
-        self.print_setup(ws, fit=False)
-        used = 1 + len(self.r.assessment.areas) + 1  # organization, one column per area, respondents
-        ws.set_print_scale(print_scale(sum(summary_width(c) for c in range(used))))
+        used = 1 + len(self.r.assessment.areas) + 2  # organization, one column per area, respondents, region
+        self.print_setup(ws, sum(summary_width(c) for c in range(used)))
         ws.write_string(0, 0, "Regional sector partnership roll-up" + self.of_cycle(), self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}; made {self.r.made_at:%Y-%m-%d}. "
                               f"{plural(self.r.files_in, 'return')} included, "
@@ -332,10 +354,10 @@ class _Writer:
         return pd.DataFrame(rows, columns=["name", "what", "why"])
 
     def lists(self, ws, title: str, frame, headers: dict, spans: list[tuple[int, int]]):
-        """A list on a sheet of its own (the Summary's columns, headings repeated on every printed page)."""
-        for first, last, width in SUMMARY_WIDTHS:
+        """A list on a sheet of its own (LIST_WIDTHS, headings repeated on every printed page)."""
+        for first, last, width in LIST_WIDTHS:
             ws.set_column(first, last, width)
-        self.print_setup(ws)
+        self.print_setup(ws, sum(width * (last - first + 1) for first, last, width in LIST_WIDTHS))
         ws.repeat_rows(1)
         ws.freeze_panes(2, 0)
         self.frame(ws, 0, title, frame, headers, spans)
@@ -352,7 +374,7 @@ class _Writer:
             return top + 3
         formats = [self.f["avg"] if key == "average" else self.f["int"] if key in ("item", "lowest", "highest")
                    else self.f["label_wrap"] for key in headers]
-        widths = [sum(summary_width(c) for c in range(first, last + 1)) for first, last in spans]
+        widths = [sum(list_width(c) for c in range(first, last + 1)) for first, last in spans]
         for row, line in enumerate(zip(*[frame[key].tolist() for key in headers]), start=top + 2):
             for span, value, fmt in zip(spans, line, formats):
                 self.span(ws, row, *span, value, fmt)
@@ -366,19 +388,22 @@ class _Writer:
         ws.set_column(0, 0, 6)
         ws.set_column(1, 1, 60)
         ws.set_column(2, 7, 9)
-        self.print_setup(ws)
+        self.print_setup(ws, 6 + 60 + 6 * 9)
         ws.write_string(0, 0, "How many respondents gave each rating, per capability" + self.of_cycle(), self.f["title"])
         ws.write_string(2, 0, f"{self.cycle_shown()}.", self.f["note"])
         ws.write_string(1, 0, "1 = Not at all, 2 = Making progress but long way to go, 3 = Have some of this, "
                               "sometimes, 4 = Yes, in place now, 5 = Not only in place, but we're excelling here.",
                         self.f["note"])
+        # the chart first, on the first page; the table from the next page, its headings repeated on each of its
+        # pages (a page break keeps them off the chart's page: repeated above a chart they print as an empty row)
+        top = 3 + DISTRIBUTION_ROWS
         headers = ["Item", "Capability", "1", "2", "3", "4", "5", "Average"]
         for c, text in enumerate(headers):
-            ws.write_string(3, c, text, self.f["th"])
+            ws.write_string(top, c, text, self.f["th"])
         ranges = self.ranges["Responses"]
         # the chart's labels: the capability, shortened at a word boundary, in a hidden column the chart still reads
         ws.set_column(LABELS, LABELS, CHART_LABEL + 2, None, {"hidden": True})
-        for row, (item, record) in enumerate(counts.iterrows(), start=4):
+        for row, (item, record) in enumerate(counts.iterrows(), start=top + 1):
             ws.write_number(row, 0, int(item), self.f["int"])
             ws.write_string(row, LABELS, fit(f"{int(item)}. {record['capability']}", CHART_LABEL))
             ws.write_string(row, 1, record["capability"], self.f["label_wrap"])
@@ -390,27 +415,26 @@ class _Writer:
             ws.write_formula(row, 7, f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges['item']},$A{row + 1}"
                                      f"{self.in_cycle()}),\"\")",
                              self.f["avg"], "" if missing(mean) else round(float(mean), 6))
-        last = 3 + len(counts)
+        last = top + len(counts)
         chart = self.wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
         colours = ("#C00000", "#F4B183", "#FFE699", "#A9D18E", "#548235")
         for k in range(1, 6):
-            chart.add_series({"name": ["Rating distribution", 3, 1 + k],
-                              "categories": ["Rating distribution", 4, LABELS, last, LABELS],
-                              "values": ["Rating distribution", 4, 1 + k, last, 1 + k],
+            chart.add_series({"name": ["Rating distribution", top, 1 + k],
+                              "categories": ["Rating distribution", top + 1, LABELS, last, LABELS],
+                              "values": ["Rating distribution", top + 1, 1 + k, last, 1 + k],
                               "fill": {"color": colours[k - 1]}, "gap": 40})
         chart.set_title({"name": "Ratings per capability (share of respondents)" + self.of_cycle()})
         chart.set_y_axis({"reverse": True, "name": "Capability (item number and name)"})
         chart.show_hidden_data()
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 820, "height": 620})
-        ws.set_h_pagebreaks([last + 1])  # the chart on a page of its own, below the table
-        ws.insert_chart(last + 2, 0, chart, {"object_position": 3,
-                                             "description": f"Stacked bar chart: for each of the {len(counts)} "
-                                             "capabilities (labelled by item number and name), the share of "
-                                             "respondents who gave each rating from 1 to 5. The counts are in the "
-                                             "table above the chart."})
-        ws.freeze_panes(4, 0)
-        ws.repeat_rows(3)
+        chart.set_size({"width": 820, "height": 560})
+        ws.set_h_pagebreaks([top])  # the chart on the first page, the table from the next
+        ws.insert_chart(3, 0, chart, {"object_position": 3,
+                                      "description": f"Stacked bar chart: for each of the {len(counts)} "
+                                      "capabilities (labelled by item number and name), the share of "
+                                      "respondents who gave each rating from 1 to 5. The counts are in the "
+                                      "table below the chart."})
+        ws.repeat_rows(top)
 
     def action_plans(self, ws):
         """Components by status, those not yet in place and the actions planned, each chart below its table,
@@ -425,8 +449,7 @@ class _Writer:
                       len(progress.columns) if progress is not None else 0)
         ws.set_column(0, 0, 44)
         ws.set_column(1, max(columns, 1), 16)
-        self.print_setup(ws, fit=False)
-        ws.set_print_scale(print_scale(44 + 16 * columns))
+        self.print_setup(ws, 44 + 16 * columns)
         ws.write_string(0, 0, "Action plans" + self.of_cycle(), self.f["title"])
         ws.write_string(1, 0, f"{self.cycle_shown()}. Every resource or technical assistance need listed is on the "
                               f"{NEEDS} sheet.", self.f["note"])

@@ -1,0 +1,103 @@
+"""The samples' roll-up as a board member prints it: every visible sheet, as the workbook opens (LibreOffice's
+PDF, read with pdftotext). A board pack: at most 60 pages, every text whole and at least 8 points, no ###."""
+
+import re
+
+import openpyxl
+import pytest
+
+import libreoffice
+import printed
+from conftest import SAMPLES
+from sheetflow.cli import main
+from sheetflow.rollup.table_sheets import PRINTED_ELSEWHERE, TITLE
+
+pytestmark = pytest.mark.libreoffice
+PAGES = 60  # the whole roll-up of the samples, every visible sheet
+
+
+@pytest.fixture(scope="module")
+def rollup(tmp_path_factory):
+    """(the workbook, its PDF, {sheet: [page text, ...]}) of the samples' roll-up, with the manifest."""
+    folder = tmp_path_factory.mktemp("board-pack")
+    out = folder / "rollup.xlsx"
+    assert main(["rollup", str(SAMPLES / "returns"), "--manifest", str(SAMPLES / "sent" / "manifest.csv"),
+                 "-o", str(out)]) == 0
+    pdf = libreoffice.convert(out, "pdf", folder / "pdf")
+    return out, pdf, printed.pages_by_sheet(out, folder / "pdf", TITLE)
+
+
+def tables(workbook):
+    """{sheet: (header, rows)} of every data table (an Excel Table on a sheet of its name)."""
+    wb = openpyxl.load_workbook(workbook)
+    found = {}
+    for ws in wb.worksheets:
+        if ws.title in ws.tables:
+            rows = [[c.value for c in row] for row in ws[ws.tables[ws.title].ref]]
+            found[ws.title] = (rows[0], rows[1:])
+    return found
+
+
+def test_the_whole_rollup_prints_as_a_board_pack_of_at_most_60_pages(rollup):
+    workbook, pdf, pages = rollup
+    total = sum(map(len, pages.values()))
+    assert total == len(printed.page_texts(pdf)) <= PAGES, {sheet: len(p) for sheet, p in pages.items()}
+    order = openpyxl.load_workbook(workbook, read_only=True).sheetnames
+    data = [order.index(name) for name in tables(workbook)]
+    board = [order.index(name) for name in ("Summary", "Strengths", "Rating distribution", "Action plans")]
+    assert max(board) < min(data)  # the board's sheets first, the data tables after them
+
+
+def test_no_figure_prints_as_hashes(rollup):
+    _, _, pages = rollup
+    assert {sheet: [p for p in texts if "###" in p] for sheet, texts in pages.items()} == \
+        {sheet: [] for sheet in pages}
+
+
+def test_every_text_of_every_data_table_prints_whole_on_its_sheets_pages(rollup):
+    """Each distinct text (and date) of a printed column is on its sheet's pages whole, however it wraps; a
+    last column left out of the print area (``PRINTED_ELSEWHERE``) prints on the sheet it names."""
+    workbook, _, pages = rollup
+    checked = 0
+    for sheet, (header, rows) in tables(workbook).items():
+        for c, name in enumerate(header):
+            where = PRINTED_ELSEWHERE.get(name, sheet) if c >= printed_columns(header) else sheet
+            text = " ".join(pages[where])
+            values = {f"{v:%Y-%m-%d %H:%M}" if hasattr(v, "strftime") else str(v) for v in (row[c] for row in rows)
+                      if isinstance(v, str) or hasattr(v, "strftime")}
+            missing = sorted(v for v in values if not printed.whole(v, text))
+            assert missing == [], f"{sheet}.{name}: {missing[:3]}"
+            checked += len(values)
+        for number, page in enumerate(pages[sheet], start=1):  # no page of ends of texts: each has the headings
+            assert [n for n in header[:printed_columns(header)] if f" {n} " not in f" {page} "] == [], \
+                f"{sheet}, page {number}"
+    assert checked > 500
+
+
+def printed_columns(header) -> int:
+    count = len(header)
+    while count > 1 and header[count - 1] in PRINTED_ELSEWHERE:
+        count -= 1
+    return count
+
+
+def test_no_printed_text_is_under_8_points(rollup):
+    _, pdf, _ = rollup
+    small = printed.small_texts(pdf, 8)
+    assert small == [], small[:10]
+
+
+def test_the_rating_distributions_chart_has_a_page_of_its_own_without_an_empty_header_row(rollup):
+    _, _, pages = rollup
+    chart, *table = pages["Rating distribution"]
+    assert "Ratings per capability (share of respondents)" in chart
+    assert not re.search(r"Item Capability 1 2 3 4 5 Average", chart)  # no table heading above the chart
+    assert table and all("Item Capability 1 2 3 4 5 Average" in page for page in table)
+
+
+def test_the_summary_names_each_organizations_region(rollup):
+    workbook, _, pages = rollup
+    summary = " ".join(pages["Summary"])
+    seen = {(row[2], row[3]) for row in tables(workbook)["Responses"][1]}  # (region, organization)
+    assert [(r, o) for r, o in seen if f"{printed.flat(o)} " not in summary or not re.search(
+        re.escape(printed.flat(o)) + r" [\d. ]+ " + re.escape(r), summary)] == []
