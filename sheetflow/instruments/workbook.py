@@ -1,7 +1,7 @@
 """Write locked, partner-ready workbooks from a definition, with xlsxwriter.
 
 Every answer cell is unlocked, styled yellow and given a workbook-level
-defined name (the contract in the README); every other cell is locked and
+defined name (the contract in docs/file-contract.md); every other cell is locked and
 every sheet protected. The stamp (instrument, version, response id, cycle) is
 written twice: as custom document properties and on a hidden sheet.
 """
