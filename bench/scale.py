@@ -198,11 +198,13 @@ def same_as_plain(inbox: Path, manifest: Path, workers: int) -> dict:
     """Whether the fast reader's report and roll-up tables equal the openpyxl reader's."""
     from sheetflow.rollup.tables import build
     from sheetflow.outreach.manifest import read_manifest
+    from sheetflow.intake.validate import plain_reader
     from sheetflow.outreach.status import match, validate_returns
 
     out = {}
-    reports = {reader: validate_returns([inbox], manifest, workers=workers, reader=reader)
-               for reader in ("fast", "openpyxl")}
+    reports = {"fast": validate_returns([inbox], manifest, workers=workers)}
+    with plain_reader():
+        reports["openpyxl"] = validate_returns([inbox], manifest, workers=workers)
     out["report"] = reports["fast"].to_dict() == reports["openpyxl"].to_dict()
     rows = read_manifest(manifest)
     fast, plain = (build(reports[r], match(reports[r], rows, manifest=manifest)) for r in ("fast", "openpyxl"))

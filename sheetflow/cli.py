@@ -13,6 +13,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -256,7 +257,7 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
     those who have not sent theirs back get a reminder and those whose return has problems get the
     list of what to fix; nobody else is written to.
     """
-    from .outreach.mail import draft_all, load_templates, prepare, send_all
+    from .outreach.mail import DraftResult, SendResult, draft_all, load_templates, prepare, send_all
     from .outreach.status import status as status_of_returns
 
     if send != bool(smtp):
@@ -279,6 +280,7 @@ def mail(paths, manifest, outbox, only, due, template, sender, send, smtp, no_st
         click.echo(f"Nobody to write to: none of the {len(report.recipients)} in {manifest} is "
                    f"{only or 'outstanding or has problems'}.")
         return OK
+    result: SendResult | DraftResult
     if send:
         with _progress("Sending", threshold=1) as progress:
             result = send_all(chosen, outbox, smtp, sender, templates, due, reminder=bool(paths),
@@ -332,7 +334,8 @@ class _progress:
     """A progress bar on stderr when many files are read interactively; silent otherwise."""
 
     def __init__(self, label: str, threshold: int = 10):
-        self.label, self.threshold, self.bar = label, threshold, None
+        self.label, self.threshold = label, threshold
+        self.bar: Any = None  # click's progress bar, once started
 
     def __enter__(self):
         return self
@@ -374,7 +377,7 @@ def status(paths, manifest, cycle, as_json, workers):
 def list_instruments(as_json):
     """List the instruments: the name `generate` takes (short or full), version and title."""
     issued = definitions.load_issued()
-    known = [{"name": SHORT_NAMES.get(i.id, i.id), "id": i.id, "version": i.version, "title": i.title,
+    known: list[dict[str, Any]] = [{"name": SHORT_NAMES.get(i.id, i.id), "id": i.id, "version": i.version, "title": i.title,
               "named_answers": len(i.answers),
               "reads_versions": sorted(v for key, v in issued if key == i.id)}  # returns of these validate
              for i in definitions.load_all().values()]
@@ -390,7 +393,6 @@ def list_instruments(as_json):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn every failure into a message and an exit code."""
-    gc.disable()  # one short batch: the records it reads live to the end, so collecting only re-scans them
     try:
         code = cli.main(args=argv, prog_name="sheetflow", standalone_mode=False)
     except click.exceptions.Abort:
@@ -411,8 +413,6 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"sheetflow: internal error ({type(exc).__name__}: {exc}); please report it "
                    "(run with SHEETFLOW_DEBUG=1 to see the details).", err=True)
         code = FAILED
-    finally:
-        gc.enable()
     code = OK if code is None else code
     if argv is None:  # the command is over: Python's collection at exit would walk every object it made (0.3 s
         gc.freeze()   # after a state-wide roll-up); frozen, they are only freed, as they would be anyway

@@ -333,7 +333,7 @@ def _identity_answer(table: dict, index: int) -> Answer:
 
 
 def _characteristics(items: list, where: str) -> tuple:
-    out = []
+    out: list[str | tuple[str, ...]] = []
     for i, item in enumerate(items):
         if isinstance(item, str) and item.strip():
             out.append(item)

@@ -95,7 +95,7 @@ def collect(sources: Iterable, inbox, manifest=None, since: date | None = None, 
     rows = read_ledger(inbox)
     report = CollectReport(inbox=str(inbox), ledger=str(inbox / LEDGER), rows=rows)
     state = _Inbox(inbox, rows, _Recipients(manifest) if manifest else None, limits)
-    started = []
+    started: list[int] = []
 
     def start(total: int) -> None:  # one bar for all sources: the first that knows its size starts it
         if on_start and not started:
@@ -280,7 +280,7 @@ class _Recipients:
     def __init__(self, manifest):
         rows = read_manifest(manifest)
         self.ids = {r.response_id for r in rows}
-        self.by_file = {}
+        self.by_file: dict[str, str] = {}
         self.by_email: dict[str, list] = {}
         for r in rows:
             name = PurePosixPath(r.file.replace("\\", "/")).name

@@ -273,7 +273,8 @@ def eml_name(d: Draft) -> str:
 
 def unique_names(names: list[str]) -> list[str]:
     """Safe, readable file names (names.safe_file_name), made distinct with (2), (3)…"""
-    out, used = [], set()
+    out: list[str] = []
+    used: set[str] = set()
     for name in names:
         name = unique_name(safe_file_name(name, fallback="message"), used)
         used.add(name.casefold())
@@ -355,9 +356,9 @@ def send_all(recipients: Iterable[Recipient], outbox: Path, smtp: str, sender: A
                     progress(1)
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         to = f" to {current.email}" if current else ""
-        done = (f"the {len(result.sent)} sent before that are recorded in {log}; run the same command again "
-                "to send the rest") if result.sent else "nothing was sent"
-        raise SheetflowError(f"Sending{to} via {where} failed ({_smtp_reason(exc)}); {done}.") from None
+        so_far = (f"the {len(result.sent)} sent before that are recorded in {log}; run the same command again "
+                  "to send the rest") if result.sent else "nothing was sent"
+        raise SheetflowError(f"Sending{to} via {where} failed ({_smtp_reason(exc)}); {so_far}.") from None
     finally:
         if server is not None:
             try:
@@ -378,7 +379,7 @@ def parse_smtp(smtp: str) -> tuple[str, int]:
 def _connect(connect, host, port, timeout, starttls, implicit_tls, user, password):
     context = ssl.create_default_context()
     if implicit_tls:
-        server = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+        server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     else:
         server = (connect or smtplib.SMTP)(host, port, timeout=timeout)
     try:

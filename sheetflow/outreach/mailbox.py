@@ -25,7 +25,7 @@ import ssl
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from ..errors import SheetflowError
 from ..names import is_email
@@ -123,7 +123,8 @@ def _attachments(parsed: email.message.Message) -> Iterator[Attachment]:
         disposition = part.get_content_disposition()
         if not name and disposition != "attachment":
             continue  # the message's own text, or an inline picture without a name
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes (or None) for a part that is not multipart
+        data = payload if isinstance(payload, bytes) else b""
         yield Attachment(name=_text(name) or _unnamed(part), data=data)
 
 
@@ -249,6 +250,7 @@ def _from_msg(path: Path) -> Message:
     try:
         if path.stat().st_size > MAX_MESSAGE_BYTES:
             raise SheetflowError(f"larger than {MAX_MESSAGE_BYTES // 2**20} MB")
+        msg: Any
         with extract_msg.openMsg(str(path)) as msg:
             received = getattr(msg, "receivedTime", None) or msg.date
             message = Message(source=str(path), message_id=_text(msg.messageId),
@@ -299,7 +301,7 @@ class Imap:
     def _connect(self) -> imaplib.IMAP4:
         try:
             if self.tls:
-                session = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=ssl.create_default_context(),
+                session: imaplib.IMAP4 = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=ssl.create_default_context(),
                                             timeout=self.timeout)
             else:
                 session = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)

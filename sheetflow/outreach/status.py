@@ -202,8 +202,8 @@ def _labels() -> dict:
 
 
 def status(paths: Iterable, manifest, cycle: str | None = None, workers: int = 2,
-           progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None,
-           reader: str = "fast") -> StatusReport:
+           progress: Callable[[int], None] | None = None,
+           on_start: Callable[[int], None] | None = None) -> StatusReport:
     """Validate the returns in ``paths`` and match them to the recipients of ``manifest``.
 
     ``manifest`` is the manifest file (or the folder holding ``manifest.csv``); ``cycle`` keeps
@@ -212,12 +212,12 @@ def status(paths: Iterable, manifest, cycle: str | None = None, workers: int = 2
     ledger = manifest_path(manifest)
     rows = read_manifest(ledger)
     of_cycle(rows, cycle, ledger)  # before the returns are read: a mistyped cycle fails at once
-    report = validate_returns(paths, ledger, workers=workers, progress=progress, on_start=on_start, reader=reader)
+    report = validate_returns(paths, ledger, workers=workers, progress=progress, on_start=on_start)
     return match(report, rows, cycle=cycle, manifest=ledger)
 
 
 def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Callable[[int], None] | None = None,
-                     on_start: Callable[[int], None] | None = None, reader: str = "fast") -> Report:
+                     on_start: Callable[[int], None] | None = None) -> Report:
     """The validation report of the returns in ``paths``, as ``sheetflow validate`` makes it.
 
     The manifest itself and the workbooks it lists are not returns (an inbox may be the folder
@@ -231,7 +231,7 @@ def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Call
     own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files if keys[f] in sent]
     files = [f for f in files if keys[f] not in sent]
     if files:
-        report = validate_paths(files, workers=workers, progress=progress, on_start=on_start, reader=reader)
+        report = validate_paths(files, workers=workers, progress=progress, on_start=on_start)
     else:
         report = Report()
     report.skipped = own + skipped + report.skipped
@@ -277,14 +277,14 @@ def _file_key(path) -> tuple[int, int] | None:
 
 def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipient], received: dict) -> None:
     """Give each file to a recipient, or list it as unexpected."""
-    kinds = {i.id: i.kind for i in definitions.load_all().values()}
+    kinds: dict[str | None, str] = {i.id: i.kind for i in definitions.load_all().values()}
     by_id: dict[str, list[Recipient]] = {}
     for r in report.recipients:
         by_id.setdefault(r.response_id, []).append(r)
     chosen = {id(r) for r in report.recipients}  # by identity: comparing dataclasses is quadratic here
     elsewhere = {r.response_id: r for r in everyone if id(r) not in chosen}
     pools: dict[tuple, _Pool] = {}
-    readable: dict[str, list[FileReport]] = {}
+    readable: dict[str | None, list[FileReport]] = {}
     for f in files:
         if f.status != "rejected":
             readable.setdefault(f.response_id, []).append(f)

@@ -119,7 +119,7 @@ def cell(value, number_style: str = "", date_style: str = "") -> str:
     return f"<c{number_style}><v>{value:.16G}</v></c>"
 
 
-def rows_xml(columns: list[list], styles: list[tuple[str, str]], first_row: int = 2) -> str:
+def rows_xml(columns: list[list], styles: list[tuple[str, ...]], first_row: int = 2) -> str:
     """The <row> elements of a table's values from ``first_row``. ``columns``: each column's values (None,
     text, True/False, a datetime or a number); ``styles``: each column's number and date style (``cell``).
 
@@ -164,7 +164,7 @@ class TableSheet:
                  DATE_FORMAT if any(issubclass(t, dt.datetime) for t in set(map(type, values))) else None)
                 for name, values in zip(self.header, self.columns)]
 
-    def worksheet(self, styles: list[tuple[int | None, int | None]], table_rid: str,
+    def worksheet(self, styles: list[tuple[int | None, ...]], table_rid: str,
                   header_style: int | None = None, whole_dxf: int | None = None) -> bytes:
         """The sheet's whole part. ``styles``: each column's cell-format index for numbers and for dates (for
         ``number_formats``), or None; ``table_rid``: the id of the sheet's relationship to its table part;
@@ -229,8 +229,8 @@ def place(package: Package, tables: list[TableSheet]) -> None:
     so that the workbook lists it in order, with its print titles)."""
     sheets = dict(package.sheets())
     kind = SHEETML + "table+xml"
-    taken = [int(ElementTree.fromstring(package.parts[p]).get("id")) for p in package.parts_of_type(kind)]
-    formats: dict[str, int] = {}
+    taken = [int(ElementTree.fromstring(package.parts[p]).get("id") or 0) for p in package.parts_of_type(kind)]
+    formats: dict[str | None, int] = {}
     header_style = package.add_heading_format(HEADER_TEXT, HEADER_FILL)
     whole_dxf = package.add_number_dxf("0")
     for table_id, table in enumerate(tables, start=max(taken, default=0) + 1):
