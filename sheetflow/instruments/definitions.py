@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..core_properties import LANGUAGE
 from ..errors import DefinitionError
@@ -256,7 +257,7 @@ class _Broken(Exception):
     pass
 
 
-def _get(table: dict, key: str, kind: type | tuple, where: str):
+def _get(table: dict, key: str, kind: type | tuple, where: str) -> Any:
     if key not in table:
         raise _Broken(f"{where} has no {key!r}")
     value = table[key]

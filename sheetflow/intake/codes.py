@@ -123,5 +123,5 @@ class Rejected(Exception):
         super().__init__(reason)
         self.code, self.reason = _known(code), reason
 
-    def __reduce__(self):  # crosses from worker processes as a pickle
+    def __reduce__(self) -> tuple:  # crosses from worker processes as a pickle
         return type(self), (self.code, self.reason), self.__dict__

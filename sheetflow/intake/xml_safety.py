@@ -50,7 +50,7 @@ def _has_odd_encoding(start: bytes) -> bool:
     return declared is not None and declared.group(1).lower() not in _ALLOWED_ENCODINGS
 
 
-def refuse_dtd(*_args) -> None:
+def refuse_dtd(*_args: object) -> None:
     """An expat handler for DOCTYPE and ENTITY declarations: refuse the file."""
     raise Rejected("doctype", DOCTYPE)
 
