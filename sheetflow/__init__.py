@@ -1,11 +1,199 @@
-"""sheetflow: run sector-partnership instruments with partners who live in Excel."""
+"""sheetflow: run sector-partnership instruments with partners who live in Excel.
+
+One function per step of a cycle, each the library call its command makes::
+
+    import sheetflow
+
+    sheetflow.generate_for_roster("assessment", "roster.csv", "sent/", cycle="2026")   # generate --roster
+    sheetflow.draft_mail("sent/", "outbox/", due=datetime.date(2026, 4, 30))           # mail (invitations)
+    sheetflow.collect_mail(["mail-export/"], "inbox/", manifest="sent/")               # collect
+    report = sheetflow.validate(["inbox/"])                                            # validate
+    who = sheetflow.status(["inbox/"], "sent/")                                        # status
+    sheetflow.draft_mail("sent/", "outbox/", returns=["inbox/"])                       # mail (reminders)
+    rollup = sheetflow.roll_up(["inbox/"], manifest="sent/")                           # rollup
+    sheetflow.write_rollup(rollup, "rollup.xlsx", csv_dir="csv/")
+
+Validation reads files in worker processes: in a script, call these under ``if __name__ == "__main__":``.
+Nothing heavy is imported until a function is called (worker processes import this package too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .errors import DefinitionError, SheetflowError
 
-__all__ = ["DefinitionError", "SheetflowError", "__version__"]
+if TYPE_CHECKING:
+    from .instruments.definitions import Instrument
+    from .instruments.workbook import Request
+    from .intake.codes import Finding
+    from .intake.report import FileReport, Report
+    from .outreach.collect import CollectReport
+    from .outreach.mail import DraftResult, SendResult
+    from .outreach.manifest import ManifestRow
+    from .outreach.status import StatusReport
+    from .rollup.previous_plans import PreviousPlans
+    from .rollup.region_results import AssessmentResults, RegionResults
+    from .rollup.tables import Rollup
+
+__all__ = [
+    # the steps of a cycle
+    "instrument", "generate", "generate_for_roster", "assessment_results", "previous_plans", "collect_mail",
+    "validate", "status", "draft_mail", "send_mail", "roll_up", "write_rollup",
+    # what they return
+    "Instrument", "Request", "ManifestRow", "CollectReport", "Report", "FileReport", "Finding", "StatusReport",
+    "DraftResult", "SendResult", "Rollup", "AssessmentResults", "RegionResults", "PreviousPlans",
+    # failures
+    "SheetflowError", "DefinitionError", "__version__",
+]
+
+# Report types, imported when first asked for (``sheetflow.Report``): name -> module.
+_TYPES = {
+    "Instrument": "instruments.definitions", "Request": "instruments.workbook", "Finding": "intake.codes",
+    "Report": "intake.report", "FileReport": "intake.report", "CollectReport": "outreach.collect",
+    "DraftResult": "outreach.mail", "SendResult": "outreach.mail", "ManifestRow": "outreach.manifest",
+    "StatusReport": "outreach.status", "PreviousPlans": "rollup.previous_plans",
+    "AssessmentResults": "rollup.region_results", "RegionResults": "rollup.region_results",
+    "Rollup": "rollup.tables",
+}
 
 
-def __getattr__(name: str):
+def instrument(name: str | Path) -> Instrument:
+    """An instrument's definition: ``"assessment"``, ``"action-plan"``, its full id, or a ``.toml`` file."""
+    from .instruments import definitions
+
+    return definitions.load(name)
+
+
+def generate(instrument: str | Path | Instrument, output: str | Path, *, cycle: str | None = None,
+             response_id: str | None = None, region: str | None = None,
+             results: AssessmentResults | None = None, previous: PreviousPlans | None = None,
+             force: bool = False) -> Path:
+    """Write one locked workbook (``sheetflow generate``); returns its path.
+
+    ``cycle`` defaults to this year, ``response_id`` to a new UUID. For an action plan, ``region`` fills
+    it in and picks the region's ``results`` (``assessment_results``) and ``previous`` plan
+    (``previous_plans``). Never overwrites a file unless ``force``."""
+    from .instruments.workbook import Request, generate as write
+
+    request = Request(_instrument(instrument), prefill={"region": region} if region else {},
+                      results=results.for_region(region) if results is not None and region else None,
+                      previous=previous.for_region(region) if previous is not None and region else None)
+    if cycle:
+        request.cycle = cycle
+    if response_id:
+        request.response_id = response_id
+    return write(request, Path(output), force=force)
+
+
+def generate_for_roster(instrument: str | Path | Instrument, roster: str | Path, folder: str | Path, *,
+                        cycle: str | None = None, results: AssessmentResults | None = None,
+                        previous: PreviousPlans | None = None, force: bool = False) -> list[ManifestRow]:
+    """A pre-filled workbook per person on the roster (per region, for its lead, for the action plan),
+    recorded in ``folder/manifest.csv`` (``sheetflow generate --roster``); returns the manifest's rows."""
+    from .outreach.roster import generate_for_roster as write_all
+
+    return write_all(_instrument(instrument), roster, folder, cycle, force=force, results=results,
+                     previous=previous)
+
+
+def assessment_results(paths: Iterable[str | Path], cycle: str, manifest: str | Path | None = None, *,
+                       workers: int = 2) -> AssessmentResults:
+    """Each region's self-assessment results of ``cycle``, from the returns in ``paths``, for the action
+    plans to start from (``generate --assessments``)."""
+    from .rollup.region_results import collect
+
+    return collect(list(paths), cycle, manifest, workers=workers)
+
+
+def previous_plans(paths: Iterable[str | Path], cycle: str, *, workers: int = 2) -> PreviousPlans:
+    """Each region's action plan of the cycle before ``cycle``, for the new plans to follow up
+    (``generate --previous-plans``)."""
+    from .rollup.previous_plans import collect
+
+    return collect(list(paths), cycle, workers=workers)
+
+
+def collect_mail(sources: Iterable[Any], inbox: str | Path, *, manifest: str | Path | None = None,
+                 since: dt.date | None = None, folder: str = "INBOX") -> CollectReport:
+    """Save every attachment that may be a return from mail files, folders or ``Imap`` sessions
+    (``sheetflow.outreach.mailbox.Imap``) into ``inbox``, once each, with its ledger (``sheetflow collect``)."""
+    from .outreach.collect import collect
+
+    return collect(list(sources), Path(inbox), manifest=manifest, since=since, folder=folder)
+
+
+def validate(paths: Iterable[str | Path], *, workers: int = 2) -> Report:
+    """Validate returned files and folders cell by cell (``sheetflow validate``): one record per file,
+    never an exception for a partner's file."""
+    from .intake.validate import validate_paths
+
+    return validate_paths(list(paths), workers=workers)
+
+
+def status(paths: Iterable[str | Path], manifest: str | Path, *, cycle: str | None = None,
+           workers: int = 2) -> StatusReport:
+    """Who has returned what: the returns validated and matched to the manifest (``sheetflow status``)."""
+    from .outreach.status import status as status_of_returns
+
+    return status_of_returns(list(paths), manifest, cycle=cycle, workers=workers)
+
+
+def draft_mail(manifest: str | Path, outbox: str | Path, *, returns: Iterable[str | Path] = (),
+               only: str | None = None, due: dt.date | None = None, sender: str | None = None,
+               template: str | Path | None = None, force: bool = False, workers: int = 2) -> DraftResult:
+    """One ``.eml`` draft per recipient (``sheetflow mail``): without ``returns`` an invitation for everyone in
+    the manifest; with them a reminder for those outstanding and the fix-list for those with problems
+    (``only``: "outstanding" or "problems")."""
+    from .outreach.mail import draft_all, load_templates, prepare
+
+    paths = list(returns)
+    who = prepare(status(paths, manifest, workers=workers), only)
+    return draft_all(who, Path(outbox), load_templates(Path(template) if template else None), due, sender,
+                     reminder=bool(paths), force=force)
+
+
+def send_mail(manifest: str | Path, outbox: str | Path, smtp: str, *, returns: Iterable[str | Path] = (),
+              only: str | None = None, due: dt.date | None = None, sender: str | None = None,
+              template: str | Path | None = None, workers: int = 2) -> SendResult:
+    """Send the messages ``draft_mail`` would write over SMTP (``sheetflow mail --send --smtp HOST:PORT``),
+    each recorded in ``outbox/sent.csv`` as it goes; credentials from ``SHEETFLOW_SMTP_USER`` and
+    ``SHEETFLOW_SMTP_PASSWORD``."""
+    from .outreach.mail import load_templates, prepare, send_all
+
+    paths = list(returns)
+    who = prepare(status(paths, manifest, workers=workers), only)
+    return send_all(who, Path(outbox), smtp, sender, load_templates(Path(template) if template else None), due,
+                    reminder=bool(paths))
+
+
+def roll_up(paths: Iterable[str | Path], *, manifest: str | Path | None = None,
+            previous: str | Path | None = None, cycle: str | None = None, workers: int = 2) -> Rollup:
+    """Every valid return consolidated into the roll-up's tables (``sheetflow rollup``); with ``manifest``
+    also who is outstanding; ``previous``: an earlier roll-up whose cycles come along; ``cycle``: the one
+    the summaries show (default the latest)."""
+    from .rollup.run import roll_up as build
+
+    return build(list(paths), manifest=manifest, workers=workers, previous=previous, cycle=cycle)
+
+
+def write_rollup(rollup: Rollup, output: str | Path, *, csv_dir: str | Path | None = None, force: bool = False,
+                 pivots: bool = True) -> list[Path]:
+    """Write the roll-up workbook (and each table as CSV into ``csv_dir``): all or nothing, never over a file
+    unless ``force``; returns the files written."""
+    from .rollup.run import write_outputs
+
+    return write_outputs(rollup, Path(output), Path(csv_dir) if csv_dir is not None else None, force=force,
+                         pivots=pivots)
+
+
+def _instrument(given: str | Path | Instrument) -> Instrument:
+    return instrument(given) if isinstance(given, (str, Path)) else given
+
+
+def __getattr__(name: str) -> Any:
     # The version is looked up when asked for: importlib.metadata costs every worker process ~35 ms to import.
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
@@ -14,4 +202,8 @@ def __getattr__(name: str):
             return version("sheetflow")
         except PackageNotFoundError:  # running from a source tree
             return "0.0.0+source"
+    if name in _TYPES:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_TYPES[name]}", __name__), name)
     raise AttributeError(f"module 'sheetflow' has no attribute {name!r}")

@@ -14,6 +14,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -298,7 +299,7 @@ def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp
     those who have not sent theirs back get a reminder and those whose return has problems get the
     list of what to fix; nobody else is written to.
     """
-    from .outreach.mail import draft_all, load_templates, prepare, send_all
+    from .outreach.mail import DraftResult, SendResult, draft_all, load_templates, prepare, send_all
     from .outreach.status import cycle_in_view, status as status_of_returns
 
     if send != bool(smtp):
@@ -331,6 +332,7 @@ def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp
         click.echo(f"Nobody to write to: none of the {len(report.recipients)} in {manifest} is "
                    f"{only or 'outstanding or has problems'}.")
         return OK
+    result: SendResult | DraftResult
     if send:
         with _progress("Sending", threshold=1) as progress:
             result = send_all(chosen, outbox, smtp, sender, templates, due, reminder=bool(paths),
@@ -418,7 +420,8 @@ class _progress:
     """A progress bar on stderr when many files are read interactively; silent otherwise."""
 
     def __init__(self, label: str, threshold: int = 10):
-        self.label, self.threshold, self.bar = label, threshold, None
+        self.label, self.threshold = label, threshold
+        self.bar: Any = None  # click's progress bar, once started
 
     def __enter__(self):
         return self
@@ -462,7 +465,7 @@ def status(paths, manifest, cycle, as_json, workers):
 def list_instruments(as_json):
     """List the instruments: the name `generate` takes (short or full), version and title."""
     issued = definitions.load_issued()
-    known = [{"name": SHORT_NAMES.get(i.id, i.id), "id": i.id, "version": i.version, "title": i.title,
+    known: list[dict[str, Any]] = [{"name": SHORT_NAMES.get(i.id, i.id), "id": i.id, "version": i.version, "title": i.title,
               "named_answers": len(i.answers),
               "reads_versions": sorted(v for key, v in issued if key == i.id)}  # returns of these validate
              for i in definitions.load_all().values()]

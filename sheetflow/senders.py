@@ -83,7 +83,7 @@ def is_recipients_address(recipient_email: str, sender: str, *, accepted: Iterab
                         same_organization=same_organization) is not SenderCheck.OTHER
 
 
-def accepted_senders(folder) -> frozenset[str]:
+def accepted_senders(folder: str | Path) -> frozenset[str]:
     """The addresses listed in ``folder``'s accepted-senders.txt (one per line, "#" starts a comment); none
     when there is no such file or it cannot be read."""
     path = Path(folder) / ACCEPTED_FILE

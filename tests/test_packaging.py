@@ -17,3 +17,10 @@ def test_every_subpackage_is_packaged():
     source = PYPROJECT.parent / "sheetflow"
     found = {"sheetflow"} | {f"sheetflow.{p.parent.name}" for p in source.glob("*/__init__.py")}
     assert found - {"sheetflow.__pycache__"} <= set(project["tool"]["setuptools"]["packages"])
+
+
+def test_the_installed_package_says_it_is_typed():
+    """PEP 561: type checkers read sheetflow's annotations only when the installed package has py.typed."""
+    import sheetflow
+
+    assert (Path(sheetflow.__file__).parent / "py.typed").is_file()

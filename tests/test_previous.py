@@ -1,6 +1,5 @@
 """rollup --previous: earlier cycles brought in from a roll-up sheetflow made, anything else refused with its reason."""
 
-import functools
 import shutil
 from pathlib import Path
 
@@ -8,27 +7,20 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from excel_tables import excel_tables
 from sheetflow.cli import main
 from sheetflow.errors import SheetflowError
+from sheetflow.intake.validate import validate_paths
 from sheetflow.rollup import previous
+from sheetflow.rollup.tables import build
+from sheetflow.rollup.workbook import write
 
 SAMPLES = Path(__file__).parent.parent / "samples"
 EARLIER, LATER = SAMPLES / "returns-2025", SAMPLES / "returns"
 
 
-@functools.cache
-def tables_of(path: Path) -> dict:
-    """Every Excel Table's rows in the workbook (read once per file)."""
-    out = {}
-    for ws in openpyxl.load_workbook(path).worksheets:
-        for table in ws.tables.values():
-            rows = [[c.value for c in row] for row in ws[table.ref]]
-            out[table.displayName] = [dict(zip(rows[0], r)) for r in rows[1:] if any(v is not None for v in r)]
-    return out
-
-
 def table_rows(path, name):
-    return tables_of(Path(path))[name]
+    return excel_tables(Path(path))[name]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +52,7 @@ def test_previous_gives_the_same_trend_as_rolling_up_both_cycles(rollups):
 
 
 def test_the_about_sheet_says_where_the_earlier_cycles_came_from(rollups):
-    about = openpyxl.load_workbook(rollups["with-previous"])["About"]
+    about = openpyxl.load_workbook(rollups["with-previous"], read_only=True)["About"]
     facts = {row[0]: row[1] for row in about.iter_rows(min_row=1, max_row=12, max_col=2, values_only=True)}
     assert facts["Earlier cycles"].startswith("From the roll-up 2025.xlsx (")
     assert "cycles 2025" in facts["Earlier cycles"]
@@ -111,42 +103,58 @@ def test_a_returned_workbook_or_a_csv_is_refused(tmp_path, capsys):
     assert refused(tmp_path, capsys, tmp_path / "missing.xlsx").startswith("sheetflow: --previous missing.xlsx: ")
 
 
-def edited(rollups, tmp_path, change) -> Path:
-    wb = openpyxl.load_workbook(rollups["2025"])
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    """A roll-up of one self-assessment and one action plan, small enough for openpyxl to edit in a moment."""
+    files = [EARLIER / "North Plains - Action Plan.xlsx", next(EARLIER.glob("*Ana Lopez*.xlsx"))]
+    path = tmp_path_factory.mktemp("small") / "2025.xlsx"
+    return write(build(validate_paths(files)), path)
+
+
+def edited(rollup: Path, tmp_path, change) -> Path:
+    """``rollup`` opened, changed and saved again by openpyxl, as a user's spreadsheet program would."""
+    wb = openpyxl.load_workbook(rollup)
     change(wb)
     path = tmp_path / "edited.xlsx"
     wb.save(path)
     return path
 
 
-def test_a_rollup_whose_tables_were_edited_out_of_shape_is_refused(rollups, tmp_path, capsys):
+def reason(path: Path) -> str:
+    """Why ``previous.read`` refuses the file (what `rollup --previous` prints, after the option and file)."""
+    with pytest.raises(SheetflowError) as refusal:
+        previous.read(path)
+    return str(refusal.value)
+
+
+def test_a_rollup_whose_tables_were_edited_out_of_shape_is_refused(small, tmp_path):
     def renamed(wb):
         wb["Responses"]["J1"] = "score"
 
-    assert "the Responses table's columns are not those sheetflow writes" in \
-        refused(tmp_path, capsys, edited(rollups, tmp_path, renamed))
+    assert "the Responses table's columns are not those sheetflow writes" in reason(edited(small, tmp_path, renamed))
 
     def typed_over(wb):
         wb["Responses"]["I3"] = "four"
 
     assert "Responses!I3 holds 'four', where sheetflow writes a whole number (rating)" in \
-        refused(tmp_path, capsys, edited(rollups, tmp_path, typed_over))
+        reason(edited(small, tmp_path, typed_over))
 
     def cycle_cleared(wb):
         wb["Components"]["B2"] = None
 
     assert "Components!B2 is blank; every row of a sheetflow roll-up has its cycle" in \
-        refused(tmp_path, capsys, edited(rollups, tmp_path, cycle_cleared))
+        reason(edited(small, tmp_path, cycle_cleared))
 
     def table_removed(wb):
         del wb["Actions"].tables["Actions"]
 
-    assert "its Actions table is missing" in refused(tmp_path, capsys, edited(rollups, tmp_path, table_removed))
+    assert "its Actions table is missing" in reason(edited(small, tmp_path, table_removed))
 
 
-def test_a_rollup_saved_again_by_openpyxl_still_reads(rollups, tmp_path):
-    path = edited(rollups, tmp_path, lambda wb: None)
-    assert previous.read(path).rows["Responses"] == previous.read(rollups["2025"]).rows["Responses"]
+def test_a_rollup_saved_again_by_openpyxl_still_reads(small, tmp_path):
+    path = edited(small, tmp_path, lambda wb: None)
+    assert previous.read(path).rows["Responses"] == previous.read(small).rows["Responses"]
+    assert {row["cycle"] for row in previous.read(path).rows["Components"]} == {"2025"}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

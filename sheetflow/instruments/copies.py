@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..cell_text import t_element, xml_escaped
 from ..files import Deflated, atomic_path, zip_bytes
+from .definitions import Instrument
 from .workbook import Request, generate, workbook_bytes
 
 RESPONSE_ID = "response_id"
@@ -41,7 +42,7 @@ def _placeholder(field: str) -> str:
 class Template:
     """One generated workbook with a placeholder for the response id and each pre-filled answer."""
 
-    def __init__(self, instrument, cycle: str, fields: tuple[str, ...]):
+    def __init__(self, instrument: Instrument, cycle: str, fields: tuple[str, ...]) -> None:
         self.instrument, self.cycle, self.fields = instrument, cycle, fields
         request = Request(instrument, response_id=_placeholder(RESPONSE_ID), cycle=cycle,
                           prefill={field: _placeholder(field) for field in fields})
@@ -76,7 +77,7 @@ class Template:
                 parts[name] = parts[name].replace(token, escape(value))
         return {name: text.encode("utf-8") for name, text in parts.items()}
 
-    def write(self, path, parts: dict[str, bytes]) -> None:
+    def write(self, path: str | Path, parts: dict[str, bytes]) -> None:
         """The workbook with ``parts`` changed, laid out byte for byte as zipfile.writestr would."""
         entries = [(info, Deflated.of(parts[info.filename]) if info.filename in parts
                     else self.compressed[info.filename]) for info, _ in self.entries]
@@ -92,7 +93,7 @@ def _shared_string(value: str) -> str:
 class Copier:
     """Writes personalised workbooks, reusing one template per instrument, cycle and pre-filled answers."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.templates: dict[tuple, Template] = {}
         self.copied = self.generated = 0
 

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..core_properties import LANGUAGE
 from ..errors import DefinitionError
@@ -256,7 +257,7 @@ class _Broken(Exception):
     pass
 
 
-def _get(table: dict, key: str, kind: type | tuple, where: str):
+def _get(table: dict, key: str, kind: type | tuple, where: str) -> Any:
     if key not in table:
         raise _Broken(f"{where} has no {key!r}")
     value = table[key]
@@ -333,7 +334,7 @@ def _identity_answer(table: dict, index: int) -> Answer:
 
 
 def _characteristics(items: list, where: str) -> tuple:
-    out = []
+    out: list[str | tuple[str, ...]] = []
     for i, item in enumerate(items):
         if isinstance(item, str) and item.strip():
             out.append(item)

@@ -18,7 +18,7 @@ def estimate_height(text: str, width: float, line: float = 13.0) -> float:
 
 def bullets(items) -> str:
     """Characteristic bullets as cell text; a nested tuple holds sub-bullets."""
-    out = []
+    out: list[str] = []
     for item in items:
         if isinstance(item, tuple):
             out.extend(f"     ◦ {sub}" for sub in item)

@@ -1,7 +1,7 @@
 """Write locked, partner-ready workbooks from a definition, with xlsxwriter.
 
 Every answer cell is unlocked, styled yellow and given a workbook-level
-defined name (the contract in the README); every other cell is locked and
+defined name (the contract in docs/file-contract.md); every other cell is locked and
 every sheet protected. The stamp (instrument, version, response id, cycle) is
 written twice: as custom document properties and on a hidden sheet.
 """
@@ -13,6 +13,7 @@ import io
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -20,6 +21,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from . import pages, prompts
 from .assessment_sheets import assessment_sheet, assessment_summary, reflection_sheet
 from .definitions import PREVIOUS_KEY, RETURNS_KEY, STAMP_KEYS, Instrument
+from .followup_block import PreviousPlan
 from .front_sheets import details_sheet, instructions_sheet
 from .layout import NAVY, ORANGE, PALE, YELLOW, estimate_height
 from .plan_sheets import action_summary, element_sheet
@@ -27,6 +29,9 @@ from .results_sheet import write_results_sheet
 from ..core_properties import CoreProperties, with_properties
 from ..errors import SheetflowError
 from ..files import atomic_path
+
+if TYPE_CHECKING:  # the results are made by the roll-up's code, which imports this module
+    from ..rollup.region_results import RegionResults
 
 PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True,
               "select_unlocked_cells": True}
@@ -55,12 +60,13 @@ class Request:
     response_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     cycle: str = field(default_factory=lambda: str(dt.date.today().year))
     prefill: dict = field(default_factory=dict)  # answer name -> value (identity block)
-    results: object | None = None  # action plan: the region's RegionResults (rollup/region_results.py)
-    previous: object | None = None  # action plan 1.1 on: the region's followup_block.PreviousPlan
+    results: RegionResults | None = None  # action plan: the region's self-assessment results
+    previous: PreviousPlan | None = None  # action plan 1.1 on: the region's plan of the previous cycle
 
     @property
     def stamp(self) -> Stamp:
-        returns, previous = self.results and self.results.returns, self.previous and self.previous.response_id
+        returns = None if self.results is None else self.results.returns
+        previous = None if self.previous is None else self.previous.response_id
         return Stamp(self.instrument.id, self.instrument.version, self.response_id, self.cycle, returns, previous)
 
 
@@ -93,7 +99,7 @@ def created_date(cycle: str) -> dt.datetime:
 class _Book:
     """One workbook being written: its formats, sheet setup and answer cells; the sheet modules add the sheets."""
 
-    def __init__(self, path: str, request: Request):
+    def __init__(self, path: str | io.BytesIO, request: Request):
         self.request = request
         self.inst = request.instrument
         self.text = self.inst.text

@@ -2,7 +2,7 @@
 
 A code names the kind of problem for programs (``--json`` users, the tests, a
 mail merge); the English message beside it is for people and may change. Every
-code intake emits is listed in ``CODES`` (and, from there, in the README's table):
+code intake emits is listed in ``CODES`` (and, from there, in docs/codes.md's table):
 ``Finding`` and ``Rejected`` refuse a code that is not.
 """
 
@@ -138,5 +138,5 @@ class Rejected(Exception):
         super().__init__(reason)
         self.code, self.reason = _known(code), reason
 
-    def __reduce__(self):  # crosses from worker processes as a pickle
+    def __reduce__(self) -> tuple:  # crosses from worker processes as a pickle
         return type(self), (self.code, self.reason), self.__dict__

@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import posixpath
 import re
+from typing import Any, cast
 from xml.etree import ElementTree
 
 from . import sheet_xml
@@ -144,7 +145,7 @@ class Book:
             if target in package.names:
                 self._parts[title] = None if kind.endswith("/chartsheet") else target
         self.sheetnames = list(self._parts)
-        self._sheets: dict[str, _Sheet] = {}
+        self._sheets: dict[str, _Sheet | _Scanned] = {}
         self._strings: list[str] | None = None
         self._styles: tuple | None = None
 
@@ -161,13 +162,14 @@ class Book:
         match = _MODIFIED.match(found.text or "") if found is not None else None
         if not match:
             return None
-        return dt.datetime(*(int(part or 0) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
+        return dt.datetime(year, month, day, hour, minute, second)
 
     @property
     def properties(self) -> dict[str, object]:
         """The custom document properties: name -> value (text, number, true/false)."""
         custom = self._xml("docProps/custom.xml")
-        out = {}
+        out: dict[Any, object] = {}
         for prop in [] if custom is None else custom.iter(CUSTOM + "property"):
             value = next(iter(prop), None)
             if value is None:
@@ -207,7 +209,7 @@ class Book:
             get = grid.cells.get
             return [(None, False) if (found := get(key)) is None else value(grid, found) for key in keys]
         strings = None
-        out = []
+        out: list[tuple[object, bool]] = []
         for found in grid.cells.get_many(keys):
             if found is None:
                 out.append((None, False))
@@ -223,8 +225,8 @@ class Book:
     def strings(self, sheet: str):
         """Every text cell of a sheet that the workbook's styles lock: (row, column, text)."""
         grid, (_, _, locked) = self._sheet(sheet), self.styles()
-        cells = grid.cells
-        found = ((key, cells.get(key)) for key in cells.positions()) if isinstance(grid, _Scanned) else cells.items()
+        found = ((key, grid.cells.get(key)) for key in grid.cells.positions()) if isinstance(grid, _Scanned) \
+            else grid.cells.items()
         for (row, col), (position, element) in sorted((key, cell) for key, cell in found if cell is not None):
             value, formula = self._value(grid, (position, element))
             style = int(element.get("s") or 0)
@@ -233,12 +235,12 @@ class Book:
                 yield row, col, value
 
     # -- sheets and cells ----------------------------------------------------------------------------
-    def _sheet(self, title: str) -> _Sheet:
+    def _sheet(self, title: str) -> _Sheet | _Scanned:
         if title not in self._sheets:
             part = self._parts[title]
-            root = None if part is None else self.package.sheets.get(part)
+            root: Any = None if part is None else self.package.sheets.get(part)
             if root is None and part is not None:
-                data = self.package.part(part)
+                data = cast(bytes, self.package.part(part))  # a part the workbook lists
                 root = sheet_xml.scan_checked(data)
                 root = root if root is not None else parse(data)
             self._sheets[title] = _Scanned(root) if isinstance(root, sheet_xml.Sheet) else _index(root)
@@ -260,7 +262,7 @@ class Book:
             self._styles = _styles(self._xml("xl/styles.xml"))
         return self._styles
 
-    def _value(self, grid: _Sheet, found) -> tuple[object, bool]:
+    def _value(self, grid: _Sheet | _Scanned, found) -> tuple[object, bool]:
         position, element = found
         if type(element) is sheet_xml.Cell:  # a plain cell: no formula, at most a value or plain text
             kind, style = element.kind, element.style
@@ -327,7 +329,7 @@ def _workbook(tree) -> tuple[dt.datetime, list, dict]:
     date1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
     sheets = [(sheet.get("name"), sheet.get(RELATIONSHIP_ID)) for sheet in tree.iter(MAIN + "sheet")
               if sheet.get(RELATIONSHIP_ID)]
-    names = {}
+    names: dict[Any, tuple[str, str] | None] = {}
     for name in tree.iter(MAIN + "definedName"):
         if name.get("localSheetId") is None:
             match = _DESTINATION.match((name.text or "").strip())
@@ -341,9 +343,11 @@ def _workbook(tree) -> tuple[dt.datetime, list, dict]:
 
 
 @functools.lru_cache(maxsize=16)
-def _styles(tree) -> tuple[set, set, list]:
+def _styles(tree) -> tuple[frozenset[int], frozenset[int], tuple[bool, ...]]:
     """(styles showing dates, styles showing durations, whether each style locks its cells) of a styles part."""
-    dates, durations, locked = set(), set(), []
+    dates: set[int] = set()
+    durations: set[int] = set()
+    locked: list[bool] = []
     if tree is not None:
         custom = {int(f.get("numFmtId")): f.get("formatCode") for f in tree.iter(MAIN + "numFmt")}
         formats = tree.find(MAIN + "cellXfs")
@@ -379,7 +383,7 @@ class _Sheet:
     """A worksheet's cells by (row, column), in document order, as openpyxl places them."""
 
     def __init__(self, root):
-        self.cells: dict[tuple[int, int], tuple[int, object]] = {}
+        self.cells: dict[tuple[int, int], tuple[int, Any]] = {}  # (row, column) -> (position, <c> element)
         self.shared: dict[str, tuple[int, str, str]] = {}  # shared formula id -> (position, cell, formula)
         if root is None:
             return

@@ -8,10 +8,16 @@ choices, or a formula, is an error.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .codes import Finding
 
+if TYPE_CHECKING:
+    from ..instruments.definitions import Instrument
+    from .record import Return
 
-def check_progress(record, instrument) -> tuple[list[Finding], list[Finding]]:
+
+def check_progress(record: Return, instrument: Instrument) -> tuple[list[Finding], list[Finding]]:
     """(errors, warnings) of one read return's follow-up blocks (none for a plan before version 1.1)."""
     errors, warnings = [], []
     choices = instrument.progress_choices
@@ -47,6 +53,6 @@ def check_progress(record, instrument) -> tuple[list[Finding], list[Finding]]:
     return errors, warnings
 
 
-def _short(text, width: int = 40) -> str:
+def _short(text: object, width: int = 40) -> str:
     text = str(text or "")
     return text if len(text) <= width else text[:width - 1] + "…"

@@ -19,6 +19,7 @@ import traceback
 from multiprocessing import connection
 from typing import Any, Callable, Iterable, Iterator
 
+resource: Any
 try:
     import resource
 except ImportError:   # Windows

@@ -76,7 +76,7 @@ def _is_draft(path: Path) -> bool:
     return any(line.strip().lower() == b"x-unsent: 1" for line in head.splitlines())
 
 
-def is_rollup(path) -> bool:
+def is_rollup(path: str | Path) -> bool:
     """Whether an unstamped workbook is a roll-up sheetflow wrote: its document title and its About sheet.
     Only two small parts are read (each at most 1 MB)."""
     try:

@@ -264,7 +264,8 @@ class _Scan:
                         self.keep.sheets[info.filename] = tree
                     return set(found)
         text: TextChecks | None = None
-        chunks: list[bytes] | None = [] if self.keep is not None else None
+        keep = self.keep
+        chunks: list[bytes] | None = [] if keep is not None else None
         area = SheetStream(self.limits) if self.check_area and chunks is None else None
         compressed = max(1, min(info.compress_size, self.file_size))
         size, carry = 0, b""
@@ -281,21 +282,21 @@ class _Scan:
                 carry = window[-CARRY:]
                 if area:
                     area.feed(chunk)
-                elif chunks is not None:
+                elif chunks is not None and keep is not None:
                     chunks.append(chunk)
-                    if self.keep.kept + size > KEEP_LIMIT:  # too much to hold: check as it streams by
+                    if keep.kept + size > KEEP_LIMIT:  # too much to hold: check as it streams by
                         area = SheetStream(self.limits) if self.check_area else None
                         if area:
                             area.feed(b"".join(chunks))
                         chunks = None
         if area:
             area.feed(b"", final=True)
-        if chunks is not None:
-            data = self.keep.parts[info.filename] = b"".join(chunks)
-            self.keep.kept += len(data)
+        if chunks is not None and keep is not None:
+            data = keep.parts[info.filename] = b"".join(chunks)
+            keep.kept += len(data)
             tree = sheet_tree(data, self.limits if self.check_area else None)
             if tree is not None:
-                self.keep.sheets[info.filename] = tree
+                keep.sheets[info.filename] = tree
         return set() if text is None else text.found
 
     def _check_sizes(self, size: int, compressed: int) -> None:

@@ -237,14 +237,14 @@ def _stamp(book, record: Return) -> dict:
     return stamp
 
 
-def _instrument(record: Return):
+def _instrument(record: Return) -> definitions.Instrument:
     known = definitions.load_all()
-    current = known.get(record.instrument)
+    current = known.get(record.instrument or "")
     if current is None:
         raise Rejected("unknown-instrument",
                        f"This workbook is for an instrument sheetflow does not know ({record.instrument!r}); "
                        f"known: {', '.join(sorted(known))}.")
-    instrument = definitions.load_version(record.instrument, record.version)
+    instrument = definitions.load_version(current.id, record.version or "")
     if instrument is None:
         issued = sorted(v for i, v in definitions.load_issued() if i == record.instrument)
         raise Rejected("unknown-version",
@@ -291,7 +291,8 @@ def _plan(book, answers) -> tuple[list, dict]:
     known = _PLANS.get(key) if names is not None else None
     if known is not None and known[0] is names and known[1] is answers:
         return known[2]
-    tables, singles = [], {}
+    tables: list = []
+    singles: dict = {}
     for answer in answers:
         place = _destination(book, answer.name)
         if place is None:
@@ -370,6 +371,8 @@ def normalise(value, kind: str):
 def _questions(instrument_id: str, version: str) -> tuple:
     """(sheet, row, column, text, text with its white space normalised) of every locked text cell."""
     instrument = definitions.load_version(instrument_id, version)
+    if instrument is None:
+        raise ValueError(f"no version {version} of {instrument_id}")  # _instrument has refused such a return
     frozen = definitions.questions_file(instrument)
     if frozen is not None:  # an earlier version: its text as issued, whatever the generator writes today
         import json

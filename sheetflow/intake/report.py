@@ -144,7 +144,7 @@ def from_return(record: Return, instrument=None) -> FileReport:
     return FileReport(
         path=record.path, status="rejected" if record.rejected else "valid", instrument=record.instrument,
         response_id=record.response_id, organization=who[0], respondent=who[1],
-        errors=[Finding(None, None, record.rejected, record.rejected_code)] if record.rejected else [],
+        errors=[Finding(None, None, record.rejected, record.rejected_code or "")] if record.rejected else [],
         warnings=list(record.findings), version=record.version, cycle=record.cycle,
         sha256=record.sha256 or None, saved_at=record.saved_at, code=record.rejected_code, record=record,
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -84,7 +85,7 @@ def answer_schemas(instrument) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema]:
         "value": pa.Column(object, [pa.Check(_not_formula, element_wise=True, name="formula")], nullable=True),
         "filled": pa.Column(bool),  # value.notna(), computed once for every check
     }
-    row = {"ignore_na": False}  # every row counts (pandera would otherwise look for all-blank rows per check)
+    row: dict[str, Any] = {"ignore_na": False}  # every row counts (pandera would otherwise look for all-blank rows per check)
     errors = pa.DataFrameSchema(columns, name=f"{instrument.id} errors", checks=[
         pa.Check(lambda df: df["filled"] | ~df["name"].isin(required), name="not_nullable", **row),
         pa.Check(_where(kinds, ("rating",), lambda _, v: _is_rating(v)), name="rating", **row),
@@ -128,7 +129,7 @@ def answers_frame(returns: list[Return], instrument) -> pd.DataFrame:
 def actions_frame(returns: list[Return], instrument) -> pd.DataFrame:
     """Long frame: one row per (return, element, table row) with the six action columns."""
     keys = [c.key for c in instrument.action_columns]
-    columns = {name: [] for name in ("_return", "element", "row", *keys, "_filled")}
+    columns: dict[str, list[Any]] = {name: [] for name in ("_return", "element", "row", *keys, "_filled")}
     for position, record in enumerate(returns):
         for element in instrument.elements:
             table = record.answers[element.actions_name]
@@ -161,7 +162,7 @@ def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[tuple[str
     return []
 
 
-def short(text: str, width: int = TITLE_WIDTH) -> str:
+def short(text: object, width: int = TITLE_WIDTH) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
@@ -214,7 +215,7 @@ def _choices(answer) -> str:
 
 def validate_returns(returns: list[Return], instrument) -> list[tuple[list[Finding], list[Finding]]]:
     """(errors, warnings) for each return of one instrument, in order, from one lazy validation."""
-    results = [([], []) for _ in returns]
+    results: list[tuple[list[Finding], list[Finding]]] = [([], []) for _ in returns]
     if not returns:
         return results
     frame = answers_frame(returns, instrument)
@@ -234,9 +235,9 @@ def validate_returns(returns: list[Return], instrument) -> list[tuple[list[Findi
     if instrument.elements:
         _validate_actions(returns, instrument, results)
     for position, record in enumerate(returns if instrument.progress_choices else ()):
-        errors, warnings = check_progress(record, instrument)  # version 1.1 on: last cycle's plan followed up
-        results[position][0].extend(errors)
-        results[position][1].extend(warnings)
+        progress_errors, progress_warnings = check_progress(record, instrument)  # version 1.1 on: last cycle's plan
+        results[position][0].extend(progress_errors)
+        results[position][1].extend(progress_warnings)
     order = {a.name: i for i, a in enumerate(instrument.answers)}
     for found in results:
         for findings in found:

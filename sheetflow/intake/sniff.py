@@ -152,7 +152,7 @@ def _cfb_entries(f) -> dict[str, tuple[int, int, int]]:
     sector_size = 1 << struct.unpack_from("<H", data, 30)[0]
     if sector_size not in (512, 4096):
         return {}
-    entries = {}
+    entries: dict[str, tuple[int, int, int]] = {}
     for at in range(sector_size, len(data) - 127, 128):
         length, kind = struct.unpack_from("<HB", data, at + 64)
         if not 2 <= length <= 64 or length % 2 or kind not in (1, 2, 5):

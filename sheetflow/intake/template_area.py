@@ -105,7 +105,8 @@ class SheetStream:
     def __init__(self, limits):
         self.walk = _Walk(Area(limits))
         self.is_sheet: bool | None = None
-        parser = self.parser = expat.ParserCreate(namespace_separator=" ")
+        parser = expat.ParserCreate(namespace_separator=" ")
+        self.parser: expat.XMLParserType | None = parser
         parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = refuse_dtd
         parser.StartElementHandler = self._root
 
@@ -123,7 +124,8 @@ class SheetStream:
         self.is_sheet = tag.rpartition(" ")[2] in SHEET_ROOTS
         if not self.is_sheet:
             raise _NotASheet
-        self.parser.StartElementHandler = self._start
+        if self.parser is not None:  # it is: expat calls this
+            self.parser.StartElementHandler = self._start
 
     def _start(self, tag: str, attributes: dict[str, str]) -> None:
         self.walk.element(tag.rpartition(" ")[2], attributes)

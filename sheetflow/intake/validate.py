@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..instruments import definitions
 from ..errors import SheetflowError
@@ -18,7 +19,7 @@ from ..ledger import is_ledger, ledgers_for
 from ..senders import ACCEPTED_FILE, SenderCheck, is_recipients_address
 from .isolation import IsolationFailed, run_isolated_many
 from .codes import Finding
-from .record import READERS, Return, read_return
+from .record import Return, read_return
 from . import own_files, response
 from .report import FileReport, Report, from_return, name_key, skipped_summary
 
@@ -102,7 +103,7 @@ def check(records: list[Return]) -> list[FileReport]:
     from .schemas import validate_returns  # pandas and pandera: only once the files are read
 
     instruments = definitions.load_issued()  # a return is checked against the version it was made from
-    reports = [from_return(r, instruments.get((r.instrument, r.version))) for r in records]
+    reports = [from_return(r, instruments.get((r.instrument or "", r.version or ""))) for r in records]
     for instrument in instruments.values():
         chosen = [i for i, r in enumerate(records)
                   if not r.rejected and (r.instrument, r.version) == (instrument.id, instrument.version)]
@@ -165,7 +166,7 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
     """The same respondent's response twice counts once: the newest received copy wins (per ``received``:
     path -> ledger.Received, for the files collect saved), else the newest saved."""
     received = received or {}
-    arrival = {id(r): received.get(r.path) for r in reports}
+    arrival: dict[int, Any] = {id(r): received.get(r.path) for r in reports}
     groups: dict[tuple, list[FileReport]] = {}
     for report in reports:
         if report.status == "rejected" or _other_sender(report):  # it neither replaces nor is replaced unseen
@@ -179,7 +180,7 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
         for report in group:
             if report is newest:
                 continue
-            same = report.sha256 and report.sha256 == newest.sha256
+            same = bool(report.sha256) and report.sha256 == newest.sha256
             report.status, report.superseded_by = "superseded", newest.path
             report.warnings = report.warnings + [_superseded_note(newest, same, arrival[id(newest)])]
 
@@ -195,19 +196,30 @@ def _superseded_note(newest: FileReport, identical: bool, received=None):
                                f"saved {newest.saved_at or 'later'}); that copy is used instead.", "superseded")
 
 
+_reader = "fast"  # how returns are read: set only by ``plain_reader``
+
+
+@contextlib.contextmanager
+def plain_reader() -> Iterator[None]:
+    """Within the block, every validation reads the returns the plain way, with openpyxl: slower, the
+    reference the fast reader is tested and benchmarked against (for the tests and bench/scale.py only)."""
+    global _reader
+    before, _reader = _reader, "openpyxl"
+    try:
+        yield
+    finally:
+        _reader = before
+
+
 def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], None] | None = None,
-                   on_start: Callable[[int], None] | None = None, reader: str = "fast",
-                   empty_ok: bool = False, emails: dict | None = None, people: dict | None = None) -> Report:
+                   on_start: Callable[[int], None] | None = None, empty_ok: bool = False,
+                   emails: dict | None = None, people: dict | None = None) -> Report:
     """Validate files and folders of returns; the report lists every file, none dropped.
 
     No files to validate is a SheetflowError, unless ``empty_ok`` (then the report has no files).
-
-    ``reader`` "openpyxl" reads each file the plain way (slower; the reference the fast reader is
-    tested and benchmarked against). ``emails`` (response id -> the recipient's address, from the
-    manifest) and ``people`` let ``mark_other_senders`` judge files whose ledger row was written without one.
+    ``emails`` (response id -> the recipient's address, from the manifest) and ``people`` let
+    ``mark_other_senders`` judge files whose ledger row was written without one.
     """
-    if reader not in READERS:
-        raise SheetflowError(f"No reader called {reader!r} ({', '.join(READERS)}).")
     paths = list(paths)
     files, skipped = collect(paths)
     if not files and empty_ok:
@@ -216,7 +228,7 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
         raise SheetflowError("No files to validate" + (f"; {skipped_summary(skipped)}." if skipped else "."))
     if on_start:
         on_start(len(files))
-    read = read_return if reader == "fast" else functools.partial(read_return, reader=reader)
+    read = read_return if _reader == "fast" else functools.partial(read_return, reader=_reader)
     records = read_all(files, workers=workers, progress=progress, reader=read)
     skipped += [(r.path, own_files.ROLLUP) for r in records if r.rejected_code == "sheetflow-rollup"]
     reports = check([r for r in records if r.rejected_code != "sheetflow-rollup"])

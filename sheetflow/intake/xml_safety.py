@@ -47,10 +47,10 @@ def _has_odd_encoding(start: bytes) -> bool:
     if start.startswith(_ODD_ENCODING_STARTS):
         return True
     declared = _XML_DECLARED_ENCODING.match(start[:512])
-    return bool(declared) and declared.group(1).lower() not in _ALLOWED_ENCODINGS
+    return declared is not None and declared.group(1).lower() not in _ALLOWED_ENCODINGS
 
 
-def refuse_dtd(*_args) -> None:
+def refuse_dtd(*_args: object) -> None:
     """An expat handler for DOCTYPE and ENTITY declarations: refuse the file."""
     raise Rejected("doctype", DOCTYPE)
 

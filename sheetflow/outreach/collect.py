@@ -477,7 +477,7 @@ class _Recipients:
         self.ids = {r.response_id for r in rows}
         self.emails = {r.response_id: r.email for r in rows}
         self.names = {r.response_id: r.respondent_name or r.organization or r.email for r in rows}
-        self.by_file = {}
+        self.by_file: dict[str, str] = {}
         self.by_email: dict[str, list] = {}
         for r in rows:
             name = PurePosixPath(r.file.replace("\\", "/")).name

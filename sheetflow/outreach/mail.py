@@ -304,7 +304,8 @@ def eml_name(d: Draft) -> str:
 
 def unique_names(names: list[str]) -> list[str]:
     """Safe, readable file names (names.safe_file_name), made distinct with (2), (3)…"""
-    out, used = [], set()
+    out: list[str] = []
+    used: set[str] = set()
     for name in names:
         name = unique_name(safe_file_name(name, fallback="message"), used)
         used.add(name.casefold())
@@ -363,9 +364,9 @@ def send_all(recipients: Iterable[Recipient], outbox: Path, smtp: str, sender: A
                     progress(1)
     except SMTP_ERRORS as exc:
         to = f" to {current.email}" if current else ""
-        done = (f"the {len(result.sent)} sent before that are recorded in {journal.path}; run the same command "
-                "again to send the rest") if result.sent else "nothing was sent"
-        raise SheetflowError(f"Sending{to} via {server.where} failed ({smtp_reason(exc)}); {done}.") from None
+        so_far = (f"the {len(result.sent)} sent before that are recorded in {journal.path}; run the same command "
+                  "again to send the rest") if result.sent else "nothing was sent"
+        raise SheetflowError(f"Sending{to} via {server.where} failed ({smtp_reason(exc)}); {so_far}.") from None
     return result
 
 
@@ -448,7 +449,7 @@ def parse_smtp(smtp: str) -> tuple[str, int]:
 def _connect(connect, host, port, timeout, starttls, implicit_tls, user, password):
     context = ssl.create_default_context()
     if implicit_tls:
-        server = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+        server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
     else:
         server = (connect or smtplib.SMTP)(host, port, timeout=timeout)
     try:

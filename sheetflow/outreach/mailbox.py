@@ -30,7 +30,7 @@ import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from ..errors import SheetflowError
 from ..names import is_email
@@ -74,7 +74,7 @@ class _CappedPolicy(email.policy.EmailPolicy):
     """The standard policy, with each header cut to MAX_HEADER_CHARS before it is decoded: decoding a header
     of thousands of encoded words takes time and memory growing with the square of its length."""
 
-    def header_fetch_parse(self, name, value):  # type: ignore[no-untyped-def]
+    def header_fetch_parse(self, name, value):  # type: ignore[no-untyped-def,unused-ignore]
         if len(value) > MAX_HEADER_CHARS:
             cut = value[:MAX_HEADER_CHARS]
             value = cut[:cut.rfind(" ")] if " " in cut else cut
@@ -485,6 +485,7 @@ def _from_msg(path: Path) -> Message:
             return Message(source=str(path), message_id=f"too-large:{path}", problem=(
                 f"the message is larger than {MAX_MESSAGE_BYTES // 2**20} MB ({size / 2**20:.0f} MB), so it was "
                 "not read; ask for the workbook alone, or collect it by hand"))
+        msg: Any
         with extract_msg.openMsg(str(path)) as msg:
             received = getattr(msg, "receivedTime", None) or msg.date
             message = Message(source=str(path), message_id=_text(msg.messageId),

@@ -123,7 +123,7 @@ def roster_frame(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
         if extra:
             problems.append((number, f"row {number}: {len(names) + len(extra)} values but the header has "
                                      f"{len(names)} columns; put quotes around a value that contains a comma."))
-        record = {name: (values[i] if i < len(values) else "") for i, name in keep.items()}
+        record: dict[str, object] = {name: (values[i] if i < len(values) else "") for i, name in keep.items()}
         record["_row"] = number
         records.append(record)
     frame = pd.DataFrame(records, columns=[*keep.values(), "_row"], dtype=object)

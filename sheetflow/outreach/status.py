@@ -203,8 +203,8 @@ def _labels() -> dict:
 
 
 def status(paths: Iterable, manifest, cycle: str | None = None, workers: int = 2,
-           progress: Callable[[int], None] | None = None, on_start: Callable[[int], None] | None = None,
-           reader: str = "fast") -> StatusReport:
+           progress: Callable[[int], None] | None = None,
+           on_start: Callable[[int], None] | None = None) -> StatusReport:
     """Validate the returns in ``paths`` and match them to the recipients of ``manifest``.
 
     ``manifest`` is the manifest file (or the folder holding ``manifest.csv``); ``cycle`` keeps
@@ -213,12 +213,12 @@ def status(paths: Iterable, manifest, cycle: str | None = None, workers: int = 2
     ledger = manifest_path(manifest)
     rows = read_manifest(ledger)
     of_cycle(rows, cycle, ledger)  # before the returns are read: a mistyped cycle fails at once
-    report = validate_returns(paths, ledger, workers=workers, progress=progress, on_start=on_start, reader=reader)
+    report = validate_returns(paths, ledger, workers=workers, progress=progress, on_start=on_start)
     return match(report, rows, cycle=cycle, manifest=ledger)
 
 
 def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Callable[[int], None] | None = None,
-                     on_start: Callable[[int], None] | None = None, reader: str = "fast") -> Report:
+                     on_start: Callable[[int], None] | None = None) -> Report:
     """The validation report of the returns in ``paths``, as ``sheetflow validate`` makes it.
 
     The manifest itself and the workbooks it lists are not returns (an inbox may be the folder
@@ -236,7 +236,7 @@ def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Call
         people: dict[str, set[str]] = {}
         for r in rows:
             people.setdefault(name_key(r.email), set()).add(name_key(r.respondent_name))
-        report = validate_paths(files, workers=workers, progress=progress, on_start=on_start, reader=reader,
+        report = validate_paths(files, workers=workers, progress=progress, on_start=on_start,
                                 emails={r.response_id: r.email for r in rows}, people=people)
     else:
         report = Report()
@@ -300,14 +300,14 @@ def _file_key(path) -> tuple[int, int] | None:
 
 def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipient], received: dict) -> None:
     """Give each file to a recipient, or list it as unexpected."""
-    kinds = {i.id: i.kind for i in definitions.load_all().values()}
+    kinds: dict[str | None, str] = {i.id: i.kind for i in definitions.load_all().values()}
     by_id: dict[str, list[Recipient]] = {}
     for r in report.recipients:
         by_id.setdefault(r.response_id, []).append(r)
     chosen = {id(r) for r in report.recipients}  # by identity: comparing dataclasses is quadratic here
     elsewhere = {r.response_id: r for r in everyone if id(r) not in chosen}
     pools: dict[tuple, _Pool] = {}
-    readable: dict[str, list[FileReport]] = {}
+    readable: dict[str | None, list[FileReport]] = {}
     for f in files:
         if f.status != "rejected":
             readable.setdefault(f.response_id, []).append(f)

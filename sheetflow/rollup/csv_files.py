@@ -31,7 +31,7 @@ def write_csv(rollup: Rollup, folder: Path, force: bool = False) -> list[Path]:
     return list(targets.values())
 
 
-def _cell(value):
+def _cell(value: object) -> object:
     """A table value for CSV: blank, a number as it is, a date in ISO form, or text through ``csv_cell``."""
     if missing(value):
         return None

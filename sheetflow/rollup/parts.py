@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+from typing import Any
 from xml.dom import minidom
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -51,12 +52,16 @@ class Package:
                 raise KeyError(name)
         return self.docs[name]
 
+    def root(self, name: str) -> minidom.Element:
+        """The root element of the part ``name`` (as ``xml``)."""
+        return _root(self.xml(name))
+
     def put(self, name: str, data: bytes, content_type: str | None = None) -> None:
         """Add or replace the part ``name``; ``content_type`` registers it in [Content_Types].xml."""
         self.docs.pop(name, None)
         self.parts[name] = data
         if content_type:
-            types = self.xml("[Content_Types].xml").documentElement
+            types = self.root("[Content_Types].xml")
             for override in types.getElementsByTagNameNS(TYPES, "Override"):
                 if override.getAttribute("PartName") == "/" + name:
                     types.removeChild(override)
@@ -71,7 +76,7 @@ class Package:
 
     def parts_of_type(self, content_type: str) -> list[str]:
         """The parts registered with ``content_type`` (by override), in the order they are listed."""
-        types = self.xml("[Content_Types].xml").documentElement
+        types = self.root("[Content_Types].xml")
         return [o.getAttribute("PartName").lstrip("/") for o in types.getElementsByTagNameNS(TYPES, "Override")
                 if o.getAttribute("ContentType") == content_type]
 
@@ -81,14 +86,14 @@ class Package:
         rels = _rels_name(source)
         if rels not in self.parts:
             return []
-        root = self.xml(rels).documentElement
+        root = self.root(rels)
         return [(r.getAttribute("Id"), _resolve(source, r.getAttribute("Target")))
                 for r in root.getElementsByTagNameNS(PKG_REL, "Relationship")
                 if r.getAttribute("Type") == f"{REL}/{kind}" and r.getAttribute("TargetMode") != "External"]
 
     def relate(self, source: str, kind: str, target: str) -> str:
         """Add a relationship of type ``kind`` from part ``source`` to part ``target``; returns its id."""
-        root = self.xml(_rels_name(source)).documentElement
+        root = self.root(_rels_name(source))
         taken = {r.getAttribute("Id") for r in root.getElementsByTagNameNS(PKG_REL, "Relationship")}
         n = len(taken) + 1
         while f"rId{n}" in taken:
@@ -107,13 +112,13 @@ class Package:
     @property
     def workbook(self) -> str:
         """The workbook part, as the package's root relationships name it."""
-        [(_, name)] = [r for r in self.related("", "officeDocument")] or [(None, "xl/workbook.xml")]
+        [(_, name)] = [r for r in self.related("", "officeDocument")] or [("", "xl/workbook.xml")]
         return name
 
     def sheets(self) -> list[tuple[str, str]]:
         """(sheet name, part name) of every sheet, in the workbook's order."""
         parts = dict(self.related(self.workbook, "worksheet"))
-        book = self.xml(self.workbook).documentElement
+        book = self.root(self.workbook)
         return [(s.getAttribute("name"), parts[s.getAttributeNS(REL, "id")])
                 for s in book.getElementsByTagNameNS(MAIN, "sheet")]
 
@@ -133,7 +138,7 @@ class Package:
                 element.setAttribute(attribute, str(int(element.getAttribute(attribute)) + 1))
         new = self.element(self.workbook, "sheet", rid=rid, name=name, sheetId=str(sheet_id))
         anchor = sheets[before] if before < len(sheets) else None
-        parent = sheets[0].parentNode
+        parent: Any = sheets[0].parentNode
         parent.insertBefore(new, anchor)
 
     def add_print_titles(self, index: int, name: str, titles: str) -> None:
@@ -144,7 +149,10 @@ class Package:
             holder = holders[0]
         else:  # CT_Workbook: definedNames after sheets
             sheets = book.getElementsByTagNameNS(MAIN, "sheets")[0]
-            holder = sheets.parentNode.insertBefore(self.element(self.workbook, "definedNames"), sheets.nextSibling)
+            parent = sheets.parentNode
+            assert isinstance(parent, minidom.Element)
+            holder = parent.insertBefore(self.element(self.workbook, "definedNames"),
+                                         sheets.nextSibling)  # type: ignore[arg-type]
         quoted = "'" + name.replace("'", "''") + "'"
         defined = self.element(self.workbook, "definedName", name="_xlnm.Print_Titles", localSheetId=str(index))
         defined.appendChild(book.createTextNode(f"{quoted}!{titles}"))
@@ -162,7 +170,7 @@ class Package:
     @property
     def styles(self) -> minidom.Element:
         [(_, name)] = self.related(self.workbook, "styles")
-        return self.xml(name).documentElement
+        return self.root(name)
 
     def number_format(self, code: str) -> int:
         """The number of the number format ``code`` (e.g. "0.0"): Excel's built-in one, the workbook's own,
@@ -222,7 +230,7 @@ class Package:
         [fonts] = root.getElementsByTagNameNS(MAIN, "fonts")
         [fills] = root.getElementsByTagNameNS(MAIN, "fills")
         [cell_formats] = root.getElementsByTagNameNS(MAIN, "cellXfs")
-        default = [f for f in fonts.childNodes if f.nodeType == f.ELEMENT_NODE][0].cloneNode(True)
+        default: Any = [f for f in fonts.childNodes if f.nodeType == f.ELEMENT_NODE][0].cloneNode(True)
         for old in [c for c in default.childNodes if c.nodeType == c.ELEMENT_NODE and c.localName in ("b", "color")]:
             default.removeChild(old)
         default.insertBefore(_element(root.ownerDocument, MAIN, "b"), default.firstChild)  # CT_Font: b before sz
@@ -249,7 +257,7 @@ class Package:
         """Write the package as a zip, every part deflated at zlib ``level``, with fixed dates (the same
         workbook gives the same bytes)."""
         for name, doc in self.docs.items():
-            self.parts[name] = DECLARATION + doc.documentElement.toxml().encode("utf-8")
+            self.parts[name] = DECLARATION + _root(doc).toxml().encode("utf-8")
         self.docs = {}
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as z:
             for name, data in self.parts.items():
@@ -257,6 +265,13 @@ class Package:
                 info.external_attr = 0o600 << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 z.writestr(info, data, compresslevel=level)
+
+
+def _root(doc: minidom.Document) -> minidom.Element:
+    root = doc.documentElement
+    if root is None:  # a parsed part always has one
+        raise ValueError("an XML part without a root element")
+    return root
 
 
 def _rels_name(source: str) -> str:

@@ -142,7 +142,7 @@ def add_pivots(package: Package, pivots, tables: dict, cycle: str | None = None)
     table's sheet (``tables``: as for ``pivot_data``; each table is on the sheet of its name), each opening
     filtered to ``cycle`` (its Cycle page field set to it; its title names it)."""
     book = package.workbook
-    root = package.xml(book).documentElement
+    root = package.root(book)
     if root.getElementsByTagNameNS(MAIN, "pivotCaches"):
         raise ValueError("the workbook already has pivot tables")
     data = pivot_data(pivots, tables, cycle)
@@ -199,7 +199,7 @@ def _key(value):
 
 def _distinct(values) -> list:
     """Shared items: numbers ascending, then text in the order it first appears, then blank."""
-    first = {}
+    first: dict[object, object] = {}
     for value in dict.fromkeys(values):  # each value once, in order: the first of each key is unchanged
         first.setdefault(value.lower() if type(value) is str else _key(value), value)
     seen = list(first.values())
@@ -241,7 +241,7 @@ def _shared_items(values, items) -> str:
     texts = [v for v in distinct if isinstance(v, str)]
     numbers = [v for v in distinct if isinstance(v, (int, float))]
     blank = None in distinct
-    flags = {}
+    flags: dict[str, object] = {}
     if not texts:
         flags.update({} if blank else {"containsSemiMixedTypes": 0}, containsString=0)
     if blank:
@@ -388,7 +388,8 @@ def pivot_values(p: Pivot, columns: dict) -> dict:
     ``columns``: the source table's cleaned values, by field."""
     average = p.func == "average"
     keys = {v: _key(v) for v in (*dict.fromkeys(columns[p.rows]), *dict.fromkeys(columns[p.cols]))}
-    totals, counts = defaultdict(int), defaultdict(int)
+    totals: defaultdict[tuple, float] = defaultdict(int)
+    counts: defaultdict[tuple, int] = defaultdict(int)
     for row, col, value in zip(columns[p.rows], columns[p.cols], columns[p.data]):
         if value is None or (average and not isinstance(value, (int, float))):
             continue

@@ -177,6 +177,7 @@ def _rows(book, name: str, where: tuple, label: str, known: dict | None = None, 
     if sorted(map(str, header)) != sorted(expected):  # in any order: a column is read by its name
         raise SheetflowError(f"{label}: the {name} table's columns are not those sheetflow writes "
                              f"(expected {', '.join(expected)}; found {', '.join(map(str, header)) or 'none'}).")
+    names = [str(column) for column in header]  # every one a column's name (checked above)
     sheet, first_col, first_row = where[0], where[1][0], where[1][1]
     rows: list[dict] = []
     seen: dict[tuple, int] = {}
@@ -185,9 +186,9 @@ def _rows(book, name: str, where: tuple, label: str, known: dict | None = None, 
             continue  # an empty table keeps one blank row, as Excel does
 
         def cell(column: str) -> str:
-            return f"{sheet}!{get_column_letter(first_col + header.index(column))}{number}"
+            return f"{sheet}!{get_column_letter(first_col + names.index(column))}{number}"
 
-        row = {column: _value(column, value, cell(column), label) for column, value in zip(header, line)}
+        row = {column: _value(column, value, cell(column), label) for column, value in zip(names, line)}
         if known is not None:
             _check_row(name, row, cell, known, label)
         key = _row_key(name, row)

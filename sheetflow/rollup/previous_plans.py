@@ -99,6 +99,8 @@ def plan_of(record) -> PreviousPlan:
     from ..instruments import definitions
 
     instrument = definitions.load_version(record.instrument, record.version)
+    if instrument is None:  # a valid return's version is one sheetflow issued
+        raise ValueError(f"no version {record.version} of {record.instrument}")
     current = definitions.load_all()[record.instrument]
     keys = [c.key for c in instrument.action_columns]
     shown = [keys.index(c.key) for c in current.shown_columns]

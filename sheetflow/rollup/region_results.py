@@ -71,14 +71,15 @@ def collect(paths, cycle: str, manifest=None, workers: int = 2, progress=None, o
     from ..intake.validate import validate_paths
 
     report = validate_paths(paths, workers=workers, progress=progress, on_start=on_start)
-    asked = None
+    asked: dict[str, int] | None = None
     if manifest:
         from ..outreach.manifest import read_manifest
 
-        asked = {}
+        counted: dict[str, int] = {}
         for row in read_manifest(manifest):
             if row.instrument == ASSESSMENT and row.cycle == str(cycle):
-                asked[name_key(row.region)] = asked.get(name_key(row.region), 0) + 1
+                counted[name_key(row.region)] = counted.get(name_key(row.region), 0) + 1
+        asked = counted
     return region_results(report, cycle, asked)
 
 

@@ -20,7 +20,7 @@ from ..outreach.status import match, validate_returns
 
 
 def roll_up(paths: Iterable, manifest=None, workers: int = 2, progress: Callable[[int], None] | None = None,
-            on_start: Callable[[int], None] | None = None, reader: str = "fast", previous=None,
+            on_start: Callable[[int], None] | None = None, previous=None,
             cycle: str | None = None):
     """A tables.Rollup of every valid return in ``paths`` (files or folders), with what was left out and why.
 
@@ -37,13 +37,11 @@ def roll_up(paths: Iterable, manifest=None, workers: int = 2, progress: Callable
 
         earlier = read(previous)
     if manifest is None:
-        report, matched = validate_paths(paths, workers=workers, progress=progress, on_start=on_start,
-                                         reader=reader), None
+        report, matched = validate_paths(paths, workers=workers, progress=progress, on_start=on_start), None
     else:
         ledger = manifest_path(manifest)
         rows = read_manifest(ledger)  # a missing or damaged manifest fails before any return is read
-        report = validate_returns(paths, ledger, workers=workers, progress=progress, on_start=on_start,
-                                  reader=reader)
+        report = validate_returns(paths, ledger, workers=workers, progress=progress, on_start=on_start)
         matched = match(report, rows, manifest=ledger)
     from .tables import build  # here, not above: pandas loads while the returns are read, not before
 

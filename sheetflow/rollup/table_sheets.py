@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
@@ -212,7 +213,7 @@ class TableSheet:
                   for values, width in wrapped]
         return [max(row) for row in zip(*counts)]
 
-    def worksheet(self, styles: list[tuple[int | None, int | None, int | None]], table_rid: str,
+    def worksheet(self, styles: Sequence[tuple[int | None, int | None, int | None]], table_rid: str,
                   header_style: int | None = None, whole_dxf: int | None = None) -> bytes:
         """The sheet's whole part. ``styles``: each column's cell-format index for numbers, for dates (for
         ``number_formats``) and for text (wrapped or not, as ``print_widths``), or None; ``table_rid``: the id of
@@ -279,7 +280,7 @@ def place(package: Package, tables: list[TableSheet]) -> None:
     so that the workbook lists it in order, with its print titles)."""
     sheets = dict(package.sheets())
     kind = SHEETML + "table+xml"
-    taken = [int(ElementTree.fromstring(package.parts[p]).get("id")) for p in package.parts_of_type(kind)]
+    taken = [int(ElementTree.fromstring(package.parts[p]).get("id") or 0) for p in package.parts_of_type(kind)]
     formats: dict[tuple[str, str], int] = {}
 
     def format_of(code: str | None, role: str) -> int:
@@ -370,7 +371,8 @@ def print_widths(header: list[str], columns: list[list], date_formats: list[str 
     of the page shared by how much text each column holds, never wider than its longest value or LONGEST.
     Columns that do not print (not ``page``) are as wide as their longest value, at most LONGEST, and never wrap."""
     budget = PAGE_PIXELS / PIXELS - len(header) * 5 / PIXELS
-    facts, longests = [], []
+    facts: list[tuple[float, float, float, float, float]] = []
+    longests: list[float] = []
     for name, values, date_format in zip(header, columns, date_formats):
         sample = values[:SAMPLE]
         distinct = list(dict.fromkeys(sample))
@@ -385,7 +387,7 @@ def print_widths(header: list[str], columns: list[list], date_formats: list[str 
         weight = sum(lengths) / max(len(sample), 1)
         facts.append((natural, least, min(fixed, natural), typical, weight))
         longests.append(longest)
-    widths = [natural for natural, *_ in facts]
+    widths: list[float] = [natural for natural, *_ in facts]
     if sum(widths) <= budget or not page:  # (a text longer than LONGEST wraps in a printed column)
         return [(w, page and w < longest) for w, longest in zip(widths, longests)]
     for lines, hard in [(n, False) for n in range(1, 40)] + [(n, True) for n in range(1, 80)]:

@@ -11,12 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..instruments import definitions
 from ..intake.report import name_key, plural
 from . import trend
+
+if TYPE_CHECKING:  # previous.py reads the tables' columns from here
+    from .previous import Previous
 
 _ACTION_PLAN = {  # the columns that begin both action-plan tables
     "response_id": "The reference stamped on the action plan that was sent.",
@@ -163,7 +167,7 @@ class Rollup:
     sent_valid: int = 0
     cycles: list = field(default_factory=list)  # every cycle in the tables, earliest first
     cycle: str | None = None  # the cycle the summaries show (the latest unless chosen)
-    previous: object = None  # previous.Previous: the earlier roll-up its earlier cycles came from
+    previous: Previous | None = None  # the earlier roll-up its earlier cycles came from
     versions: dict = field(default_factory=dict)  # (instrument id, version) -> valid returns of it in this report
     respondents: dict = field(default_factory=dict)  # cycle -> self-assessment respondents (response.count)
     thin: set = field(default_factory=set)  # the cycles too thin to compare with the cycle in view (trend.thin_cycles)
@@ -275,7 +279,7 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
     result = Rollup(instruments=instruments, sources=[f.path for f in report.files], summary=report.summary)
     valid = [f for f in report.files if f.status == "valid"]
     result.files_in, result.files_out = len(valid), len(report.files) - len(valid)
-    rows = {name: [] for name in TABLES}
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     versions = {}  # each version met, looked up once (a lookup checks the definition files are unchanged)
     for f in valid:
         record, source = f.record, Path(f.path).name
@@ -354,7 +358,7 @@ def _status_rows(rows, status, instruments) -> None:
                                         "respondent_name": r.respondent_name, "email": r.email, "state": r.state,
                                         "file": Path(r.file).name})
     for level, attribute in (("Region", "region"), ("Organization", "organization")):
-        groups = {}
+        groups: dict[tuple, list] = {}
         for r in status.recipients:
             groups.setdefault((getattr(r, attribute), r.instrument), []).append(r)
         for (name, instrument), members in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):

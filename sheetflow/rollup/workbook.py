@@ -16,6 +16,7 @@ import io
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -256,7 +257,7 @@ class _Writer:
         """The criterion that keeps a COUNTIFS or AVERAGEIFS over Responses to the cycle shown ("" for one cycle)."""
         if len(self.r.cycles) < 2:
             return ""
-        literal = re.sub(r"([*?~])", r"~\1", self.r.cycle).replace('"', '""')
+        literal = re.sub(r"([*?~])", r"~\1", self.r.cycle or "").replace('"', '""')
         return f',{self.ranges["Responses"]["cycle"]},"{literal}"'
 
     def matrix(self, ws, top: int, by: str, title: str) -> tuple[int, int, int]:
@@ -278,7 +279,7 @@ class _Writer:
         ranges = self.ranges["Responses"]
         respondents = response.column(responses, "Responses").groupby(responses[by]).nunique()
         row = header
-        grid = values.to_numpy(dtype=float, na_value=float("nan")) if len(values.index) else None
+        grid: Any = values.to_numpy(dtype=float, na_value=float("nan")) if len(values.index) else None
         for row, key in enumerate(values.index, start=header + 1):
             ws.write_string(row, 0, str(key), self.f["label"])
             for c, area in enumerate(areas, start=1):
@@ -411,7 +412,7 @@ class _Writer:
             for k in range(1, 6):
                 formula = f"=COUNTIFS({ranges['item']},$A{row + 1},{ranges['rating']},{k}{self.in_cycle()})"
                 ws.write_formula(row, 1 + k, formula, self.f["int"], int(record[k]))
-            mean = responses.loc[responses["item"] == item, "rating"].mean() if not responses.empty else None
+            mean: Any = responses.loc[responses["item"] == item, "rating"].mean() if not responses.empty else None
             ws.write_formula(row, 7, f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges['item']},$A{row + 1}"
                                      f"{self.in_cycle()}),\"\")",
                              self.f["avg"], "" if missing(mean) else round(float(mean), 6))
