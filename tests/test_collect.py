@@ -193,7 +193,7 @@ def test_an_unreadable_mail_file_is_a_ledger_row_with_its_reason(tmp_path):
     assert unread.problem.startswith("this Outlook message cannot be read")
     (row,) = [r for r in read_ledger(inbox) if not r.attachment]
     assert row.status.startswith("refused: this Outlook message cannot be read")
-    assert report.exit_code == 1 and "1 messages read (0 without attachment); 1 not read (1 unreadable)" in report.to_text()
+    assert report.exit_code == 1 and "1 message read (0 without attachment); 1 not read (1 unreadable)" in report.to_text()
 
 
 def test_the_ledger_keeps_typed_text_as_text(tmp_path):
@@ -687,7 +687,7 @@ def test_the_exit_code_and_counts_say_what_could_not_be_read(tmp_path, capsys):
     assert "not read: " + str(mail / "random.mbox") + ": this file is not an mbox" in out
     eml(mail, "ana", [(ANA.name, ANA.read_bytes())])
     assert main(["collect", str(mail), "-o", str(inbox)]) == 1  # some could
-    assert "1 messages read (0 without attachment); 3 not read (3 unreadable); 1 new attachments: 1 saved" \
+    assert "1 message read (0 without attachment); 3 not read (3 unreadable); 1 new attachment: 1 saved" \
         in capsys.readouterr().out
     for name in ("random.mbox", "broken.msg", "nothing.eml"):
         (mail / name).unlink()
@@ -796,7 +796,7 @@ def test_pipes_and_sockets_in_a_source_folder_are_passed_over_never_opened(tmp_p
         in run.stdout
     assert f"not read: {mail / 'socket.mbox'}: a socket" in run.stdout
     assert f"not read: {mail / 'Maildir' / '1.waiting'}: a named pipe (FIFO)" in run.stdout
-    assert "1 messages read" in run.stdout and len(inbox_files(inbox)) == 1
+    assert "1 message read" in run.stdout and len(inbox_files(inbox)) == 1
 
 
 def test_a_workbook_forwarded_to_a_colleague_on_the_roster_and_sent_back_by_them_counts(tmp_path):

@@ -183,6 +183,10 @@ def test_sheetflows_own_files_in_an_inbox_are_skipped_under_their_true_names(tmp
     from sheetflow.outreach.reply import COLUMNS as REPLIED_COLUMNS
 
     (inbox / "replied.csv").write_text(",".join(REPLIED_COLUMNS) + "\r\n", encoding="utf-8")  # reply's ledger
+    from sheetflow.outreach.mail import SENT_COLUMNS
+
+    (inbox / "sent.csv").write_text(",".join(SENT_COLUMNS) + "\r\n", encoding="utf-8")  # mail --send's log
+    (inbox / "accepted-senders.txt").write_text("ana.home@example.net\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["validate", "--json", str(inbox)]) == 1
     report = json.loads(capsys.readouterr().out)
@@ -192,6 +196,8 @@ def test_sheetflows_own_files_in_an_inbox_are_skipped_under_their_true_names(tmp
     assert skipped["Roll-up.xlsx"] == ("a sheetflow roll-up, not a return", "sheetflow-rollup")
     assert skipped["manifest.csv"] == ("sheetflow's manifest of the workbooks sent, not a return", "sheetflow-manifest")
     assert skipped["collected.csv"] == ("sheetflow's ledger of collected mail", "mail-ledger")
+    assert skipped["sent.csv"] == ("sheetflow's log of the emails sent, not a return", "sheetflow-mail-log")
+    assert skipped["accepted-senders.txt"] == ("the inbox's list of accepted senders", "accepted-senders")
     assert skipped["replied.csv"] == ("sheetflow's log of the replies to returns, not a return", "sheetflow-reply-log")
     note = "Red River Valley - Red River Technical College - Priya Shah - Self-Assessment - what to fix.txt"
     assert skipped[note] == ("a feedback note sheetflow wrote, not a return", "sheetflow-feedback")

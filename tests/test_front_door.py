@@ -31,7 +31,7 @@ def test_a_whole_cycle_from_import_sheetflow_alone(tmp_path):
     reminders = sheetflow.draft_mail(sent, tmp_path / "reminders", returns=[inbox])
     assert sum(reminders.kinds.values()) + len(reminders.skipped) == \
         who.summary["outstanding"] + who.summary["problems"]
-    assert set(reminders.kinds) == {"reminder", "problems"}
+    assert set(reminders.kinds) == {"reminder", "problems", "resend"}  # resend: a file that could not be opened
 
     rollup = sheetflow.roll_up([inbox], manifest=sent)
     assert isinstance(rollup, sheetflow.Rollup) and rollup.cycle == "2026"

@@ -51,9 +51,11 @@ def test_the_manifest_and_the_workbooks_sent_are_not_returns(tmp_path, blank_wor
     sent.mkdir()
     shutil.copy(SAMPLES / "sent" / "manifest.csv", sent / "manifest.csv")
     shutil.copy(ANA, sent / "a return.xlsx")
+    listed = "North Plains - Prairie Workforce Board - Ana Lopez - Self-Assessment.xlsx"  # as the manifest lists it
+    shutil.copy(blank_workbooks["sector-self-assessment"], sent / listed)
     report = validate_inbox([sent], sent / "manifest.csv")
     skipped = {Path(s["path"]).name: s["code"] for s in report.to_dict()["skipped"]}
-    assert skipped == {"manifest.csv": "sent-by-sheetflow"}
+    assert skipped == {"manifest.csv": "sheetflow-manifest", listed: "sent-by-sheetflow"}
     assert [Path(f.path).name for f in report.files] == ["a return.xlsx"]
 
 
