@@ -101,3 +101,10 @@ def test_the_summary_names_each_organizations_region(rollup):
     seen = {(row[2], row[3]) for row in tables(workbook)["Responses"][1]}  # (region, organization)
     assert [(r, o) for r, o in seen if f"{printed.flat(o)} " not in summary or not re.search(
         re.escape(printed.flat(o)) + r" [\d. ]+ " + re.escape(r), summary)] == []
+
+
+def test_the_rating_counts_pivot_is_headed_by_the_ratings_1_to_5(rollup):
+    _, _, pages = rollup
+    counts = " ".join(pages["Pivot - Rating counts"])
+    assert "Number of ratings rating item 1 2 3 4 5 Total Result " in counts, counts[:400]
+
