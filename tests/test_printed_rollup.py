@@ -108,3 +108,18 @@ def test_the_rating_counts_pivot_is_headed_by_the_ratings_1_to_5(rollup):
     counts = " ".join(pages["Pivot - Rating counts"])
     assert "Number of ratings rating item 1 2 3 4 5 Total Result " in counts, counts[:400]
 
+
+def test_a_pivot_two_pages_wide_prints_its_title_whole_on_each_page(rollup):
+    """The Ratings by area pivot takes two pages across, the second with the organizations (column A) again:
+    its title and note wrap within that column, so none of their words runs past it into the page's figures."""
+    workbook, pdf, pages = rollup
+    order = [sheet for sheet in pages for _ in pages[sheet]]
+    first = order.index("Pivot - Ratings by area")
+    later = printed.words(pdf)[first + 1:first + len(pages["Pivot - Ratings by area"])]
+    assert later  # it does print two pages across
+    for page in later:
+        total = max(x0 for x0, _, _, _, word in page if word == "Total")  # the Total Result column's heading
+        top = min(y0 for _, y0, _, _, word in page if word == "region")  # the first filter, under the note
+        heading = [w for w in page if 40 < w[1] < top]  # below the page header, above the filters
+        assert heading and [w[4] for w in heading if w[2] > total] == []
+        assert "cycle 2026" in " ".join(w[4] for w in heading)

@@ -223,9 +223,10 @@ class Package:
         holder.setAttribute("count", str(index + 1))
         return index
 
-    def add_heading_format(self, colour: str, background: str) -> int:
+    def add_heading_format(self, colour: str, background: str, wrapped: bool = False) -> int:
         """A new cell format for a table's headings: bold text in ``colour`` on a solid ``background`` (each
-        "RRGGBB"), in the workbook's default font and size; returns its index, as ``add_cell_format``."""
+        "RRGGBB"), in the workbook's default font and size, ``wrapped`` (at the top of the cell) or not; returns
+        its index, as ``add_cell_format``."""
         root = self.styles
         [fonts] = root.getElementsByTagNameNS(MAIN, "fonts")
         [fills] = root.getElementsByTagNameNS(MAIN, "fills")
@@ -247,8 +248,10 @@ class Package:
         for holder in (fonts, fills):
             holder.setAttribute("count", str(len([x for x in holder.childNodes if x.nodeType == x.ELEMENT_NODE])))
         index = len([x for x in cell_formats.childNodes if x.nodeType == x.ELEMENT_NODE])
-        _append(cell_formats, MAIN, "xf", numFmtId="0", fontId=str(font_id), fillId=str(fill_id), borderId="0",
-                xfId="0", applyFont="1", applyFill="1")
+        xf = _append(cell_formats, MAIN, "xf", numFmtId="0", fontId=str(font_id), fillId=str(fill_id), borderId="0",
+                     xfId="0", applyFont="1", applyFill="1", **({"applyAlignment": "1"} if wrapped else {}))
+        if wrapped:
+            _append(xf, MAIN, "alignment", vertical="top", wrapText="1")
         cell_formats.setAttribute("count", str(index + 1))
         return index
 
