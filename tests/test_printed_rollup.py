@@ -123,3 +123,18 @@ def test_a_pivot_two_pages_wide_prints_its_title_whole_on_each_page(rollup):
         heading = [w for w in page if 40 < w[1] < top]  # below the page header, above the filters
         assert heading and [w[4] for w in heading if w[2] > total] == []
         assert "cycle 2026" in " ".join(w[4] for w in heading)
+
+
+def test_each_pivots_figures_print_under_their_headings(rollup):
+    """In the Rating counts pivot, every count starts where its column's heading (a rating, or Total Result)
+    starts: LibreOffice lays the cells out in the workbook's pivot cell styles, all left-aligned."""
+    _, pdf, pages = rollup
+    order = [sheet for sheet in pages for _ in pages[sheet]]
+    page = printed.words(pdf)[order.index("Pivot - Rating counts")]
+    [item] = [w for w in page if w[4] == "item"]  # column A's heading, on the row of the column headings
+    headings = [w for w in page if abs(w[1] - item[1]) < 1 and w[0] > item[2]]
+    assert [w[4] for w in headings] == ["1", "2", "3", "4", "5", "Total", "Result"]
+    starts = [w[0] for w in headings if w[4] != "Result"]
+    footer = min(w[1] for w in page if w[4] == "Page")  # "Page n of m"
+    figures = [w for w in page if item[3] < w[1] < footer and w[0] > item[2] + 5 and w[4].isdigit()]
+    assert len(figures) > 100 and [w for w in figures if min(abs(w[0] - s) for s in starts) > 1] == []

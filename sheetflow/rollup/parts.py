@@ -255,6 +255,20 @@ class Package:
         cell_formats.setAttribute("count", str(index + 1))
         return index
 
+    def add_cell_style(self, name: str, horizontal: str) -> None:
+        """A new named cell style ``name`` (as in Excel's Cell Styles) aligning text ``horizontal``ly ("left",
+        "center", "right"), the workbook's default font otherwise."""
+        root = self.styles
+        [style_formats] = root.getElementsByTagNameNS(MAIN, "cellStyleXfs")
+        [styles] = root.getElementsByTagNameNS(MAIN, "cellStyles")
+        index = len([x for x in style_formats.childNodes if x.nodeType == x.ELEMENT_NODE])
+        xf = _append(style_formats, MAIN, "xf", numFmtId="0", fontId="0", fillId="0", borderId="0",
+                     applyAlignment="1")
+        _append(xf, MAIN, "alignment", horizontal=horizontal)
+        style_formats.setAttribute("count", str(index + 1))
+        _append(styles, MAIN, "cellStyle", name=name, xfId=str(index))
+        styles.setAttribute("count", str(len([x for x in styles.childNodes if x.nodeType == x.ELEMENT_NODE])))
+
     # -- writing ------------------------------------------------------------------------------------------
     def save(self, path, level: int) -> None:
         """Write the package as a zip, every part deflated at zlib ``level``, with fixed dates (the same

@@ -50,6 +50,10 @@ MARGIN = 0.2  # inches, left and right
 SMALLEST_SCALE = 73  # per cent: 11-point text prints at 8 points
 FITTED = 1.15  # LibreOffice widens a pivot's columns to its own measure of their text, about this much wider
 AVERAGE_FORMAT = "0.0"
+# LibreOffice lays a pivot's cells out in the cell styles of these names, the workbook's own when it has them:
+# its headings (row and column labels alike), figures and totals all left-aligned, so that each figure is under
+# its heading (its own styles put text headings left and figures right)
+ALIGNED_STYLES = ("Pivot Table Category", "Pivot Table Value", "Pivot Table Result")
 BOLD = 1.1  # a bold text is about this much wider than a regular one
 # what may follow <pivotCaches> in a workbook (CT_Workbook)
 AFTER_PIVOT_CACHES = ("smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
@@ -151,6 +155,8 @@ def add_pivots(package: Package, pivots, tables: dict, cycle: str | None = None)
     # the title and the note under it wrap within the columns of the pivot's first page (``_worksheet``)
     heading_styles = (package.add_heading_format(TITLE_COLOUR, "FFFFFF", wrapped=True),
                       package.add_cell_format("General", wrapped=True))
+    for name in ALIGNED_STYLES:
+        package.add_cell_style(name, "left")
     holder = package.element(book, "pivotCaches")
     definitions = {}
     for cache_id, (table, (_, _, definition, records)) in enumerate(data.caches.items(), start=1):
