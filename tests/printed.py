@@ -76,3 +76,12 @@ def small_texts(pdf: Path, points: float) -> list[tuple[int, float, str]]:
             if size < points - 0.05 and not (height > width and len(word) > 1):
                 found.append((number, round(size, 1), word))
     return found
+
+
+def words(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Each page's words as pdftotext finds them (``-bbox``), each (left, top, right, bottom, word) in points:
+    a text cut by a cell's edge is still found whole, beyond that edge."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [[(float(x0), float(y0), float(x1), float(y1), word) for x0, y0, x1, y1, word in re.findall(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page)]
+        for page in out.split("<page ")[1:]]

@@ -101,3 +101,40 @@ def test_the_summary_names_each_organizations_region(rollup):
     seen = {(row[2], row[3]) for row in tables(workbook)["Responses"][1]}  # (region, organization)
     assert [(r, o) for r, o in seen if f"{printed.flat(o)} " not in summary or not re.search(
         re.escape(printed.flat(o)) + r" [\d. ]+ " + re.escape(r), summary)] == []
+
+
+def test_the_rating_counts_pivot_is_headed_by_the_ratings_1_to_5(rollup):
+    _, _, pages = rollup
+    counts = " ".join(pages["Pivot - Rating counts"])
+    assert "Number of ratings rating item 1 2 3 4 5 Total Result " in counts, counts[:400]
+
+
+def test_a_pivot_two_pages_wide_prints_its_title_whole_on_each_page(rollup):
+    """The Ratings by area pivot takes two pages across, the second with the organizations (column A) again:
+    its title and note wrap within that column, so none of their words runs past it into the page's figures."""
+    workbook, pdf, pages = rollup
+    order = [sheet for sheet in pages for _ in pages[sheet]]
+    first = order.index("Pivot - Ratings by area")
+    later = printed.words(pdf)[first + 1:first + len(pages["Pivot - Ratings by area"])]
+    assert later  # it does print two pages across
+    for page in later:
+        total = max(x0 for x0, _, _, _, word in page if word == "Total")  # the Total Result column's heading
+        top = min(y0 for _, y0, _, _, word in page if word == "region")  # the first filter, under the note
+        heading = [w for w in page if 40 < w[1] < top]  # below the page header, above the filters
+        assert heading and [w[4] for w in heading if w[2] > total] == []
+        assert "cycle 2026" in " ".join(w[4] for w in heading)
+
+
+def test_each_pivots_figures_print_under_their_headings(rollup):
+    """In the Rating counts pivot, every count starts where its column's heading (a rating, or Total Result)
+    starts: LibreOffice lays the cells out in the workbook's pivot cell styles, all left-aligned."""
+    _, pdf, pages = rollup
+    order = [sheet for sheet in pages for _ in pages[sheet]]
+    page = printed.words(pdf)[order.index("Pivot - Rating counts")]
+    [item] = [w for w in page if w[4] == "item"]  # column A's heading, on the row of the column headings
+    headings = [w for w in page if abs(w[1] - item[1]) < 1 and w[0] > item[2]]
+    assert [w[4] for w in headings] == ["1", "2", "3", "4", "5", "Total", "Result"]
+    starts = [w[0] for w in headings if w[4] != "Result"]
+    footer = min(w[1] for w in page if w[4] == "Page")  # "Page n of m"
+    figures = [w for w in page if item[3] < w[1] < footer and w[0] > item[2] + 5 and w[4].isdigit()]
+    assert len(figures) > 100 and [w for w in figures if min(abs(w[0] - s) for s in starts) > 1] == []

@@ -223,9 +223,10 @@ class Package:
         holder.setAttribute("count", str(index + 1))
         return index
 
-    def add_heading_format(self, colour: str, background: str) -> int:
+    def add_heading_format(self, colour: str, background: str, wrapped: bool = False) -> int:
         """A new cell format for a table's headings: bold text in ``colour`` on a solid ``background`` (each
-        "RRGGBB"), in the workbook's default font and size; returns its index, as ``add_cell_format``."""
+        "RRGGBB"), in the workbook's default font and size, ``wrapped`` (at the top of the cell) or not; returns
+        its index, as ``add_cell_format``."""
         root = self.styles
         [fonts] = root.getElementsByTagNameNS(MAIN, "fonts")
         [fills] = root.getElementsByTagNameNS(MAIN, "fills")
@@ -247,10 +248,26 @@ class Package:
         for holder in (fonts, fills):
             holder.setAttribute("count", str(len([x for x in holder.childNodes if x.nodeType == x.ELEMENT_NODE])))
         index = len([x for x in cell_formats.childNodes if x.nodeType == x.ELEMENT_NODE])
-        _append(cell_formats, MAIN, "xf", numFmtId="0", fontId=str(font_id), fillId=str(fill_id), borderId="0",
-                xfId="0", applyFont="1", applyFill="1")
+        xf = _append(cell_formats, MAIN, "xf", numFmtId="0", fontId=str(font_id), fillId=str(fill_id), borderId="0",
+                     xfId="0", applyFont="1", applyFill="1", **({"applyAlignment": "1"} if wrapped else {}))
+        if wrapped:
+            _append(xf, MAIN, "alignment", vertical="top", wrapText="1")
         cell_formats.setAttribute("count", str(index + 1))
         return index
+
+    def add_cell_style(self, name: str, horizontal: str) -> None:
+        """A new named cell style ``name`` (as in Excel's Cell Styles) aligning text ``horizontal``ly ("left",
+        "center", "right"), the workbook's default font otherwise."""
+        root = self.styles
+        [style_formats] = root.getElementsByTagNameNS(MAIN, "cellStyleXfs")
+        [styles] = root.getElementsByTagNameNS(MAIN, "cellStyles")
+        index = len([x for x in style_formats.childNodes if x.nodeType == x.ELEMENT_NODE])
+        xf = _append(style_formats, MAIN, "xf", numFmtId="0", fontId="0", fillId="0", borderId="0",
+                     applyAlignment="1")
+        _append(xf, MAIN, "alignment", horizontal=horizontal)
+        style_formats.setAttribute("count", str(index + 1))
+        _append(styles, MAIN, "cellStyle", name=name, xfId=str(index))
+        styles.setAttribute("count", str(len([x for x in styles.childNodes if x.nodeType == x.ELEMENT_NODE])))
 
     # -- writing ------------------------------------------------------------------------------------------
     def save(self, path, level: int) -> None:

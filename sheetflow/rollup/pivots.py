@@ -50,6 +50,11 @@ MARGIN = 0.2  # inches, left and right
 SMALLEST_SCALE = 73  # per cent: 11-point text prints at 8 points
 FITTED = 1.15  # LibreOffice widens a pivot's columns to its own measure of their text, about this much wider
 AVERAGE_FORMAT = "0.0"
+# LibreOffice lays a pivot's cells out in the cell styles of these names, the workbook's own when it has them:
+# its headings (row and column labels alike), figures and totals all left-aligned, so that each figure is under
+# its heading (its own styles put text headings left and figures right)
+ALIGNED_STYLES = ("Pivot Table Category", "Pivot Table Value", "Pivot Table Result")
+BOLD = 1.1  # a bold text is about this much wider than a regular one
 # what may follow <pivotCaches> in a workbook (CT_Workbook)
 AFTER_PIVOT_CACHES = ("smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
 ALL = type("GrandTotal", (), {"__repr__": lambda self: "ALL"})()  # the grand-total key
@@ -147,7 +152,11 @@ def add_pivots(package: Package, pivots, tables: dict, cycle: str | None = None)
         raise ValueError("the workbook already has pivot tables")
     data = pivot_data(pivots, tables, cycle)
     number_style = (package.add_cell_format(AVERAGE_FORMAT), package.number_format(AVERAGE_FORMAT))
-    title_style = package.add_heading_format(TITLE_COLOUR, "FFFFFF")
+    # the title and the note under it wrap within the columns of the pivot's first page (``_worksheet``)
+    heading_styles = (package.add_heading_format(TITLE_COLOUR, "FFFFFF", wrapped=True),
+                      package.add_cell_format("General", wrapped=True))
+    for name in ALIGNED_STYLES:
+        package.add_cell_style(name, "left")
     holder = package.element(book, "pivotCaches")
     definitions = {}
     for cache_id, (table, (_, _, definition, records)) in enumerate(data.caches.items(), start=1):
@@ -168,7 +177,7 @@ def add_pivots(package: Package, pivots, tables: dict, cycle: str | None = None)
         header, items, _, _ = data.caches[p.table]
         page = data.cycle if filtered(p, items, data.cycle) else None
         table_xml, cells = _pivot(p, n, cache_ids[p.table], header, items, values, number_style, shown, page)
-        cells.update(_heading(p, title_style, page))
+        cells.update(_heading(p, heading_styles, page))
         table_part = package.free_name("xl/pivotTables/pivotTable{}.xml")
         package.put(table_part, table_xml.encode(), SHEETML + "pivotTable+xml")
         package.relate(table_part, "pivotCacheDefinition", definitions[p.table])
@@ -352,10 +361,10 @@ def _pivot(p: Pivot, n, cache_id, header, items, values, number_style, shown=Non
     return xml, cells
 
 
-def _heading(p: Pivot, style, cycle: str | None = None) -> dict:
+def _heading(p: Pivot, styles: tuple[int, int], cycle: str | None = None) -> dict:
     """The pivot's title (naming the cycle it opens filtered to) and what its rows and columns are (with the
     source columns' names, which LibreOffice shows as the pivot's own captions), above its filters:
-    {(row, col): (text, style)}."""
+    {(row, col): (text, style)}; ``styles``: the title's and the note's (each wrapped)."""
     title = f"{p.caption} by {caption(p.rows).lower()} and {caption(p.cols).lower()}"
     title += f", cycle {cycle}" if cycle is not None else ""
     note = (f"Rows: {caption(p.rows)} ({p.rows}). Columns: {caption(p.cols)} ({p.cols}). "
@@ -363,7 +372,7 @@ def _heading(p: Pivot, style, cycle: str | None = None) -> dict:
                                            "cycle the table holds)." if cycle is not None else ".")
             + (" Each capability's number and text are listed on the Rating distribution sheet."
                if "item" in (p.rows, p.cols) else ""))
-    return {(1, 1): (title, style), (2, 1): (note, None)}
+    return {(1, 1): (title, styles[0]), (2, 1): (note, styles[1])}
 
 
 def index_of(items: list, value) -> int:
@@ -416,8 +425,34 @@ def _widths(cells) -> dict[int, float]:
 def print_scale(widths) -> int:
     """The scale at which the columns fit across a Letter landscape page, never under SMALLEST_SCALE (11-point
     text at 8 points or more); a pivot wider than that prints over two pages across."""
+    return max(SMALLEST_SCALE, min(100, _fitting_scale(widths)))
+
+
+def _fitting_scale(widths) -> int:
     pixels = sum(w * 7 + 5 for w in widths.values()) * FITTED
-    return max(SMALLEST_SCALE, min(100, int(100 * (11 - 2 * MARGIN) * 96 / pixels)))
+    return int(100 * (11 - 2 * MARGIN) * 96 / pixels)
+
+
+def heading_columns(widths) -> int:
+    """How many columns the title and the note span: all the pivot's when it prints one page across; column A
+    (which each page repeats) when it prints over more, so that they print whole on every page."""
+    return len(widths) if _fitting_scale(widths) >= SMALLEST_SCALE else 1
+
+
+def _heading_rows(cells, widths) -> tuple[str, dict[int, float]]:
+    """The ``<mergeCells>`` over the heading's columns and the heights (points) of the heading's rows, as
+    high as their wrapped text (neither Excel nor LibreOffice fits a row to its text on opening)."""
+    span = heading_columns(widths)
+    width = sum(widths[c] for c in range(1, span + 1)) * FITTED
+    heights: dict[int, float] = {}
+    for r in range(1, HEAD + 1):
+        text = cells.get((r, 1), ("", None))[0]
+        lines = -(-len(text) * (BOLD if r == 1 else 1) // max(width - 2, 1))
+        heights[r] = 15 * max(1, int(lines))
+    merged = (f'<mergeCells count="{HEAD}">' + "".join(f'<mergeCell ref="A{r}:{column_letters(span)}{r}"/>'
+                                                         for r in range(1, HEAD + 1)) + "</mergeCells>"
+              if span > 1 else "")
+    return merged, heights
 
 
 def _worksheet(cells, sheet: str) -> str:
@@ -428,6 +463,7 @@ def _worksheet(cells, sheet: str) -> str:
         by_row[r].append((c, *value))
     widths = _widths(cells)
     scale = print_scale(widths)
+    merged, heights = _heading_rows(cells, widths)
     rows = []
     for r, row in sorted(by_row.items()):
         out = []
@@ -438,14 +474,15 @@ def _worksheet(cells, sheet: str) -> str:
                            f'{escape(_BAD.sub("", value))}</t></is></c>')
             else:
                 out.append(f'<c r="{ref}"{s}><v>{_num(value)}</v></c>')
-        rows.append(f'<row r="{r}">{"".join(out)}</row>')
+        high = f' ht="{heights[r]}" customHeight="1"' if r in heights else ""
+        rows.append(f'<row r="{r}"{high}>{"".join(out)}</row>')
     last = max(r for r, _ in cells), max(c for _, c in cells)
     cols = "".join(f'<col min="{c}" max="{c}" width="{width + 5 / 7:.2f}" customWidth="1"/>'
                    for c, width in widths.items())
     return (_head("worksheet")
             + f'<dimension ref="A1:{column_letters(last[1])}{last[0]}"/>'
             + '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-            + f'<cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
+            + f'<cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>{merged}'
             + f'<pageMargins left="{MARGIN}" right="{MARGIN}" top="0.6" bottom="0.6" header="0.25" footer="0.25"/>'
             + f'<pageSetup paperSize="{LETTER}" scale="{scale}" orientation="landscape"/>'
             + f'<headerFooter>{header_footer(sheet, scale)}</headerFooter></worksheet>')

@@ -26,10 +26,14 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0%"
-# by column; a column holding dates gets DATE_FORMAT. Ratings have one decimal because LibreOffice formats a
-# PivotTable's averages with the format of the source column (Excel uses the pivot's own number format);
-# they are shown as the whole numbers they are by a conditional format, which the pivot does not take
-NUMBER_FORMATS = {"response_rate": PERCENT_FORMAT, "rating": "0.0"}
+# by column; a column holding dates gets DATE_FORMAT. LibreOffice (7.4) shows a PivotTable's figures and its
+# numeric headings in the one format of their source column (Excel uses the pivot's own number formats): the
+# Ratings by area pivot averages the ratings, the Rating counts pivot is headed by them. RATING_FORMAT shows a
+# whole number without decimals (the headings 1 to 5) and any other with one (the averages); Excel would show
+# a whole number in it with a trailing point ("3."), so the ratings are shown as the whole numbers they are by
+# a conditional format, which the pivot does not take
+RATING_FORMAT = "0.#"
+NUMBER_FORMATS = {"response_rate": PERCENT_FORMAT, "rating": RATING_FORMAT}
 WHOLE_NUMBERS = ("rating",)
 # the columns a table's printed pages leave out when they are its last: their texts print once on the sheet
 # named, beside the key this table prints (a capability's item, a file's response id), not on every row
