@@ -16,8 +16,9 @@ def pytest_collection_modifyitems(config, items):
     import libreoffice
 
     for item in items:
-        if "lo_inbox" in getattr(item, "fixturenames", ()) and "libreoffice" not in item.keywords:
-            raise pytest.UsageError(f"{item.nodeid} uses lo_inbox: mark it @pytest.mark.libreoffice")
+        for fixture in ("lo_inbox", "assessment_inbox"):  # returns LibreOffice filled (plans_with_results uses one)
+            if fixture in getattr(item, "fixturenames", ()) and "libreoffice" not in item.keywords:
+                raise pytest.UsageError(f"{item.nodeid} uses {fixture}: mark it @pytest.mark.libreoffice")
     if libreoffice.available():
         return
     skip = pytest.mark.skip(reason="LibreOffice is not installed (scripts/install-system-deps)")

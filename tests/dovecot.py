@@ -44,11 +44,14 @@ class Dovecot:
         self.port = _free_port()
         self.process = None
         self.store = None
+        self.run = None
 
     def _config(self) -> Path:
         f = self.folder
-        for d in ("run", "state"):
-            (f / d).mkdir(parents=True, exist_ok=True)
+        (f / "state").mkdir(parents=True, exist_ok=True)
+        # Dovecot's sockets go in a short folder of their own: a Unix socket's path is limited to 108 bytes, which
+        # pytest's folders pass under pytest-xdist (/tmp/pytest-of-root/pytest-N/popen-gw0/test_..._0/...).
+        self.run = Path(tempfile.mkdtemp(prefix="sheetflow-dovecot-"))
         me = pwd.getpwuid(os.getuid())
         group = grp.getgrgid(os.getgid()).gr_name
         # Dovecot never reads mail as root: as root (CI), the mail belongs to Dovecot's own user, in a
@@ -67,7 +70,7 @@ class Dovecot:
         config = f"""
 protocols = imap
 listen = {self.address}
-base_dir = {f}/run
+base_dir = {self.run}
 state_dir = {f}/state
 log_path = {f}/dovecot.log
 ssl = no
@@ -111,7 +114,7 @@ service stats {{
         path = f / "dovecot.conf"
         path.write_text(config)
         if os.getuid() == 0:  # Dovecot's unprivileged processes must reach the configuration and the run folder
-            for d in (f, f / "run"):
+            for d in (f, self.run):
                 d.chmod(0o755)
         return path
 
@@ -139,8 +142,9 @@ service stats {{
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.store:
-            shutil.rmtree(self.store, ignore_errors=True)
+        for folder in (self.store, self.run):
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def log(self) -> str:
         path = self.folder / "dovecot.log"

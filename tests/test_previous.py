@@ -208,18 +208,19 @@ def test_the_follow_up_of_an_earlier_roll_up_comes_along(rollups):
     assert carried and sorted(map(key, carried)) == sorted(map(key, table_rows(rollups["2026"], "Progress")))
 
 
-def test_an_earlier_rollup_is_checked_as_a_return_is(rollups, tmp_path, capsys):
-    """Values sheetflow never writes are refused with the sheet and cell, as a return's would be."""
+def test_an_earlier_rollup_is_checked_as_a_return_is(small, tmp_path, capsys):
+    """Values sheetflow never writes are refused with the sheet and cell, as a return's would be (the small
+    roll-up has every table these rules look at, and openpyxl edits it in a moment)."""
     def rating(value):
         return lambda wb: wb["Responses"].__setitem__("I3", value)
 
     for value in (-40, 7):
         assert f"Responses!I3 holds {value}, which is not a rating on the scale (1 to 5)" in \
-            refused(tmp_path, capsys, edited(rollups["2025"], tmp_path, rating(value)))
+            refused(tmp_path, capsys, edited(small, tmp_path, rating(value)))
     assert "Responses!H4 holds 99, which is not a capability's number (1 to 20)" in \
-        refused(tmp_path, capsys, edited(rollups["2025"], tmp_path, lambda wb: wb["Responses"].__setitem__("H4", 99)))
+        refused(tmp_path, capsys, edited(small, tmp_path, lambda wb: wb["Responses"].__setitem__("H4", 99)))
     assert "Components!E2 holds 9, which is not a key element's number (1 to 6)" in \
-        refused(tmp_path, capsys, edited(rollups["2025"], tmp_path, lambda wb: wb["Components"].__setitem__("E2", 9)))
+        refused(tmp_path, capsys, edited(small, tmp_path, lambda wb: wb["Components"].__setitem__("E2", 9)))
 
     def duplicated(wb):
         ws = wb["Responses"]
@@ -227,12 +228,12 @@ def test_an_earlier_rollup_is_checked_as_a_return_is(rollups, tmp_path, capsys):
             ws.cell(5, column).value = ws.cell(4, column).value
 
     assert "row 5 of the Responses table (Responses!A5) repeats row 4" in \
-        refused(tmp_path, capsys, edited(rollups["2025"], tmp_path, duplicated))
+        refused(tmp_path, capsys, edited(small, tmp_path, duplicated))
 
     def unbounded(wb):
         wb["Responses"].tables["Responses"].ref = "A:L"
 
-    err = refused(tmp_path, capsys, edited(rollups["2025"], tmp_path, unbounded))
+    err = refused(tmp_path, capsys, edited(small, tmp_path, unbounded))
     assert "the Responses table on sheet Responses has the range 'A:L', not a block of cells" in err
     assert "internal error" not in err
 

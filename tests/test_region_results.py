@@ -96,6 +96,7 @@ HEADERS = {
 }
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("region", REGIONS)
 def test_the_four_tables_hold_the_regions_results(plans_with_results, assessment_inbox, region):
     folder, _ = plans_with_results
@@ -115,6 +116,7 @@ def test_the_four_tables_hold_the_regions_results(plans_with_results, assessment
     assert standing.count("strength") == 5 and standing.count("learning opportunity") == 5
 
 
+@pytest.mark.libreoffice
 def test_the_averages_are_the_roll_ups(plans_with_results, assessment_inbox):
     """The region's area averages are those the roll-up's Summary shows for the region."""
     folder, _ = plans_with_results
@@ -127,6 +129,7 @@ def test_the_averages_are_the_roll_ups(plans_with_results, assessment_inbox):
         assert [row[2] for row in rows] == pytest.approx([board.loc[region, a] for a in areas])
 
 
+@pytest.mark.libreoffice
 def test_the_terminal_says_what_fed_each_plan_and_what_was_left_out(plans_with_results):
     _, output = plans_with_results
     by_region = {line.split(":")[0]: line for line in output.splitlines() if line.startswith(REGIONS)}
@@ -141,6 +144,7 @@ def test_the_terminal_says_what_fed_each_plan_and_what_was_left_out(plans_with_r
     assert "North Plains - Action Plan.xlsx: not a self-assessment" in left
 
 
+@pytest.mark.libreoffice
 def test_the_stamp_counts_the_returns_that_fed_the_plan(plans_with_results):
     folder, _ = plans_with_results
     book = openpyxl.load_workbook(plan_file(folder, "Red River Valley"))
@@ -158,6 +162,7 @@ def run(*args) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+@pytest.mark.libreoffice
 def test_a_region_nobody_answered_from_gets_one_sentence(tmp_path, assessment_inbox):
     plan = tmp_path / "plan.xlsx"
     code, output = run("generate", "action-plan", "-o", plan, "--region", "Lake Country", "--assessments",

@@ -41,6 +41,7 @@ def sheet_part(path: Path, title: str) -> str:
         return zf.read(f"xl/{target}").decode()
 
 
+@pytest.mark.libreoffice
 def test_the_sheet_follows_the_instructions_locked_and_printable(plans_with_results):
     folder, _ = plans_with_results
     book = openpyxl.load_workbook(plan_file(folder, "North Plains"))
@@ -69,6 +70,7 @@ def test_the_sheet_follows_the_instructions_locked_and_printable(plans_with_resu
     assert instructions.startswith("Start from your region's self-assessment results") and SHEET in instructions
 
 
+@pytest.mark.libreoffice
 def test_the_sheet_holds_values_and_partner_text_stays_text(plans_with_results):
     folder, _ = plans_with_results
     path = plan_file(folder, "North Plains")
@@ -84,6 +86,7 @@ def test_the_sheet_holds_values_and_partner_text_stays_text(plans_with_results):
     assert {text[0] for text in HOSTILE["North Plains"].values()} == set("=+-@")
 
 
+@pytest.mark.libreoffice
 def test_the_chart_has_alternative_text(plans_with_results):
     folder, _ = plans_with_results
     with zipfile.ZipFile(plan_file(folder, "North Plains")) as zf:
@@ -98,6 +101,7 @@ def every_text(path: Path) -> str:
         return "\n".join(html.unescape(zf.read(n).decode("utf-8", "replace")) for n in zf.namelist())
 
 
+@pytest.mark.libreoffice
 def test_nothing_of_another_region_is_in_a_plan(plans_with_results, assessment_inbox):
     folder, _ = plans_with_results
     people = {}
@@ -113,6 +117,7 @@ def test_nothing_of_another_region_is_in_a_plan(plans_with_results, assessment_i
         assert not leaked, f"{region}'s plan names {leaked}"
 
 
+@pytest.mark.libreoffice
 def test_the_sheet_renders_through_libreoffice(tmp_path, plans_with_results):
     if not libreoffice.available():
         pytest.skip("LibreOffice is not installed")
@@ -152,6 +157,7 @@ def test_the_rest_of_the_plan_is_the_plan_without_results(tmp_path, action_plan)
         assert mine == theirs, name
 
 
+@pytest.mark.libreoffice
 def test_a_plan_with_results_validates_and_rolls_up_as_one_without(tmp_path, action_plan):
     if not libreoffice.available():
         pytest.skip("LibreOffice is not installed")

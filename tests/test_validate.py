@@ -3,7 +3,9 @@
 The bundled samples (samples/returns, really filled and saved by LibreOffice) need no LibreOffice
 to run; the tests marked ``libreoffice`` fill fresh workbooks in it with answers chosen here."""
 
+import functools
 import hashlib
+import io
 import json
 import os
 import re
@@ -95,6 +97,22 @@ def test_action_plan_rows_need_objective_actions_timeline_and_lead(lo_report):
         "Key Actions", "Timeline", "Lead Person/ Organization"}
 
 
+@functools.cache
+def zip_bomb(blank: Path) -> bytes:
+    """The real workbook with one sheet 1 GiB of zeros (deflating it takes seconds: made once a session)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        with zipfile.ZipFile(blank) as src:
+            for item in src.infolist():
+                if item.filename != "xl/worksheets/sheet1.xml":
+                    z.writestr(item, src.read(item))
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(1024):
+                member.write(chunk)
+    return buffer.getvalue()
+
+
 def make_hostile(folder: Path, blank: Path, tmp: Path) -> dict:
     """name -> (the code of its rejection, a phrase the reason must contain)."""
     expected = {}
@@ -138,16 +156,7 @@ def make_hostile(folder: Path, blank: Path, tmp: Path) -> dict:
            "does not agree")
     edited("outside.xlsx", lambda wb: wb["Assessment"].__setitem__("AB300", "x"), "outside-template",
            "cell AB300, outside the template area")
-    bomb = folder / "bomb.xlsx"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:  # the real workbook, one sheet 1 GiB of zeros
-        with zipfile.ZipFile(blank) as src:
-            for item in src.infolist():
-                if item.filename != "xl/worksheets/sheet1.xml":
-                    z.writestr(item, src.read(item))
-        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            chunk = b"\0" * (1 << 20)
-            for _ in range(1024):
-                member.write(chunk)
+    (folder / "bomb.xlsx").write_bytes(zip_bomb(blank))
     expected["bomb.xlsx"] = "zip-bomb", "zip bomb"
     with zipfile.ZipFile(folder / "entities.xlsx", "w") as z:
         with zipfile.ZipFile(blank) as src:
