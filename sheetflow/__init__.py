@@ -119,7 +119,7 @@ def previous_plans(paths: Iterable[str | Path], cycle: str, *, workers: int = 2)
 def collect_mail(sources: Iterable[Any], inbox: str | Path, *, manifest: str | Path | None = None,
                  since: dt.date | None = None, folder: str = "INBOX") -> CollectReport:
     """Save every attachment that may be a return from mail files, folders or ``Imap`` sessions
-    (``sheetflow.outreach.mailbox.Imap``) into ``inbox``, once each, with its ledger (``sheetflow collect``)."""
+    (``sheetflow.outreach.imap.Imap``) into ``inbox``, once each, with its ledger (``sheetflow collect``)."""
     from .outreach.collect import collect
 
     return collect(list(sources), Path(inbox), manifest=manifest, since=since, folder=folder)

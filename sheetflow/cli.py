@@ -367,7 +367,7 @@ def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
     files or folders of them; or --imap) into an inbox folder, each once, listed in collected.csv.
     Exit 1 when some mail could not be read, 2 when none could (docs/collect.md)."""
     from .outreach.collect import collect
-    from .outreach.mailbox import Imap
+    from .outreach.imap import Imap
 
     if not sources and not imap:
         raise click.UsageError("Give mail files or folders to read, or --imap HOST --user NAME.")

@@ -14,7 +14,7 @@ import dovecot
 from sheetflow.cli import main
 from sheetflow.ledger import COLUMNS, Received, ledger_of, read_ledger
 from sheetflow.outreach.collect import collect
-from sheetflow.outreach.mailbox import Imap
+from sheetflow.outreach.imap import Imap
 from sheetflow.intake.validate import collect as validate_files
 
 HERE = Path(__file__).parent

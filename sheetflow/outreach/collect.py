@@ -39,7 +39,8 @@ from ..lock import LOCK, folder_lock
 from ..names import safe_file_name, unique_name
 from ..senders import SenderCheck, accepted_senders, check_sender
 from ..terminal import shown
-from .mailbox import Attachment, Imap, ImapFolder, Message, mail_files, read_sources
+from .imap import Imap, ImapFolder
+from .mailbox import Attachment, Message, mail_files, read_sources
 from .manifest import read_manifest
 
 ARCHIVES = {".zip"}
