@@ -14,7 +14,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -29,6 +29,19 @@ SHORT_NAMES = {full: short for short, full in INSTRUMENTS.items()}
 
 workers_option = click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
                               help="Files read at once, each in its own worker process.")
+
+
+def sending_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of the commands that write email (mail, reply): drafts by default, or --send over SMTP."""
+    for option in reversed((
+            click.option("--sender", envvar="SHEETFLOW_SENDER",
+                         help='From: "Name <address>" (or set SHEETFLOW_SENDER).'),
+            click.option("--send", is_flag=True, help="Send over SMTP instead of writing drafts."),
+            click.option("--smtp", metavar="HOST:PORT", help="The SMTP server for --send (STARTTLS; port 465: TLS). "
+                         "Credentials come only from SHEETFLOW_SMTP_USER and SHEETFLOW_SMTP_PASSWORD."),
+            click.option("--no-starttls", is_flag=True, help="Send unencrypted: only for a local test server."))):
+        command = option(command)
+    return command
 
 
 def _short_name(_ctx, _param, value: str) -> str:
@@ -284,11 +297,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
 @click.option("--due", type=click.DateTime(["%Y-%m-%d"]), help="The due date to mention (YYYY-MM-DD).")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
               help="A TOML file with your own subjects and texts (same shape as the bundled email.toml).")
-@click.option("--sender", envvar="SHEETFLOW_SENDER", help='From: "Name <address>" (or set SHEETFLOW_SENDER).')
-@click.option("--send", is_flag=True, help="Send the messages over SMTP instead of writing drafts.")
-@click.option("--smtp", metavar="HOST:PORT", help="The SMTP server for --send (STARTTLS; port 465: TLS). "
-              "Credentials come only from SHEETFLOW_SMTP_USER and SHEETFLOW_SMTP_PASSWORD.")
-@click.option("--no-starttls", is_flag=True, help="Send unencrypted: only for a local test server.")
+@sending_options
 @click.option("--force", is_flag=True, help="Replace existing drafts.")
 @workers_option
 def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp, no_starttls, force, workers):
@@ -392,11 +401,7 @@ def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
                    "recipient; anything else is listed for you.")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
               help="A TOML file with your own texts (its [reply] table; same shape as the bundled email.toml).")
-@click.option("--sender", envvar="SHEETFLOW_SENDER", help='From: "Name <address>" (or set SHEETFLOW_SENDER).')
-@click.option("--send", is_flag=True, help="Send the replies over SMTP instead of writing drafts.")
-@click.option("--smtp", metavar="HOST:PORT", help="The SMTP server for --send (STARTTLS; port 465: TLS). "
-              "Credentials come only from SHEETFLOW_SMTP_USER and SHEETFLOW_SMTP_PASSWORD.")
-@click.option("--no-starttls", is_flag=True, help="Send unencrypted: only for a local test server.")
+@sending_options
 @click.option("--json", "as_json", is_flag=True, help="Print the digest as JSON.")
 @workers_option
 def reply_command(inbox, outbox, manifest, template, sender, send, smtp, no_starttls, as_json, workers):
