@@ -239,9 +239,9 @@ def timed(function, *args) -> float:
 def same_as_plain(inbox: Path, manifest: Path, workers: int) -> dict:
     """Whether the fast reader's report and roll-up tables equal the openpyxl reader's."""
     from sheetflow.rollup.tables import build
-    from sheetflow.outreach.manifest import read_manifest
+    from sheetflow.instruments.manifest import read_manifest
     from sheetflow.intake.validate import plain_reader
-    from sheetflow.outreach.status import match, validate_returns
+    from sheetflow.tracking.status import match, validate_returns
 
     out = {}
     reports = {"fast": validate_returns([inbox], manifest, workers=workers)}

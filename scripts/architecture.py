@@ -12,6 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "sheetflow"
 PAGE = ROOT / "docs" / "architecture.md"
 START, END = "<!-- module map: made by scripts/architecture.py -->", "<!-- end of module map -->"
+# The folders in the order a returned file goes through them (tests/test_flow.py): a module may import the shared
+# modules at the top of the package, its own stage and earlier stages, never a later one; the front door
+# (``sheetflow/__init__.py``, ``cli``, ``__main__``) comes after them all.
+STAGES = ("instruments", "arrival", "intake", "tracking", "outreach", "rollup", "planning")
+FRONT = ("sheetflow", "sheetflow.cli", "sheetflow.__main__")
 
 
 def module_name(path: Path) -> str:
@@ -39,6 +44,21 @@ def imports(path: Path) -> set[str]:
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("sheetflow"))
     return found - {here}
+
+
+def stage_of(module: str) -> str:
+    """The stage folder a module belongs to; "shared" for the package's top-level modules, "front" for the front door."""
+    if module in FRONT:
+        return "front"
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in STAGES else "shared"
+
+
+def stage_rank(module: str) -> int:
+    stage = stage_of(module)
+    if stage in STAGES:
+        return STAGES.index(stage) + 1
+    return 0 if stage == "shared" else len(STAGES) + 1
 
 
 def _exists(module: str) -> bool:

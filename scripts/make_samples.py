@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 import libreoffice  # noqa: E402
 
 from sheetflow.instruments import definitions  # noqa: E402
-from sheetflow.outreach.roster import generate_for_roster  # noqa: E402
-from sheetflow.rollup import previous_plans  # noqa: E402
+from sheetflow.instruments.roster import generate_for_roster  # noqa: E402
+from sheetflow.planning import previous_plans  # noqa: E402
 
 CYCLE = "2026"
 EARLIER = "2025"  # the cycle before: for change over time

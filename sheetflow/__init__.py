@@ -30,12 +30,12 @@ if TYPE_CHECKING:
     from .instruments.workbook import Request
     from .intake.codes import Finding
     from .intake.report import FileReport, Report
-    from .outreach.collect import CollectReport
+    from .arrival.collect import CollectReport
     from .outreach.mail import DraftResult, SendResult
-    from .outreach.manifest import ManifestRow
-    from .outreach.status import StatusReport
-    from .rollup.previous_plans import PreviousPlans
-    from .rollup.region_results import AssessmentResults, RegionResults
+    from .instruments.manifest import ManifestRow
+    from .tracking.status import StatusReport
+    from .planning.previous_plans import PreviousPlans
+    from .planning.region_results import AssessmentResults, RegionResults
     from .rollup.tables import Rollup
 
 __all__ = [
@@ -52,10 +52,10 @@ __all__ = [
 # Report types, imported when first asked for (``sheetflow.Report``): name -> module.
 _TYPES = {
     "Instrument": "instruments.definitions", "Request": "instruments.workbook", "Finding": "intake.codes",
-    "Report": "intake.report", "FileReport": "intake.report", "CollectReport": "outreach.collect",
-    "DraftResult": "outreach.mail", "SendResult": "outreach.mail", "ManifestRow": "outreach.manifest",
-    "StatusReport": "outreach.status", "PreviousPlans": "rollup.previous_plans",
-    "AssessmentResults": "rollup.region_results", "RegionResults": "rollup.region_results",
+    "Report": "intake.report", "FileReport": "intake.report", "CollectReport": "arrival.collect",
+    "DraftResult": "outreach.mail", "SendResult": "outreach.mail", "ManifestRow": "instruments.manifest",
+    "StatusReport": "tracking.status", "PreviousPlans": "planning.previous_plans",
+    "AssessmentResults": "planning.region_results", "RegionResults": "planning.region_results",
     "Rollup": "rollup.tables",
 }
 
@@ -93,7 +93,7 @@ def generate_for_roster(instrument: str | Path | Instrument, roster: str | Path,
                         previous: PreviousPlans | None = None, force: bool = False) -> list[ManifestRow]:
     """A pre-filled workbook per person on the roster (per region, for its lead, for the action plan),
     recorded in ``folder/manifest.csv`` (``sheetflow generate --roster``); returns the manifest's rows."""
-    from .outreach.roster import generate_for_roster as write_all
+    from .instruments.roster import generate_for_roster as write_all
 
     return write_all(_instrument(instrument), roster, folder, cycle, force=force, results=results,
                      previous=previous)
@@ -103,7 +103,7 @@ def assessment_results(paths: Iterable[str | Path], cycle: str, manifest: str | 
                        workers: int = 2) -> AssessmentResults:
     """Each region's self-assessment results of ``cycle``, from the returns in ``paths``, for the action
     plans to start from (``generate --assessments``)."""
-    from .rollup.region_results import collect
+    from .planning.region_results import collect
 
     return collect(list(paths), cycle, manifest, workers=workers)
 
@@ -111,7 +111,7 @@ def assessment_results(paths: Iterable[str | Path], cycle: str, manifest: str | 
 def previous_plans(paths: Iterable[str | Path], cycle: str, *, workers: int = 2) -> PreviousPlans:
     """Each region's action plan of the cycle before ``cycle``, for the new plans to follow up
     (``generate --previous-plans``)."""
-    from .rollup.previous_plans import collect
+    from .planning.previous_plans import collect
 
     return collect(list(paths), cycle, workers=workers)
 
@@ -119,8 +119,8 @@ def previous_plans(paths: Iterable[str | Path], cycle: str, *, workers: int = 2)
 def collect_mail(sources: Iterable[Any], inbox: str | Path, *, manifest: str | Path | None = None,
                  since: dt.date | None = None, folder: str = "INBOX") -> CollectReport:
     """Save every attachment that may be a return from mail files, folders or ``Imap`` sessions
-    (``sheetflow.outreach.imap.Imap``) into ``inbox``, once each, with its ledger (``sheetflow collect``)."""
-    from .outreach.collect import collect
+    (``sheetflow.arrival.imap.Imap``) into ``inbox``, once each, with its ledger (``sheetflow collect``)."""
+    from .arrival.collect import collect
 
     return collect(list(sources), Path(inbox), manifest=manifest, since=since, folder=folder)
 
@@ -136,7 +136,7 @@ def validate(paths: Iterable[str | Path], *, workers: int = 2) -> Report:
 def status(paths: Iterable[str | Path], manifest: str | Path, *, cycle: str | None = None,
            workers: int = 2) -> StatusReport:
     """Who has returned what: the returns validated and matched to the manifest (``sheetflow status``)."""
-    from .outreach.status import status as status_of_returns
+    from .tracking.status import status as status_of_returns
 
     return status_of_returns(list(paths), manifest, cycle=cycle, workers=workers)
 
@@ -194,14 +194,10 @@ def _instrument(given: str | Path | Instrument) -> Instrument:
 
 
 def __getattr__(name: str) -> Any:
-    # The version is looked up when asked for: importlib.metadata costs every worker process ~35 ms to import.
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from .version import version
 
-        try:
-            return version("sheetflow")
-        except PackageNotFoundError:  # running from a source tree
-            return "0.0.0+source"
+        return version()
     if name in _TYPES:
         import importlib
 

@@ -21,7 +21,7 @@ import click
 from .instruments import definitions
 from .errors import SheetflowError
 from .files import check_folder, check_output
-from .intake.report import plural
+from .text import plural
 
 OK, PROBLEMS, FAILED = 0, 1, 2
 INSTRUMENTS = {"assessment": "sector-self-assessment", "action-plan": "sector-action-plan"}
@@ -130,7 +130,7 @@ def _previous_plans(instrument, paths, cycle, roster, region):
         return None
     if instrument != "action-plan" or not (roster or region):
         raise click.UsageError("--previous-plans is for the action plan, with --roster or --region.")
-    from .rollup.previous_plans import collect
+    from .planning.previous_plans import collect
 
     with _progress("Reading previous plans") as progress:
         return collect(paths, cycle or str(dt.date.today().year), progress=progress.update, on_start=progress.start)
@@ -138,7 +138,7 @@ def _previous_plans(instrument, paths, cycle, roster, region):
 
 def _echo_previous(previous, regions) -> None:
     if previous is not None:
-        from .rollup.previous_plans import summary_lines
+        from .planning.previous_plans import summary_lines
 
         click.echo("\n".join(summary_lines(previous, regions)))
 
@@ -161,7 +161,7 @@ def _assessment_results(instrument, assessments, manifest, cycle, roster, region
         return None
     if instrument != "action-plan" or not (roster or region):
         raise click.UsageError("--assessments is for the action plan, with --roster or --region.")
-    from .rollup.region_results import collect
+    from .planning.region_results import collect
 
     with _progress("Reading self-assessments") as progress:
         return collect(assessments, cycle or str(dt.date.today().year), manifest, progress=progress.update,
@@ -170,13 +170,13 @@ def _assessment_results(instrument, assessments, manifest, cycle, roster, region
 
 def _echo_results(results, regions, kept=()) -> None:
     if results is not None:
-        from .rollup.region_results import summary_lines
+        from .planning.region_results import summary_lines
 
         click.echo("\n".join(summary_lines(results, regions, kept)))
 
 
 def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, results=None, previous=None):
-    from .outreach.roster import MANIFEST, generate_for_roster, summarise
+    from .instruments.roster import MANIFEST, generate_for_roster, summarise
 
     if response_id:
         raise click.UsageError("--response-id cannot be used with --roster (each workbook gets its own).")
@@ -209,8 +209,8 @@ def validate(paths, as_json, feedback, force, manifest, workers):
     """Check returned workbooks (PATHS: files or folders of them): what each partner must fix."""
     from .intake.report import write_feedback
     from .intake.validate import validate_paths
-    from .outreach.manifest import manifest_path, read_manifest
-    from .outreach.status import match
+    from .instruments.manifest import manifest_path, read_manifest
+    from .tracking.status import match
 
     if manifest and not feedback:
         raise click.UsageError("--manifest goes with --feedback.")
@@ -309,7 +309,7 @@ def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp
     list of what to fix; nobody else is written to.
     """
     from .outreach.mail import DraftResult, SendResult, draft_all, load_templates, prepare, send_all
-    from .outreach.status import cycle_in_view, status as status_of_returns
+    from .tracking.status import cycle_in_view, status as status_of_returns
 
     if send != bool(smtp):
         raise click.UsageError("--send and --smtp HOST:PORT go together.")
@@ -375,8 +375,8 @@ def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
     """Save the returned workbooks attached to received mail (SOURCES: .eml, .mbox, Maildir, Outlook .msg
     files or folders of them; or --imap) into an inbox folder, each once, listed in collected.csv.
     Exit 1 when some mail could not be read, 2 when none could (docs/collect.md)."""
-    from .outreach.collect import collect
-    from .outreach.imap import Imap
+    from .arrival.collect import collect
+    from .arrival.imap import Imap
 
     if not sources and not imap:
         raise click.UsageError("Give mail files or folders to read, or --imap HOST --user NAME.")
@@ -456,7 +456,7 @@ class _progress:
 def status(paths, manifest, cycle, as_json, workers):
     """Who has returned what: each recipient in the manifest (--manifest, written by generate --roster)
     against the returns in PATHS (files or folders of them)."""
-    from .outreach.status import status as status_of_returns
+    from .tracking.status import status as status_of_returns
 
     with _progress("Reading returns") as progress:
         report = status_of_returns(paths, manifest, cycle=cycle, workers=workers, progress=progress.update,

@@ -12,9 +12,9 @@ import pytest
 
 import dovecot
 from sheetflow.cli import main
-from sheetflow.ledger import COLUMNS, Received, ledger_of, read_ledger
-from sheetflow.outreach.collect import collect
-from sheetflow.outreach.imap import Imap
+from sheetflow.arrival.ledger import COLUMNS, Received, ledger_of, read_ledger
+from sheetflow.arrival.collect import collect
+from sheetflow.arrival.imap import Imap
 from sheetflow.intake.validate import collect as validate_files
 
 HERE = Path(__file__).parent
@@ -309,7 +309,7 @@ def test_validate_counts_the_newest_received_copy_of_a_response(tmp_path):
 def test_status_counts_a_damaged_renamed_file_as_its_senders_return(tmp_path):
     """Umar's workbook was cut short on the way and renamed by his mail program: without the ledger it
     matches nobody; collected, it came from his address, so he has a return with problems."""
-    from sheetflow.outreach.status import status
+    from sheetflow.tracking.status import status
 
     inbox = tmp_path / "inbox"
     collect([SAMPLES / "mail"], inbox)  # without --manifest: the sender's address ties it
@@ -385,7 +385,7 @@ def forged_mail(mail: Path, accepted=None) -> None:
 
 def test_a_copy_with_a_recipients_stamp_from_another_address_needs_the_conveners_look(tmp_path, capsys):
     from sheetflow.intake.validate import validate_paths
-    from sheetflow.outreach.status import status
+    from sheetflow.tracking.status import status
 
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     forged_mail(mail)
@@ -417,7 +417,7 @@ def test_a_copy_with_a_recipients_stamp_from_another_address_needs_the_conveners
 
 
 def test_status_judges_the_sender_from_the_manifest_when_collect_had_none(tmp_path):
-    from sheetflow.outreach.status import status
+    from sheetflow.tracking.status import status
 
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     forged_mail(mail)
@@ -551,7 +551,7 @@ def test_a_refused_imap_login_creates_nothing(tmp_path, monkeypatch, capsys):
 
 @pytest.fixture
 def small_cap(monkeypatch):
-    from sheetflow.outreach import mailbox as mailbox_module
+    from sheetflow.arrival import mailbox as mailbox_module
 
     monkeypatch.setattr(mailbox_module, "MAX_MESSAGE_BYTES", 1 << 20)  # 1 MB, so that the tests stay small
     return 1 << 20
@@ -648,7 +648,7 @@ def test_a_header_of_thousands_of_encoded_words_is_cut_before_it_is_decoded(tmp_
     import base64
     import tracemalloc
 
-    from sheetflow.outreach.mailbox import from_bytes
+    from sheetflow.arrival.mailbox import from_bytes
 
     word = "=?utf-8?b?" + base64.b64encode("ü".encode()).decode() + "?="
     raw = (b"From: ana@example.org\r\nSubject: " + " ".join([word] * 8000).encode()
@@ -667,7 +667,7 @@ def test_a_header_of_thousands_of_encoded_words_is_cut_before_it_is_decoded(tmp_
 def test_garbage_collection_stays_on_while_collect_runs(tmp_path, monkeypatch):
     import gc
 
-    from sheetflow.outreach import collect as collect_module
+    from sheetflow.arrival import collect as collect_module
 
     seen = []
 
@@ -810,7 +810,7 @@ def test_pipes_and_sockets_in_a_source_folder_are_passed_over_never_opened(tmp_p
 def test_a_workbook_forwarded_to_a_colleague_on_the_roster_and_sent_back_by_them_counts(tmp_path):
     from test_status import fill
 
-    from sheetflow.outreach.status import status
+    from sheetflow.tracking.status import status
 
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     kims = fill(BEN, tmp_path / "Ben's, filled by Kim.xlsx", organization="Northern Lights Adult Education",

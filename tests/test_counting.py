@@ -12,7 +12,7 @@ from sheetflow.cli import main
 from sheetflow.intake import response
 from sheetflow.intake.validate import validate_paths
 from sheetflow.rollup import tables
-from sheetflow.rollup.region_results import region_results
+from sheetflow.planning.region_results import region_results
 
 SHARING = ["Ana Lopez", "Carla Nguyen", "Irene Takahashi"]  # all North Plains
 
@@ -165,7 +165,7 @@ def test_who_has_no_valid_return_is_named_with_why(tmp_path):
 def test_sheetflows_own_files_in_an_inbox_are_skipped_under_their_true_names(tmp_path, capsys):
     import json
 
-    from sheetflow.ledger import write_ledger
+    from sheetflow.arrival.ledger import write_ledger
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -12,7 +12,7 @@ import libreoffice
 from conftest import complete_answers
 from sheetflow.instruments.workbook import Request, generate
 from sheetflow.intake.validate import validate_paths
-from sheetflow.rollup.previous_plans import collect
+from sheetflow.planning.previous_plans import collect
 
 HERE = Path(__file__).parent
 NP_2026 = HERE.parent / "samples" / "returns" / "North Plains - Action Plan.xlsx"  # version 1.1, LibreOffice-saved

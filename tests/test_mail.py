@@ -21,11 +21,11 @@ from unittest import mock
 import openpyxl
 import pytest
 
-from sheetflow.outreach.roster import MANIFEST_COLUMNS
+from sheetflow.instruments.roster import MANIFEST_COLUMNS
 from sheetflow.instruments import definitions
 from sheetflow.outreach import mail
 from sheetflow.cli import main
-from sheetflow.outreach.status import status
+from sheetflow.tracking.status import status
 from sheetflow.instruments.workbook import Request, generate
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")

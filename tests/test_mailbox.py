@@ -12,8 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 import dovecot
 from sheetflow.errors import SheetflowError
-from sheetflow.outreach.imap import Imap
-from sheetflow.outreach.mailbox import from_bytes, mail_files, read_sources
+from sheetflow.arrival.imap import Imap
+from sheetflow.arrival.mailbox import from_bytes, mail_files, read_sources
 
 HERE = Path(__file__).parent
 RETURNS = HERE.parent / "samples" / "returns"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sheetflow.errors import SheetflowError
-from sheetflow.outreach.manifest import MANIFEST_COLUMNS, ManifestRow, manifest_path, read_manifest, write_manifest
+from sheetflow.instruments.manifest import MANIFEST_COLUMNS, ManifestRow, manifest_path, read_manifest, write_manifest
 
 cell = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 ident = st.text(st.characters(blacklist_categories=("Cs", "Zs", "Cc")), min_size=1, max_size=20)

@@ -9,8 +9,8 @@ import openpyxl
 from sheetflow.intake.record import read_return
 from sheetflow.intake.schemas import validate_returns
 from sheetflow.intake.validate import validate_paths
-from sheetflow.outreach.collect import collect
-from sheetflow.outreach.status import validate_returns as validate_inbox
+from sheetflow.arrival.collect import collect
+from sheetflow.tracking.status import validate_returns as validate_inbox
 
 SAMPLES = Path(__file__).parent.parent / "samples"
 ANA = next((SAMPLES / "returns").glob("*Ana Lopez*.xlsx"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 
 from sheetflow.cli import main
-from sheetflow.rollup.previous_plans import collect
+from sheetflow.planning.previous_plans import collect
 
 SAMPLES = Path(__file__).parent.parent / "samples"
 
@@ -71,7 +71,7 @@ def test_with_the_roster_each_region_follows_up_its_own_plan_and_the_stamp_names
 
 
 def test_a_region_whose_last_plan_is_invalid_follows_up_its_valid_plan_before_it(tmp_path):
-    from sheetflow.rollup.previous_plans import summary_lines
+    from sheetflow.planning.previous_plans import summary_lines
 
     plans = collect([SAMPLES / "returns", SAMPLES / "returns-2025"], "2027")
     north, red = plans.for_region("North Plains"), plans.for_region("Red River Valley")
@@ -82,7 +82,7 @@ def test_a_region_whose_last_plan_is_invalid_follows_up_its_valid_plan_before_it
 
 def test_cycles_are_ordered_as_the_rollup_orders_them():
     from sheetflow.intake.validate import validate_paths
-    from sheetflow.rollup.previous_plans import previous_plans
+    from sheetflow.planning.previous_plans import previous_plans
 
     report = validate_paths([SAMPLES / "returns" / "North Plains - Action Plan.xlsx"])
     (plan,) = report.files
@@ -92,7 +92,7 @@ def test_cycles_are_ordered_as_the_rollup_orders_them():
 
 
 def test_when_no_plan_qualifies_the_terminal_says_why():
-    from sheetflow.rollup.previous_plans import summary_lines
+    from sheetflow.planning.previous_plans import summary_lines
 
     said = "\n".join(summary_lines(collect([SAMPLES / "returns"], "2026"), ["North Plains", "Red River Valley"]))
     assert "no valid action plan of a cycle before 2026" in said

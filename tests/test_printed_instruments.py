@@ -18,7 +18,7 @@ from conftest import SAMPLES, complete_answers
 from sheetflow.instruments.followup_block import PreviousPlan
 from sheetflow.instruments.layout import bullets
 from sheetflow.instruments.workbook import Request, generate
-from sheetflow.rollup.region_results import COLUMNS, collect
+from sheetflow.planning.region_results import COLUMNS, collect
 
 pytestmark = pytest.mark.libreoffice
 BOOKS = ("assessment", "assessment filled", "action plan", "action plan filled", "action plan with results")

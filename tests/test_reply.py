@@ -25,11 +25,11 @@ import pytest
 import dovecot
 from sheetflow.cli import main
 from sheetflow.files import CsvJournal
-from sheetflow.ledger import read_ledger
+from sheetflow.arrival.ledger import read_ledger
 from sheetflow.lock import LOCK, folder_lock
 from sheetflow.outreach import mail, reply as reply_module
-from sheetflow.outreach.collect import collect
-from sheetflow.outreach.manifest import read_manifest
+from sheetflow.arrival.collect import collect
+from sheetflow.instruments.manifest import read_manifest
 from sheetflow.senders import is_recipients_address
 
 pytest.importorskip("aiosmtpd.controller")

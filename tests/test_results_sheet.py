@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 
 import libreoffice
-from sheetflow.rollup.region_results import COLUMNS
+from sheetflow.planning.region_results import COLUMNS
 from conftest import HOSTILE, SAMPLES, complete_answers
 from sheetflow.instruments import definitions
 from sheetflow.instruments.workbook import Request, generate
 from sheetflow.intake.validate import validate_paths
-from sheetflow.rollup.region_results import collect
+from sheetflow.planning.region_results import collect
 from sheetflow.rollup.tables import build
 
 SHEET = "Self-assessment results"

@@ -11,7 +11,7 @@ import pytest
 from sheetflow.cli import main
 from sheetflow.errors import SheetflowError
 from sheetflow.files import csv_cell, csv_text
-from sheetflow.outreach.roster import (MANIFEST_COLUMNS, RosterError, file_name, generate_for_roster,
+from sheetflow.instruments.roster import (MANIFEST_COLUMNS, RosterError, file_name, generate_for_roster,
                               read_manifest, read_roster)
 
 HERE = Path(__file__).parent

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from sheetflow.intake.validate import validate_paths
-from sheetflow.outreach.status import status
+from sheetflow.tracking.status import status
 from sheetflow.rollup.run import roll_up
 
 SAMPLES = Path(__file__).parent.parent / "samples"

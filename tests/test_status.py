@@ -14,9 +14,9 @@ from sheetflow.errors import SheetflowError
 from sheetflow.instruments.workbook import Request, generate
 from sheetflow.intake.codes import Finding
 from sheetflow.intake.report import FileReport, Report
-from sheetflow.outreach.manifest import ManifestRow
-from sheetflow.outreach.roster import generate_for_roster, read_manifest
-from sheetflow.outreach.status import Recipient, match, status
+from sheetflow.instruments.manifest import ManifestRow
+from sheetflow.instruments.roster import generate_for_roster, read_manifest
+from sheetflow.tracking.status import Recipient, match, status
 
 HERE = Path(__file__).parent
 SAMPLE = HERE.parent / "samples" / "roster.csv"

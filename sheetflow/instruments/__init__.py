@@ -1,1 +1,1 @@
-"""Instruments: the definitions in workbook_templates/, and the locked workbooks made from them."""
+"""Made: the instruments' definitions turned into locked workbooks, one per person on the roster, recorded in the manifest."""

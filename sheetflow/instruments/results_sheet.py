@@ -1,6 +1,6 @@
 """Write the "Self-assessment results" sheets of a region's action plan from plain rows, with xlsxwriter.
 
-The rows come from rollup/region_results.py (``RegionResults``: four tables of plain values and
+The rows come from planning/region_results.py (``RegionResults``, below: four tables of plain values and
 the facts of the paragraph above them); nothing is computed here. Every value is written as
 what it is (text always with ``write_string``, so partner text is never a formula), the sheets
 are locked and print like the plan's other sheets. The wording is the definition's
@@ -9,6 +9,8 @@ are locked and print like the plan's other sheets. The wording is the definition
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 WIDTHS = (16, 22, 40, 28, 16, 18, 10, 18, 18)  # the widest table has nine columns; text columns wrap
 # the second sheet's tables (disagreements: organization, item, capability, lowest, highest; the partners' words:
 # organization, respondent, question, answer) across the same width of page
@@ -16,6 +18,18 @@ MORE_WIDTHS = (30, 22, 58, 56, 20)
 AVERAGES = {"region_average", "lowest_organization_average", "highest_organization_average",
             "all_regions_average", "average"}
 STYLE = "Table Style Light 9"
+
+
+@dataclass
+class RegionResults:
+    """What one region's action plan shows: its four tables (rows in COLUMNS order) and the paragraph's facts."""
+
+    region: str
+    cycle: str
+    returns: int = 0  # valid assessment returns that fed the plan
+    organizations: int = 0
+    asked: int | None = None  # self-assessments sent to the region (with the manifest)
+    tables: dict = field(default_factory=dict)  # table name -> (columns, list of row tuples)
 
 
 def write_results_sheet(book, results, row_height) -> None:

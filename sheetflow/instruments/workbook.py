@@ -25,13 +25,10 @@ from .followup_block import PreviousPlan
 from .front_sheets import details_sheet, instructions_sheet
 from .layout import NAVY, ORANGE, PALE, YELLOW, estimate_height
 from .plan_sheets import action_summary, element_sheet
-from .results_sheet import write_results_sheet
+from .results_sheet import RegionResults, write_results_sheet
 from ..core_properties import CoreProperties, with_properties
 from ..errors import SheetflowError
 from ..files import atomic_path
-
-if TYPE_CHECKING:  # the results are made by the roll-up's code, which imports this module
-    from ..rollup.region_results import RegionResults
 
 PROTECTION = {"format_columns": True, "format_rows": True, "select_locked_cells": True,
               "select_unlocked_cells": True}

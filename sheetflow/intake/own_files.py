@@ -13,6 +13,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from .. import journals
+
 ROLLUP = "a sheetflow roll-up, not a return"
 MANIFEST = "sheetflow's manifest of the workbooks sent, not a return"
 MAIL_LOG = "sheetflow's log of the emails sent, not a return"
@@ -28,11 +30,11 @@ _FIRST_LINE = 4096
 def reason(path: Path) -> str | None:
     """Why a file sheetflow wrote is not a return (None for any other file)."""
     name = path.name.casefold()
-    if name == "manifest.csv" and _header(path) == _columns("manifest"):
+    if name == journals.MANIFEST and _header(path) == _columns("manifest"):
         return MANIFEST
-    if name == "sent.csv" and _header(path) == _columns("sent"):
+    if name == journals.SENT and _header(path) == _columns("sent"):
         return MAIL_LOG
-    if name == "replied.csv" and _header(path) == _columns("replied"):
+    if name == journals.REPLIED and _header(path) == _columns("replied"):
         return REPLY_LOG
     if name.endswith(FEEDBACK_SUFFIX.casefold()) and path.is_file():
         return FEEDBACK
@@ -42,17 +44,8 @@ def reason(path: Path) -> str | None:
 
 
 def _columns(kind: str) -> list[str]:
-    if kind == "manifest":
-        from ..outreach.manifest import MANIFEST_COLUMNS
-
-        return list(MANIFEST_COLUMNS)
-    if kind == "replied":
-        from ..outreach.reply import COLUMNS
-
-        return list(COLUMNS)
-    from ..outreach.mail import SENT_COLUMNS
-
-    return list(SENT_COLUMNS)
+    return list({"manifest": journals.MANIFEST_COLUMNS, "replied": journals.REPLIED_COLUMNS,
+                 "sent": journals.SENT_COLUMNS}[kind])
 
 
 def _first(path: Path) -> bytes:

@@ -23,6 +23,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..limits import RATIO_FLOOR, Limits
 from .codes import RESAVE, RESEND, Rejected
 from .sniff import HEAD_BYTES, not_a_zip, open_regular_file
 from .template_area import SheetStream, parse_sheet_tree, sheet_tree
@@ -31,21 +32,9 @@ from .xml_safety import TextChecks
 __all__ = ["Limits", "Rejected", "Package", "check_package", "checked", "open_checked"]
 
 CHUNK = 1 << 20          # bytes decompressed per read
-RATIO_FLOOR = 1 << 20    # compression ratio is only judged once a part passes 1 MB
 CARRY = 256              # bytes kept between chunks so markers split across them are found
 SMALL_PART = 64 << 10   # parts up to this size are checked once per process and remembered by their bytes
 KEEP_LIMIT = 16 << 20    # open_checked hands over decompressed parts up to this many bytes in all
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_file_bytes: int = 20 * 1024 * 1024
-    max_members: int = 2000
-    max_uncompressed_bytes: int = 200 * 1024 * 1024   # total, counted while decompressing
-    max_member_bytes: int = 100 * 1024 * 1024
-    max_ratio: float = 200.0                          # per part: uncompressed / compressed
-    max_rows: int | None = None   # template area: cells, rows or <dimension> beyond it are refused
-    max_cols: int | None = None
 
 
 @dataclass

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import check_files, check_folder, write_text
+from ..text import fit, name_key, plural
 from .codes import SKIPPED, Finding
 from .record import Return
 
@@ -121,21 +122,6 @@ def skipped_entry(path: str, why: str) -> dict:
 
 def file_name(path: str) -> str:
     return Path(path).name
-
-
-def fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def name_key(value) -> str:
-    """A name as compared: case, spacing and missing values do not matter ("Ana  lopez" is "ana lopez")."""
-    return "" if value is None else " ".join(str(value).casefold().split())
-
-
-def plural(items, noun) -> str:
-    """"3 errors", "1 error": ``items`` is a count or what to count."""
-    n = items if isinstance(items, int) else len(items)
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def from_return(record: Return, instrument=None) -> FileReport:

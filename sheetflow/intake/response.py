@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .report import name_key
+from ..text import name_key
 
 if TYPE_CHECKING:  # pandas loads only where a table is counted
     import pandas as pd

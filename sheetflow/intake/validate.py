@@ -15,13 +15,14 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..instruments import definitions
 from ..errors import SheetflowError
-from ..ledger import is_ledger, ledgers_for
+from ..arrival.ledger import is_ledger, ledgers_for
 from ..senders import ACCEPTED_FILE, SenderCheck, is_recipients_address
 from .isolation import IsolationFailed, run_isolated_many
 from .codes import Finding
 from .record import Return, read_return
 from . import own_files, response
-from .report import FileReport, Report, from_return, name_key, skipped_summary
+from .report import FileReport, Report, from_return, skipped_summary
+from ..text import name_key
 
 TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker

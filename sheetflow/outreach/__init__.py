@@ -1,1 +1,1 @@
-"""Outreach: the roster, what was sent to whom (the manifest), who has returned what, and the emails."""
+"""Answered: the emails to partners (invitations, reminders, what to fix) and the replies to their returns."""

@@ -41,13 +41,13 @@ from ..instruments import definitions
 from ..errors import SheetflowError
 from ..files import CsvJournal, atomic_path
 from ..intake.report import for_partner
+from ..journals import SENT, SENT_COLUMNS
 from ..names import is_email, safe_file_name, unique_name
-from .status import Recipient, StatusReport
+from ..tracking.status import Recipient, StatusReport
 
 MAILED = ("outstanding", "problems")  # the states of status.STATES that get a message
 KINDS = ("invitation", "reminder", "problems", "resend")
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-SENT_COLUMNS = ("response_id", "email", "message_id", "sent_at", "kind")
 SENDER_ENV, USER_ENV, PASSWORD_ENV = "SHEETFLOW_SENDER", "SHEETFLOW_SMTP_USER", "SHEETFLOW_SMTP_PASSWORD"
 TEMPLATE_FILE = "email.toml"
 COMMON_KEYS = ("greeting", "greeting_without_name", "due_sentence", "problem_item")
@@ -336,7 +336,7 @@ def send_all(recipients: Iterable[Recipient], outbox: Path, smtp: str, sender: A
     templates = templates or load_templates()
     sender = require_sender(sender)
     server = smtp_server(smtp, starttls, env)
-    journal = CsvJournal(outbox / "sent.csv", SENT_COLUMNS)
+    journal = CsvJournal(outbox / SENT, SENT_COLUMNS)
     done = _already_sent(journal)
     recipients = list(recipients)
     result = SendResult(log=journal.path)

@@ -37,21 +37,21 @@ from typing import Callable, Mapping
 from ..errors import SheetflowError
 from ..files import CsvJournal, atomic_path
 from ..instruments import definitions
-from ..intake.report import FileReport, for_partner, plural
-from ..ledger import LEDGER, LedgerRow, read_ledger
+from ..intake.report import FileReport, for_partner
+from ..text import plural
+from ..arrival.ledger import LEDGER, LedgerRow, read_ledger
+from ..journals import REPLIED, REPLIED_COLUMNS as COLUMNS
 from ..lock import folder_lock
 from ..names import is_email, safe_file_name, unique_name
 from ..terminal import shown
 from ..senders import accepted_senders, is_recipients_address
-from .collect import ARCHIVES, NOT_OPENED
+from ..arrival.collect import ARCHIVES, NOT_OPENED
 from .mail import (POLICY, REPLY, SMTP_ERRORS, SmtpServer, address, deliver, fill, format_due, greeting,
                    load_templates, new_message, now_utc, one_line, parse_sender, problem_list, require_sender,
                    smtp_reason, smtp_server, smtp_session, tidy)
-from .manifest import manifest_path, read_manifest
-from .status import Recipient, StatusReport, match, validate_returns
+from ..instruments.manifest import manifest_path, read_manifest
+from ..tracking.status import Recipient, StatusReport, match, validate_returns
 
-REPLIED = "replied.csv"
-COLUMNS = ("message_id", "file", "sha256", "outcome", "delivery", "at", "reply_id", "to", "draft", "reason")
 WORKBOOKS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".csv"}  # refused, these are returns
 MESSAGE_ID = re.compile(r"<[^<>\s\"]{1,250}>")  # a Message-ID fit to thread a reply to
 

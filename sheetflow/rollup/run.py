@@ -15,8 +15,8 @@ from typing import Callable, Iterable
 
 from ..files import check_files, check_folder, check_output
 from ..intake.validate import validate_paths
-from ..outreach.manifest import manifest_path, read_manifest
-from ..outreach.status import match, validate_returns
+from ..instruments.manifest import manifest_path, read_manifest
+from ..tracking.status import match, validate_returns
 
 
 def roll_up(paths: Iterable, manifest=None, workers: int = 2, progress: Callable[[int], None] | None = None,

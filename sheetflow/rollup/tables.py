@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..instruments import definitions
-from ..intake.report import name_key, plural
+from ..text import name_key, plural
 from . import trend
 
 if TYPE_CHECKING:  # previous.py reads the tables' columns from here
@@ -269,7 +269,7 @@ def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
 def build(report, status=None, previous=None, cycle: str | None = None) -> Rollup:
     """Every valid return into one set of tables, plus the list of what was left out and why.
 
-    With ``status`` (outreach.status.match of this report to the manifest of what was sent), also
+    With ``status`` (tracking.status.match of this report to the manifest of what was sent), also
     who is outstanding and the response rate; without it those tables stay empty. With
     ``previous`` (previous.read of an earlier roll-up), its rows of the CARRIED tables come first,
     except those of a response this report has a valid return of (the new return wins). ``cycle``:

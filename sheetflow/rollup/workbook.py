@@ -21,13 +21,13 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .. import __version__
+from ..version import version
 from . import tables as R
 from ..core_properties import PART as PROPERTIES, CoreProperties
 from ..files import atomic_path
 from ..instruments.prompts import fit
 from ..intake import response
-from ..intake.report import plural
+from ..text import plural
 from .parts import Package
 from .pivots import PIVOTS, add_pivots
 from .table_sheets import TITLE, TableSheet, as_written, missing, page_header, place, wrapped_lines
@@ -202,7 +202,7 @@ class _Writer:
             f"version {v} ({plural(n, 'return')})" for (k, v), n in sorted(self.r.versions.items(), key=_by_version) if k == i.id)
             or "no returns") for i in self.r.instruments.values())
         facts = [
-            ("Made", f"{made} by sheetflow {__version__}"),
+            ("Made", f"{made} by sheetflow {version()}"),
             ("Instruments", versions),
             ("Files", f"{plural(self.r.sources, 'file')} considered: "
                       f"{plural(self.r.files_in, 'valid return')} included, "

@@ -12,9 +12,7 @@ from pathlib import Path
 from ..errors import SheetflowError
 from ..files import atomic_path, csv_cell, csv_text
 
-MANIFEST = "manifest.csv"
-MANIFEST_COLUMNS = ("response_id", "instrument", "cycle", "region", "organization", "respondent_name", "email",
-                    "file", "generated_at")
+from ..journals import MANIFEST, MANIFEST_COLUMNS
 
 
 @dataclass

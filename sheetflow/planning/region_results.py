@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..instruments.results_sheet import RegionResults
 from ..intake import response
-from ..intake.report import Report, name_key
-from . import tables
+from ..intake.report import Report
+from ..text import name_key
+from ..rollup import tables
 
 ASSESSMENT = "sector-self-assessment"
 TOP = 5  # strengths and learning opportunities per region
@@ -31,18 +33,6 @@ COLUMNS = {
     "RegionReflections": ("organization", "respondent_name", "question", "answer"),
 }
 STRENGTH, OPPORTUNITY = "strength", "learning opportunity"
-
-
-@dataclass
-class RegionResults:
-    """What one region's action plan shows: its four tables (rows in COLUMNS order) and the paragraph's facts."""
-
-    region: str
-    cycle: str
-    returns: int = 0  # valid assessment returns that fed the plan
-    organizations: int = 0
-    asked: int | None = None  # self-assessments sent to the region (with the manifest)
-    tables: dict = field(default_factory=dict)  # table name -> (columns, list of row tuples)
 
 
 @dataclass
@@ -73,7 +63,7 @@ def collect(paths, cycle: str, manifest=None, workers: int = 2, progress=None, o
     report = validate_paths(paths, workers=workers, progress=progress, on_start=on_start)
     asked: dict[str, int] | None = None
     if manifest:
-        from ..outreach.manifest import read_manifest
+        from ..instruments.manifest import read_manifest
 
         counted: dict[str, int] = {}
         for row in read_manifest(manifest):

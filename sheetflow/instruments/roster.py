@@ -27,13 +27,13 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from ..instruments import definitions
-from ..instruments.definitions import Instrument
+from . import definitions
+from .definitions import Instrument
 from ..errors import SheetflowError
 from ..files import check_folder
 from .manifest import (MANIFEST, MANIFEST_COLUMNS, ManifestRow, manifest_path,  # noqa: F401  (also roster's API)
                        read_manifest, write_manifest)
-from ..intake.report import name_key
+from ..text import name_key
 from ..names import MAX_NAME, is_email, safe_file_name, safe_part, unique_name
 
 REQUIRED = ("organization", "region", "respondent_name", "email")
@@ -396,12 +396,12 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
     in the manifest for this instrument and cycle are kept; a workbook already generated is kept
     (``outcome`` "kept") unless ``force``, which writes it again with the same response id
     ("replaced"). Returns the manifest rows of this instrument and cycle, in roster order.
-    With ``results`` (rollup.region_results.AssessmentResults), each action plan starts from its
-    region's self-assessment results; with ``previous`` (rollup.previous_plans.PreviousPlans), each
+    With ``results`` (planning.region_results.AssessmentResults), each action plan starts from its
+    region's self-assessment results; with ``previous`` (planning.previous_plans.PreviousPlans), each
     follows up its region's plan of the previous cycle.
     """
-    from ..instruments.copies import Copier
-    from ..instruments.workbook import Request
+    from .copies import Copier
+    from .workbook import Request
 
     if not isinstance(instrument, Instrument):
         instrument = definitions.load(instrument)

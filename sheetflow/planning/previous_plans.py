@@ -18,8 +18,8 @@ from pathlib import Path
 
 from ..cycles import before, cycle_key
 from ..instruments.followup_block import PreviousPlan
-from ..intake.report import name_key
-from . import tables
+from ..text import name_key
+from ..rollup import tables
 
 ACTION_PLAN = "sector-action-plan"
 

@@ -30,9 +30,10 @@ from typing import Callable, Iterable
 
 from ..instruments import definitions
 from ..errors import SheetflowError
-from ..intake.report import STATUSES, FileReport, Report, file_name, fit, name_key, plural, skipped_entry
+from ..intake.report import STATUSES, FileReport, Report, file_name, skipped_entry
+from ..text import fit, name_key, plural
 from ..intake.validate import collect, validate_paths
-from .manifest import ManifestRow, manifest_path, read_manifest
+from ..instruments.manifest import ManifestRow, manifest_path, read_manifest
 
 STATES = ("returned", "problems", "superseded", "outstanding")  # what came back for a recipient, best first
 

@@ -31,17 +31,17 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterable, Iterator
 
-from ..intake.report import plural
+from ..text import plural
 from ..errors import SheetflowError
-from ..intake.package import RATIO_FLOOR, Limits, Rejected, open_checked
-from ..ledger import LEDGER, Journal, LedgerRow, read_ledger
+from ..limits import RATIO_FLOOR, Limits
+from .ledger import LEDGER, Journal, LedgerRow, read_ledger
 from ..lock import LOCK, folder_lock
 from ..names import safe_file_name, unique_name
 from ..senders import SenderCheck, accepted_senders, check_sender
 from ..terminal import shown
 from .imap import Imap, ImapFolder
 from .mailbox import Attachment, Message, mail_files, read_sources
-from .manifest import read_manifest
+from ..instruments.manifest import read_manifest
 
 ARCHIVES = {".zip"}
 NOT_OPENED = {".7z", ".rar", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".zipx", ".cab"}
@@ -505,12 +505,21 @@ class _Recipients:
         return check_sender(self.emails.get(response_id, ""), sender, accepted=accepted).value
 
 
+STAMP_PART, STAMP_PART_BYTES = "docProps/custom.xml", 1 << 20
+
+
 def _stamp(path: Path) -> str:
-    """The response id stamped in a workbook's document properties, if it is a safe, readable workbook."""
+    """The response id stamped in a workbook's document properties: only that part is read, at most 1 MB of it
+    (intake checks the whole workbook later)."""
     try:
-        package = open_checked(path)
-        custom = package.part("docProps/custom.xml") or b""
-    except (Rejected, OSError, ValueError, zipfile.BadZipFile):
+        if path.stat().st_size > Limits().max_file_bytes:
+            return ""
+        with zipfile.ZipFile(path) as archive:
+            if STAMP_PART not in archive.namelist():
+                return ""
+            with archive.open(STAMP_PART) as part:
+                custom = part.read(STAMP_PART_BYTES)
+    except (OSError, ValueError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error):
         return ""
     found = STAMP.search(custom)
     return found.group(1).decode("utf-8", "replace").strip() if found else ""

@@ -13,13 +13,11 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import SheetflowError
-from .files import atomic_path, csv_cell, csv_text
-from .senders import SenderCheck, accepted_senders
+from ..errors import SheetflowError
+from ..files import atomic_path, csv_cell, csv_text
+from ..senders import SenderCheck, accepted_senders
 
-LEDGER = "collected.csv"
-COLUMNS = ("message_id", "received_at", "from", "subject", "attachment", "file", "sha256", "status", "response_id",
-           "sender_check", "authentication")
+from ..journals import LEDGER, LEDGER_COLUMNS as COLUMNS
 REQUIRED = COLUMNS[:8]  # ledgers of earlier versions end after status or response_id
 
 

@@ -1,0 +1,1 @@
+"""Next cycle: what each region's new action plan starts from (its self-assessment results, last year's plan)."""
