@@ -166,7 +166,7 @@ def main(plans_only: bool = False):
     # What the convener sent: one workbook per person, one action plan per region (samples/sent/manifest.csv).
     issued = generate_for_roster(assessment, ROOT / "samples" / "roster.csv", sent, cycle=CYCLE)
     # The plans follow up each region's 2025 plan (samples/returns-2025): last cycle's actions, with progress to give.
-    previous = previous_plans.collect([ROOT / "samples" / "returns-2025"], CYCLE)
+    previous = previous_plans.previous_plans([ROOT / "samples" / "returns-2025"], CYCLE)
     plans = generate_for_roster(action_plan, ROOT / "samples" / "roster.csv", sent, cycle=CYCLE, previous=previous)
     people = {p["email"]: p for p in roster()}
     jobs, resend = [], None  # (workbook sent, values, file name of the return)

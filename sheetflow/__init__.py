@@ -103,7 +103,7 @@ def assessment_results(paths: Iterable[str | Path], cycle: str, manifest: str | 
                        workers: int = 2) -> AssessmentResults:
     """Each region's self-assessment results of ``cycle``, from the returns in ``paths``, for the action
     plans to start from (``generate --assessments``)."""
-    from .planning.region_results import collect
+    from .planning.region_results import assessment_results as collect
 
     return collect(list(paths), cycle, manifest, workers=workers)
 
@@ -111,7 +111,7 @@ def assessment_results(paths: Iterable[str | Path], cycle: str, manifest: str | 
 def previous_plans(paths: Iterable[str | Path], cycle: str, *, workers: int = 2) -> PreviousPlans:
     """Each region's action plan of the cycle before ``cycle``, for the new plans to follow up
     (``generate --previous-plans``)."""
-    from .planning.previous_plans import collect
+    from .planning.previous_plans import previous_plans as collect
 
     return collect(list(paths), cycle, workers=workers)
 
@@ -120,7 +120,7 @@ def collect_mail(sources: Iterable[Any], inbox: str | Path, *, manifest: str | P
                  since: dt.date | None = None, folder: str = "INBOX") -> CollectReport:
     """Save every attachment that may be a return from mail files, folders or ``Imap`` sessions
     (``sheetflow.arrival.imap.Imap``) into ``inbox``, once each, with its ledger (``sheetflow collect``)."""
-    from .arrival.collect import collect
+    from .arrival.collect import collect_mail as collect
 
     return collect(list(sources), Path(inbox), manifest=manifest, since=since, folder=folder)
 

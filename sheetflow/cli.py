@@ -130,7 +130,7 @@ def _previous_plans(instrument, paths, cycle, roster, region):
         return None
     if instrument != "action-plan" or not (roster or region):
         raise click.UsageError("--previous-plans is for the action plan, with --roster or --region.")
-    from .planning.previous_plans import collect
+    from .planning.previous_plans import previous_plans as collect
 
     with _progress("Reading previous plans") as progress:
         return collect(paths, cycle or str(dt.date.today().year), progress=progress.update, on_start=progress.start)
@@ -161,7 +161,7 @@ def _assessment_results(instrument, assessments, manifest, cycle, roster, region
         return None
     if instrument != "action-plan" or not (roster or region):
         raise click.UsageError("--assessments is for the action plan, with --roster or --region.")
-    from .planning.region_results import collect
+    from .planning.region_results import assessment_results as collect
 
     with _progress("Reading self-assessments") as progress:
         return collect(assessments, cycle or str(dt.date.today().year), manifest, progress=progress.update,
@@ -375,7 +375,7 @@ def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
     """Save the returned workbooks attached to received mail (SOURCES: .eml, .mbox, Maildir, Outlook .msg
     files or folders of them; or --imap) into an inbox folder, each once, listed in collected.csv.
     Exit 1 when some mail could not be read, 2 when none could (docs/collect.md)."""
-    from .arrival.collect import collect
+    from .arrival.collect import collect_mail as collect
     from .arrival.imap import Imap
 
     if not sources and not imap:

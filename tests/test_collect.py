@@ -13,9 +13,9 @@ import pytest
 import dovecot
 from sheetflow.cli import main
 from sheetflow.arrival.ledger import COLUMNS, Received, ledger_of, read_ledger
-from sheetflow.arrival.collect import collect
+from sheetflow.arrival.collect import collect_mail
 from sheetflow.arrival.imap import Imap
-from sheetflow.intake.validate import collect as validate_files
+from sheetflow.intake.validate import find_files as validate_files
 
 HERE = Path(__file__).parent
 SAMPLES = HERE.parent / "samples"
@@ -61,7 +61,7 @@ def test_each_workbook_is_saved_once_under_a_readable_name_with_a_ledger(tmp_pat
     eml(mail, "ana2", [(ANA.name, ANA.read_bytes())], day=5)  # the same workbook sent twice
     eml(mail, "thanks", [], sender="grace@plainsedc.example.org")  # no attachment
     before = {p: p.read_bytes() for p in mail.iterdir()}
-    report = collect([mail], tmp_path / "inbox")
+    report = collect_mail([mail], tmp_path / "inbox")
 
     inbox = tmp_path / "inbox"
     ana_file = f"2026-03-03 - ana.lopez@prairiewb.example.org - {ANA.name}"
@@ -88,18 +88,18 @@ def test_each_workbook_is_saved_once_under_a_readable_name_with_a_ledger(tmp_pat
 def test_a_rerun_saves_nothing_twice_and_counts_only_what_is_new(tmp_path):
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     eml(mail, "ana", [(ANA.name, ANA.read_bytes())])
-    collect([mail], inbox)
+    collect_mail([mail], inbox)
     files = {p.name: p.read_bytes() for p in inbox.iterdir()}
-    again = collect([mail], inbox)
+    again = collect_mail([mail], inbox)
     assert again.new == [] and {p.name: p.read_bytes() for p in inbox.iterdir()} == files
     eml(mail, "ben", [(BEN.name, BEN.read_bytes())], sender="ben.okafor@prairiewb.example.org")
-    third = collect([mail], inbox)
+    third = collect_mail([mail], inbox)
     assert [r.attachment for r in third.new] == [BEN.name] and len(ledger_rows(inbox)) == 2
     assert "1 new attachment: 1 saved" in third.to_text()  # "1 new attachments" before
     saved = inbox / third.saved[0].file
     saved.unlink()  # the convener deleted it; the same bytes sent again are saved again
     eml(mail, "ben-again", [(BEN.name, BEN.read_bytes())], sender="ben.okafor@prairiewb.example.org", day=6)
-    (row,) = collect([mail], inbox).new
+    (row,) = collect_mail([mail], inbox).new
     assert row.status == "saved" and (inbox / row.file).read_bytes() == BEN.read_bytes()
 
 
@@ -109,7 +109,7 @@ def test_other_spreadsheets_and_unknown_kinds_are_saved_for_validate_to_judge(tm
     eml(mail, "kinds", [(csv_return.name, csv_return.read_bytes()), ("old.xls", b"\xd0\xcf\x11\xe0old"),
                         ("plan.ods", b"PK\x03\x04ods"), ("answers", b"no extension"), ("scan.pdf", b"%PDF-1.4"),
                         ("empty.xlsx", b"")])
-    report = collect([mail], inbox)
+    report = collect_mail([mail], inbox)
     assert sorted(r.attachment for r in report.saved) == sorted([csv_return.name, "old.xls", "plan.ods", "answers"])
     assert {r.attachment: r.status for r in report.refused} == {
         "scan.pdf": "refused: a document (.pdf), not a workbook",
@@ -122,7 +122,7 @@ def test_other_spreadsheets_and_unknown_kinds_are_saved_for_validate_to_judge(tm
 def test_hostile_attachment_names_are_made_safe_inside_the_inbox(tmp_path, hostile):
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     eml(mail, "hostile", [(hostile, ANA.read_bytes())])
-    (row,) = collect([mail], inbox).saved
+    (row,) = collect_mail([mail], inbox).saved
     saved = inbox / row.file
     assert saved.parent == inbox and saved.read_bytes() == ANA.read_bytes()
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and p.parent != mail) == sorted(
@@ -141,7 +141,7 @@ def test_an_existing_file_of_the_same_name_is_never_overwritten(tmp_path):
     taken = inbox / f"2026-03-03 - ana.lopez@prairiewb.example.org - {ANA.name}"
     taken.write_bytes(b"the convener's own file")
     eml(mail, "ana", [(ANA.name, ANA.read_bytes())])
-    (row,) = collect([mail], inbox).saved
+    (row,) = collect_mail([mail], inbox).saved
     assert taken.read_bytes() == b"the convener's own file"
     assert row.file == taken.name.replace(".xlsx", " (2).xlsx")
 
@@ -160,7 +160,7 @@ def test_zip_members_are_taken_out_and_paths_bombs_and_junk_refused(tmp_path):
                       "../../evil.xlsx": b"escape", "__MACOSX/._x.xlsx": b"junk",
                       "bomb.xlsx": b"\0" * (50 << 20), "inner.zip": zipped({"x.xlsx": b"x"})})
     eml(mail, "zip", [("returns.zip", archive)])
-    report = collect([mail], inbox)
+    report = collect_mail([mail], inbox)
     saved = {r.attachment: r.file for r in report.saved}
     assert saved == {f"returns.zip / Returns/{ANA.name}": f"2026-03-03 - ana.lopez@prairiewb.example.org - {ANA.name}",
                      f"returns.zip / {BEN.name}": f"2026-03-03 - ana.lopez@prairiewb.example.org - {BEN.name}"}
@@ -176,7 +176,7 @@ def test_a_zip_with_too_many_members_or_damaged_is_refused_whole(tmp_path):
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     eml(mail, "many", [("many.zip", zipped({f"{i}.csv": b"x" for i in range(2001)})),
                        ("cut.zip", zipped({"a.xlsx": ANA.read_bytes()})[:5000])])
-    report = collect([mail], inbox)
+    report = collect_mail([mail], inbox)
     assert report.saved == []
     refused = {r.attachment: r.status for r in report.refused}
     assert "more than 2000 files" in refused["many.zip"] and "damaged" in refused["cut.zip"]
@@ -187,7 +187,7 @@ def test_an_unreadable_mail_file_is_a_ledger_row_with_its_reason(tmp_path):
     mail.mkdir()
     (mail / "broken.msg").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x01" * 600)
     eml(mail, "ana", [(ANA.name, ANA.read_bytes())])
-    report = collect([mail], inbox)
+    report = collect_mail([mail], inbox)
     assert len(report.saved) == 1 and report.refused == [] and report.messages == 1
     (unread,) = report.unread
     assert unread.problem.startswith("this Outlook message cannot be read")
@@ -199,7 +199,7 @@ def test_an_unreadable_mail_file_is_a_ledger_row_with_its_reason(tmp_path):
 def test_the_ledger_keeps_typed_text_as_text(tmp_path):
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     eml(mail, "formula", [(ANA.name, ANA.read_bytes())], subject="=HYPERLINK(\"http://x\",\"click\")")
-    collect([mail], inbox)
+    collect_mail([mail], inbox)
     text = (inbox / "collected.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text
     assert read_ledger(inbox)[0].subject == "=HYPERLINK(\"http://x\",\"click\")"
@@ -212,7 +212,7 @@ def test_with_the_manifest_each_file_is_tied_by_stamp_name_or_sender(tmp_path):
     eml(mail, "by-address", [("my answers.xlsx", b"garbage")], sender="Ana Lopez <ana.lopez@prairiewb.example.org>")
     eml(mail, "lead", [("Action Plan v2.xlsx", b"damaged")], sender="ana.lopez@prairiewb.example.org")
     eml(mail, "stranger", [("x.xlsx", b"other")], sender="nobody@example.org")
-    report = collect([mail], inbox, manifest=MANIFEST)
+    report = collect_mail([mail], inbox, manifest=MANIFEST)
     tied = {r.attachment: r.response_id for r in report.saved}
     # Ana leads her region's action plan too: a damaged file from her address is hers, and the one
     # whose name says "Action Plan" is her action plan; "my answers" could be either, so it is left.
@@ -277,7 +277,7 @@ def test_the_sample_mail_is_what_its_script_makes_and_collects_into_the_sample_r
     committed = SAMPLES / "mail"
     assert {p.name: p.read_bytes() for p in (tmp_path / "mail").iterdir()} == {
         p.name: p.read_bytes() for p in committed.iterdir()}
-    report = collect([committed], tmp_path / "inbox", manifest=MANIFEST)
+    report = collect_mail([committed], tmp_path / "inbox", manifest=MANIFEST)
     returns = {p.read_bytes() for p in RETURNS.iterdir()}
     assert {(tmp_path / "inbox" / r.file).read_bytes() for r in report.saved} == returns
     files, skipped = validate_files([tmp_path / "inbox"])
@@ -294,7 +294,7 @@ def test_validate_counts_the_newest_received_copy_of_a_response(tmp_path):
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     eml(mail, "final", [(RENAMED.name, final)], sender="ben.okafor@prairiewb.example.org", day=3)
     eml(mail, "first-again", [(BEN.name, first)], sender="ben.okafor@prairiewb.example.org", day=9)
-    collect([mail], inbox)
+    collect_mail([mail], inbox)
     by_name = {Path(f.path).name: f for f in validate_paths([inbox], workers=1).files}
     (final_file,) = [f for n, f in by_name.items() if RENAMED.name in n]
     (first_file,) = [f for n, f in by_name.items() if BEN.name in n]
@@ -312,7 +312,7 @@ def test_status_counts_a_damaged_renamed_file_as_its_senders_return(tmp_path):
     from sheetflow.tracking.status import status
 
     inbox = tmp_path / "inbox"
-    collect([SAMPLES / "mail"], inbox)  # without --manifest: the sender's address ties it
+    collect_mail([SAMPLES / "mail"], inbox)  # without --manifest: the sender's address ties it
     umar = next(r for r in read_ledger(inbox) if "Umar" in r.attachment)
     report = status([inbox], MANIFEST, workers=1)
     state = {r.respondent_name: r for r in report.recipients if r.instrument == "sector-self-assessment"}
@@ -329,7 +329,7 @@ def test_status_counts_a_damaged_renamed_file_as_its_senders_return(tmp_path):
 
 def test_rollup_uses_the_ledger_too(tmp_path, capsys):
     inbox = tmp_path / "inbox"
-    collect([SAMPLES / "mail"], inbox)
+    collect_mail([SAMPLES / "mail"], inbox)
     out = tmp_path / "rollup.xlsx"
     assert main(["rollup", str(inbox), "--manifest", str(MANIFEST), "-o", str(out), "--workers", "1"]) == 0
     from openpyxl import load_workbook
@@ -342,7 +342,7 @@ def test_rollup_uses_the_ledger_too(tmp_path, capsys):
 
 
 def test_outlook_messages_are_collected_and_their_pictures_listed(tmp_path):
-    report = collect([HERE / "fixtures" / "outlook"], tmp_path / "inbox")
+    report = collect_mail([HERE / "fixtures" / "outlook"], tmp_path / "inbox")
     assert report.messages == 2 and report.saved == []
     assert [(r.sender, r.attachment, r.status) for r in report.refused] == [
         ("brizhou@gmail.com", "import OleFileIO.tif", "refused: an image (.tif), not a workbook"),
@@ -354,7 +354,7 @@ def test_outlook_messages_are_collected_and_their_pictures_listed(tmp_path):
 def test_a_sender_that_is_no_plain_address_is_an_unknown_sender(tmp_path, sender):
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     eml(mail, "odd", [(ANA.name, ANA.read_bytes())], sender=sender)
-    (row,) = collect([mail], inbox).saved
+    (row,) = collect_mail([mail], inbox).saved
     assert row.sender == "" and row.file == f"2026-03-03 - unknown sender - {ANA.name}"
 
 
@@ -389,7 +389,7 @@ def test_a_copy_with_a_recipients_stamp_from_another_address_needs_the_conveners
 
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     forged_mail(mail)
-    report = collect([mail], inbox, manifest=MANIFEST)
+    report = collect_mail([mail], inbox, manifest=MANIFEST)
     (flagged,) = report.needs_look
     assert (flagged.sender, flagged.response_id, flagged.sender_check, flagged.authentication) == (
         "mallory@evil.example.com", ANA_ID, "another address", "spf=fail dmarc=fail")
@@ -422,7 +422,7 @@ def test_status_judges_the_sender_from_the_manifest_when_collect_had_none(tmp_pa
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     forged_mail(mail)
     (mail / "ana-own.eml").unlink()  # only the forged copy came back
-    collect([mail], inbox)  # without --manifest: the ledger cannot judge
+    collect_mail([mail], inbox)  # without --manifest: the ledger cannot judge
     ana = next(r for r in status([inbox], MANIFEST, workers=1).recipients if r.response_id == ANA_ID)
     assert ana.state == "problems" and ana.errors and "mallory@evil.example.com" in ana.errors[0]
 
@@ -433,7 +433,7 @@ def test_an_accepted_sender_or_a_colleague_at_the_same_organization_counts(tmp_p
 
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     forged_mail(mail)
-    collect([mail], inbox, manifest=MANIFEST)
+    collect_mail([mail], inbox, manifest=MANIFEST)
     (inbox / "accepted-senders.txt").write_text("# she wrote from home\nMallory@Evil.example.com\n")
     statuses = sorted(f.status for f in validate_paths([inbox], workers=1).files)
     assert statuses == ["superseded", "valid"]  # accepted: the later copy counts, as any later copy would
@@ -485,7 +485,7 @@ def test_a_run_stopped_at_any_moment_leaves_a_ledger_and_the_rerun_saves_nothing
     listed = {r.file: r for r in read_ledger(inbox) if r.status == "saved"}
     assert len(set(files) - set(listed)) <= 1  # at most the one file saved as the stop came
     assert all(sha(files[name]) == row.sha256 for name, row in listed.items())  # every listed file is whole
-    report = collect([mail], inbox)  # the rerun
+    report = collect_mail([mail], inbox)  # the rerun
     files = inbox_files(inbox)
     assert sorted(files.values()) == sorted(sent.values())  # each attachment exactly once: no " (2)" copies
     rows = read_ledger(inbox)
@@ -499,7 +499,7 @@ def test_a_file_saved_before_its_ledger_row_is_recognised_by_its_bytes(tmp_path)
     inbox.mkdir()
     (inbox / f"2026-03-03 - ana.lopez@prairiewb.example.org - {ANA.name}").write_bytes(ANA.read_bytes())
     (inbox / ".sheetflow-half-written.part").write_bytes(b"half")  # a stopped run's unfinished file
-    (row,) = collect([mail], inbox).saved
+    (row,) = collect_mail([mail], inbox).saved
     assert row.file == f"2026-03-03 - ana.lopez@prairiewb.example.org - {ANA.name}"
     assert sorted(p.name for p in inbox.iterdir()) == sorted(["collected.csv", row.file])
 
@@ -576,7 +576,7 @@ def test_one_size_cap_for_a_message_from_every_source(tmp_path, small_cap):
     maildir = mailbox.Maildir(sources / "Maildir")
     maildir.add(raw)
     maildir.close()
-    report = collect([sources], tmp_path / "inbox")
+    report = collect_mail([sources], tmp_path / "inbox")
     assert len(report.unread) == 3 and report.messages == 1 and len(report.saved) == 1
     for message in report.unread:
         assert message.problem.startswith("the message is larger than 1 MB (1 MB), so it was not read")
@@ -601,7 +601,7 @@ def test_an_imap_message_over_the_cap_is_never_fetched(tmp_path, small_cap, monk
         server.append(big_message(tmp_path))
         server.append(eml(tmp_path / "small", "small", [(ANA.name, ANA.read_bytes())]).read_bytes())
         monkeypatch.setattr(imaplib.IMAP4, "uid", watched)
-        report = collect([Imap(f"127.0.0.1:{server.port}", dovecot.USER, dovecot.PASSWORD, tls=False)],
+        report = collect_mail([Imap(f"127.0.0.1:{server.port}", dovecot.USER, dovecot.PASSWORD, tls=False)],
                          tmp_path / "inbox")
     (big,) = report.unread
     assert big.problem.startswith("the message is larger than 1 MB") and big.subject == "Huge"
@@ -617,7 +617,7 @@ def test_a_messages_attachments_and_zips_are_limited_in_all_not_only_per_zip(tmp
     mail, inbox = tmp_path / "mail", tmp_path / "inbox"
     zips = [(f"part{n}.zip", zipped({f"{n}-{i}.csv": f"{n},{i}".encode() for i in range(90)})) for n in range(3)]
     eml(mail, "many", zips)
-    report = collect([mail], inbox, limits=Limits(max_members=200))
+    report = collect_mail([mail], inbox, limits=Limits(max_members=200))
     assert len(report.saved) == 200
     refused = [r for r in report.refused if "the message holds more than 200 files" in r.status]
     assert len(refused) == 70 and len(inbox_files(inbox)) == 200
@@ -636,7 +636,7 @@ def test_zip_members_are_streamed_to_disk_not_held_in_memory(tmp_path):
     eml(mail, "zips", [("returns.zip", zipped(members))])
     tracemalloc.start()
     try:
-        report = collect([mail], inbox)
+        report = collect_mail([mail], inbox)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -675,7 +675,7 @@ def test_garbage_collection_stays_on_while_collect_runs(tmp_path, monkeypatch):
         seen.append(gc.isenabled())
         return collect_module.CollectReport(inbox="", ledger="")
 
-    monkeypatch.setattr(collect_module, "collect", watching)
+    monkeypatch.setattr(collect_module, "collect_mail", watching)
     eml(tmp_path / "mail", "a", [])
     assert main(["collect", str(tmp_path / "mail"), "-o", str(tmp_path / "inbox")]) == 0
     assert seen == [True]
@@ -760,7 +760,7 @@ def test_attached_messages_are_opened_for_their_attachments_whatever_their_encod
     middle.set_content("again")
     middle.add_attachment(inner)
     (mail / "nested.eml").write_bytes(attached(middle, "base64"))
-    report = collect([mail], inbox)
+    report = collect_mail([mail], inbox)
     assert sorted(r.attachment for r in report.new) == sorted([f"Ben's return / {BEN.name}"] * 2 +
                                                               [f"Fwd: Ben's return / Ben's return / {BEN.name}"])
     assert [r.status for r in report.new].count("saved") == 1 and report.without_attachment == []
@@ -775,7 +775,7 @@ def test_winmail_dat_is_refused_with_how_to_resend(tmp_path):
     msg.add_attachment(b"\x78\x9f\x3e\x22tnef", maintype="application", subtype="ms-tnef", filename="winmail.dat")
     mail.mkdir()
     (mail / "tnef.eml").write_bytes(msg.as_bytes())
-    (row,) = collect([mail], inbox).refused
+    (row,) = collect_mail([mail], inbox).refused
     assert row.attachment == "winmail.dat" and "Outlook's rich-text wrapper (winmail.dat)" in row.status
     assert "HTML or plain-text format" in row.status and inbox_files(inbox) == {}
 
@@ -816,7 +816,7 @@ def test_a_workbook_forwarded_to_a_colleague_on_the_roster_and_sent_back_by_them
     kims = fill(BEN, tmp_path / "Ben's, filled by Kim.xlsx", organization="Northern Lights Adult Education",
                 respondent_name="Kim Soo-jin")  # Ben's email still typed in it: the name decides, as in status
     eml(mail, "kim", [(kims.name, kims.read_bytes())], sender="ksoojin@nladulted.example.org")
-    collect([mail], inbox)
+    collect_mail([mail], inbox)
     kim = next(r for r in status([inbox], MANIFEST, workers=1).recipients if r.respondent_name == "Kim Soo-jin"
                and r.instrument == "sector-self-assessment")
     assert kim.state == "returned" and "Ben Okafor's workbook, filled in by Kim Soo-jin" in kim.notes[0]

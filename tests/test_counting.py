@@ -12,7 +12,7 @@ from sheetflow.cli import main
 from sheetflow.intake import response
 from sheetflow.intake.validate import validate_paths
 from sheetflow.rollup import tables
-from sheetflow.planning.region_results import region_results
+from sheetflow.planning.region_results import from_report
 
 SHARING = ["Ana Lopez", "Carla Nguyen", "Irene Takahashi"]  # all North Plains
 
@@ -63,7 +63,7 @@ def test_the_summary_counts_people_not_response_ids(shared_report, tmp_path):
 
 def test_region_results_and_trend_count_each_person(shared_report):
     north = hand_count(shared_report, region="North Plains")
-    results = region_results(shared_report, "2026").for_region("North Plains")
+    results = from_report(shared_report, "2026").for_region("North Plains")
     assert results.returns == len(north) == 10
     columns, rows = results.tables["RegionAreas"]
     assert {row[columns.index("respondents")] for row in rows} == {len(north)}

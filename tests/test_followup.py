@@ -12,7 +12,7 @@ import libreoffice
 from conftest import complete_answers
 from sheetflow.instruments.workbook import Request, generate
 from sheetflow.intake.validate import validate_paths
-from sheetflow.planning.previous_plans import collect
+from sheetflow.planning.previous_plans import previous_plans
 
 HERE = Path(__file__).parent
 NP_2026 = HERE.parent / "samples" / "returns" / "North Plains - Action Plan.xlsx"  # version 1.1, LibreOffice-saved
@@ -33,7 +33,7 @@ def follow_up(tmp_path_factory, blank_workbooks, action_plan):
     west = complete_answers(action_plan, region="West Lakes", lead_organization="Lakes Board", e1_actions=HOSTILE,
                             e2_actions=[[None] * 6])
     libreoffice.fill_by_name(blank_workbooks["sector-action-plan"], west, before / "West Lakes plan.xlsx")
-    plans = collect([before], "2027")
+    plans = previous_plans([before], "2027")
     sent = root / "sent-2027"
     for k, region in enumerate(("North Plains", "West Lakes", "Nowhere")):
         request = Request(action_plan, response_id=f"00000000-0000-4000-8000-00000000020{k}", cycle="2027",

@@ -7,9 +7,9 @@ from pathlib import Path
 import openpyxl
 
 from sheetflow.intake.record import read_return
-from sheetflow.intake.schemas import validate_returns
+from sheetflow.intake.schemas import check_answers
 from sheetflow.intake.validate import validate_paths
-from sheetflow.arrival.collect import collect
+from sheetflow.arrival.collect import collect_mail
 from sheetflow.tracking.status import validate_returns as validate_inbox
 
 SAMPLES = Path(__file__).parent.parent / "samples"
@@ -30,7 +30,7 @@ def filled(template: Path, folder: Path, **values) -> Path:
 def test_a_date_that_is_not_a_date_true_for_a_name_and_an_odd_email(tmp_path, blank_workbooks, assessment):
     path = filled(blank_workbooks["sector-self-assessment"], tmp_path, completed_on="next week", organization=True,
                   respondent_email="ana at prairie", respondent_name="Ana Lopez")
-    ((errors, warnings),) = validate_returns([read_return(str(path))], assessment)
+    ((errors, warnings),) = check_answers([read_return(str(path))], assessment)
     codes = {f.name: f.code for f in errors + warnings if f.name in ("completed_on", "organization",
                                                                      "respondent_email")}
     assert codes == {"completed_on": "not-a-date", "organization": "not-text", "respondent_email": "email-format"}
@@ -39,7 +39,7 @@ def test_a_date_that_is_not_a_date_true_for_a_name_and_an_odd_email(tmp_path, bl
 
 def test_a_hidden_folder_and_the_mail_ledger_are_skipped_with_their_codes(tmp_path):
     inbox = tmp_path / "inbox"
-    collect([SAMPLES / "mail"], inbox)  # writes inbox/collected.csv beside the saved attachments
+    collect_mail([SAMPLES / "mail"], inbox)  # writes inbox/collected.csv beside the saved attachments
     (inbox / ".thumbnails").mkdir()
     shutil.copy(ANA, inbox / ".thumbnails" / "copy.xlsx")
     skipped = {Path(s["path"]).name: s["code"] for s in validate_paths([inbox]).to_dict()["skipped"]}

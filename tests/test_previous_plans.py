@@ -1,4 +1,4 @@
-"""Choosing each region's plan of the previous cycle (rollup/previous_plans.py), on the bundled
+"""Choosing each region's plan of the previous cycle (planning/previous_plans.py), on the bundled
 LibreOffice-saved returns (North Plains' valid plan of 2026, version 1.0, Red River Valley's
 invalid one, among self-assessments)."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 
 from sheetflow.cli import main
-from sheetflow.planning.previous_plans import collect
+from sheetflow.planning.previous_plans import previous_plans
 
 SAMPLES = Path(__file__).parent.parent / "samples"
 
@@ -20,7 +20,7 @@ def test_each_region_follows_up_its_own_valid_newest_plan_of_the_cycle_before(tm
     newer = inbox / "North Plains - Action Plan (resent).xlsx"
     shutil.copy2(inbox / "North Plains - Action Plan.xlsx", newer)
     os.utime(newer, (2_000_000_000, 2_000_000_000))
-    plans = collect([inbox], "2027")
+    plans = previous_plans([inbox], "2027")
     assert plans.cycle == "2026" and [p.region for p in plans.regions.values()] == ["North Plains"]
     assert "answer" in dict(plans.left_out)[str(inbox / "Red River Valley - Action Plan.xlsx")]  # invalid: left out
     north = plans.for_region("  north plains ")
@@ -36,7 +36,7 @@ def test_each_region_follows_up_its_own_valid_newest_plan_of_the_cycle_before(tm
 
 
 def test_plans_of_the_same_or_a_later_cycle_are_not_followed_up():
-    plans = collect([SAMPLES / "returns"], "2026")
+    plans = previous_plans([SAMPLES / "returns"], "2026")
     assert plans.cycle is None and not plans.regions
     assert "of cycle 2026, not before 2026" in dict(plans.left_out).values()
 
@@ -60,7 +60,7 @@ def test_with_the_roster_each_region_follows_up_its_own_plan_and_the_stamp_names
     said = capsys.readouterr().out
     assert ("Follow-up for Red River Valley: no valid plan of a cycle before 2027 (its plan of cycle 2026 (Red River "
             "Valley - Action Plan.xlsx) is invalid: 3 answers to fix") in said
-    previous = collect([SAMPLES / "returns"], "2027").for_region("North Plains")
+    previous = previous_plans([SAMPLES / "returns"], "2027").for_region("North Plains")
     stamps = {}
     for path in out.glob("*.xlsx"):
         wb = openpyxl.load_workbook(path)
@@ -73,7 +73,7 @@ def test_with_the_roster_each_region_follows_up_its_own_plan_and_the_stamp_names
 def test_a_region_whose_last_plan_is_invalid_follows_up_its_valid_plan_before_it(tmp_path):
     from sheetflow.planning.previous_plans import summary_lines
 
-    plans = collect([SAMPLES / "returns", SAMPLES / "returns-2025"], "2027")
+    plans = previous_plans([SAMPLES / "returns", SAMPLES / "returns-2025"], "2027")
     north, red = plans.for_region("North Plains"), plans.for_region("Red River Valley")
     assert (north.cycle, red.cycle) == ("2026", "2025")  # Red River Valley's 2026 plan is invalid
     said = summary_lines(plans, ["North Plains", "Red River Valley"])
@@ -82,19 +82,19 @@ def test_a_region_whose_last_plan_is_invalid_follows_up_its_valid_plan_before_it
 
 def test_cycles_are_ordered_as_the_rollup_orders_them():
     from sheetflow.intake.validate import validate_paths
-    from sheetflow.planning.previous_plans import previous_plans
+    from sheetflow.planning.previous_plans import from_report
 
     report = validate_paths([SAMPLES / "returns" / "North Plains - Action Plan.xlsx"])
     (plan,) = report.files
     plan.cycle = plan.record.cycle = "R9"  # a convener's own cycle names
-    chosen = previous_plans(report, "R10")
+    chosen = from_report(report, "R10")
     assert chosen.cycle == "R9" and chosen.for_region("North Plains").cycle == "R9"
 
 
 def test_when_no_plan_qualifies_the_terminal_says_why():
     from sheetflow.planning.previous_plans import summary_lines
 
-    said = "\n".join(summary_lines(collect([SAMPLES / "returns"], "2026"), ["North Plains", "Red River Valley"]))
+    said = "\n".join(summary_lines(previous_plans([SAMPLES / "returns"], "2026"), ["North Plains", "Red River Valley"]))
     assert "no valid action plan of a cycle before 2026" in said
     assert "Follow-up for North Plains: no valid plan of a cycle before 2026 (its plan of cycle 2026 is not of a " \
            "cycle before 2026)" in said

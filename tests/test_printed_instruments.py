@@ -18,7 +18,7 @@ from conftest import SAMPLES, complete_answers
 from sheetflow.instruments.followup_block import PreviousPlan
 from sheetflow.instruments.layout import bullets
 from sheetflow.instruments.workbook import Request, generate
-from sheetflow.planning.region_results import COLUMNS, collect
+from sheetflow.planning.region_results import COLUMNS, assessment_results
 
 pytestmark = pytest.mark.libreoffice
 BOOKS = ("assessment", "assessment filled", "action plan", "action plan filled", "action plan with results")
@@ -45,7 +45,7 @@ def previous_plan(action_plan) -> PreviousPlan:
 
 def region_results():
     """North Plains' results from the sample returns, as an action plan made with --assessments shows them."""
-    return collect([SAMPLES / "returns"], "2026").for_region("North Plains")
+    return assessment_results([SAMPLES / "returns"], "2026").for_region("North Plains")
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from sheetflow.files import CsvJournal
 from sheetflow.arrival.ledger import read_ledger
 from sheetflow.lock import LOCK, folder_lock
 from sheetflow.outreach import mail, reply as reply_module
-from sheetflow.arrival.collect import collect
+from sheetflow.arrival.collect import collect_mail
 from sheetflow.instruments.manifest import read_manifest
 from sheetflow.senders import is_recipients_address
 
@@ -208,7 +208,7 @@ def small_inbox(tmp_path: Path, *messages: bytes) -> Path:
     mail_folder.mkdir()
     for number, raw in enumerate(messages):
         (mail_folder / f"{number:02d}.eml").write_bytes(raw)
-    collect([mail_folder], inbox, manifest=MANIFEST)
+    collect_mail([mail_folder], inbox, manifest=MANIFEST)
     return inbox
 
 

@@ -19,7 +19,7 @@ from conftest import HOSTILE, SAMPLES, complete_answers
 from sheetflow.instruments import definitions
 from sheetflow.instruments.workbook import Request, generate
 from sheetflow.intake.validate import validate_paths
-from sheetflow.planning.region_results import collect
+from sheetflow.planning.region_results import assessment_results
 from sheetflow.rollup.tables import build
 
 SHEET = "Self-assessment results"
@@ -136,7 +136,7 @@ def test_the_sheet_renders_through_libreoffice(tmp_path, plans_with_results):
 
 
 def test_the_rest_of_the_plan_is_the_plan_without_results(tmp_path, action_plan):
-    results = collect([SAMPLES / "returns"], "2026").for_region("North Plains")
+    results = assessment_results([SAMPLES / "returns"], "2026").for_region("North Plains")
     request = dict(instrument=action_plan, response_id="00000000-0000-4000-8000-000000000009", cycle="2026",
                    prefill={"region": "North Plains"})
     with_results = generate(Request(**request, results=results), tmp_path / "with.xlsx")
@@ -161,7 +161,7 @@ def test_the_rest_of_the_plan_is_the_plan_without_results(tmp_path, action_plan)
 def test_a_plan_with_results_validates_and_rolls_up_as_one_without(tmp_path, action_plan):
     if not libreoffice.available():
         pytest.skip("LibreOffice is not installed")
-    results = collect([SAMPLES / "returns"], "2026").for_region("Red River Valley")
+    results = assessment_results([SAMPLES / "returns"], "2026").for_region("Red River Valley")
     values = complete_answers(action_plan, region="Red River Valley",
                               lead_organization="Red River Workforce Partnership", e1_obstacles="=not a formula")
     filled = {}

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sheetflow.intake.record import read_return
-from sheetflow.intake.schemas import answer_schemas, validate_returns
+from sheetflow.intake.schemas import answer_schemas, check_answers
 
 RATING_VALUES = st.one_of(
     st.integers(-2, 8), st.sampled_from([1.0, 4.0, 2.5, 5.000001]),
@@ -57,7 +57,7 @@ def test_report_flags_exactly_the_values_outside_their_domain(tmp_path_factory, 
     wb.save(path)
     record = read_return(str(path))
     assert record.rejected is None
-    ((errors, warnings),) = validate_returns([record], assessment)
+    ((errors, warnings),) = check_answers([record], assessment)
     expected = set()
     for name, value in values.items():
         answer = assessment.answer(name)

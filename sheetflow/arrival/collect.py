@@ -1,7 +1,7 @@
 """Collecting returned workbooks from received mail into an inbox folder, each exactly once, with a ledger.
 
-    report = collect(["export/"], "inbox/")                        # mail files and folders
-    report = collect([Imap("mail.example.org", "me", password)], "inbox/", manifest="sent/")
+    report = collect_mail(["export/"], "inbox/")                        # mail files and folders
+    report = collect_mail([Imap("mail.example.org", "me", password)], "inbox/", manifest="sent/")
     report.new, report.saved, report.ledger, report.exit_code
 
 Every attachment that may be a return is saved as ``<received date> - <sender> - <name>``, made
@@ -136,7 +136,7 @@ def _kind_of_problem(problem: str) -> str:
     return "unreadable"
 
 
-def collect(sources: Iterable, inbox, manifest=None, since: date | None = None, folder: str = "INBOX",
+def collect_mail(sources: Iterable, inbox, manifest=None, since: date | None = None, folder: str = "INBOX",
             limits: Limits = Limits(), progress: Callable[[int], None] | None = None,
             on_start: Callable[[int], None] | None = None) -> CollectReport:
     """Save every attachment of the messages in ``sources`` that may be a return into ``inbox``.

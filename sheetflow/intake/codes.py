@@ -99,7 +99,7 @@ CODES = {
     "sheetflow-draft": "Skipped: an email draft sheetflow wrote (.eml, unsent).",
 }
 
-# Why a file or folder found in a folder was skipped (validate.collect) -> its code.
+# Why a file or folder found in a folder was skipped (validate.find_files) -> its code.
 SKIPPED = {"Excel lock file": "lock-file", "hidden file": "hidden-file", "hidden folder": "hidden-folder",
            "sheetflow's ledger of collected mail": "mail-ledger",
            "the inbox's list of accepted senders": "accepted-senders",

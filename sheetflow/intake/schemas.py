@@ -213,7 +213,7 @@ def _choices(answer) -> str:
     return ", ".join(options[:-1]) + " or " + options[-1] if len(options) > 1 else options[0]
 
 
-def validate_returns(returns: list[Return], instrument) -> list[tuple[list[Finding], list[Finding]]]:
+def check_answers(returns: list[Return], instrument) -> list[tuple[list[Finding], list[Finding]]]:
     """(errors, warnings) for each return of one instrument, in order, from one lazy validation."""
     results: list[tuple[list[Finding], list[Finding]]] = [([], []) for _ in returns]
     if not returns:

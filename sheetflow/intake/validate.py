@@ -28,7 +28,7 @@ TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker
 
 
-def collect(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
+def find_files(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
     """Every file named or inside a named folder (recursively), and the lock/hidden files skipped."""
     files, skipped = [], []
 
@@ -101,14 +101,14 @@ def _failed(path: str, error: BaseException) -> Return:
 
 def check(records: list[Return]) -> list[FileReport]:
     """Validate every readable return against its instrument's schemas, one batch per instrument."""
-    from .schemas import validate_returns  # pandas and pandera: only once the files are read
+    from .schemas import check_answers  # pandas and pandera: only once the files are read
 
     instruments = definitions.load_issued()  # a return is checked against the version it was made from
     reports = [from_return(r, instruments.get((r.instrument or "", r.version or ""))) for r in records]
     for instrument in instruments.values():
         chosen = [i for i, r in enumerate(records)
                   if not r.rejected and (r.instrument, r.version) == (instrument.id, instrument.version)]
-        results = validate_returns([records[i] for i in chosen], instrument)
+        results = check_answers([records[i] for i in chosen], instrument)
         for i, (errors, warnings) in zip(chosen, results):
             reports[i].errors = errors
             reports[i].warnings = reports[i].warnings + warnings
@@ -222,7 +222,7 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
     ``mark_other_senders`` judge files whose ledger row was written without one.
     """
     paths = list(paths)
-    files, skipped = collect(paths)
+    files, skipped = find_files(paths)
     if not files and empty_ok:
         return Report(skipped=skipped)
     if not files:

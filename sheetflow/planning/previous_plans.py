@@ -1,6 +1,6 @@
 """Each region's action plan of the previous cycle, for the next cycle's plan to follow up.
 
-    plans = collect(["inbox-2026/"], cycle="2027")   # validates exactly as `validate` does
+    plans = previous_plans(["inbox-2026/"], cycle="2027")   # validates exactly as `validate` does
     north = plans.for_region("North Plains")         # instruments.followup_block.PreviousPlan, or None
 
 Only valid returns count (a superseded copy never does: the newest copy of a response wins, as
@@ -39,15 +39,15 @@ class PreviousPlans:
         return self.regions.get(name_key(region or ""))
 
 
-def collect(paths, cycle: str, workers: int = 2, progress=None, on_start=None) -> PreviousPlans:
+def previous_plans(paths, cycle: str, workers: int = 2, progress=None, on_start=None) -> PreviousPlans:
     """Validate the returns in ``paths`` as `validate` does and pick each region's plan before ``cycle``."""
     from ..intake.validate import validate_paths
 
     report = validate_paths(paths, workers=workers, progress=progress, on_start=on_start)
-    return previous_plans(report, cycle)
+    return from_report(report, cycle)
 
 
-def previous_plans(report, cycle: str) -> PreviousPlans:
+def from_report(report, cycle: str) -> PreviousPlans:
     """Each region's newest valid action plan of the latest cycle before ``cycle`` in ``report``."""
     cycle = str(cycle)
     out = PreviousPlans(None, files=len(report.files), before=cycle)

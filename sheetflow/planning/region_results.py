@@ -1,6 +1,6 @@
 """A region's self-assessment results, as plain rows, for the region's action plan to start from.
 
-    results = collect(["inbox/"], cycle="2026", manifest="sent/")   # validates exactly as `validate`
+    results = assessment_results(["inbox/"], cycle="2026", manifest="sent/")   # validates exactly as `validate`
     north = results.for_region("North Plains")                      # RegionResults: rows + facts
 
 Only valid, newest returns of the plan's cycle count. The averages are those of the roll-up's
@@ -53,7 +53,7 @@ class AssessmentResults:
         return RegionResults(region, self.cycle, asked=self.asked.get(name_key(region), 0 if self.asked else None))
 
 
-def collect(paths, cycle: str, manifest=None, workers: int = 2, progress=None, on_start=None) -> AssessmentResults:
+def assessment_results(paths, cycle: str, manifest=None, workers: int = 2, progress=None, on_start=None) -> AssessmentResults:
     """Validate the returns in ``paths`` as `validate` does and compute each region's results for ``cycle``.
 
     With ``manifest`` (what ``generate --roster`` sent), each region also knows how many were asked.
@@ -70,10 +70,10 @@ def collect(paths, cycle: str, manifest=None, workers: int = 2, progress=None, o
             if row.instrument == ASSESSMENT and row.cycle == str(cycle):
                 counted[name_key(row.region)] = counted.get(name_key(row.region), 0) + 1
         asked = counted
-    return region_results(report, cycle, asked)
+    return from_report(report, cycle, asked)
 
 
-def region_results(report, cycle: str, asked: dict | None = None) -> AssessmentResults:
+def from_report(report, cycle: str, asked: dict | None = None) -> AssessmentResults:
     """Each region's results from a validation report (only valid assessment returns of ``cycle``)."""
     cycle = str(cycle)
     out = AssessmentResults(cycle, files=len(report.files), asked=dict(asked or {}))

@@ -32,7 +32,7 @@ from ..instruments import definitions
 from ..errors import SheetflowError
 from ..intake.report import STATUSES, FileReport, Report, file_name, skipped_entry
 from ..text import fit, name_key, plural
-from ..intake.validate import collect, validate_paths
+from ..intake.validate import find_files, validate_paths
 from ..instruments.manifest import ManifestRow, manifest_path, read_manifest
 
 STATES = ("returned", "problems", "superseded", "outstanding")  # what came back for a recipient, best first
@@ -228,7 +228,7 @@ def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Call
     ledger = manifest_path(manifest)
     sent = {_file_key(ledger.parent / r.file) for r in read_manifest(ledger)} | {_file_key(ledger)}
     sent.discard(None)
-    files, skipped = collect(paths)
+    files, skipped = find_files(paths)
     keys = {f: _file_key(f) for f in files}
     own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files if keys[f] in sent]
     files = [f for f in files if keys[f] not in sent]
