@@ -25,7 +25,7 @@ MAX_EXTENSION = 16  # a longer ".something" is part of the name, not an extensio
 RESERVED = frozenset(FileNameValidator(platform="universal").reserved_keywords)  # CON, NUL, COM1, LPT1...
 
 
-def safe_part(text) -> str:
+def safe_part(text: object) -> str:
     """Text for a file name (or part of one) that Windows and macOS both accept, readably.
 
     Characters either system refuses, and control characters, become spaces; runs of spaces
@@ -35,7 +35,7 @@ def safe_part(text) -> str:
     return _spaced(text).strip(" .")
 
 
-def _spaced(text) -> str:
+def _spaced(text: object) -> str:
     """``text`` with refused and control characters as single spaces; dots stay where they are."""
     text = unicodedata.normalize("NFC", str(text))
     return " ".join("".join(" " if _refused(c) else c for c in text).split())
@@ -84,7 +84,7 @@ def unique_name(name: str, taken: set[str], cycle: str | None = None) -> str:
     return next(c for c in candidates if c.casefold() not in taken)
 
 
-def is_email(text) -> bool:
+def is_email(text: object) -> bool:
     """One plain address a mail server accepts (``name@example.org``): no display name, quoting, comment or
     IP literal, nothing that could add a header or a second address. The domain is not looked up."""
     if not isinstance(text, str):

@@ -209,3 +209,29 @@ def test_parts_too_big_to_keep_are_read_from_the_package(monkeypatch, blank_work
     assert checked_package.sheets == {} and len(checked_package.parts) < len(checked_package.names)
     assert read_return(str(tmp_path / "big.xlsx")) == normal
     assert normal.value("rating_01") == 4
+
+
+@pytest.mark.parametrize("part, pattern, replacement", [
+    ("xl/workbook.xml", rb'(<sheet [^>]*?)name="[^"]*"', rb"\1"),  # a sheet without its name
+    ("xl/styles.xml", rb'(<numFmt [^>]*?)numFmtId="[^"]*"', rb"\1"),  # a number format without its number
+    ("xl/workbook.xml", rb'(<definedName [^>]*?)name="[^"]*"', rb"\1"),  # a defined name without its name
+    ("docProps/custom.xml", rb'(<property [^>]*?)name="[^"]*"', rb"\1"),  # a file property without its name
+])
+def test_a_part_missing_an_attribute_openpyxl_needs_is_damaged_for_both_readers(tmp_path, blank_workbooks,
+                                                                                  part, pattern, replacement):
+    """Without it openpyxl refuses the workbook; the fast reader, which may read a part only for a number
+    (the styles), refuses it as damaged too, never with a Python error or a reason of its own."""
+    wb = openpyxl.load_workbook(blank_workbooks["sector-self-assessment"])
+    (sheet, ref), = wb.defined_names["rating_01"].destinations
+    wb[sheet][ref.replace("$", "")] = 4  # a number: its style is looked up
+    source = zipfile.ZipFile(io.BytesIO(saved(wb)))
+    assert re.search(pattern, source.read(part))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            text = source.read(info.filename)
+            out.writestr(info, re.sub(pattern, replacement, text, count=1) if info.filename == part else text)
+    (tmp_path / "altered.xlsx").write_bytes(buffer.getvalue())
+    fast, plain = (read_return(str(tmp_path / "altered.xlsx"), reader=r) for r in ("fast", "openpyxl"))
+    assert (fast.rejected_code, fast.rejected) == (plain.rejected_code, plain.rejected)
+    assert fast.rejected_code == "damaged"

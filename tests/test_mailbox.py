@@ -98,6 +98,22 @@ def test_an_outlook_msg_without_attachment_or_sender():
     assert got.subject == "MSG Test File" and got.attachments == [] and got.sender == "" and not got.problem
 
 
+def test_an_outlook_item_of_the_bare_class_ipm_gives_its_attachments(tmp_path):
+    """extract-msg opens an item whose class is just "IPM" as a plain MSGFile (no sender, subject or date):
+    its attachments are still read, not lost behind a Python error."""
+    import olefile
+    from extract_msg.ole_writer import OleWriter
+
+    writer = OleWriter()
+    with olefile.OleFileIO(str(OUTLOOK / "tif-attachments.msg")) as ole:
+        writer.fromOleFile(ole)
+    writer.editEntry("__substg1.0_001A001F", data="IPM".encode("utf-16-le"))  # the message class
+    writer.write(str(tmp_path / "item.msg"))
+    (got,) = list(read_sources([tmp_path / "item.msg"]))
+    assert not got.problem and got.sender == "" and got.message_id.startswith("no-message-id:")
+    assert [a.name for a in got.attachments] == ["import OleFileIO.tif", "raised value error.tif"]
+
+
 def test_damaged_mail_files_get_a_reason_not_an_exception(tmp_path):
     (tmp_path / "broken.msg").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 100)
     (tmp_path / "notes.txt").write_text("not mail")  # inside a folder: passed over

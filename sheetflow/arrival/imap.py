@@ -18,8 +18,8 @@ import re
 import socket
 import ssl
 import time
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
-from typing import Callable, Iterator
 
 from ..errors import SheetflowError
 from ..terminal import shown
@@ -156,7 +156,7 @@ class ImapFolder:
         kind, data = self.session.uid("FETCH", b",".join(batch).decode(), "(UID RFC822.SIZE)")
         if kind != "OK":
             raise SheetflowError(f"The IMAP server could not list the messages' sizes ({shown(_said(data))}).")
-        sizes = {}
+        sizes: dict[bytes, int] = {}
         for item in data:
             line = item[0] if isinstance(item, tuple) else item
             uid, size = re.search(rb"UID (\d+)", line or b""), re.search(rb"RFC822\.SIZE (\d+)", line or b"")
@@ -176,7 +176,7 @@ class ImapFolder:
                 head, received = item[1][:HEAD_BYTES], _internal(item[0])
         return too_large(head + b"\r\n\r\n", self._where(uid), size, received)
 
-    def _message(self, item: tuple) -> Message:
+    def _message(self, item: tuple[bytes, bytes]) -> Message:
         head, raw = item
         uid = re.search(rb"UID (\d+)", head)
         return from_bytes(raw, self._where(uid.group(1) if uid else b"?"), _internal(head))

@@ -20,13 +20,17 @@ import os
 import quopri
 import re
 import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING
 
 from ..errors import SheetflowError
 from ..names import is_email
+
+if TYPE_CHECKING:
+    from extract_msg import MSGFile  # imported where an Outlook file is read: most collections have none
 
 MAIL_SUFFIXES = {".eml": "eml", ".mbox": "mbox", ".mbx": "mbox", ".msg": "msg"}
 # One message, from any source: a larger one is listed with a reason, not read. Reading a message takes
@@ -57,7 +61,7 @@ class Message:
     received_at: str = ""  # ISO 8601 with its UTC offset
     sender: str = ""  # the From address, lower case
     subject: str = ""
-    attachments: list = field(default_factory=list)  # Attachment
+    attachments: list[Attachment] = field(default_factory=list)
     problem: str = ""  # why the message (or mail file) could not be read (then it has no attachments)
     authentication: str = ""  # the checks the receiving server recorded as failed ("spf=fail dmarc=fail")
 
@@ -66,7 +70,7 @@ class _CappedPolicy(email.policy.EmailPolicy):
     """The standard policy, with each header cut to MAX_HEADER_CHARS before it is decoded: decoding a header
     of thousands of encoded words takes time and memory growing with the square of its length."""
 
-    def header_fetch_parse(self, name, value):  # type: ignore[no-untyped-def,unused-ignore]
+    def header_fetch_parse(self, name: str, value: str) -> str:
         if len(value) > MAX_HEADER_CHARS:
             cut = value[:MAX_HEADER_CHARS]
             value = cut[:cut.rfind(" ")] if " " in cut else cut
@@ -76,7 +80,7 @@ class _CappedPolicy(email.policy.EmailPolicy):
 POLICY = _CappedPolicy()
 
 
-def sender_address(value) -> str:
+def sender_address(value: str | None) -> str:
     """The bare address of a From header ("Ana <Ana@Example.org>" -> "ana@example.org"), or "" when it has none
     that is a plain address (names.is_email)."""
     _name, address = email.utils.parseaddr(str(value or ""))
@@ -102,7 +106,7 @@ def _received_time(parsed: email.message.Message) -> datetime | None:
     return _date(parsed.get("Date"))
 
 
-def _date(value) -> datetime | None:
+def _date(value: str | None) -> datetime | None:
     try:
         return email.utils.parsedate_to_datetime(str(value)) if value else None
     except (TypeError, ValueError, IndexError):
@@ -162,7 +166,7 @@ def _authentication(parsed: email.message.Message) -> str:
     return " ".join(failed)
 
 
-def _text(value) -> str:
+def _text(value: str | None) -> str:
     try:
         return " ".join(str(value or "").split())[:MAX_TEXT]
     except Exception:  # noqa: BLE001 - a header the email package cannot decode
@@ -235,14 +239,14 @@ def _attached_message(part: email.message.Message) -> email.message.Message | No
     return inner if inner.keys() else None
 
 
-def _unnamed(part) -> str:
+def _unnamed(part: email.message.Message) -> str:
     subtype = part.get_content_subtype() or "bin"
     return f"attachment.{re.sub(r'[^a-z0-9]', '', subtype.lower())[:8] or 'bin'}"
 
 
 # -- files and folders ----------------------------------------------------------------------------
 
-def mail_files(paths) -> list[tuple[str, Path]]:
+def mail_files(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, Path]]:
     """(kind, path) for every mail file or Maildir named or inside a named folder, in a stable order.
 
     ``kind`` is eml, mbox, msg or maildir; or "special" for a named pipe, device or socket, which is
@@ -325,7 +329,7 @@ def _sniff(path: Path) -> str | None:
     return None
 
 
-def read_sources(paths, on_start: Callable[[int], None] | None = None,
+def read_sources(paths: Iterable[str | os.PathLike[str]], on_start: Callable[[int], None] | None = None,
                  found: list[tuple[str, Path]] | None = None) -> Iterator[Message]:
     """Every message in the mail files and folders ``paths`` (see ``mail_files``; or the list it gave,
     ``found``), in a stable order. ``on_start`` is told how many messages there are before the first is read.
@@ -470,6 +474,7 @@ def _from_maildir(path: Path) -> Iterator[Message]:
 def _from_msg(path: Path) -> Message:
     """An Outlook .msg file, read by extract-msg (the format is Microsoft's compound file)."""
     import extract_msg
+    from extract_msg.msg_classes import MessageBase
 
     try:
         size = path.stat().st_size
@@ -477,12 +482,14 @@ def _from_msg(path: Path) -> Message:
             return Message(source=str(path), message_id=f"too-large:{path}", problem=(
                 f"the message is larger than {MAX_MESSAGE_BYTES // 2**20} MB ({size / 2**20:.0f} MB), so it was "
                 "not read; ask for the workbook alone, or collect it by hand"))
-        msg: Any
         with extract_msg.openMsg(str(path)) as msg:
-            received = getattr(msg, "receivedTime", None) or msg.date
-            message = Message(source=str(path), message_id=_text(msg.messageId),
-                              sender=sender_address(msg.sender), subject=_text(msg.subject),
-                              received_at=_iso(received if isinstance(received, datetime) else None))
+            if isinstance(msg, MessageBase):
+                received = getattr(msg, "receivedTime", None) or msg.date
+                message = Message(source=str(path), message_id=_text(msg.messageId),
+                                  sender=sender_address(msg.sender), subject=_text(msg.subject),
+                                  received_at=_iso(received if isinstance(received, datetime) else None))
+            else:  # an item of the bare class "IPM": no sender, subject or time of its own, but attachments
+                message = Message(source=str(path))
             message.attachments = list(_msg_attachments(msg))
     except Exception as exc:  # noqa: BLE001 - extract-msg raises many kinds of errors on damaged files
         return Message(source=str(path), message_id=f"unreadable:{path}",
@@ -492,15 +499,17 @@ def _from_msg(path: Path) -> Message:
     return message
 
 
-def _msg_attachments(msg, within: str = "", depth: int = 0) -> Iterator[Attachment]:
+def _msg_attachments(msg: MSGFile, within: str = "", depth: int = 0) -> Iterator[Attachment]:
     """The files attached to an Outlook message, and those of the Outlook items attached to it (a
     forwarded reply), named "item / file"."""
+    from extract_msg import MSGFile
+
     for attachment in msg.attachments:
         name = _text(attachment.longFilename or attachment.shortFilename) or "attachment.bin"
         data = attachment.data
         if isinstance(data, bytes):
             yield Attachment(name=within + name, data=data)
-        elif hasattr(data, "attachments") and depth < 3:  # an attached Outlook item (an embedded message)
+        elif isinstance(data, MSGFile) and depth < 3:  # an attached Outlook item (an embedded message)
             label = _text(getattr(data, "subject", "")) or name
             yield from _msg_attachments(data, f"{within}{label} / ", depth + 1)
         else:  # an attachment kind with no file inside (a link, a web reference): listed, with nothing in it

@@ -17,8 +17,10 @@ import datetime as dt
 import functools
 import posixpath
 import re
-from typing import Any, cast
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple, cast, final
 from xml.etree import ElementTree
+from xml.etree.ElementTree import Element
 
 from . import sheet_xml
 from ..cells import column_number
@@ -47,8 +49,23 @@ _DESTINATION = re.compile(r"^(?:'((?:[^']|'')*)'|([^' !]+))!(\$?[A-Za-z]{1,3}\$?
 _MODIFIED = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?")
 
 
+# A cell's value as openpyxl gives it: text (also error codes and a formula's text), a number, true/false, a date,
+# time or duration for a number shown as one (a cell typed as an ISO date too), or None for an empty cell.
+CellValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
+# A custom document property's value: text, a number or true/false (None: given without a value).
+PropertyValue = str | int | float | bool | None
+
+
 class Damaged(Exception):
     """The workbook's XML does not hold together (a part is missing, malformed or inconsistent)."""
+
+
+class Styles(NamedTuple):
+    """What a workbook's cell styles (their index in cellXfs) say about the cells that use them."""
+
+    dates: frozenset[int]  # styles showing numbers as dates or times
+    durations: frozenset[int]  # ... as durations ([h]:mm)
+    locked: tuple[bool, ...]  # whether each style locks its cells
 
 
 def is_date_format(code: str | None) -> bool:
@@ -61,7 +78,8 @@ def is_duration_format(code: str | None) -> bool:
     return code is not None and _DURATION_CODE.search(code.split(";")[0]) is not None
 
 
-def from_excel(value: float, epoch: dt.datetime = WINDOWS_EPOCH, duration: bool = False):
+def from_excel(value: float, epoch: dt.datetime = WINDOWS_EPOCH,
+               duration: bool = False) -> dt.datetime | dt.time | dt.timedelta:
     """An Excel serial number as a datetime, time or timedelta (openpyxl's rules, to the millisecond)."""
     if duration:
         span = dt.timedelta(days=value)
@@ -97,11 +115,11 @@ def coordinate(text: str) -> tuple[int, int]:
     return int(match.group(2)), column_number(match.group(1))
 
 
-def _number(text: str):
+def _number(text: str) -> int | float:
     return float(text) if "." in text or "E" in text or "e" in text else int(text)
 
 
-def _text(element) -> str:
+def _text(element: Element) -> str:
     """The text of a string item (<si> or <is>): its plain part and its formatted runs, in order."""
     plain = element.find(MAIN + "t")
     snippets = [plain.text] if plain is not None and plain.text is not None else []
@@ -115,13 +133,13 @@ def _text(element) -> str:
 MEMO_LIMIT = 256 << 10
 
 
-def parse(data: bytes):
+def parse(data: bytes) -> Element:
     """An XML part's tree; small parts seen before (most returns share their styles) are not parsed again."""
     return _remembered(data) if len(data) <= MEMO_LIMIT else ElementTree.fromstring(data)
 
 
 @functools.lru_cache(maxsize=64)
-def _remembered(data: bytes):
+def _remembered(data: bytes) -> Element:
     return ElementTree.fromstring(data)
 
 
@@ -147,10 +165,10 @@ class Book:
         self.sheetnames = list(self._parts)
         self._sheets: dict[str, _Sheet | _Scanned] = {}
         self._strings: list[str] | None = None
-        self._styles: tuple | None = None
+        self._styles: Styles | None = None
 
     # -- the workbook ------------------------------------------------------------------------------
-    def _xml(self, name: str | None):
+    def _xml(self, name: str | None) -> Element | None:
         data = None if name is None else self.package.part(name)
         return None if data is None else parse(data)
 
@@ -166,29 +184,30 @@ class Book:
         return dt.datetime(year, month, day, hour, minute, second)
 
     @property
-    def properties(self) -> dict[str, object]:
+    def properties(self) -> dict[str, PropertyValue]:
         """The custom document properties: name -> value (text, number, true/false)."""
         custom = self._xml("docProps/custom.xml")
-        out: dict[Any, object] = {}
+        out: dict[str, PropertyValue] = {}
         for prop in [] if custom is None else custom.iter(CUSTOM + "property"):
+            name = _required(prop, "name")  # openpyxl refuses a property without one
             value = next(iter(prop), None)
             if value is None:
                 continue
             kind, text = value.tag.rpartition("}")[2], value.text
             if text is None:
-                out[prop.get("name")] = None
+                out[name] = None
             elif kind in ("i1", "i2", "i4", "i8", "int", "ui1", "ui2", "ui4", "ui8", "uint"):
-                out[prop.get("name")] = int(text)
+                out[name] = int(text)
             elif kind in ("r4", "r8", "decimal"):
-                out[prop.get("name")] = float(text)
+                out[name] = float(text)
             elif kind == "bool":
-                out[prop.get("name")] = text.strip().lower() in ("1", "true")
+                out[name] = text.strip().lower() in ("1", "true")
             else:
-                out[prop.get("name")] = text
+                out[name] = text
         return out
 
     @property
-    def names(self) -> dict[str, tuple[str, str]]:
+    def names(self) -> dict[str, tuple[str, str] | None]:
         """Every workbook-level defined name: name -> (sheet title, reference), or None if not one range.
         Books with the same workbook part share this dict: read it, never change it."""
         return self._names
@@ -197,19 +216,20 @@ class Book:
         """Where a workbook-level defined name points: (sheet title, "D31" or "A17:F24"); None if not one range."""
         return self._names.get(name)
 
-    def cell(self, sheet: str, row: int, col: int) -> tuple[object, bool]:
+    def cell(self, sheet: str, row: int, col: int) -> tuple[CellValue, bool]:
         """(value, is a formula) of one cell."""
         return self.cells(sheet, ((row, col),))[0]
 
-    def cells(self, sheet: str, keys) -> list[tuple[object, bool]]:
+    def cells(self, sheet: str, keys: Iterable[tuple[int, int]]) -> list[tuple[CellValue, bool]]:
         """(value, is a formula) of many cells of one sheet, given as (row, column)."""
         grid = self._sheets.get(sheet) or self._sheet(sheet)
         value = self._value
+        found: tuple[int, sheet_xml.Cell | Element] | None
         if type(grid) is not _Scanned:
             get = grid.cells.get
             return [(None, False) if (found := get(key)) is None else value(grid, found) for key in keys]
         strings = None
-        out: list[tuple[object, bool]] = []
+        out: list[tuple[CellValue, bool]] = []
         for found in grid.cells.get_many(keys):
             if found is None:
                 out.append((None, False))
@@ -222,9 +242,10 @@ class Book:
                 out.append(value(grid, found))
         return out
 
-    def strings(self, sheet: str):
+    def strings(self, sheet: str) -> Iterator[tuple[int, int, str]]:
         """Every text cell of a sheet that the workbook's styles lock: (row, column, text)."""
         grid, (_, _, locked) = self._sheet(sheet), self.styles()
+        found: Iterable[tuple[tuple[int, int], tuple[int, sheet_xml.Cell | Element] | None]]
         found = ((key, grid.cells.get(key)) for key in grid.cells.positions()) if isinstance(grid, _Scanned) \
             else grid.cells.items()
         for (row, col), (position, element) in sorted((key, cell) for key, cell in found if cell is not None):
@@ -238,7 +259,7 @@ class Book:
     def _sheet(self, title: str) -> _Sheet | _Scanned:
         if title not in self._sheets:
             part = self._parts[title]
-            root: Any = None if part is None else self.package.sheets.get(part)
+            root: sheet_xml.Sheet | Element | None = None if part is None else self.package.sheets.get(part)
             if root is None and part is not None:
                 data = cast(bytes, self.package.part(part))  # a part the workbook lists
                 root = sheet_xml.scan_checked(data)
@@ -256,13 +277,13 @@ class Book:
             self._strings = [item.replace("x005F_", "") for item in plain]
         return self._strings
 
-    def styles(self) -> tuple[set, set, list]:
+    def styles(self) -> Styles:
         """(styles showing dates, styles showing durations, whether each style locks its cells)."""
         if self._styles is None:
             self._styles = _styles(self._xml("xl/styles.xml"))
         return self._styles
 
-    def _value(self, grid: _Sheet | _Scanned, found) -> tuple[object, bool]:
+    def _value(self, grid: _Sheet | _Scanned, found: tuple[int, sheet_xml.Cell | Element]) -> tuple[CellValue, bool]:
         position, element = found
         if type(element) is sheet_xml.Cell:  # a plain cell: no formula, at most a value or plain text
             kind, style = element.kind, element.style
@@ -271,8 +292,8 @@ class Book:
             value = element.value or None
         else:
             kind = element.get("t", "n")
-            style = element.get("s", 0)
-            style = int(style) if style else 0
+            style_number = element.get("s")
+            style = int(style_number) if style_number else 0
             formula = element.find(MAIN + "f")
             if formula is not None:
                 return grid.formula(position, element, formula), True
@@ -283,14 +304,14 @@ class Book:
         if value is None:
             return None, False
         if kind == "n":
-            value = _number(value)
+            number = _number(value)
             dates, durations, _ = self.styles()
             if style in dates:
                 try:
-                    value = from_excel(value, self.epoch, style in durations)
+                    return from_excel(number, self.epoch, style in durations), False
                 except (OverflowError, ValueError):
-                    value = "#VALUE!"
-            return value, False
+                    return "#VALUE!", False
+            return number, False
         if kind == "s":
             return self.shared_strings()[int(value)], False
         if kind == "b":
@@ -302,7 +323,7 @@ class Book:
 
 
 @functools.lru_cache(maxsize=16)
-def _content_types(tree) -> tuple[str, str | None]:
+def _content_types(tree: Element | None) -> tuple[str, str | None]:
     """(workbook part, shared strings part) as [Content_Types].xml names them."""
     overrides = {} if tree is None else {
         o.get("ContentType"): o.get("PartName", "") for o in tree.iter(CONTENT_TYPES + "Override")}
@@ -311,9 +332,9 @@ def _content_types(tree) -> tuple[str, str | None]:
 
 
 @functools.lru_cache(maxsize=16)
-def _relations(tree, folder: str) -> dict[str, tuple[str, str]]:
+def _relations(tree: Element | None, folder: str) -> dict[str | None, tuple[str, str]]:
     """Relationship id -> (type, part name) of a .rels part, targets resolved against ``folder``."""
-    out = {}
+    out: dict[str | None, tuple[str, str]] = {}
     for rel in [] if tree is None else tree.iter(RELATIONSHIPS + "Relationship"):
         target = rel.get("Target", "")
         if rel.get("TargetMode") != "External":
@@ -323,33 +344,38 @@ def _relations(tree, folder: str) -> dict[str, tuple[str, str]]:
 
 
 @functools.lru_cache(maxsize=16)
-def _workbook(tree) -> tuple[dt.datetime, list, dict]:
+def _workbook(tree: Element) -> tuple[dt.datetime, list[tuple[str, str]], dict[str, tuple[str, str] | None]]:
     """(date epoch, [(sheet title, relationship id)], workbook-level defined name -> (sheet, cells) or None)."""
     properties = tree.find(MAIN + "workbookPr")
     date1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
-    sheets = [(sheet.get("name"), sheet.get(RELATIONSHIP_ID)) for sheet in tree.iter(MAIN + "sheet")
-              if sheet.get(RELATIONSHIP_ID)]
-    names: dict[Any, tuple[str, str] | None] = {}
+    # a sheet or defined name without its name: openpyxl refuses the workbook, and so does this reader
+    sheets: list[tuple[str, str]] = []
+    for entry in tree.iter(MAIN + "sheet"):
+        title, rid = _required(entry, "name"), entry.get(RELATIONSHIP_ID)
+        if rid:
+            sheets.append((title, rid))
+    names: dict[str, tuple[str, str] | None] = {}
     for name in tree.iter(MAIN + "definedName"):
+        key = _required(name, "name")
         if name.get("localSheetId") is None:
             match = _DESTINATION.match((name.text or "").strip())
             if match:
                 quoted, plain, cells = match.groups()
                 sheet = plain if quoted is None else quoted.replace("''", "'")
-                names[name.get("name")] = sheet, cells.replace("$", "")
+                names[key] = sheet, cells.replace("$", "")
             else:
-                names[name.get("name")] = None
+                names[key] = None
     return (MAC_EPOCH if date1904 else WINDOWS_EPOCH), sheets, names
 
 
 @functools.lru_cache(maxsize=16)
-def _styles(tree) -> tuple[frozenset[int], frozenset[int], tuple[bool, ...]]:
+def _styles(tree: Element | None) -> Styles:
     """(styles showing dates, styles showing durations, whether each style locks its cells) of a styles part."""
     dates: set[int] = set()
     durations: set[int] = set()
     locked: list[bool] = []
     if tree is not None:
-        custom = {int(f.get("numFmtId")): f.get("formatCode") for f in tree.iter(MAIN + "numFmt")}
+        custom = {int(_required(f, "numFmtId")): f.get("formatCode") for f in tree.iter(MAIN + "numFmt")}
         formats = tree.find(MAIN + "cellXfs")
         for index, xf in enumerate([] if formats is None else formats.findall(MAIN + "xf")):
             number = int(xf.get("numFmtId", 0))
@@ -361,30 +387,41 @@ def _styles(tree) -> tuple[frozenset[int], frozenset[int], tuple[bool, ...]]:
             protection = xf.find(MAIN + "protection")
             flag = "1" if protection is None else protection.get("locked", "1").lower()
             locked.append(flag in ("1", "true"))
-    return frozenset(dates), frozenset(durations), tuple(locked)
+    return Styles(frozenset(dates), frozenset(durations), tuple(locked))
 
 
+def _required(element: Element, attribute: str) -> str:
+    """An attribute openpyxl requires (without it, it refuses the workbook, and so does this reader)."""
+    value = element.get(attribute)
+    if value is None:
+        raise Damaged(f"<{element.tag.rpartition('}')[2]}> without {attribute}")
+    return value
+
+
+@final  # Book tells the two kinds of sheet apart by type(grid) is _Scanned
 class _Scanned:
     """A scanned sheet (sheet_xml.Sheet) with the face of ``_Sheet``: cells by (row, column) and formulas."""
 
-    def __init__(self, sheet: sheet_xml.Sheet):
+    def __init__(self, sheet: sheet_xml.Sheet) -> None:
         self.cells = sheet
 
-    def formula(self, position: int, element, formula) -> str:
+    def formula(self, position: int, element: Element, formula: Element) -> str:
         return "=" if formula.get("t") == "dataTable" else "=" + (formula.text or "")  # never shared here
 
 
 @functools.lru_cache(maxsize=64)
-def _index(root) -> _Sheet:
+def _index(root: Element | None) -> _Sheet:
     return _Sheet(root)
 
 
+@final
 class _Sheet:
     """A worksheet's cells by (row, column), in document order, as openpyxl places them."""
 
-    def __init__(self, root):
-        self.cells: dict[tuple[int, int], tuple[int, Any]] = {}  # (row, column) -> (position, <c> element)
-        self.shared: dict[str, tuple[int, str, str]] = {}  # shared formula id -> (position, cell, formula)
+    def __init__(self, root: Element | None) -> None:
+        self.cells: dict[tuple[int, int], tuple[int, Element]] = {}  # (row, column) -> (position, <c> element)
+        # shared formula id -> (position, cell, formula); an id or cell reference left out is None, as in openpyxl
+        self.shared: dict[str | None, tuple[int, str | None, str]] = {}
         if root is None:
             return
         row_number = position = 0
@@ -416,7 +453,7 @@ class _Sheet:
                     if (r, c) != (top, left):
                         self.cells.pop((r, c), None)
 
-    def formula(self, position: int, element, formula) -> str:
+    def formula(self, position: int, element: Element, formula: Element) -> str:
         """A formula cell's text: "=" and the formula (a copy of a shared formula is translated to its cell)."""
         text = "=" + (formula.text or "")
         kind = formula.get("t")

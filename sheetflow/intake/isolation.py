@@ -14,16 +14,17 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import signal
+import sys
 import time
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing import connection
-from typing import Any, Callable, Iterable, Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnContext
+from typing import Generic, Literal, TypeVar
 
-resource: Any
-try:
+if sys.platform != "win32":   # Windows has no resource module (and no address-space limit)
     import resource
-except ImportError:   # Windows
-    resource = None
 
 __all__ = ["IsolationFailed", "run_isolated_many"]
 
@@ -36,12 +37,21 @@ class IsolationFailed(Exception):
         super().__init__(reason)
         self.reason, self.code = reason, code
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[IsolationFailed], tuple[str, str], dict[str, object]]:
         return type(self), (self.reason, self.code), self.__dict__
 
 
-def run_isolated_many(func: Callable[[Any], Any], items: Iterable[Any], timeout: float, memory_bytes: int,
-                      workers: int = 2) -> Iterator[tuple[Any, Any]]:
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+# What a worker is sent: an item and its place in the batch, or None (stop); what it answers, for that place:
+# func(item), the exception func raised, or None when it ran out of memory.
+_Task = tuple[int, Item] | None
+_Answer = (tuple[Literal["ok"], int, Result] | tuple[Literal["error"], int, Exception]
+           | tuple[Literal["memory"], int, None])
+
+
+def run_isolated_many(func: Callable[[Item], Result], items: Iterable[Item], timeout: float, memory_bytes: int,
+                      workers: int = 2) -> Iterator[tuple[Item, Result | Exception]]:
     """Yield ``(item, func(item))`` for every item, in input order, computed by ``workers`` worker processes.
 
     Each worker is started once and handed one item at a time (with one more
@@ -59,10 +69,11 @@ def run_isolated_many(func: Callable[[Any], Any], items: Iterable[Any], timeout:
         pool.close()
 
 
-class _Worker:
+class _Worker(Generic[Item, Result]):
     """One worker process and the items it has been handed, oldest first."""
 
-    def __init__(self, context, func, memory_bytes: int | None):
+    def __init__(self, context: SpawnContext, func: Callable[[Item], Result], memory_bytes: int | None):
+        self.connection: Connection[_Task[Item], _Answer[Result]]
         self.connection, child = context.Pipe(duplex=True)
         self.process = context.Process(target=_serve, args=(child, memory_bytes, func), daemon=True)
         self.process.start()
@@ -93,18 +104,19 @@ class _Worker:
         self.connection.close()
 
 
-class _Pool:
+class _Pool(Generic[Item, Result]):
     QUEUE = 4  # items handed to a worker at once (so it keeps busy while the parent is slow to answer)
 
-    def __init__(self, func, items: list, timeout: float, memory_bytes: int, workers: int):
+    def __init__(self, func: Callable[[Item], Result], items: list[Item], timeout: float, memory_bytes: int,
+                 workers: int):
         self.func, self.items, self.timeout, self.memory_bytes = func, items, timeout, memory_bytes
         self.size = min(workers, len(items)) or 1
         self.context = multiprocessing.get_context("spawn")
         self.todo = list(range(len(items)))[::-1]  # a stack: the next item is at the end
-        self.done: dict[int, Any] = {}
-        self.workers: list[_Worker] = []
+        self.done: dict[int, Result | Exception] = {}
+        self.workers: list[_Worker[Item, Result]] = []
 
-    def results(self) -> Iterator[tuple[Any, Any]]:
+    def results(self) -> Iterator[tuple[Item, Result | Exception]]:
         for index, item in enumerate(self.items):
             while index not in self.done:
                 self._step()
@@ -130,7 +142,7 @@ class _Pool:
                 late = IsolationFailed(f"reading this file took longer than {self.timeout:g} s", "timeout")
                 self._fail(worker, late, kill=True)
 
-    def _feed(self, worker: _Worker) -> None:
+    def _feed(self, worker: _Worker[Item, Result]) -> None:
         while len(worker.queued) < self.QUEUE and self.todo and worker in self.workers:
             index = self.todo.pop()
             worker.queued.append(index)
@@ -140,24 +152,27 @@ class _Pool:
                 worker.process.join(1)
                 self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), "reader-crashed"))
 
-    def _receive(self, worker: _Worker) -> None:
+    def _receive(self, worker: _Worker[Item, Result]) -> None:
+        answer: _Answer[Result]
         try:
-            outcome, index, value = worker.connection.recv()
+            answer = worker.connection.recv()
         except (EOFError, OSError):  # the worker died without answering
             worker.process.join()
             self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), "reader-crashed"))
             return
         except Exception as problem:  # e.g. an exception type that cannot be rebuilt here
-            index = worker.queued[0]
-            outcome, value = "error", RuntimeError(f"the reader's answer could not be read back ({problem})")
+            answer = ("error", worker.queued[0],
+                      RuntimeError(f"the reader's answer could not be read back ({problem})"))
+        index = answer[1]
         worker.queued.remove(index)
         worker.since = time.monotonic()
-        if outcome == "memory":
-            value = IsolationFailed(f"reading this file used more memory than allowed "
-                                    f"({self.memory_bytes / 2**20:.0f} MB)", "out-of-memory")
-        self.done[index] = value
+        if answer[0] == "memory":
+            self.done[index] = IsolationFailed(f"reading this file used more memory than allowed "
+                                               f"({self.memory_bytes / 2**20:.0f} MB)", "out-of-memory")
+        else:
+            self.done[index] = answer[2]
 
-    def _fail(self, worker: _Worker, error: IsolationFailed, kill: bool = False) -> None:
+    def _fail(self, worker: _Worker[Item, Result], error: IsolationFailed, kill: bool = False) -> None:
         """The worker's current item fails; the items queued behind it go back to the others."""
         current, *rest = worker.queued
         self.done[current] = error
@@ -173,7 +188,8 @@ class _Pool:
         self.workers = []
 
 
-def _serve(connection, memory_bytes: int | None, func: Callable[[Any], Any]) -> None:
+def _serve(connection: Connection[_Answer[Result], _Task[Item]], memory_bytes: int | None,
+           func: Callable[[Item], Result]) -> None:
     """A worker's life: answer (index, item) messages with func(item) until told to stop."""
     _limit_memory(memory_bytes)
     gc.freeze()  # what importing left behind never needs collecting
@@ -186,6 +202,7 @@ def _serve(connection, memory_bytes: int | None, func: Callable[[Any], Any]) -> 
         if message is None:
             break
         index, item = message
+        answer: _Answer[Result]
         try:
             answer = ("ok", index, func(item))
         except MemoryError:
@@ -217,7 +234,7 @@ def _death_reason(exitcode: int | None) -> str:
 
 
 def _limit_memory(memory_bytes: int | None) -> None:
-    if resource is None or memory_bytes is None:
+    if sys.platform == "win32" or memory_bytes is None:
         return
     try:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core dumps from crashes on hostile files

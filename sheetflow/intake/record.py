@@ -359,7 +359,8 @@ def normalise(value, kind: str):
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, (int, float)) and 1 <= value < 2958466:  # an Excel serial date
-            return from_excel(value).date()
+            moment = from_excel(value)  # from 1 on a date and time (below 1, a time of day)
+            return moment.date() if isinstance(moment, dt.datetime) else moment
     if isinstance(value, dt.datetime) and kind != "date":
         return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
     if isinstance(value, (dt.date, dt.time, dt.timedelta)) and kind != "date":

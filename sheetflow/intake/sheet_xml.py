@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, final
 from xml.parsers import expat
 
 from ..cells import cell_name, column_number
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _HEAD = re.compile(rb'(?:<\?xml [^>]*?encoding="(?:UTF-8|utf-8)"[^>]*\?>)?\s*<(worksheet|sst)[\s>]')
@@ -53,7 +58,7 @@ def _name(row: int, col: int) -> bytes:
     return cell_name(row, col).encode("ascii")
 
 
-def _entity(match) -> str:
+def _entity(match: re.Match[str]) -> str:
     name = match.group(1)
     if name[0] == "#":
         return chr(int(name[2:], 16) if name[1] in "xX" else int(name[1:]))
@@ -107,6 +112,7 @@ def _plain_form(data: bytes, root: bytes) -> bool:
             and data.count(b'xmlns="') == 1 and data.count(MAIN) == 1 and b'xmlns="' + MAIN + b'"' in data)
 
 
+@final  # the reader tells it from an XML element by ``type(cell) is Cell``
 class Cell:
     """One cell of a scanned sheet: its type (``kind``), style number, value or inline text.
 
@@ -115,23 +121,24 @@ class Cell:
 
     __slots__ = ("attributes", "kind", "style", "value", "inline")
 
-    def __init__(self, attributes: dict, value: str | None, inline: str | None):
+    def __init__(self, attributes: dict[str, str], value: str | None, inline: str | None) -> None:
         self.attributes, self.value, self.inline = attributes, value, inline
         self.kind = attributes.get("t", "n")
         style = attributes.get("s")
         self.style = int(style) if style else 0  # not a number: ValueError, as for a parsed cell
 
-    def get(self, name: str, default=None):
+    def get(self, name: str, default: str | None = None) -> str | None:
         return self.attributes.get(name, default)
 
 
 class Sheet:
     """A worksheet's cells by reference, in document order (later cells with the same reference win)."""
 
-    def __init__(self, cells: dict, rows: list[int], dimension: list[bytes], merged: list[bytes]):
+    def __init__(self, cells: dict[bytes, tuple[int, bytes, bytes | None]], rows: list[int], dimension: list[bytes],
+                 merged: list[bytes]) -> None:
         self._cells = cells  # b"D31" -> (position, attributes, content or None)
         self.rows, self.dimension, self.merged = rows, dimension, merged
-        self._covered: set | None = None
+        self._covered: set[tuple[int, int]] | None = None
 
     def extent(self) -> tuple[int, int]:
         """(last row, last column) holding a row or a cell."""
@@ -140,7 +147,7 @@ class Sheet:
         rows, cols = zip(*map(reference, self._cells))
         return max(max(rows), max(self.rows, default=0)), max(cols)
 
-    def covered(self) -> set:
+    def covered(self) -> set[tuple[int, int]]:
         """Cells hidden under a merge (all but each merge's top-left cell)."""
         if self._covered is None:
             self._covered = set()
@@ -151,15 +158,16 @@ class Sheet:
                                      if (r, c) != (top, left))
         return self._covered
 
-    def get(self, key: tuple[int, int]):
+    def get(self, key: tuple[int, int]) -> tuple[int, Cell | Element] | None:
         """(position, cell) at (row, column), or None; ``cell`` is a ``Cell`` or, for anything but a
         plain value or plain inline text, an ElementTree element parsed from the cell's own XML."""
         return self.get_many((key,))[0]
 
-    def get_many(self, keys) -> list:
+    def get_many(self, keys: Iterable[tuple[int, int]]) -> list[tuple[int, Cell | Element] | None]:
         """``get`` for many (row, column) keys at once."""
-        cells, covered = self._cells, (self._covered or self.covered()) if self.merged else ()
-        out = []
+        cells = self._cells
+        covered: Collection[tuple[int, int]] = (self._covered or self.covered()) if self.merged else ()
+        out: list[tuple[int, Cell | Element] | None] = []
         for key in keys:
             ref = _name(*key)
             found = cells.get(ref)
@@ -167,13 +175,13 @@ class Sheet:
                        (found[0], _element(ref, found[1], found[2] or b"")))
         return out
 
-    def positions(self):
+    def positions(self) -> list[tuple[int, int]]:
         """Every cell's (row, column)."""
         return [reference(ref) for ref in self._cells]
 
 
 @functools.lru_cache(maxsize=1 << 12)  # unchanged cells (the questions) recur in every return
-def _element(ref: bytes, attributes: bytes, content: bytes):
+def _element(ref: bytes, attributes: bytes, content: bytes) -> Cell | Element:
     names = dict((k.decode(), v.decode()) for k, v in _ATTRIBUTE.findall(attributes)) if attributes else {}
     names["r"] = ref.decode()
     if not content:

@@ -8,10 +8,12 @@ the convener can tell the partner what to do. Standard library only.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import stat
 import struct
 from pathlib import Path
+from typing import BinaryIO
 
 from .codes import RESAVE, Rejected
 
@@ -37,7 +39,7 @@ TEXT = f"This is a CSV or plain-text file (perhaps renamed to .xlsx), not an Exc
 UNKNOWN = f"This file is not an Excel workbook (it is not in .xlsx format at all); {RESAVE}."
 
 
-def open_regular_file(path: Path):
+def open_regular_file(path: Path) -> io.BufferedReader:
     """Open ``path`` for reading only if it is a regular file; never opens a pipe or device."""
     try:
         _require_regular(os.stat(path))
@@ -69,7 +71,7 @@ def _require_regular(st: os.stat_result) -> None:
     raise Rejected("not-a-file", f"This is not an ordinary file (it is {kind}), so it was not read.")
 
 
-def not_a_zip(f, head: bytes) -> Rejected:
+def not_a_zip(f: BinaryIO, head: bytes) -> Rejected:
     """Why a file whose first bytes (``head``) are not a zip's is refused, naming what it is instead."""
     if head.startswith(CFB_MAGIC):
         return _compound_file(f)
@@ -117,7 +119,7 @@ _WORKBOOK_STREAMS = ("Workbook", "Book")
 _FILEPASS = 0x002F  # the BIFF record that says the rest of the workbook stream is encrypted
 
 
-def _compound_file(f) -> Rejected:
+def _compound_file(f: BinaryIO) -> Rejected:
     """What an OLE2 compound file is, from its directory: an (encrypted) .xls, or a Word, PowerPoint,
     Quattro Pro or macro-project file. One that cannot be told apart is taken for an .xls."""
     if _cfb_is_encrypted(f):
@@ -138,7 +140,7 @@ def _compound_file(f) -> Rejected:
     return Rejected("old-xls", OLD_XLS)
 
 
-def _cfb_entries(f) -> dict[str, tuple[int, int, int]]:
+def _cfb_entries(f: BinaryIO) -> dict[str, tuple[int, int, int]]:
     """Name -> (first sector, size, sector size) of each stream or storage in a compound file's directory.
 
     Directory entries are 128 bytes, sector-aligned, so each sits at a multiple of 128: each
@@ -170,7 +172,7 @@ def _cfb_entries(f) -> dict[str, tuple[int, int, int]]:
     return entries
 
 
-def _biff_has_filepass(f, start: int, size: int, sector_size: int) -> bool:
+def _biff_has_filepass(f: BinaryIO, start: int, size: int, sector_size: int) -> bool:
     """Whether the workbook stream's first records include FILEPASS (a password-protected .xls).
 
     FILEPASS follows the first BOF record closely; the stream's first sector holds it. A stream
@@ -194,7 +196,7 @@ def _biff_has_filepass(f, start: int, size: int, sector_size: int) -> bool:
 _ENCRYPTION_STREAMS = tuple(name.encode("utf-16-le") for name in ("EncryptionInfo", "EncryptedPackage"))
 
 
-def _cfb_is_encrypted(f) -> bool:
+def _cfb_is_encrypted(f: BinaryIO) -> bool:
     """An encrypted .xlsx is a CFB file with EncryptionInfo/EncryptedPackage streams; look for their names."""
     f.seek(0)
     carry = b""

@@ -14,10 +14,12 @@ Standard library only.
 from __future__ import annotations
 
 import functools
+from typing import Protocol
 from xml.etree import ElementTree
 from xml.parsers import expat
 
 from ..cells import column_letters, column_number
+from ..limits import Limits
 from . import sheet_xml
 from .codes import RESEND, Rejected
 from .xml_safety import refuse_dtd, text_encoding
@@ -31,7 +33,7 @@ SHEET_ROOTS = ("worksheet", "dialogsheet")
 class Area:
     """Rows 1 to ``max_rows`` and columns A to ``max_cols`` (None: no bound), from a ``Limits``."""
 
-    def __init__(self, limits):
+    def __init__(self, limits: Limits) -> None:
         self.max_rows, self.max_cols = limits.max_rows, limits.max_cols
         self.rows = float("inf") if self.max_rows is None else self.max_rows
         self.cols = float("inf") if self.max_cols is None else self.max_cols
@@ -68,14 +70,20 @@ def split_reference(reference: str) -> tuple[int, int]:
     return (_cached_column_number(letters) if letters else 0), int(digits or 0)
 
 
+class _Attributes(Protocol):
+    """An element's attributes as expat gives them (a dict) or an ElementTree element holds them."""
+
+    def get(self, name: str, default: str, /) -> str: ...
+
+
 class _Walk:
     """Places a sheet's elements in document order and checks each against the area."""
 
-    def __init__(self, area: Area):
+    def __init__(self, area: Area) -> None:
         self.area = area
         self.row = self.col = 0
 
-    def element(self, name: str, attributes) -> None:
+    def element(self, name: str, attributes: _Attributes) -> None:
         """One element (by its local name) after the root; ``attributes`` has ``get``."""
         if name == "c":
             col, row = split_reference(attributes.get("r", ""))
@@ -102,7 +110,7 @@ class SheetStream:
     worksheet, are dropped as soon as that is clear.
     """
 
-    def __init__(self, limits):
+    def __init__(self, limits: Limits) -> None:
         self.walk = _Walk(Area(limits))
         self.is_sheet: bool | None = None
         parser = expat.ParserCreate(namespace_separator=" ")
@@ -120,7 +128,7 @@ class SheetStream:
                 raise Rejected("damaged-sheet", DAMAGED_SHEET) from None
             self.parser = None
 
-    def _root(self, tag: str, _attributes) -> None:
+    def _root(self, tag: str, _attributes: dict[str, str]) -> None:
         self.is_sheet = tag.rpartition(" ")[2] in SHEET_ROOTS
         if not self.is_sheet:
             raise _NotASheet
@@ -139,7 +147,7 @@ def _is_sheet(data: bytes) -> bool:
     parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = refuse_dtd
     roots: list[str] = []
 
-    def root(tag: str, _attributes) -> None:
+    def root(tag: str, _attributes: dict[str, str]) -> None:
         roots.append(tag.rpartition(" ")[2])
         raise _NotASheet
 
@@ -151,7 +159,7 @@ def _is_sheet(data: bytes) -> bool:
     return bool(roots) and roots[0] in SHEET_ROOTS
 
 
-def sheet_tree(data: bytes, limits):
+def sheet_tree(data: bytes, limits: Limits | None) -> sheet_xml.Sheet | ElementTree.Element | None:
     """A worksheet part, checked against the template area (``limits``; None: not checked); None if not a sheet.
 
     The result is a sheet_xml.Sheet for the plain form, else an ElementTree root
@@ -167,11 +175,11 @@ def sheet_tree(data: bytes, limits):
 
 
 @functools.lru_cache(maxsize=64)
-def remembered_sheet_tree(data: bytes, limits):
+def remembered_sheet_tree(data: bytes, limits: Limits | None) -> sheet_xml.Sheet | ElementTree.Element | None:
     return parse_sheet_tree(data, limits)
 
 
-def parse_sheet_tree(data: bytes, limits):
+def parse_sheet_tree(data: bytes, limits: Limits | None) -> sheet_xml.Sheet | ElementTree.Element | None:
     """``sheet_tree`` without remembering."""
     scanned = sheet_xml.scan_checked(data)  # the plain form every writer uses: no tree needed
     if scanned is not None and (limits is None or _scanned_inside(scanned, Area(limits))):
@@ -200,7 +208,7 @@ def _scanned_inside(sheet: sheet_xml.Sheet, area: Area) -> bool:
     return area.inside(last_col, last_row) and all(area.inside(col, row) for col, row in corners)
 
 
-def _check_tree(root, area: Area) -> None:
+def _check_tree(root: ElementTree.Element, area: Area) -> None:
     """The area check over a parsed sheet, in document order, as the stream does it."""
     walk = _Walk(area)
     for element in root.iter():
