@@ -19,6 +19,8 @@ import traceback
 from multiprocessing import connection
 from typing import Any, Callable, Iterable, Iterator
 
+from .codes import Code
+
 resource: Any
 try:
     import resource
@@ -30,9 +32,9 @@ __all__ = ["IsolationFailed", "run_isolated_many"]
 
 class IsolationFailed(Exception):
     """The worker died, ran out of memory or took too long; ``reason`` is one plain line, ``code`` which of
-    the three: "reader-crashed", "out-of-memory" or "timeout"."""
+    the three: ``Code.READER_CRASHED``, ``Code.OUT_OF_MEMORY`` or ``Code.TIMEOUT``."""
 
-    def __init__(self, reason: str, code: str):
+    def __init__(self, reason: str, code: Code):
         super().__init__(reason)
         self.reason, self.code = reason, code
 
@@ -127,7 +129,7 @@ class _Pool:
                 while worker in self.workers and worker.queued and worker.connection.poll():
                     self._receive(worker)  # take every answer waiting, so a busy parent never holds a worker up
             elif time.monotonic() > worker.since + self.timeout:
-                late = IsolationFailed(f"reading this file took longer than {self.timeout:g} s", "timeout")
+                late = IsolationFailed(f"reading this file took longer than {self.timeout:g} s", Code.TIMEOUT)
                 self._fail(worker, late, kill=True)
 
     def _feed(self, worker: _Worker) -> None:
@@ -138,14 +140,14 @@ class _Pool:
                 worker.connection.send((index, self.items[index]))
             except OSError:  # the worker is gone: the oldest item it holds fails, so every loop makes progress
                 worker.process.join(1)
-                self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), "reader-crashed"))
+                self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), Code.READER_CRASHED))
 
     def _receive(self, worker: _Worker) -> None:
         try:
             outcome, index, value = worker.connection.recv()
         except (EOFError, OSError):  # the worker died without answering
             worker.process.join()
-            self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), "reader-crashed"))
+            self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), Code.READER_CRASHED))
             return
         except Exception as problem:  # e.g. an exception type that cannot be rebuilt here
             index = worker.queued[0]
@@ -154,7 +156,7 @@ class _Pool:
         worker.since = time.monotonic()
         if outcome == "memory":
             value = IsolationFailed(f"reading this file used more memory than allowed "
-                                    f"({self.memory_bytes / 2**20:.0f} MB)", "out-of-memory")
+                                    f"({self.memory_bytes / 2**20:.0f} MB)", Code.OUT_OF_MEMORY)
         self.done[index] = value
 
     def _fail(self, worker: _Worker, error: IsolationFailed, kill: bool = False) -> None:

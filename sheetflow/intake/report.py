@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..files import check_files, check_folder, write_text
 from ..text import fit, name_key, plural
-from .codes import SKIPPED, Finding
+from .codes import Code, Finding, Skip
 from .record import Return
 
 STATUSES = ("valid", "invalid", "rejected", "superseded")
@@ -32,7 +32,7 @@ class FileReport:
     sha256: str | None = None
     saved_at: str | None = None
     superseded_by: str | None = None
-    code: str | None = None  # for a rejected file, the code of its reason (codes.py)
+    code: Code | None = None  # for a rejected file, the code of its reason
     record: Return | None = field(default=None, repr=False, compare=False)  # the answers, for roll-ups
 
     def to_dict(self) -> dict:
@@ -50,7 +50,7 @@ class FileReport:
 @dataclass
 class Report:
     files: list = field(default_factory=list)  # FileReport, in the order the files were found
-    skipped: list = field(default_factory=list)  # (path, why) for lock files and hidden files
+    skipped: list[tuple[str, Skip]] = field(default_factory=list)  # files found that are not returns
     received: dict = field(default_factory=dict)  # path -> ledger.Received: when and from whom collect got it
 
     @property
@@ -92,32 +92,32 @@ class Report:
         return "\n".join(lines)
 
 
-def skipped_summary(skipped: list) -> str:
+def skipped_summary(skipped: list[tuple[str, Skip]]) -> str:
     """What was skipped, by reason: "2 skipped: 1 Excel lock file, 1 a sheetflow roll-up, not a return"."""
-    counts: dict = {}
+    counts: dict[Skip, int] = {}
     for _, why in skipped:
         counts[why] = counts.get(why, 0) + 1
     return f"{len(skipped)} skipped (" + "; ".join(f"{n}: {why}" for why, n in counts.items()) + ")"
 
 
 # a file refused although it was read (its stamp or its questions are not as sent), in a few words
-READ_BUT_REFUSED = {
-    "question-changed": "read, but a question was edited", "sheet-missing": "read, but a sheet is missing",
-    "answers-missing": "read, but answer cells are missing", "not-stamped": "read, but not made by sheetflow",
-    "stamp-mismatch": "read, but its stamp was altered", "stamp-incomplete": "read, but its stamp is incomplete",
-    "unknown-instrument": "read, but of an unknown instrument", "unknown-version": "read, but of an unknown version",
-    "outside-template": "read, but has cells outside the form",
+READ_BUT_REFUSED: dict[Code | None, str] = {
+    Code.QUESTION_CHANGED: "read, but a question was edited", Code.SHEET_MISSING: "read, but a sheet is missing",
+    Code.ANSWERS_MISSING: "read, but answer cells are missing", Code.NOT_STAMPED: "read, but not made by sheetflow",
+    Code.STAMP_MISMATCH: "read, but its stamp was altered", Code.STAMP_INCOMPLETE: "read, but its stamp is incomplete",
+    Code.UNKNOWN_INSTRUMENT: "read, but of an unknown instrument", Code.UNKNOWN_VERSION: "read, but of an unknown version",
+    Code.OUTSIDE_TEMPLATE: "read, but has cells outside the form",
 }
 
 
 def refused(f: FileReport) -> str:
     """Why a rejected file is left out, in a few words for the table: "cannot be read" only if it was not."""
-    return READ_BUT_REFUSED.get(f.code or "", "cannot be read")
+    return READ_BUT_REFUSED.get(f.code, "cannot be read")
 
 
-def skipped_entry(path: str, why: str) -> dict:
+def skipped_entry(path: str, why: Skip) -> dict[str, str]:
     """A skipped file as --json shows it: its path, the reason and the reason's code."""
-    return {"path": path, "reason": why, "code": SKIPPED.get(why)}
+    return {"path": path, "reason": why, "code": why.code}
 
 
 def file_name(path: str) -> str:
@@ -130,7 +130,7 @@ def from_return(record: Return, instrument=None) -> FileReport:
     return FileReport(
         path=record.path, status="rejected" if record.rejected else "valid", instrument=record.instrument,
         response_id=record.response_id, organization=who[0], respondent=who[1],
-        errors=[Finding(None, None, record.rejected, record.rejected_code or "")] if record.rejected else [],
+        errors=[Finding(None, None, record.rejected, record.rejected_code or Code.READER_ERROR)] if record.rejected else [],
         warnings=list(record.findings), version=record.version, cycle=record.cycle,
         sha256=record.sha256 or None, saved_at=record.saved_at, code=record.rejected_code, record=record,
     )

@@ -30,6 +30,7 @@ from typing import Callable, Iterable
 
 from ..instruments import definitions
 from ..errors import SheetflowError
+from ..intake.codes import Code, Skip
 from ..intake.report import STATUSES, FileReport, Report, file_name, skipped_entry
 from ..text import fit, name_key, plural
 from ..intake.validate import collect, validate_paths
@@ -230,7 +231,7 @@ def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Call
     sent.discard(None)
     files, skipped = collect(paths)
     keys = {f: _file_key(f) for f in files}
-    own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files if keys[f] in sent]
+    own = [(f, Skip.SENT_BY_SHEETFLOW) for f in files if keys[f] in sent]
     files = [f for f in files if keys[f] not in sent]
     if files:
         rows = read_manifest(ledger)  # to judge who each collected file came from
@@ -335,7 +336,7 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
             recipient.returns.append(f)
             if note:
                 recipient.notes.append(note)
-            if any(e.code == "other-sender" for e in f.errors):  # not counted: said even when another copy is
+            if any(e.code == Code.OTHER_SENDER for e in f.errors):  # not counted: said even when another copy is
                 got = received.get(f.path)
                 recipient.notes.append(f"{file_name(f.path)} came from {got.sender if got else 'another address'}, "
                                        "not their address: not counted until you have looked at it.")
