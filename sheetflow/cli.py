@@ -176,7 +176,7 @@ def _echo_results(results, regions, kept=()) -> None:
 
 
 def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, results=None, previous=None):
-    from .instruments.roster import MANIFEST, generate_for_roster, summarise
+    from .instruments.roster import MANIFEST, Generated, generate_for_roster, summarise
 
     if response_id:
         raise click.UsageError("--response-id cannot be used with --roster (each workbook gets its own).")
@@ -189,8 +189,9 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
                + (f"; {n['replaced']} replaced, keeping their response ids" if n["replaced"] else "") + "); "
                + f"{n['kept']} already there" + (" (kept; --force writes them again)" if n["kept"] else "")
                + f". The manifest is {Path(folder) / MANIFEST}.")
-    _echo_results(results, [r.region for r in rows if r.outcome != "kept"], [r.region for r in rows if r.outcome == "kept"])
-    _echo_previous(previous, [r.region for r in rows if r.outcome != "kept"])
+    made = [r.region for r in rows if r.outcome != Generated.KEPT]
+    _echo_results(results, made, [r.region for r in rows if r.outcome == Generated.KEPT])
+    _echo_previous(previous, made)
     return OK
 
 
@@ -258,6 +259,7 @@ def validate(paths, as_json, feedback, force, manifest, workers):
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous, cycle, workers):
     """Validate returns (PATHS: files or folders of them, of one cycle or several) and consolidate every valid
     one into a regional roll-up workbook (-o)."""
+    from .intake.report import LEFT_OUT
     from .rollup.run import check_outputs, roll_up, write_outputs
 
     if len(previous) > 1:
@@ -271,7 +273,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
                          previous=previous, cycle=cycle)
     write_outputs(result, output, csv_dir, force=force, pivots=not no_pivots)
     s = result.summary
-    left = ", ".join(f"{s[k]} {k}" for k in ("invalid", "rejected", "superseded") if s[k])
+    left = ", ".join(f"{s[k]} {k}" for k in LEFT_OUT if s[k])
     click.echo(f"Wrote {output}: {result.files_in} of {plural(result.sources, 'file')} included"
                + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
                   if result.files_out else "."))

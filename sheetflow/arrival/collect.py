@@ -88,7 +88,7 @@ class CollectReport:
     @property
     def needs_look(self) -> list[LedgerRow]:
         """New files tied to a recipient that came from an address that is not theirs."""
-        return [r for r in self.new if r.sender_check == SenderCheck.OTHER.value and r.status == "saved"]
+        return [r for r in self.new if r.sender_check == SenderCheck.OTHER and r.status == "saved"]
 
     @property
     def exit_code(self) -> int:

@@ -161,7 +161,7 @@ def ledger_of(folder) -> dict[str, Received]:
     out = {}
     for row in rows:
         if row.status == "saved" and row.file:
-            check = SenderCheck.ACCEPTED.value if row.sender and row.sender in accepted else row.sender_check
+            check = SenderCheck.ACCEPTED if row.sender and row.sender in accepted else row.sender_check
             out[os.path.realpath(Path(folder) / row.file)] = Received(_utc(row.received_at), row.sender,
                                                                       row.response_id, check, row.authentication)
     return out

@@ -7,12 +7,22 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from ..errors import SheetflowError
 from ..files import atomic_path, csv_cell, csv_text
 
 from ..journals import MANIFEST, MANIFEST_COLUMNS
+
+
+class Generated(StrEnum):
+    """What generate --roster did with a recipient's workbook this run (``ManifestRow.outcome``)."""
+
+    NEW = "new"  # planned for a recipient not on the manifest yet (written once the workbook is)
+    WRITTEN = "written"
+    REPLACED = "replaced"  # --force: written again over the one sent, with the same response id
+    KEPT = "kept"  # already on the manifest and its workbook is there: left alone
 
 
 @dataclass
@@ -28,7 +38,7 @@ class ManifestRow:
     email: str
     file: str
     generated_at: str = ""
-    outcome: str = field(default="", compare=False)  # this run only, not stored: written, replaced or kept
+    outcome: Generated | None = field(default=None, compare=False)  # this run only, not stored
 
     def values(self) -> list[str]:
         return [getattr(self, name) for name in MANIFEST_COLUMNS]
@@ -65,7 +75,9 @@ def read_manifest(path) -> list[ManifestRow]:
         if not cells["response_id"] or not cells["file"]:
             raise SheetflowError(f"{path}, row {number}: no response id or file; the manifest was edited by hand.")
         cells["email"] = cells["email"].strip()  # a space typed by hand around an address is not part of it
-        out.append(ManifestRow(**cells))
+        out.append(ManifestRow(cells["response_id"], cells["instrument"], cells["cycle"], cells["region"],
+                               cells["organization"], cells["respondent_name"], cells["email"], cells["file"],
+                               cells["generated_at"]))
     return out
 
 

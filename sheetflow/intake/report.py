@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from ..files import check_files, check_folder, write_text
@@ -14,13 +15,26 @@ from ..text import fit, name_key, plural
 from .codes import Code, Finding, Skip
 from .record import Return
 
-STATUSES = ("valid", "invalid", "rejected", "superseded")
+
+
+class Status(StrEnum):
+    """What validation decided about one file (``FileReport.status``)."""
+
+    VALID = "valid"  # counted: in the roll-up
+    INVALID = "invalid"  # read, but answers must be fixed
+    REJECTED = "rejected"  # cannot be read or used as sent
+    SUPERSEDED = "superseded"  # a newer copy of the same response replaces it
+
+
+STATUSES = tuple(Status)
+NEEDS_FIXING = (Status.INVALID, Status.REJECTED)  # the statuses a partner hears about
+LEFT_OUT = (Status.INVALID, Status.REJECTED, Status.SUPERSEDED)  # not in the roll-up
 
 
 @dataclass
 class FileReport:
     path: str
-    status: str
+    status: Status
     instrument: str | None = None
     response_id: str | None = None
     organization: str | None = None
@@ -59,7 +73,7 @@ class Report:
 
     @property
     def all_valid(self) -> bool:
-        return all(f.status == "valid" for f in self.files)
+        return all(f.status == Status.VALID for f in self.files)
 
     def to_dict(self) -> dict:
         return {"files": [f.to_dict() for f in self.files], "summary": self.summary,
@@ -72,20 +86,20 @@ class Report:
         lines.append(f"{'STATUS':<10}  {'FILE':<{width}}  {'FROM':<40}  PROBLEMS")
         for f in self.files:
             who = " / ".join(x for x in (f.organization, f.respondent) if x) or "-"
-            problems = {"valid": plural(f.warnings, "warning") if f.warnings else "",
-                        "invalid": plural(f.errors, "error"), "rejected": refused(f),
-                        "superseded": f"replaced by {file_name(f.superseded_by or '')}"}[f.status]
+            problems = {Status.VALID: plural(f.warnings, "warning") if f.warnings else "",
+                        Status.INVALID: plural(f.errors, "error"), Status.REJECTED: refused(f),
+                        Status.SUPERSEDED: f"replaced by {file_name(f.superseded_by or '')}"}[f.status]
             lines.append(f"{f.status:<10}  {fit(file_name(f.path), width):<{width}}  {fit(who, 40):<40}  {problems}")
         if verbose:
             for f in self.files:
-                if f.status in ("invalid", "rejected"):
+                if f.status in NEEDS_FIXING:
                     lines.append("")
                     lines.append(f"{f.path}:")
                     lines.extend(f"  - {e.message}" for e in f.errors)
         s = self.summary
         lines.append("")
-        lines.append(f"{plural(self.files, 'file')}: {s['valid']} valid, {s['invalid']} invalid, "
-                     f"{s['rejected']} rejected, {s['superseded']} superseded"
+        lines.append(f"{plural(self.files, 'file')}: {s[Status.VALID]} valid, {s[Status.INVALID]} invalid, "
+                     f"{s[Status.REJECTED]} rejected, {s[Status.SUPERSEDED]} superseded"
                      + (f"; {skipped_summary(self.skipped)}" if self.skipped else "") + ".")
         if verbose and self.skipped:
             lines += ["", "Skipped (not returns):"] + [f"  {file_name(path)}: {why}" for path, why in self.skipped]
@@ -128,7 +142,7 @@ def from_return(record: Return, instrument=None) -> FileReport:
     """The report line of a file, before validation decides its status."""
     who = _who(record, instrument)
     return FileReport(
-        path=record.path, status="rejected" if record.rejected else "valid", instrument=record.instrument,
+        path=record.path, status=Status.REJECTED if record.rejected else Status.VALID, instrument=record.instrument,
         response_id=record.response_id, organization=who[0], respondent=who[1],
         errors=[Finding(None, None, record.rejected, record.rejected_code or Code.READER_ERROR)] if record.rejected else [],
         warnings=list(record.findings), version=record.version, cycle=record.cycle,
@@ -153,7 +167,7 @@ def feedback_note(report: FileReport, instrument_title: str | None = None, partn
     greeting = f"Hello{(' ' + who) if who else ''},"
     lines = [greeting, ""]
     what = f"the {instrument_title}" if instrument_title else "the workbook"
-    if report.status == "rejected":
+    if report.status == Status.REJECTED:
         verb = "use" if report.code in READ_BUT_REFUSED else "read"
         lines.append(f"Thank you for sending {what} back (the file \"{name}\"). Unfortunately we cannot "
                      f"{verb} it:")
@@ -192,7 +206,7 @@ def write_feedback(report: Report, folder: Path, titles: dict, force: bool = Fal
     partner's name, for the greeting."""
     notes, used = {}, set()
     for f in report.files:
-        if f.status not in ("invalid", "rejected"):
+        if f.status not in NEEDS_FIXING:
             continue
         stem = Path(f.path).stem
         name = f"{stem} - what to fix.txt"

@@ -21,7 +21,7 @@ from .isolation import IsolationFailed, run_isolated_many
 from .codes import Code, Finding, Skip
 from .record import Return, read_return
 from . import own_files, response
-from .report import FileReport, Report, from_return, skipped_summary
+from .report import FileReport, Report, Status, from_return, skipped_summary
 from ..text import name_key
 
 TIMEOUT_PER_FILE = 30.0  # seconds
@@ -113,7 +113,7 @@ def check(records: list[Return]) -> list[FileReport]:
         for i, (errors, warnings) in zip(chosen, results):
             reports[i].errors = errors
             reports[i].warnings = reports[i].warnings + warnings
-            reports[i].status = "invalid" if errors else "valid"
+            reports[i].status = Status.INVALID if errors else Status.VALID
     return reports
 
 
@@ -129,14 +129,14 @@ def mark_other_senders(reports: list[FileReport], received: dict, emails: dict |
     """
     for report in reports:
         got = received.get(report.path)
-        if got is None or report.status == "rejected" or got.sender_check == SenderCheck.ACCEPTED.value:
+        if got is None or report.status == Status.REJECTED or got.sender_check == SenderCheck.ACCEPTED:
             continue
         email = (emails or {}).get(report.response_id or "") or (emails or {}).get(got.response_id)
         if email:
             other = not is_recipients_address(email, got.sender) and not _filled_in_by_sender(report, got,
                                                                                              people or {})
         else:
-            other = got.sender_check == SenderCheck.OTHER.value
+            other = got.sender_check == SenderCheck.OTHER
         if not other:
             continue
         to = f" ({email})" if email else ""
@@ -146,7 +146,7 @@ def mark_other_senders(reports: list[FileReport], received: dict, emails: dict |
             f"to{to}: it is not counted until you have looked at it. If it is genuine, add "
             f"{got.sender or 'the address'} to accepted-senders.txt in the inbox (docs/collect.md).{checks}"),
             Code.OTHER_SENDER)]
-        report.status = "invalid"
+        report.status = Status.INVALID
 
 
 def _filled_in_by_sender(report: FileReport, got, people: dict) -> bool:
@@ -171,7 +171,7 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
     arrival: dict[int, Any] = {id(r): received.get(r.path) for r in reports}
     groups: dict[tuple, list[FileReport]] = {}
     for report in reports:
-        if report.status == "rejected" or _other_sender(report):  # it neither replaces nor is replaced unseen
+        if report.status == Status.REJECTED or _other_sender(report):  # it neither replaces nor is replaced unseen
             continue
         groups.setdefault(response.of_file(report), []).append(report)
     for group in groups.values():
@@ -183,7 +183,7 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
             if report is newest:
                 continue
             same = bool(report.sha256) and report.sha256 == newest.sha256
-            report.status, report.superseded_by = "superseded", newest.path
+            report.status, report.superseded_by = Status.SUPERSEDED, newest.path
             report.warnings = report.warnings + [_superseded_note(newest, same, arrival[id(newest)])]
 
 

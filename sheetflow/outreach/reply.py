@@ -30,14 +30,14 @@ import smtplib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 
 from ..errors import SheetflowError
 from ..files import CsvJournal, atomic_path
 from ..instruments import definitions
-from ..intake.report import FileReport, for_partner
+from ..intake.report import FileReport, Status, for_partner
 from ..text import plural
 from ..arrival.ledger import LEDGER, LedgerRow, read_ledger
 from ..journals import REPLIED, REPLIED_COLUMNS as COLUMNS
@@ -56,7 +56,7 @@ WORKBOOKS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".csv"
 MESSAGE_ID = re.compile(r"<[^<>\s\"]{1,250}>")  # a Message-ID fit to thread a reply to
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """What a file that came back is, as far as the reply goes."""
 
     VALID = "valid"
@@ -69,7 +69,7 @@ class Outcome(str, Enum):
 ANSWERED = (Outcome.VALID, Outcome.INVALID, Outcome.REJECTED)
 
 
-class Delivery(str, Enum):
+class Delivery(StrEnum):
     """What became of a file's reply, as replied.csv records it."""
 
     WRITING = "writing"  # a draft about to be written
@@ -84,7 +84,7 @@ class Delivery(str, Enum):
 SETTLED = {Delivery.DRAFT, Delivery.SENT, Delivery.HELD, Delivery.NOT_ANSWERED}
 
 
-class Attention(str, Enum):
+class Attention(StrEnum):
     """Why something needs the convener."""
 
     UNEXPECTED = "unexpected"  # matches nobody on the manifest
@@ -344,7 +344,7 @@ def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attentio
     if f is None:
         why = "the ledger names this file but it is not in the inbox (moved or deleted?)"
         return Section(row, Outcome.HELD, reason=why), [(Attention.MISSING, why)]
-    if f.status == "superseded":
+    if f.status == Status.SUPERSEDED:
         return Section(row, Outcome.SUPERSEDED, report=f), []
     owner = None
     notes: list[tuple[Attention, str]] = []
@@ -357,7 +357,7 @@ def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attentio
             why = (f"it is {owner.name}'s return ({owner.email or 'no address on the manifest'}), but came from "
                    f"{row.sender or 'an unknown sender'}; not answered")
             return Section(row, Outcome.HELD, report=f, recipient=owner, reason=why), [(Attention.OTHER_SENDER, why)]
-        if f.response_id and f.response_id != owner.response_id and f.status != "rejected":
+        if f.response_id and f.response_id != owner.response_id and f.status != Status.REJECTED:
             said = [n for n in owner.notes if Path(f.path).name in n]
             notes.append((Attention.STAMP, said[0] if said else
                           f"it carries the stamp of response {f.response_id}, not {owner.name}'s "
