@@ -24,22 +24,15 @@ _FIRST_LINE = 4096
 def reason(path: Path) -> Skip | None:
     """Why a file sheetflow wrote is not a return (None for any other file)."""
     name = path.name.casefold()
-    if name == journals.MANIFEST and _header(path) == _columns("manifest"):
-        return Skip.MANIFEST
-    if name == journals.SENT and _header(path) == _columns("sent"):
-        return Skip.MAIL_LOG
-    if name == journals.REPLIED and _header(path) == _columns("replied"):
-        return Skip.REPLY_LOG
+    for ledger, skip in ((journals.MANIFEST_CSV, Skip.MANIFEST), (journals.SENT_CSV, Skip.MAIL_LOG),
+                         (journals.REPLIED_CSV, Skip.REPLY_LOG)):
+        if name == ledger.name and path.is_file() and ledger.header(path) == ledger.columns:
+            return skip
     if name.endswith(FEEDBACK_SUFFIX.casefold()) and path.is_file():
         return Skip.FEEDBACK
     if name.endswith(".eml") and _is_draft(path):
         return Skip.DRAFT
     return None
-
-
-def _columns(kind: str) -> list[str]:
-    return list({"manifest": journals.MANIFEST_COLUMNS, "replied": journals.REPLIED_COLUMNS,
-                 "sent": journals.SENT_COLUMNS}[kind])
 
 
 def _first(path: Path) -> bytes:
@@ -50,11 +43,6 @@ def _first(path: Path) -> bytes:
             return handle.read(_FIRST_LINE)
     except OSError:
         return b""
-
-
-def _header(path: Path) -> list[str]:
-    line = _first(path).decode("utf-8-sig", "replace").splitlines()
-    return [c.strip() for c in line[0].split(",")] if line else []
 
 
 def _is_draft(path: Path) -> bool:

@@ -9,11 +9,15 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..files import check_files, check_folder, write_text
 from ..text import fit, name_key, plural
 from .codes import Code, Finding, Skip
 from .record import Return
+
+if TYPE_CHECKING:
+    from ..instruments.definitions import Instrument
 
 
 
@@ -138,7 +142,7 @@ def file_name(path: str) -> str:
     return Path(path).name
 
 
-def from_return(record: Return, instrument=None) -> FileReport:
+def from_return(record: Return, instrument: Instrument | None = None) -> FileReport:
     """The report line of a file, before validation decides its status."""
     who = _who(record, instrument)
     return FileReport(
@@ -150,7 +154,7 @@ def from_return(record: Return, instrument=None) -> FileReport:
     )
 
 
-def _who(record: Return, instrument) -> tuple:
+def _who(record: Return, instrument: Instrument | None) -> tuple[str | None, ...]:
     if instrument is None or record.rejected:
         return None, None
     keys = [a.name for a in instrument.identity if a.required]

@@ -40,9 +40,9 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from ..instruments import definitions
 from ..errors import SheetflowError
-from ..files import CsvJournal, atomic_path
+from ..files import atomic_path
 from ..intake.report import for_partner
-from ..journals import SENT, SENT_COLUMNS
+from ..journals import SENT, SENT_CSV, Appender
 from ..names import is_email, safe_file_name, unique_name
 from ..intake.report import Status
 from ..tracking.status import Recipient, State, StatusReport
@@ -350,7 +350,7 @@ def send_all(recipients: Iterable[Recipient], outbox: Path, smtp: str, sender: A
     templates = templates or load_templates()
     sender = require_sender(sender)
     server = smtp_server(smtp, starttls, env)
-    journal = CsvJournal(outbox / SENT, SENT_COLUMNS)
+    journal = SENT_CSV.appending(outbox / SENT)
     done = _already_sent(journal)
     recipients = list(recipients)
     result = SendResult(log=journal.path)
@@ -482,7 +482,7 @@ def _connect(connect, host, port, timeout, starttls, implicit_tls, user, passwor
     return server
 
 
-def _already_sent(journal: CsvJournal) -> set:
+def _already_sent(journal: Appender) -> set[tuple[str, str, str]]:
     done = set()
     for row in journal.read():
         if row.get("response_id") and row.get("email"):

@@ -35,12 +35,12 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 
 from ..errors import SheetflowError
-from ..files import CsvJournal, atomic_path
+from ..files import atomic_path
 from ..instruments import definitions
 from ..intake.report import FileReport, Status, for_partner
 from ..text import plural
-from ..arrival.ledger import LEDGER, LedgerRow, read_ledger
-from ..journals import REPLIED, REPLIED_COLUMNS as COLUMNS
+from ..arrival.ledger import LEDGER, Collected, LedgerRow, read_ledger
+from ..journals import REPLIED, REPLIED_CSV, Appender
 from ..lock import folder_lock
 from ..names import is_email, safe_file_name, unique_name
 from ..terminal import shown
@@ -234,7 +234,7 @@ def reply(inbox: PathLike, outbox: PathLike, manifest: PathLike | None = None, t
         read_manifest(manifest_file)  # a wrong manifest fails before anything is read
     ledger = read_ledger(inbox)
     with folder_lock(outbox, "reply"):
-        journal = CsvJournal(outbox / REPLIED, COLUMNS)
+        journal = REPLIED_CSV.appending(outbox / REPLIED)
         last = {(r["message_id"], r["file"], r["sha256"]): r for r in journal.read()}  # the latest row wins
         report = ReplyReport(outbox=str(outbox), journal=str(journal.path), sending=server is not None)
         report.earlier = sum(_delivery(r) in SETTLED for r in last.values())
@@ -272,9 +272,9 @@ def _delivery(row: dict | None) -> Delivery | None:
 def _is_return(row: LedgerRow) -> bool:
     """A ledger row a reply is about: a saved file, an unreadable message, or a refused workbook or archive
     (a logo or a signature refused by collect is no return)."""
-    if row.status == "saved":
+    if row.status == Collected.SAVED:
         return True
-    if not row.status.startswith("refused"):
+    if row.status != Collected.REFUSED:
         return False  # a duplicate: its bytes were answered with the first copy
     if not row.attachment:
         return True  # the message itself could not be read
@@ -328,8 +328,8 @@ class _Judge:
 
 def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attention, str]]]:
     """The section for one file of a message, and what the convener should hear of it."""
-    if row.status.startswith("refused"):
-        reason = row.status.partition(":")[2].strip() or "it was refused"
+    if row.status == Collected.REFUSED:
+        reason = row.reason or "it was refused"
         if not row.attachment:
             return Section(row, Outcome.HELD, reason=reason), [(Attention.UNREADABLE, f"the message {reason}")]
         owner = None
@@ -368,7 +368,7 @@ def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attentio
 
 
 def _answer(message_id: str, rows: list[LedgerRow], judge: _Judge, report: ReplyReport,
-            journal: CsvJournal) -> Answer | None:
+            journal: Appender) -> Answer | None:
     """The reply to one message (None when nothing in it is answered); the files held or not answered are
     recorded at once."""
     first = rows[0]
@@ -450,7 +450,7 @@ def _draft_name(answer: Answer) -> str:
     return safe_file_name(f"{day} - {answer.to} - {answer.subject}.eml", fallback="reply")
 
 
-def _write_drafts(answers: list[tuple[Answer, EmailMessage]], outbox: Path, journal: CsvJournal,
+def _write_drafts(answers: list[tuple[Answer, EmailMessage]], outbox: Path, journal: Appender,
                   report: ReplyReport) -> None:
     """Each reply as an .eml draft: recorded as being written, written (never over another file), recorded."""
     taken = {name.casefold() for name in os.listdir(outbox)}
@@ -474,7 +474,7 @@ def _write_drafts(answers: list[tuple[Answer, EmailMessage]], outbox: Path, jour
         report.answered.append(answer)
 
 
-def _send(answers: list[tuple[Answer, EmailMessage]], server: SmtpServer, journal: CsvJournal, report: ReplyReport,
+def _send(answers: list[tuple[Answer, EmailMessage]], server: SmtpServer, journal: Appender, report: ReplyReport,
           connect: Callable | None, timeout: float) -> None:
     """Send each reply: recorded as sending, handed to the server, recorded as sent (or failed)."""
     remaining = list(answers)
@@ -514,7 +514,7 @@ def _send(answers: list[tuple[Answer, EmailMessage]], server: SmtpServer, journa
             report.failed.append(answer)
 
 
-def _failed(answer: Answer, reason: str, journal: CsvJournal, report: ReplyReport) -> None:
+def _failed(answer: Answer, reason: str, journal: Appender, report: ReplyReport) -> None:
     answer.delivery, answer.error = Delivery.FAILED, reason
     for s in answer.sections:
         journal.append(_row(s, Delivery.FAILED, answer, reason))
