@@ -184,10 +184,11 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
                                previous=previous)
     n = summarise(rows)
     cycles = ", ".join(sorted({r.cycle for r in rows}))
-    written = n["written"] + n["replaced"]
+    replaced, kept = n[Generated.REPLACED], n[Generated.KEPT]
+    written = n[Generated.WRITTEN] + replaced
     click.echo(f"Wrote {written} workbook{'' if written == 1 else 's'} to {folder} (cycle {cycles}"
-               + (f"; {n['replaced']} replaced, keeping their response ids" if n["replaced"] else "") + "); "
-               + f"{n['kept']} already there" + (" (kept; --force writes them again)" if n["kept"] else "")
+               + (f"; {replaced} replaced, keeping their response ids" if replaced else "") + "); "
+               + f"{kept} already there" + (" (kept; --force writes them again)" if kept else "")
                + f". The manifest is {Path(folder) / MANIFEST}.")
     made = [r.region for r in rows if r.outcome != Generated.KEPT]
     _echo_results(results, made, [r.region for r in rows if r.outcome == Generated.KEPT])
@@ -311,13 +312,13 @@ def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp
     list of what to fix; nobody else is written to.
     """
     from .outreach.mail import DraftResult, SendResult, draft_all, load_templates, prepare, send_all
-    from .tracking.status import cycle_in_view, status as status_of_returns
+    from .tracking.status import State, cycle_in_view, status as status_of_returns
 
     if send != bool(smtp):
         raise click.UsageError("--send and --smtp HOST:PORT go together.")
     if only and not paths:
         raise click.UsageError(f"--only {only} needs the returns (files or folders) to know "
-                               + ("who has not sent theirs back." if only == "outstanding"
+                               + ("who has not sent theirs back." if only == State.OUTSTANDING
                                   else "whose return has problems."))
     if due and due.date() < dt.date.today():
         click.echo(f"Warning: the due date {due.date().isoformat()} is in the past; the emails will say so.",

@@ -175,7 +175,8 @@ class ReplyReport:
         return bool(self.for_convener or self.failed)
 
     def to_dict(self) -> dict:
-        return {"outbox": self.outbox, "journal": self.journal, "delivery": "sent" if self.sending else "draft",
+        delivery = Delivery.SENT if self.sending else Delivery.DRAFT
+        return {"outbox": self.outbox, "journal": self.journal, "delivery": delivery,
                 "answered": [a.to_dict() for a in self.answered], "by_outcome": self.by_outcome,
                 "failed": [a.to_dict() for a in self.failed],
                 "not_answered": [{"message_id": s.row.message_id, "file": s.file, "outcome": s.outcome.value}
