@@ -131,8 +131,14 @@ class Appender:
             self.ledger.rewrite(self.path, [])  # the header, whole or not at all
         if not self.ledger.keep_cut_row:
             _drop_cut_row(self.path)
-        if self.ledger.header(self.path) != self.ledger.columns:  # an earlier version's: given the new columns once
-            self.ledger.rewrite(self.path, self.upgrade(self.ledger.read(self.path)))
+        header = self.ledger.header(self.path)
+        if header != self.ledger.columns:  # an earlier version's: given the new columns once
+            rows = self.ledger.read(self.path)  # a file that is not one (a required column missing) stops here
+            unknown = [c for c in header if c not in self.ledger.columns]
+            if unknown:  # rewriting would lose them
+                raise SheetflowError(f"{self.path} has columns this sheetflow does not know ({', '.join(unknown)}): "
+                                     "a later version wrote it; update sheetflow, or move the file away.")
+            self.ledger.rewrite(self.path, self.upgrade(rows))
         handle = self._handle = open(self.path, "a+b")
         handle.seek(0, os.SEEK_END)
         if handle.tell():

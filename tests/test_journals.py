@@ -89,6 +89,17 @@ def test_an_earlier_versions_ledger_is_read_and_given_the_reason_column_once(tmp
     assert b",refused,,,,\"an image (.png), not a workbook\"\r\n" in path.read_bytes()
 
 
+def test_a_later_versions_file_is_never_rewritten_without_its_columns(tmp_path):
+    path = tmp_path / "sent.csv"
+    later = (BOM + b"response_id,email,message_id,sent_at,kind,channel\r\n"
+             b"R1,a@x.org,<m@x>,2026-03-01,invitation,sms\r\n")
+    path.write_bytes(later)
+    with pytest.raises(SheetflowError, match=r"sent.csv has columns this sheetflow does not know \(channel\)"):
+        journals.SENT_CSV.appending(path).__enter__()
+    assert path.read_bytes() == later
+    assert journals.SENT_CSV.read(path)[0]["kind"] == "invitation"  # still read
+
+
 def test_a_status_that_is_none_of_the_ledgers_is_one_line_naming_the_row(tmp_path):
     path = tmp_path / "collected.csv"
     path.write_bytes(EARLIER_LEDGER.replace(b",duplicate\r\n", b",kept by hand\r\n"))
