@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import SheetflowError
-from ..journals import LEDGER, LEDGER_COLUMNS as COLUMNS, LEDGER_CSV, Appender, Row
+from ..journals import LEDGER, LEDGER_COLUMNS as COLUMNS, LEDGER_CSV, Appender, Row  # noqa: F401 (COLUMNS: API)
 from ..senders import SenderCheck, accepted_senders
 
 REQUIRED = LEDGER_CSV.required  # ledgers of earlier versions end after status, response_id or authentication

@@ -23,7 +23,7 @@ class Code(StrEnum):
 
     meaning: str
 
-    def __new__(cls, value: str, meaning: str = "") -> "Code":
+    def __new__(cls, value: str, meaning: str = "") -> "Code":  # the default: for mypy, a look-up Code("pdf")
         member = str.__new__(cls, value)
         member._value_ = value
         member.meaning = meaning
@@ -127,7 +127,7 @@ class Skip(StrEnum):
 
     code: Code
 
-    def __new__(cls, text: str, code: Code = Code.LOCK_FILE) -> "Skip":
+    def __new__(cls, text: str, code: Code) -> "Skip":
         member = str.__new__(cls, text)
         member._value_ = text
         member.code = code
