@@ -28,12 +28,12 @@ from .errors import DefinitionError, SheetflowError
 if TYPE_CHECKING:
     from .instruments.definitions import Instrument
     from .instruments.workbook import Request
-    from .intake.codes import Finding
-    from .intake.report import FileReport, Report
+    from .intake.codes import Code, Finding, Skip
+    from .intake.report import FileReport, Report, Status
     from .arrival.collect import CollectReport
     from .outreach.mail import DraftResult, SendResult
     from .instruments.manifest import ManifestRow
-    from .tracking.status import StatusReport
+    from .tracking.status import State, StatusReport
     from .planning.previous_plans import PreviousPlans
     from .planning.region_results import AssessmentResults, RegionResults
     from .rollup.tables import Rollup
@@ -45,6 +45,8 @@ __all__ = [
     # what they return
     "Instrument", "Request", "ManifestRow", "CollectReport", "Report", "FileReport", "Finding", "StatusReport",
     "DraftResult", "SendResult", "Rollup", "AssessmentResults", "RegionResults", "PreviousPlans",
+    # the closed sets in them (StrEnums: each equals its text, as --json prints it)
+    "Status", "State", "Code", "Skip",
     # failures
     "SheetflowError", "DefinitionError", "__version__",
 ]
@@ -56,7 +58,8 @@ _TYPES = {
     "DraftResult": "outreach.mail", "SendResult": "outreach.mail", "ManifestRow": "instruments.manifest",
     "StatusReport": "tracking.status", "PreviousPlans": "planning.previous_plans",
     "AssessmentResults": "planning.region_results", "RegionResults": "planning.region_results",
-    "Rollup": "rollup.tables",
+    "Rollup": "rollup.tables", "Status": "intake.report", "State": "tracking.status", "Code": "intake.codes",
+    "Skip": "intake.codes",
 }
 
 

@@ -176,7 +176,7 @@ def _echo_results(results, regions, kept=()) -> None:
 
 
 def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, results=None, previous=None):
-    from .instruments.roster import MANIFEST, generate_for_roster, summarise
+    from .instruments.roster import MANIFEST, Generated, generate_for_roster, summarise
 
     if response_id:
         raise click.UsageError("--response-id cannot be used with --roster (each workbook gets its own).")
@@ -184,13 +184,15 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
                                previous=previous)
     n = summarise(rows)
     cycles = ", ".join(sorted({r.cycle for r in rows}))
-    written = n["written"] + n["replaced"]
+    replaced, kept = n[Generated.REPLACED], n[Generated.KEPT]
+    written = n[Generated.WRITTEN] + replaced
     click.echo(f"Wrote {written} workbook{'' if written == 1 else 's'} to {folder} (cycle {cycles}"
-               + (f"; {n['replaced']} replaced, keeping their response ids" if n["replaced"] else "") + "); "
-               + f"{n['kept']} already there" + (" (kept; --force writes them again)" if n["kept"] else "")
+               + (f"; {replaced} replaced, keeping their response ids" if replaced else "") + "); "
+               + f"{kept} already there" + (" (kept; --force writes them again)" if kept else "")
                + f". The manifest is {Path(folder) / MANIFEST}.")
-    _echo_results(results, [r.region for r in rows if r.outcome != "kept"], [r.region for r in rows if r.outcome == "kept"])
-    _echo_previous(previous, [r.region for r in rows if r.outcome != "kept"])
+    made = [r.region for r in rows if r.outcome != Generated.KEPT]
+    _echo_results(results, made, [r.region for r in rows if r.outcome == Generated.KEPT])
+    _echo_previous(previous, made)
     return OK
 
 
@@ -258,6 +260,7 @@ def validate(paths, as_json, feedback, force, manifest, workers):
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous, cycle, workers):
     """Validate returns (PATHS: files or folders of them, of one cycle or several) and consolidate every valid
     one into a regional roll-up workbook (-o)."""
+    from .intake.report import LEFT_OUT
     from .rollup.run import check_outputs, roll_up, write_outputs
 
     if len(previous) > 1:
@@ -271,7 +274,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
                          previous=previous, cycle=cycle)
     write_outputs(result, output, csv_dir, force=force, pivots=not no_pivots)
     s = result.summary
-    left = ", ".join(f"{s[k]} {k}" for k in ("invalid", "rejected", "superseded") if s[k])
+    left = ", ".join(f"{s[k]} {k}" for k in LEFT_OUT if s[k])
     click.echo(f"Wrote {output}: {result.files_in} of {plural(result.sources, 'file')} included"
                + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
                   if result.files_out else "."))
@@ -309,13 +312,13 @@ def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp
     list of what to fix; nobody else is written to.
     """
     from .outreach.mail import DraftResult, SendResult, draft_all, load_templates, prepare, send_all
-    from .tracking.status import cycle_in_view, status as status_of_returns
+    from .tracking.status import State, cycle_in_view, status as status_of_returns
 
     if send != bool(smtp):
         raise click.UsageError("--send and --smtp HOST:PORT go together.")
     if only and not paths:
         raise click.UsageError(f"--only {only} needs the returns (files or folders) to know "
-                               + ("who has not sent theirs back." if only == "outstanding"
+                               + ("who has not sent theirs back." if only == State.OUTSTANDING
                                   else "whose return has problems."))
     if due and due.date() < dt.date.today():
         click.echo(f"Warning: the due date {due.date().isoformat()} is in the past; the emails will say so.",

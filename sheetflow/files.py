@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import struct
 import tempfile
@@ -12,7 +10,7 @@ import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from .errors import SheetflowError
 
@@ -35,7 +33,7 @@ def _refuse_file_above(given: str) -> None:
             return
 
 
-def check_output(path, suffixes: tuple[str, ...], force: bool = False, what: str = "output") -> Path:
+def check_output(path: str | os.PathLike[str], suffixes: tuple[str, ...], force: bool = False, what: str = "output") -> Path:
     """Refuse, before any work, a file output that cannot be written as the user named it.
 
     ``path`` as the user gave it (a trailing slash means a folder): it must not be a folder, must end
@@ -54,7 +52,7 @@ def check_output(path, suffixes: tuple[str, ...], force: bool = False, what: str
     return Path(given)
 
 
-def check_folder(path, purpose: str, not_suffixes: tuple[str, ...] = ()) -> Path:
+def check_folder(path: str | os.PathLike[str], purpose: str, not_suffixes: tuple[str, ...] = ()) -> Path:
     """Refuse, before any work, a folder output that is a file (or named like one: ``not_suffixes``).
 
     ``purpose`` says what the folder is for, e.g. "--csv names the folder for the tables".
@@ -69,9 +67,9 @@ def check_folder(path, purpose: str, not_suffixes: tuple[str, ...] = ()) -> Path
     return folder
 
 
-def check_files(paths, force: bool = False) -> list[Path]:
+def check_files(given: Iterable[str | os.PathLike[str]], force: bool = False) -> list[Path]:
     """Refuse, before any of them is written, files that exist (unless ``force``) or are folders."""
-    paths = [Path(p) for p in paths]
+    paths = [Path(p) for p in given]
     for path in paths:
         if path.is_dir():
             raise SheetflowError(f"{path} is a folder; it is in the way of a file of that name.")
@@ -136,7 +134,7 @@ class Deflated:
         return cls(deflate(data, level), zlib.crc32(data), len(data))
 
 
-def zip_bytes(entries) -> bytes:
+def zip_bytes(entries: Iterable[tuple[zipfile.ZipInfo, Deflated]]) -> bytes:
     """A zip of deflated parts, laid out byte for byte as zipfile.writestr lays them out.
 
     ``entries``: (ZipInfo, Deflated) in order; the ZipInfo gives the name, date, system and
@@ -166,7 +164,7 @@ def zip_bytes(entries) -> bytes:
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")  # what Excel would take for the start of a formula
 
 
-def csv_cell(value) -> str:
+def csv_cell(value: object) -> str:
     """Text for a CSV cell no spreadsheet will run: a leading = + - @ tab gets a ' (undone by ``csv_text``)."""
     value = "" if value is None else str(value)
     if value.startswith(DANGEROUS) or (value.startswith("'") and value.lstrip("'").startswith(DANGEROUS)):
@@ -179,71 +177,3 @@ def csv_text(cell: str) -> str:
     if cell.startswith("'") and cell.lstrip("'").startswith(DANGEROUS):
         return cell[1:]
     return cell
-
-
-# -- append-only CSV ledgers ----------------------------------------------------------------------
-
-
-class CsvJournal:
-    """An append-only CSV ledger (sent.csv, replied.csv): each row is on disk before the next step.
-
-        journal = CsvJournal(outbox / "sent.csv", COLUMNS)
-        done = journal.read()                       # the rows so far, as dicts of text
-        with journal:                               # opened for appending, the header written once
-            journal.append([...])                   # written, flushed and fsynced
-
-    UTF-8 with a byte-order mark (Excel); every cell through ``csv_cell``, read back with ``csv_text``.
-    A row cut short by a crash is ended before the next is written, and read as a row with fewer cells.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], columns: tuple[str, ...]):
-        self.path, self.columns = Path(path), tuple(columns)
-        self._handle: BinaryIO | None = None
-
-    def read(self) -> list[dict[str, str]]:
-        if not self.path.is_file():
-            return []
-        try:
-            with open(self.path, encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.reader(handle))
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            raise SheetflowError(f"{self.path} cannot be read as sheetflow's ledger ({exc}); "
-                                 "move it away only if you know what it recorded.") from None
-        if not rows:
-            return []
-        header = [h.strip() for h in rows[0]]
-        if header[:1] != [self.columns[0]]:
-            raise SheetflowError(f"{self.path} is not sheetflow's ledger (its first column is not "
-                                 f"{self.columns[0]}); give another folder or move the file away.")
-        return [{name: csv_text(values[i]) if i < len(values) else "" for i, name in enumerate(header)}
-                for values in rows[1:] if any(v.strip() for v in values)]
-
-    def __enter__(self) -> "CsvJournal":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self._handle = open(self.path, "a+b")
-        handle.seek(0, os.SEEK_END)
-        if handle.tell() == 0:
-            handle.write("\ufeff".encode("utf-8"))
-            self._write(self.columns)
-        else:
-            handle.seek(-1, os.SEEK_END)
-            if handle.read(1) not in (b"\n", b"\r"):
-                handle.write(b"\r\n")  # the end of a row cut short by a crash
-        return self
-
-    def append(self, values: Iterable[object]) -> None:
-        self._write([csv_cell(v) for v in values])
-
-    def _write(self, cells: Iterable[str]) -> None:
-        if self._handle is None:
-            raise SheetflowError(f"{self.path} is not open for writing (use the journal in a with block).")
-        buffer = io.StringIO()
-        csv.writer(buffer).writerow(cells)
-        self._handle.write(buffer.getvalue().encode("utf-8"))
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None

@@ -16,7 +16,7 @@ else is "another address" and needs the convener's look.
 from __future__ import annotations
 
 import email.utils
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Iterable
 
@@ -33,7 +33,7 @@ PUBLIC_MAIL = frozenset({
 })
 
 
-class SenderCheck(str, Enum):
+class SenderCheck(StrEnum):
     """What the ledger's ``sender_check`` column says about the address a tied return came from."""
 
     OWN = "own address"

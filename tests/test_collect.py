@@ -76,10 +76,11 @@ def test_each_workbook_is_saved_once_under_a_readable_name_with_a_ledger(tmp_pat
     assert first == {"message_id": "<ana@example.org>", "received_at": "2026-03-03T09:15:00-06:00",
                      "from": "ana.lopez@prairiewb.example.org", "subject": "Self-assessment",
                      "attachment": ANA.name, "file": ana_file, "sha256": sha(ANA.read_bytes()), "status": "saved",
-                     "response_id": "", "sender_check": "", "authentication": ""}
+                     "response_id": "", "sender_check": "", "authentication": "", "reason": ""}
     again = by[("<ana2@example.org>", ANA.name)]
     assert again["status"] == "duplicate" and again["file"] == ana_file
-    assert by[("<ana@example.org>", "logo.png")]["status"] == "refused: an image (.png), not a workbook"
+    logo = by[("<ana@example.org>", "logo.png")]
+    assert (logo["status"], logo["reason"]) == ("refused", "an image (.png), not a workbook")  # the reason apart
     assert (len(report.new), len(report.saved), len(report.duplicates), len(report.refused)) == (4, 2, 1, 1)
     assert [m.sender for m in report.without_attachment] == ["grace@plainsedc.example.org"]
     assert {p: p.read_bytes() for p in mail.iterdir()} == before  # the mail is never changed
@@ -111,9 +112,10 @@ def test_other_spreadsheets_and_unknown_kinds_are_saved_for_validate_to_judge(tm
                         ("empty.xlsx", b"")])
     report = collect_mail([mail], inbox)
     assert sorted(r.attachment for r in report.saved) == sorted([csv_return.name, "old.xls", "plan.ods", "answers"])
-    assert {r.attachment: r.status for r in report.refused} == {
-        "scan.pdf": "refused: a document (.pdf), not a workbook",
-        "empty.xlsx": "refused: the attachment is empty (0 bytes)"}
+    assert {r.attachment: (r.status, r.reason) for r in report.refused} == {
+        "scan.pdf": ("refused", "a document (.pdf), not a workbook"),
+        "empty.xlsx": ("refused", "the attachment is empty (0 bytes)")}
+    assert "refused: a document (.pdf), not a workbook: scan.pdf from" in report.to_text()
 
 
 @pytest.mark.parametrize("hostile", ["../../x.xlsx", "..\\..\\windows\\x.xlsx", "/etc/passwd.xlsx", "CON.xlsx",
@@ -164,7 +166,7 @@ def test_zip_members_are_taken_out_and_paths_bombs_and_junk_refused(tmp_path):
     saved = {r.attachment: r.file for r in report.saved}
     assert saved == {f"returns.zip / Returns/{ANA.name}": f"2026-03-03 - ana.lopez@prairiewb.example.org - {ANA.name}",
                      f"returns.zip / {BEN.name}": f"2026-03-03 - ana.lopez@prairiewb.example.org - {BEN.name}"}
-    refused = {r.attachment: r.status for r in report.refused}
+    refused = {r.attachment: r.reason for r in report.refused}
     assert "path leading out of the folder" in refused["returns.zip / ../../evil.xlsx"]
     assert "as zip bombs do" in refused["returns.zip / bomb.xlsx"]
     assert "Mac or Windows folder data" in refused["returns.zip / __MACOSX/._x.xlsx"]
@@ -178,7 +180,7 @@ def test_a_zip_with_too_many_members_or_damaged_is_refused_whole(tmp_path):
                        ("cut.zip", zipped({"a.xlsx": ANA.read_bytes()})[:5000])])
     report = collect_mail([mail], inbox)
     assert report.saved == []
-    refused = {r.attachment: r.status for r in report.refused}
+    refused = {r.attachment: r.reason for r in report.refused}
     assert "more than 2000 files" in refused["many.zip"] and "damaged" in refused["cut.zip"]
 
 
@@ -192,7 +194,7 @@ def test_an_unreadable_mail_file_is_a_ledger_row_with_its_reason(tmp_path):
     (unread,) = report.unread
     assert unread.problem.startswith("this Outlook message cannot be read")
     (row,) = [r for r in read_ledger(inbox) if not r.attachment]
-    assert row.status.startswith("refused: this Outlook message cannot be read")
+    assert row.status == "refused" and row.reason.startswith("this Outlook message cannot be read")
     assert report.exit_code == 1 and "1 message read (0 without attachment); 1 not read (1 unreadable)" in report.to_text()
 
 
@@ -345,8 +347,9 @@ def test_outlook_messages_are_collected_and_their_pictures_listed(tmp_path):
     report = collect_mail([HERE / "fixtures" / "outlook"], tmp_path / "inbox")
     assert report.messages == 2 and report.saved == []
     assert [(r.sender, r.attachment, r.status) for r in report.refused] == [
-        ("brizhou@gmail.com", "import OleFileIO.tif", "refused: an image (.tif), not a workbook"),
-        ("brizhou@gmail.com", "raised value error.tif", "refused: an image (.tif), not a workbook")]
+        ("brizhou@gmail.com", "import OleFileIO.tif", "refused"),
+        ("brizhou@gmail.com", "raised value error.tif", "refused")]
+    assert {r.reason for r in report.refused} == {"an image (.tif), not a workbook"}
     assert [m.subject for m in report.without_attachment] == ["MSG Test File"]
 
 
@@ -581,7 +584,8 @@ def test_one_size_cap_for_a_message_from_every_source(tmp_path, small_cap):
     for message in report.unread:
         assert message.problem.startswith("the message is larger than 1 MB (1 MB), so it was not read")
         assert message.subject == "Huge" and message.sender == "ana.lopez@prairiewb.example.org"
-    rows = [r for r in read_ledger(tmp_path / "inbox") if r.status.startswith("refused: the message is larger")]
+    rows = [r for r in read_ledger(tmp_path / "inbox")
+            if r.status == "refused" and r.reason.startswith("the message is larger")]
     assert [r.message_id for r in rows] == ["<big@example.org>"]  # one message (in three places), one row
     assert report.to_text().count("not read: ") == 3 and report.exit_code == 1
 
@@ -619,7 +623,7 @@ def test_a_messages_attachments_and_zips_are_limited_in_all_not_only_per_zip(tmp
     eml(mail, "many", zips)
     report = collect_mail([mail], inbox, limits=Limits(max_members=200))
     assert len(report.saved) == 200
-    refused = [r for r in report.refused if "the message holds more than 200 files" in r.status]
+    refused = [r for r in report.refused if "the message holds more than 200 files" in r.reason]
     assert len(refused) == 70 and len(inbox_files(inbox)) == 200
 
 
@@ -776,8 +780,8 @@ def test_winmail_dat_is_refused_with_how_to_resend(tmp_path):
     mail.mkdir()
     (mail / "tnef.eml").write_bytes(msg.as_bytes())
     (row,) = collect_mail([mail], inbox).refused
-    assert row.attachment == "winmail.dat" and "Outlook's rich-text wrapper (winmail.dat)" in row.status
-    assert "HTML or plain-text format" in row.status and inbox_files(inbox) == {}
+    assert row.attachment == "winmail.dat" and "Outlook's rich-text wrapper (winmail.dat)" in row.reason
+    assert "HTML or plain-text format" in row.reason and inbox_files(inbox) == {}
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and Unix sockets as POSIX makes them")

@@ -180,10 +180,10 @@ def test_sheetflows_own_files_in_an_inbox_are_skipped_under_their_true_names(tmp
     roster.write_text("".join((SAMPLES / "roster.csv").read_text(encoding="utf-8").splitlines(True)[:3]), "utf-8")
     assert main(["generate", "assessment", "--roster", str(roster), "-o", str(tmp_path / "sent")]) == 0
     assert main(["mail", "--manifest", str(tmp_path / "sent"), "-o", str(inbox / "outbox")]) == 0
-    from sheetflow.outreach.reply import COLUMNS as REPLIED_COLUMNS
+    from sheetflow.journals import REPLIED_COLUMNS
 
     (inbox / "replied.csv").write_text(",".join(REPLIED_COLUMNS) + "\r\n", encoding="utf-8")  # reply's ledger
-    from sheetflow.outreach.mail import SENT_COLUMNS
+    from sheetflow.journals import SENT_COLUMNS
 
     (inbox / "sent.csv").write_text(",".join(SENT_COLUMNS) + "\r\n", encoding="utf-8")  # mail --send's log
     (inbox / "accepted-senders.txt").write_text("ana.home@example.net\n", encoding="utf-8")

@@ -24,7 +24,6 @@ import pytest
 
 import dovecot
 from sheetflow.cli import main
-from sheetflow.files import CsvJournal
 from sheetflow.arrival.ledger import read_ledger
 from sheetflow.lock import LOCK, folder_lock
 from sheetflow.outreach import mail, reply as reply_module
@@ -402,19 +401,6 @@ def test_a_draft_recorded_as_being_written_is_not_written_twice(tmp_path, monkey
     assert len(report.answered) == 2 and len(list(outbox.glob("*.eml"))) == 2 and first.read_bytes() == before
     assert [r["delivery"] for r in replied(outbox)] == ["writing", "draft", "writing", "draft"]
     assert reply_module.reply(inbox, outbox, manifest=MANIFEST, workers=1).answered == []
-
-
-def test_the_journal_ends_a_row_cut_short_before_the_next(tmp_path):
-    path = tmp_path / "replied.csv"
-    with CsvJournal(path, ("a", "b")) as journal:
-        journal.append(["1", "=2"])
-    with open(path, "ab") as handle:
-        handle.write(b"3,cut sho")
-    with CsvJournal(path, ("a", "b")) as journal:
-        journal.append(["4", "5"])
-    rows = CsvJournal(path, ("a", "b")).read()
-    assert rows == [{"a": "1", "b": "=2"}, {"a": "3", "b": "cut sho"}, {"a": "4", "b": "5"}]
-    assert path.read_bytes().startswith(b"\xef\xbb\xbfa,b\r\n1,'=2\r\n")
 
 
 def test_two_runs_never_overlap_and_a_killed_runs_lock_file_is_taken(tmp_path, capsys):

@@ -34,7 +34,7 @@ from typing import IO, Callable, Iterable, Iterator
 from ..text import plural
 from ..errors import SheetflowError
 from ..limits import RATIO_FLOOR, Limits
-from .ledger import LEDGER, Journal, LedgerRow, read_ledger
+from .ledger import LEDGER, Collected, Journal, LedgerRow, read_ledger
 from ..lock import LOCK, folder_lock
 from ..names import safe_file_name, unique_name
 from ..senders import SenderCheck, accepted_senders, check_sender
@@ -75,20 +75,20 @@ class CollectReport:
 
     @property
     def saved(self) -> list[LedgerRow]:
-        return [r for r in self.new if r.status == "saved"]
+        return [r for r in self.new if r.status == Collected.SAVED]
 
     @property
     def duplicates(self) -> list[LedgerRow]:
-        return [r for r in self.new if r.status == "duplicate"]
+        return [r for r in self.new if r.status == Collected.DUPLICATE]
 
     @property
     def refused(self) -> list[LedgerRow]:
-        return [r for r in self.new if r.status.startswith("refused") and not r.attachment == ""]
+        return [r for r in self.new if r.status == Collected.REFUSED and r.attachment]
 
     @property
     def needs_look(self) -> list[LedgerRow]:
         """New files tied to a recipient that came from an address that is not theirs."""
-        return [r for r in self.new if r.sender_check == SenderCheck.OTHER.value and r.status == "saved"]
+        return [r for r in self.new if r.sender_check == SenderCheck.OTHER and r.status == Collected.SAVED]
 
     @property
     def exit_code(self) -> int:
@@ -99,7 +99,8 @@ class CollectReport:
 
     def to_text(self) -> str:
         lines = [f"not read: {shown(m.source)}: {shown(m.problem, None)}" for m in self.unread]
-        lines += [f"{shown(r.status, None)}: {shown(r.attachment)} from {shown(r.sender) or 'an unknown sender'} "
+        lines += [f"{r.status}: {shown(r.reason, None)}: {shown(r.attachment)} "
+                  f"from {shown(r.sender) or 'an unknown sender'} "
                   f"({r.received_at[:10] or 'undated'})" for r in self.refused]
         for r in self.needs_look:
             whose = self.recipients.get(r.response_id) or r.response_id
@@ -109,7 +110,7 @@ class CollectReport:
                          + "; it does not count until you accept the sender (docs/collect.md).")
         lines += [f"authentication failed: {shown(r.file)} from {shown(r.sender) or 'an unknown sender'}: the "
                   f"receiving server recorded {r.authentication}, so the sender may be forged."
-                  for r in self.new if r.authentication and r.status == "saved" and r not in self.needs_look]
+                  for r in self.new if r.authentication and r.status == Collected.SAVED and r not in self.needs_look]
         shown_messages = self.without_attachment[:LISTED]  # an IMAP inbox holds much other mail: a few, then a count
         lines += [f"no attachment: \"{shown(m.subject)}\" from {shown(m.sender) or 'an unknown sender'} "
                   f"({m.received_at[:10]})" for m in shown_messages]
@@ -227,7 +228,7 @@ class _Inbox:
         self.taken = {name.casefold() for name in names}
         self.seen = {row.key for row in rows}
         self.by_hash = {row.sha256: row for row in rows  # a saved file deleted since is saved again
-                        if row.status == "saved" and row.file and (folder / row.file).is_file()}
+                        if row.status == Collected.SAVED and row.file and (folder / row.file).is_file()}
         listed = {row.file for row in rows if row.file}
         # Files a stopped run saved before their ledger row was written: known by their bytes, never saved twice.
         self.unlisted: dict[str, str] = {}
@@ -240,7 +241,7 @@ class _Inbox:
     def take(self, message: Message) -> list[LedgerRow]:
         new = []
         if message.problem:
-            pieces: Iterable[_Piece] = [_Piece("", refusal=f"refused: {message.problem}")]
+            pieces: Iterable[_Piece] = [_Piece("", refusal=message.problem)]
         else:
             pieces = _Budget(self.limits).pieces(message, self.folder)
         for piece in pieces:
@@ -256,25 +257,25 @@ class _Inbox:
     def _record(self, message: Message, piece: _Piece) -> LedgerRow | None:
         digest = piece.digest or (hashlib.sha256(piece.data).hexdigest() if piece.data or not piece.refusal else "")
         row = LedgerRow(message.message_id, message.received_at, message.sender, message.subject, piece.label,
-                        "", digest, "", authentication=message.authentication)
+                        "", digest, Collected.REFUSED, authentication=message.authentication)  # until saved
         if row.key in self.seen:
             return None
         self.seen.add(row.key)
         if piece.refusal:
-            row.status = piece.refusal
+            row.reason = piece.refusal
         elif digest in self.by_hash:
             first = self.by_hash[digest]
-            row.status, row.file, row.response_id = "duplicate", first.file, first.response_id
+            row.status, row.file, row.response_id = Collected.DUPLICATE, first.file, first.response_id
         else:
             if digest in self.unlisted:  # saved by a run that was stopped before it could list it
                 row.file = self.unlisted.pop(digest)
             else:
                 row.file = self._save(message, piece)
-            row.status = "saved"
+            row.status = Collected.SAVED
             if self.recipients:
                 row.response_id = self.recipients.tie(piece.label, self.folder / row.file, message.sender)
             self.by_hash[digest] = row
-        if self.recipients and row.response_id and row.status in ("saved", "duplicate"):
+        if self.recipients and row.response_id and row.status in (Collected.SAVED, Collected.DUPLICATE):
             row.sender_check = self.recipients.check(row.response_id, message.sender, self.accepted)
         self.journal.append(row)  # on disk before the next file is saved
         self.rows.append(row)
@@ -333,10 +334,10 @@ class _Budget:
 
     def refusal(self) -> str:
         if self.files > self.limits.max_members:
-            return (f"refused: the message holds more than {self.limits.max_members} files in its attachments and "
+            return (f"the message holds more than {self.limits.max_members} files in its attachments and "
                     "zips, as zip bombs do; the rest was not taken out")
         if self.bytes > self.limits.max_uncompressed_bytes:
-            return (f"refused: the message's attachments and zips hold more than "
+            return (f"the message's attachments and zips hold more than "
                     f"{self.limits.max_uncompressed_bytes // 2**20} MB in all, as zip bombs do; the rest was not "
                     "taken out")
         return ""
@@ -359,12 +360,12 @@ class _Budget:
         label = attachment.name
         why = _not_a_return(label, attachment.content_type)
         if why:
-            yield _Piece(label, attachment.data, refusal=f"refused: {why}")
+            yield _Piece(label, attachment.data, refusal=why)
         elif _suffix(label) in ARCHIVES:
             yield from _zip_members(label, attachment.data, self.limits, folder,
                                     self.limits.max_uncompressed_bytes - self.bytes)
         elif not attachment.data:
-            yield _Piece(label, refusal="refused: the attachment is empty (0 bytes)")
+            yield _Piece(label, refusal="the attachment is empty (0 bytes)")
         else:
             yield _Piece(label, attachment.data)
 
@@ -395,10 +396,10 @@ def _zip_members(label: str, data: bytes, limits: Limits, folder: Path, room: in
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [m for m in archive.infolist() if not m.is_dir()]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        yield _Piece(label, data, refusal="refused: the zip file is damaged or incomplete; ask for it again")
+        yield _Piece(label, data, refusal="the zip file is damaged or incomplete; ask for it again")
         return
     if len(members) > limits.max_members:
-        yield _Piece(label, data, refusal=(f"refused: the zip holds more than {limits.max_members} files, as zip "
+        yield _Piece(label, data, refusal=(f"the zip holds more than {limits.max_members} files, as zip "
                                            "bombs do; nothing was taken out of it"))
         return
     total = 0
@@ -406,7 +407,7 @@ def _zip_members(label: str, data: bytes, limits: Limits, folder: Path, room: in
         inner = f"{label} / {member.filename}"
         why = _member_refusal(member)
         if why:
-            yield _Piece(inner, refusal=f"refused: {why}")
+            yield _Piece(inner, refusal=why)
             continue
         temp = _temp(folder)
         try:
@@ -421,7 +422,7 @@ def _zip_members(label: str, data: bytes, limits: Limits, folder: Path, room: in
         room -= size
         if why or not size:
             temp.unlink(missing_ok=True)
-            yield _Piece(inner, refusal=f"refused: {why or 'this file in the zip is empty (0 bytes)'}")
+            yield _Piece(inner, refusal=why or "this file in the zip is empty (0 bytes)")
         else:
             yield _Piece(inner, temp=temp, digest=digest)
 

@@ -7,18 +7,26 @@ received and from which address.
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
+from enum import StrEnum
 from pathlib import Path
+from typing import Iterable
 
 from ..errors import SheetflowError
-from ..files import atomic_path, csv_cell, csv_text
+from ..journals import LEDGER, LEDGER_COLUMNS as COLUMNS, LEDGER_CSV, Appender, Row  # noqa: F401 (COLUMNS: API)
 from ..senders import SenderCheck, accepted_senders
 
-from ..journals import LEDGER, LEDGER_COLUMNS as COLUMNS
-REQUIRED = COLUMNS[:8]  # ledgers of earlier versions end after status or response_id
+REQUIRED = LEDGER_CSV.required  # ledgers of earlier versions end after status, response_id or authentication
+
+
+class Collected(StrEnum):
+    """What collect did with one attachment (the ledger's ``status`` column)."""
+
+    SAVED = "saved"  # saved into the inbox as ``file``
+    DUPLICATE = "duplicate"  # the same bytes as a file saved before: ``file`` names that one
+    REFUSED = "refused"  # not saved; ``reason`` says why
 
 
 @dataclass
@@ -29,13 +37,14 @@ class LedgerRow:
     received_at: str  # ISO 8601 with its UTC offset
     sender: str  # the "from" column: the sender's address
     subject: str
-    attachment: str  # the name as sent ("returns.zip / Ana.xlsx" for a zip member)
+    attachment: str  # the name as sent ("returns.zip / Ana.xlsx" for a zip member), "" for the message itself
     file: str  # the file in the inbox holding these bytes (relative to the ledger), or "" when refused
     sha256: str
-    status: str  # saved, duplicate, or "refused: <reason>"
+    status: Collected
     response_id: str = ""  # with --manifest: the recipient it is tied to
     sender_check: str = ""  # senders.SenderCheck for a file tied to a recipient ("" when not judged)
     authentication: str = ""  # the receiving server's failed checks ("spf=fail dmarc=fail"), else ""
+    reason: str = ""  # refused: why, in one line for the convener
 
     def values(self) -> list[str]:
         return [getattr(self, f.name) for f in fields(self)]
@@ -44,6 +53,22 @@ class LedgerRow:
     def key(self) -> tuple[str, str, str]:
         """What makes a row the same attachment when collect runs again."""
         return self.message_id, self.attachment, self.sha256
+
+    @classmethod
+    def of(cls, cells: Row, where: str = "the ledger") -> "LedgerRow":
+        """The row ``LEDGER_CSV`` read; an earlier version's "refused: <reason>" status is taken apart."""
+        status, reason = cells["status"].strip(), cells["reason"]
+        word, colon, said = status.partition(":")
+        if colon and word.strip() == Collected.REFUSED:
+            status, reason = Collected.REFUSED, reason or said.strip()
+        try:
+            collected = Collected(status)
+        except ValueError:
+            raise SheetflowError(f"{where}: the status {status!r} is not {', '.join(Collected)}; "
+                                 "the ledger was edited by hand.") from None
+        return cls(cells["message_id"], cells["received_at"], cells["from"], cells["subject"], cells["attachment"],
+                   cells["file"], cells["sha256"], collected, cells["response_id"], cells["sender_check"],
+                   cells["authentication"], reason)
 
 
 @dataclass(frozen=True)
@@ -57,97 +82,43 @@ class Received:
     authentication: str = ""
 
 
-def read_ledger(folder) -> list[LedgerRow]:
+def read_ledger(folder: str | os.PathLike[str]) -> list[LedgerRow]:
     """The rows of ``folder``'s collected.csv (none when there is no ledger)."""
     path = Path(folder) / LEDGER
-    if not path.is_file():
-        return []
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise SheetflowError(f"{path} cannot be read as sheetflow's ledger of collected mail ({exc}).") from None
-    header = [h.strip() for h in rows[0]] if rows else []
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise SheetflowError(f"{path} is not sheetflow's ledger of collected mail (no column {', '.join(missing)}); "
-                             "collect into another folder or move the file away.")
-    index = {c: header.index(c) for c in COLUMNS if c in header}
-    out = []
-    for values in rows[1:]:
-        if not any(v.strip() for v in values):
-            continue
-        cells = [csv_text(values[index[c]]) if c in index and index[c] < len(values) else "" for c in COLUMNS]
-        out.append(LedgerRow(*cells))
-    return out
+    return [LedgerRow.of(cells, f"{path}, row {line}") for line, cells in LEDGER_CSV.numbered(path)]
 
 
-def is_ledger(path) -> bool:
+def is_ledger(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is a collected.csv written by collect (a file with that name and its header)."""
-    path = Path(path)
-    if path.name != LEDGER or not path.is_file():
-        return False
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline(4096)
-    except (OSError, UnicodeDecodeError):
-        return False
-    return first.strip().split(",")[:len(REQUIRED)] == list(REQUIRED)
+    return LEDGER_CSV.is_one(path)
 
 
-def write_ledger(folder, rows: list[LedgerRow]) -> Path:
+def write_ledger(folder: str | os.PathLike[str], rows: Iterable[LedgerRow]) -> Path:
     """Write ``folder``'s collected.csv atomically (UTF-8 with a byte-order mark, as Excel expects)."""
-    path = Path(folder) / LEDGER
-    with atomic_path(path, force=True) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([csv_cell(v) for v in row.values()])
-    return path
+    return LEDGER_CSV.rewrite(Path(folder) / LEDGER, [row.values() for row in rows])
 
 
 class Journal:
     """``folder``'s collected.csv opened for adding rows as work happens: each row is written, flushed and
     synced to disk before the next file is saved, so a run stopped at any moment (SIGTERM, SIGKILL, a power
     cut) leaves a ledger that lists every file it finished. A row cut short by such a stop is removed when
-    the ledger is next opened (its file, if saved, is then recognised by its bytes)."""
+    the ledger is next opened (its file, if saved, is then recognised by its bytes); an earlier version's
+    ledger is given today's columns once."""
 
-    def __init__(self, folder) -> None:
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.path = Path(folder) / LEDGER
-        if not self.path.exists():
-            write_ledger(folder, [])
-        self._drop_partial_row()
-        with open(self.path, encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader([handle.readline()]), [])
-        if tuple(h.strip() for h in header) != COLUMNS:  # an earlier version's ledger: given the new columns once
-            write_ledger(folder, read_ledger(folder))
-        self.handle = open(self.path, "a", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.handle)
-
-    def _drop_partial_row(self) -> None:
-        with open(self.path, "r+b") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            if size == 0:
-                return
-            handle.seek(max(0, size - 1))
-            if handle.read(1) in (b"\n", b"\r"):
-                return
-            block = min(size, 1 << 20)
-            handle.seek(size - block)
-            tail = handle.read(block)
-            cut = max(tail.rfind(b"\n"), tail.rfind(b"\r"))
-            handle.truncate(size - block + cut + 1 if cut >= 0 else size)
+        where = str(self.path)
+        self._file: Appender = LEDGER_CSV.appending(
+            self.path, upgrade=lambda rows: [LedgerRow.of(cells, where).values() for cells in rows]).__enter__()
 
     def append(self, row: LedgerRow) -> None:
-        self.writer.writerow([csv_cell(v) for v in row.values()])
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
+        self._file.append(row.values())
 
     def close(self) -> None:
-        self.handle.close()
+        self._file.close()
 
 
-def ledger_of(folder) -> dict[str, Received]:
+def ledger_of(folder: str | os.PathLike[str]) -> dict[str, Received]:
     """Each file of ``folder`` that collect saved (its real path) -> when it was received, from whom, for whom.
 
     Empty when the folder has no ledger or the ledger cannot be read: a missing or damaged ledger
@@ -157,11 +128,11 @@ def ledger_of(folder) -> dict[str, Received]:
         rows = read_ledger(folder)
     except SheetflowError:
         return {}
-    accepted = accepted_senders(folder)
+    accepted = accepted_senders(Path(folder))
     out = {}
     for row in rows:
-        if row.status == "saved" and row.file:
-            check = SenderCheck.ACCEPTED.value if row.sender and row.sender in accepted else row.sender_check
+        if row.status == Collected.SAVED and row.file:
+            check = SenderCheck.ACCEPTED if row.sender and row.sender in accepted else row.sender_check
             out[os.path.realpath(Path(folder) / row.file)] = Received(_utc(row.received_at), row.sender,
                                                                       row.response_id, check, row.authentication)
     return out
@@ -178,7 +149,7 @@ def _utc(moment: str) -> str:
     return parsed.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def ledgers_for(paths) -> dict[str, Received]:
+def ledgers_for(paths: Iterable[str | os.PathLike[str]]) -> dict[str, Received]:
     """``ledger_of`` every folder named in ``paths`` and every folder holding a named file, together."""
     out: dict[str, Received] = {}
     seen = set()

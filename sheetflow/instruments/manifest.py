@@ -5,14 +5,22 @@ Kept apart from roster.py so that reading it (status, rollup --manifest) needs n
 
 from __future__ import annotations
 
-import csv
+import os
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from ..errors import SheetflowError
-from ..files import atomic_path, csv_cell, csv_text
+from ..journals import MANIFEST, MANIFEST_COLUMNS, MANIFEST_CSV
 
-from ..journals import MANIFEST, MANIFEST_COLUMNS
+
+class Generated(StrEnum):
+    """What generate --roster did with a recipient's workbook this run (``ManifestRow.outcome``)."""
+
+    NEW = "new"  # planned for a recipient not on the manifest yet (written once the workbook is)
+    WRITTEN = "written"
+    REPLACED = "replaced"  # --force: written again over the one sent, with the same response id
+    KEPT = "kept"  # already on the manifest and its workbook is there: left alone
 
 
 @dataclass
@@ -28,52 +36,36 @@ class ManifestRow:
     email: str
     file: str
     generated_at: str = ""
-    outcome: str = field(default="", compare=False)  # this run only, not stored: written, replaced or kept
+    outcome: Generated | None = field(default=None, compare=False)  # this run only, not stored
 
     def values(self) -> list[str]:
         return [getattr(self, name) for name in MANIFEST_COLUMNS]
 
 
-def manifest_path(folder_or_file) -> Path:
+def manifest_path(folder_or_file: str | os.PathLike[str]) -> Path:
     path = Path(folder_or_file)
     return path / MANIFEST if path.is_dir() else path
 
 
-def read_manifest(path) -> list[ManifestRow]:
+def read_manifest(path: str | os.PathLike[str]) -> list[ManifestRow]:
     """The rows of a manifest written by ``write_manifest``; a file that is not one raises SheetflowError."""
     path = manifest_path(path)
     if not path.is_file():
         raise SheetflowError(f"{path}: no such manifest (sheetflow generate ... --roster writes one).")
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise SheetflowError(f"{path} cannot be read as a sheetflow manifest ({exc}).") from None
-    if not rows:
+    rows = MANIFEST_CSV.numbered(path)
+    if not rows and not MANIFEST_CSV.header(path):
         raise SheetflowError(f"{path} is empty; it is not a sheetflow manifest.")
-    header = [h.strip() for h in rows[0]]
-    missing = [c for c in MANIFEST_COLUMNS if c not in header]
-    if missing:
-        raise SheetflowError(f"{path} is not a sheetflow manifest (no column {', '.join(missing)}); "
-                             "choose another output folder or move the file away.")
-    index = {c: header.index(c) for c in MANIFEST_COLUMNS}
     out = []
-    for number, values in enumerate(rows[1:], start=2):
-        if not any(v.strip() for v in values):
-            continue
-        cells = {c: csv_text(values[i]) if i < len(values) else "" for c, i in index.items()}
+    for number, cells in rows:
         if not cells["response_id"] or not cells["file"]:
             raise SheetflowError(f"{path}, row {number}: no response id or file; the manifest was edited by hand.")
-        cells["email"] = cells["email"].strip()  # a space typed by hand around an address is not part of it
-        out.append(ManifestRow(**cells))
+        out.append(ManifestRow(cells["response_id"], cells["instrument"], cells["cycle"], cells["region"],
+                               cells["organization"], cells["respondent_name"],
+                               cells["email"].strip(),  # a space typed by hand around an address is not part of it
+                               cells["file"], cells["generated_at"]))
     return out
 
 
-def write_manifest(path, rows: list[ManifestRow]) -> Path:
+def write_manifest(path: str | os.PathLike[str], rows: list[ManifestRow]) -> Path:
     """Write the manifest atomically (UTF-8 with a byte-order mark, as Excel expects)."""
-    with atomic_path(path, force=True) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(MANIFEST_COLUMNS)
-        for row in rows:
-            writer.writerow([csv_cell(v) for v in row.values()])
-    return Path(path)
+    return MANIFEST_CSV.rewrite(path, [row.values() for row in rows])

@@ -31,8 +31,8 @@ from . import definitions
 from .definitions import Instrument
 from ..errors import SheetflowError
 from ..files import check_folder
-from .manifest import (MANIFEST, MANIFEST_COLUMNS, ManifestRow, manifest_path,  # noqa: F401  (also roster's API)
-                       read_manifest, write_manifest)
+from .manifest import (MANIFEST, MANIFEST_COLUMNS, Generated, ManifestRow,  # noqa: F401  (also roster's API)
+                       manifest_path, read_manifest, write_manifest)
 from ..text import name_key
 from ..names import MAX_NAME, is_email, safe_file_name, safe_part, unique_name
 
@@ -422,9 +422,9 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
         if existing is not None:
             target = folder / existing.file
             if target.exists() and not force:
-                existing.outcome = "kept"
+                existing.outcome = Generated.KEPT
             else:
-                existing.outcome = "replaced" if target.exists() else "written"
+                existing.outcome = Generated.REPLACED if target.exists() else Generated.WRITTEN
             plan.append((recipient, existing))
             continue
         wanted = file_name(name_parts(instrument, recipient), label)
@@ -433,7 +433,7 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
         if (folder / name).exists() and not force:
             clashes.append(str(folder / name))
         row = ManifestRow(str(uuid.uuid4()), instrument.id, cycle, recipient.region, recipient.organization,
-                          recipient.respondent_name, recipient.email, name, "", outcome="new")
+                          recipient.respondent_name, recipient.email, name, "", outcome=Generated.NEW)
         plan.append((recipient, row))
     if clashes:
         raise SheetflowError(f"{clashes[0]} already exists and is not in {ledger}"
@@ -443,7 +443,7 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
     new_rows, changed, copier = [], False, Copier()  # one workbook is built; everyone gets a personalised copy
     try:
         for recipient, row in plan:
-            if row.outcome == "kept":
+            if row.outcome == Generated.KEPT:
                 continue
             request = Request(instrument, response_id=row.response_id, cycle=cycle,
                               prefill=prefill(instrument, recipient),
@@ -451,8 +451,8 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
                               previous=None if previous is None else previous.for_region(recipient.region))
             copier.generate(request, folder / row.file, force=True)
             row.generated_at = _now()
-            if row.outcome == "new":
-                row.outcome = "written"
+            if row.outcome == Generated.NEW:
+                row.outcome = Generated.WRITTEN
                 new_rows.append(row)
             else:  # the roster may have corrected a name or role; the id and the file stay
                 row.region, row.organization = recipient.region, recipient.organization
@@ -466,7 +466,8 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
 
 def summarise(rows: list[ManifestRow]) -> dict[str, int]:
     """How many rows of a run were written, replaced and kept."""
-    return {outcome: sum(r.outcome == outcome for r in rows) for outcome in ("written", "replaced", "kept")}
+    done = (Generated.WRITTEN, Generated.REPLACED, Generated.KEPT)
+    return {outcome: sum(r.outcome == outcome for r in rows) for outcome in done}
 
 
 __all__ = ["Person", "RosterError", "ManifestRow", "read_roster", "generate_for_roster", "read_manifest",

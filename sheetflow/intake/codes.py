@@ -2,120 +2,156 @@
 
 A code names the kind of problem for programs (``--json`` users, the tests, a
 mail merge); the English message beside it is for people and may change. Every
-code intake emits is listed in ``CODES`` (and, from there, in docs/codes.md's table):
-``Finding`` and ``Rejected`` refuse a code that is not.
+code intake emits is declared once, with its meaning, as a member of ``Code`` (docs/codes.md's
+table is checked against it; ``CODES`` is the same as a dict): ``Finding`` and ``Rejected`` refuse a
+code that is not. ``Skip`` is why a file found among the returns is not one, each with its code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 # Advice that ends many reasons a file was refused (the note to the partner leaves it out).
 RESAVE = "ask the partner to save it as Excel Workbook (.xlsx) and send it again"
 RESEND = "ask the partner to send the workbook again"
 
-# code -> meaning, grouped by where a file meets it. Kebab-case; never renamed once published.
-CODES = {
+
+class Code(StrEnum):
+    """A finding code: its value is the kebab-case code programs read (``--json``), ``meaning`` one line for
+    people (docs/codes.md's table is checked against these). Never renamed once published."""
+
+    meaning: str
+
+    def __new__(cls, value: str, meaning: str = "") -> "Code":  # the default: for mypy, a look-up Code("pdf")
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
+
     # The file itself, before it is opened as a zip (sniff).
-    "not-found": "The file does not exist (or is a link to a file that no longer exists).",
-    "unreadable": "The operating system refused to read the file.",
-    "folder": "A folder was given where a file was expected.",
-    "not-a-file": "A named pipe, device or socket: never read.",
-    "empty": "The file has 0 bytes.",
-    "too-big": "The file is larger than a returned workbook may be.",
-    "encrypted": "A password-protected (encrypted) workbook: .xlsx, .xls or .ods.",
-    "old-xls": "An Excel 97-2003 .xls file.",
-    "old-excel": "An Excel 2.x-4.0 file (BIFF2-4).",
-    "compound-file": "Another OLE2 compound file: a Word .doc, PowerPoint .ppt, Quattro Pro file or vbaProject.bin.",
-    "pdf": "A PDF document.",
-    "html": "A web page (HTML), even if it opens in Excel.",
-    "xml-file": "An XML file, such as an Excel 2003 XML Spreadsheet.",
-    "csv-file": "A CSV or plain-text file.",
-    "not-xlsx": "Not an Excel workbook at all (unrecognised bytes).",
+    NOT_FOUND = "not-found", "The file does not exist (or is a link to a file that no longer exists)."
+    UNREADABLE = "unreadable", "The operating system refused to read the file."
+    FOLDER = "folder", "A folder was given where a file was expected."
+    NOT_A_FILE = "not-a-file", "A named pipe, device or socket: never read."
+    EMPTY = "empty", "The file has 0 bytes."
+    TOO_BIG = "too-big", "The file is larger than a returned workbook may be."
+    ENCRYPTED = "encrypted", "A password-protected (encrypted) workbook: .xlsx, .xls or .ods."
+    OLD_XLS = "old-xls", "An Excel 97-2003 .xls file."
+    OLD_EXCEL = "old-excel", "An Excel 2.x-4.0 file (BIFF2-4)."
+    COMPOUND_FILE = ("compound-file",
+        "Another OLE2 compound file: a Word .doc, PowerPoint .ppt, Quattro Pro file or vbaProject.bin.")
+    PDF = "pdf", "A PDF document."
+    HTML = "html", "A web page (HTML), even if it opens in Excel."
+    XML_FILE = "xml-file", "An XML file, such as an Excel 2003 XML Spreadsheet."
+    CSV_FILE = "csv-file", "A CSV or plain-text file."
+    NOT_XLSX = "not-xlsx", "Not an Excel workbook at all (unrecognised bytes)."
     # The zip package (package).
-    "damaged": "The file is damaged or incomplete (cut short, bad checksums, duplicate parts).",
-    "too-many-parts": "Far more internal parts than a real workbook.",
-    "zip-password": "Parts locked with a zip password, which Excel never does.",
-    "odd-compression": "A compression method Excel never uses.",
-    "zip-bomb": "A part expands far beyond its size or the limits (a zip bomb).",
-    "ods": "An OpenDocument spreadsheet (.ods).",
-    "opendocument": "Another OpenDocument file.",
-    "numbers": "An Apple Numbers file.",
-    "plain-zip": "A zip archive that is not an Office file.",
-    "word": "A Word document (.docx).",
-    "powerpoint": "A PowerPoint presentation (.pptx).",
-    "not-a-workbook": "An Office file that is not an Excel workbook.",
-    "unusual-package": "Declared an Excel workbook, but its parts are not where Excel puts them.",
-    "macro-enabled": "A macro-enabled workbook (.xlsm).",
-    "xlsb": "An Excel Binary Workbook (.xlsb).",
-    "strict-xml": "Saved as Strict Open XML Spreadsheet.",
+    DAMAGED = "damaged", "The file is damaged or incomplete (cut short, bad checksums, duplicate parts)."
+    TOO_MANY_PARTS = "too-many-parts", "Far more internal parts than a real workbook."
+    ZIP_PASSWORD = "zip-password", "Parts locked with a zip password, which Excel never does."
+    ODD_COMPRESSION = "odd-compression", "A compression method Excel never uses."
+    ZIP_BOMB = "zip-bomb", "A part expands far beyond its size or the limits (a zip bomb)."
+    ODS = "ods", "An OpenDocument spreadsheet (.ods)."
+    OPENDOCUMENT = "opendocument", "Another OpenDocument file."
+    NUMBERS = "numbers", "An Apple Numbers file."
+    PLAIN_ZIP = "plain-zip", "A zip archive that is not an Office file."
+    WORD = "word", "A Word document (.docx)."
+    POWERPOINT = "powerpoint", "A PowerPoint presentation (.pptx)."
+    NOT_A_WORKBOOK = "not-a-workbook", "An Office file that is not an Excel workbook."
+    UNUSUAL_PACKAGE = "unusual-package", "Declared an Excel workbook, but its parts are not where Excel puts them."
+    MACRO_ENABLED = "macro-enabled", "A macro-enabled workbook (.xlsm)."
+    XLSB = "xlsb", "An Excel Binary Workbook (.xlsb)."
+    STRICT_XML = "strict-xml", "Saved as Strict Open XML Spreadsheet."
     # The XML inside (xml_safety, template_area).
-    "odd-encoding": "A part in a text encoding Excel never uses.",
-    "doctype": "A DOCTYPE or ENTITY declaration (entity bombs, external entities).",
-    "damaged-sheet": "A sheet's XML is damaged or incomplete.",
-    "outside-template": "A sheet has cells, rows or a dimension outside the template area.",
+    ODD_ENCODING = "odd-encoding", "A part in a text encoding Excel never uses."
+    DOCTYPE = "doctype", "A DOCTYPE or ENTITY declaration (entity bombs, external entities)."
+    DAMAGED_SHEET = "damaged-sheet", "A sheet's XML is damaged or incomplete."
+    OUTSIDE_TEMPLATE = "outside-template", "A sheet has cells, rows or a dimension outside the template area."
     # Reading, in a worker process (validate).
-    "reader-crashed": "The reader's process crashed or stopped without an answer.",
-    "timeout": "Reading the file took longer than allowed.",
-    "out-of-memory": "Reading the file needed more memory than allowed.",
-    "reader-error": "sheetflow itself failed on this file (a fault of sheetflow's).",
+    READER_CRASHED = "reader-crashed", "The reader's process crashed or stopped without an answer."
+    TIMEOUT = "timeout", "Reading the file took longer than allowed."
+    OUT_OF_MEMORY = "out-of-memory", "Reading the file needed more memory than allowed."
+    READER_ERROR = "reader-error", "sheetflow itself failed on this file (a fault of sheetflow's)."
     # The stamp and structure (record).
-    "not-stamped": "No sheetflow stamp: not a workbook sheetflow made.",
-    "stamp-mismatch": "The stamp in the file properties and on the hidden sheet disagree.",
-    "stamp-incomplete": "Part of the stamp is missing.",
-    "stamp-partly-lost": "Warning: one copy of the stamp was dropped by the program that saved it; the other was used.",
-    "unknown-instrument": "The stamp names an instrument this sheetflow does not know.",
-    "unknown-version": "The stamp names a version of the instrument this sheetflow never issued.",
-    "answers-missing": "Named answer cells are missing.",
-    "sheet-missing": "A sheet was renamed or removed.",
-    "question-changed": "The text of a locked question cell was changed.",
+    NOT_STAMPED = "not-stamped", "No sheetflow stamp: not a workbook sheetflow made."
+    STAMP_MISMATCH = "stamp-mismatch", "The stamp in the file properties and on the hidden sheet disagree."
+    STAMP_INCOMPLETE = "stamp-incomplete", "Part of the stamp is missing."
+    STAMP_PARTLY_LOST = ("stamp-partly-lost",
+        "Warning: one copy of the stamp was dropped by the program that saved it; the other was used.")
+    UNKNOWN_INSTRUMENT = "unknown-instrument", "The stamp names an instrument this sheetflow does not know."
+    UNKNOWN_VERSION = "unknown-version", "The stamp names a version of the instrument this sheetflow never issued."
+    ANSWERS_MISSING = "answers-missing", "Named answer cells are missing."
+    SHEET_MISSING = "sheet-missing", "A sheet was renamed or removed."
+    QUESTION_CHANGED = "question-changed", "The text of a locked question cell was changed."
     # The answers (schemas).
-    "formula": "A formula in an answer cell (never evaluated).",
-    "required": "A required answer is empty.",
-    "rating-range": "A rating that is not a whole number from 1 to 5.",
-    "not-a-choice": "An answer that is not one of its list's choices.",
-    "not-a-date": "A date answer that is not a date.",
-    "not-text": "A text answer that is not text.",
-    "action-incomplete": "An action-table row that is started lacks a required column.",
-    "progress-without-action": "A follow-up row (e{k}_progress) is filled in where last cycle's plan had no action.",
-    "progress-missing": "Warning: one of last cycle's actions has no progress chosen (e{k}_progress).",
-    "optional-empty": "Warning: an optional answer (such as a comment) is empty.",
-    "email-format": "Warning: an email answer does not look like an email address.",
+    FORMULA = "formula", "A formula in an answer cell (never evaluated)."
+    REQUIRED = "required", "A required answer is empty."
+    RATING_RANGE = "rating-range", "A rating that is not a whole number from 1 to 5."
+    NOT_A_CHOICE = "not-a-choice", "An answer that is not one of its list's choices."
+    NOT_A_DATE = "not-a-date", "A date answer that is not a date."
+    NOT_TEXT = "not-text", "A text answer that is not text."
+    ACTION_INCOMPLETE = "action-incomplete", "An action-table row that is started lacks a required column."
+    PROGRESS_WITHOUT_ACTION = ("progress-without-action",
+        "A follow-up row (e{k}_progress) is filled in where last cycle's plan had no action.")
+    PROGRESS_MISSING = ("progress-missing",
+        "Warning: one of last cycle's actions has no progress chosen (e{k}_progress).")
+    OPTIONAL_EMPTY = "optional-empty", "Warning: an optional answer (such as a comment) is empty."
+    EMAIL_FORMAT = "email-format", "Warning: an email answer does not look like an email address."
     # The batch (validate).
-    "duplicate": "Warning on a superseded file: the very same file was received again.",
-    "superseded": "Warning on a superseded file: a newer copy of the same response was received.",
-    "other-sender": "Collected from an address that is not the recipient's: not counted until the convener accepts it.",
-    "lock-file": "Skipped: an Excel lock file (~$...).",
-    "hidden-file": "Skipped: a hidden file.",
-    "hidden-folder": "Skipped: a hidden folder.",
-    "mail-ledger": "Skipped: the inbox's ledger of collected mail (collected.csv).",
-    "accepted-senders": "Skipped: the inbox's list of senders the convener accepted (accepted-senders.txt).",
-    "sent-by-sheetflow": "Skipped by status: the manifest or a workbook it lists, not a return.",
-    "sheetflow-rollup": "Skipped: a roll-up sheetflow wrote, not a return.",
-    "sheetflow-manifest": "Skipped: sheetflow's manifest of the workbooks sent (manifest.csv).",
-    "sheetflow-mail-log": "Skipped: sheetflow's log of the emails sent (sent.csv).",
-    "sheetflow-reply-log": "Skipped: sheetflow's log of the replies to returns (replied.csv).",
-    "sheetflow-feedback": "Skipped: a feedback note sheetflow wrote (... - what to fix.txt).",
-    "sheetflow-draft": "Skipped: an email draft sheetflow wrote (.eml, unsent).",
-}
-
-# Why a file or folder found in a folder was skipped (validate.find_files) -> its code.
-SKIPPED = {"Excel lock file": "lock-file", "hidden file": "hidden-file", "hidden folder": "hidden-folder",
-           "sheetflow's ledger of collected mail": "mail-ledger",
-           "the inbox's list of accepted senders": "accepted-senders",
-           "sent by sheetflow (listed in the manifest), not a return": "sent-by-sheetflow",
-           "a sheetflow roll-up, not a return": "sheetflow-rollup",
-           "sheetflow's manifest of the workbooks sent, not a return": "sheetflow-manifest",
-           "sheetflow's log of the emails sent, not a return": "sheetflow-mail-log",
-           "sheetflow's log of the replies to returns, not a return": "sheetflow-reply-log",
-           "a feedback note sheetflow wrote, not a return": "sheetflow-feedback",
-           "an email draft sheetflow wrote, not a return": "sheetflow-draft"}
+    DUPLICATE = "duplicate", "Warning on a superseded file: the very same file was received again."
+    SUPERSEDED = "superseded", "Warning on a superseded file: a newer copy of the same response was received."
+    OTHER_SENDER = ("other-sender",
+        "Collected from an address that is not the recipient's: not counted until the convener accepts it.")
+    LOCK_FILE = "lock-file", "Skipped: an Excel lock file (~$...)."
+    HIDDEN_FILE = "hidden-file", "Skipped: a hidden file."
+    HIDDEN_FOLDER = "hidden-folder", "Skipped: a hidden folder."
+    MAIL_LEDGER = "mail-ledger", "Skipped: the inbox's ledger of collected mail (collected.csv)."
+    ACCEPTED_SENDERS = ("accepted-senders",
+        "Skipped: the inbox's list of senders the convener accepted (accepted-senders.txt).")
+    SENT_BY_SHEETFLOW = "sent-by-sheetflow", "Skipped by status: the manifest or a workbook it lists, not a return."
+    SHEETFLOW_ROLLUP = "sheetflow-rollup", "Skipped: a roll-up sheetflow wrote, not a return."
+    SHEETFLOW_MANIFEST = "sheetflow-manifest", "Skipped: sheetflow's manifest of the workbooks sent (manifest.csv)."
+    SHEETFLOW_MAIL_LOG = "sheetflow-mail-log", "Skipped: sheetflow's log of the emails sent (sent.csv)."
+    SHEETFLOW_REPLY_LOG = "sheetflow-reply-log", "Skipped: sheetflow's log of the replies to returns (replied.csv)."
+    SHEETFLOW_FEEDBACK = "sheetflow-feedback", "Skipped: a feedback note sheetflow wrote (... - what to fix.txt)."
+    SHEETFLOW_DRAFT = "sheetflow-draft", "Skipped: an email draft sheetflow wrote (.eml, unsent)."
 
 
-def _known(code: str) -> str:
-    if code not in CODES:
-        raise ValueError(f"{code!r} is not a finding code listed in sheetflow.intake.codes.CODES")
-    return code
+CODES: dict[str, str] = {code.value: code.meaning for code in Code}  # code -> meaning, in declaration order
+
+
+class Skip(StrEnum):
+    """Why a file or folder found among the returns is not one: its value is the reason as people read it
+    (validate's table, --json's ``reason``), ``code`` the finding code programs read."""
+
+    code: Code
+
+    def __new__(cls, text: str, code: Code) -> "Skip":
+        member = str.__new__(cls, text)
+        member._value_ = text
+        member.code = code
+        return member
+
+    LOCK_FILE = "Excel lock file", Code.LOCK_FILE
+    HIDDEN_FILE = "hidden file", Code.HIDDEN_FILE
+    HIDDEN_FOLDER = "hidden folder", Code.HIDDEN_FOLDER
+    MAIL_LEDGER = "sheetflow's ledger of collected mail", Code.MAIL_LEDGER
+    ACCEPTED_SENDERS = "the inbox's list of accepted senders", Code.ACCEPTED_SENDERS
+    SENT_BY_SHEETFLOW = "sent by sheetflow (listed in the manifest), not a return", Code.SENT_BY_SHEETFLOW
+    ROLLUP = "a sheetflow roll-up, not a return", Code.SHEETFLOW_ROLLUP
+    MANIFEST = "sheetflow's manifest of the workbooks sent, not a return", Code.SHEETFLOW_MANIFEST
+    MAIL_LOG = "sheetflow's log of the emails sent, not a return", Code.SHEETFLOW_MAIL_LOG
+    REPLY_LOG = "sheetflow's log of the replies to returns, not a return", Code.SHEETFLOW_REPLY_LOG
+    FEEDBACK = "a feedback note sheetflow wrote, not a return", Code.SHEETFLOW_FEEDBACK
+    DRAFT = "an email draft sheetflow wrote, not a return", Code.SHEETFLOW_DRAFT
+
+
+def _known(code: str) -> Code:
+    try:
+        return Code(code)
+    except ValueError:
+        raise ValueError(f"{code!r} is not a finding code declared in sheetflow.intake.codes.Code") from None
 
 
 @dataclass
@@ -125,18 +161,18 @@ class Finding:
     name: str | None
     cell: str | None
     message: str
-    code: str
+    code: Code
 
     def __post_init__(self) -> None:
-        _known(self.code)
+        self.code = _known(self.code)
 
 
 class Rejected(Exception):
     """The file must not be read; ``reason`` is one plain line for a convener, ``code`` its kind."""
 
-    def __init__(self, code: str, reason: str):
+    def __init__(self, code: Code, reason: str):
         super().__init__(reason)
         self.code, self.reason = _known(code), reason
 
-    def __reduce__(self) -> tuple:  # crosses from worker processes as a pickle
+    def __reduce__(self) -> tuple[type["Rejected"], tuple[Code, str], dict[str, object]]:  # crosses from workers
         return type(self), (self.code, self.reason), self.__dict__

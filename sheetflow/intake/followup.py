@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .codes import Finding
+from .codes import Code, Finding
 
 if TYPE_CHECKING:
     from ..instruments.definitions import Instrument
@@ -37,19 +37,19 @@ def check_progress(record: Return, instrument: Instrument) -> tuple[list[Finding
                 if not had:
                     errors.append(Finding(element.progress_name, cell,
                                           f"{where} ({cell}): filled in, but last cycle's plan had no action in this "
-                                          "row; leave it empty.", "progress-without-action"))
+                                          "row; leave it empty.", Code.PROGRESS_WITHOUT_ACTION))
                 elif given.formula and isinstance(value, str) and value.startswith("="):
                     errors.append(Finding(element.progress_name, cell, f"{where} ({cell}): contains a formula; "
-                                          "type the text itself.", "formula"))
+                                          "type the text itself.", Code.FORMULA))
                 elif col == 0 and value not in choices:
                     errors.append(Finding(element.progress_name, cell,
                                           f"{where} ({cell}): {str(value)!r} is not one of "
-                                          f"{', '.join(choices)}.", "not-a-choice"))
+                                          f"{', '.join(choices)}.", Code.NOT_A_CHOICE))
             if had and progress in (None, ""):
                 cell = given.cell_at(r - 1, 0)
                 warnings.append(Finding(element.progress_name, cell,
                                         f"{where} ({cell}): last cycle's action \"{_short(action[0])}\" has no "
-                                        "progress chosen.", "progress-missing"))
+                                        "progress chosen.", Code.PROGRESS_MISSING))
     return errors, warnings
 
 

@@ -23,6 +23,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnContext
 from typing import Generic, Literal, TypeVar
 
+from .codes import Code
+
 if sys.platform != "win32":   # Windows has no resource module (and no address-space limit)
     import resource
 
@@ -31,13 +33,13 @@ __all__ = ["IsolationFailed", "run_isolated_many"]
 
 class IsolationFailed(Exception):
     """The worker died, ran out of memory or took too long; ``reason`` is one plain line, ``code`` which of
-    the three: "reader-crashed", "out-of-memory" or "timeout"."""
+    the three: ``Code.READER_CRASHED``, ``Code.OUT_OF_MEMORY`` or ``Code.TIMEOUT``."""
 
-    def __init__(self, reason: str, code: str):
+    def __init__(self, reason: str, code: Code):
         super().__init__(reason)
         self.reason, self.code = reason, code
 
-    def __reduce__(self) -> tuple[type[IsolationFailed], tuple[str, str], dict[str, object]]:
+    def __reduce__(self) -> tuple[type[IsolationFailed], tuple[str, Code], dict[str, object]]:
         return type(self), (self.reason, self.code), self.__dict__
 
 
@@ -139,7 +141,7 @@ class _Pool(Generic[Item, Result]):
                 while worker in self.workers and worker.queued and worker.connection.poll():
                     self._receive(worker)  # take every answer waiting, so a busy parent never holds a worker up
             elif time.monotonic() > worker.since + self.timeout:
-                late = IsolationFailed(f"reading this file took longer than {self.timeout:g} s", "timeout")
+                late = IsolationFailed(f"reading this file took longer than {self.timeout:g} s", Code.TIMEOUT)
                 self._fail(worker, late, kill=True)
 
     def _feed(self, worker: _Worker[Item, Result]) -> None:
@@ -150,7 +152,7 @@ class _Pool(Generic[Item, Result]):
                 worker.connection.send((index, self.items[index]))
             except OSError:  # the worker is gone: the oldest item it holds fails, so every loop makes progress
                 worker.process.join(1)
-                self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), "reader-crashed"))
+                self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), Code.READER_CRASHED))
 
     def _receive(self, worker: _Worker[Item, Result]) -> None:
         answer: _Answer[Result]
@@ -158,7 +160,7 @@ class _Pool(Generic[Item, Result]):
             answer = worker.connection.recv()
         except (EOFError, OSError):  # the worker died without answering
             worker.process.join()
-            self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), "reader-crashed"))
+            self._fail(worker, IsolationFailed(_death_reason(worker.process.exitcode), Code.READER_CRASHED))
             return
         except Exception as problem:  # e.g. an exception type that cannot be rebuilt here
             answer = ("error", worker.queued[0],
@@ -168,7 +170,7 @@ class _Pool(Generic[Item, Result]):
         worker.since = time.monotonic()
         if answer[0] == "memory":
             self.done[index] = IsolationFailed(f"reading this file used more memory than allowed "
-                                               f"({self.memory_bytes / 2**20:.0f} MB)", "out-of-memory")
+                                               f"({self.memory_bytes / 2**20:.0f} MB)", Code.OUT_OF_MEMORY)
         else:
             self.done[index] = answer[2]
 

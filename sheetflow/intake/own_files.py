@@ -4,7 +4,7 @@ A convener saves a roll-up, the manifest, the mail or reply ledger, feedback not
 inbox folder (or runs a command on the folder they were written to). ``reason`` tells them apart
 from a partner's file by name and first line, without opening a workbook; a roll-up, which has no
 stamp, is told by ``is_rollup`` only once a worker found the file unstamped (so the returns
-themselves cost nothing more). Each reason has its code in ``codes.SKIPPED``.
+themselves cost nothing more). Each reason is a ``codes.Skip``, which carries its code.
 """
 
 from __future__ import annotations
@@ -14,38 +14,25 @@ import zlib
 from pathlib import Path
 
 from .. import journals
-
-ROLLUP = "a sheetflow roll-up, not a return"
-MANIFEST = "sheetflow's manifest of the workbooks sent, not a return"
-MAIL_LOG = "sheetflow's log of the emails sent, not a return"
-FEEDBACK = "a feedback note sheetflow wrote, not a return"
-DRAFT = "an email draft sheetflow wrote, not a return"
-REPLY_LOG = "sheetflow's log of the replies to returns, not a return"
+from .codes import Skip
 
 ROLLUP_TITLE = "Regional sector partnership roll-up"  # the roll-up's document title (rollup.workbook)
 FEEDBACK_SUFFIX = " - what to fix.txt"  # intake.report.write_feedback's note names
 _FIRST_LINE = 4096
 
 
-def reason(path: Path) -> str | None:
+def reason(path: Path) -> Skip | None:
     """Why a file sheetflow wrote is not a return (None for any other file)."""
     name = path.name.casefold()
-    if name == journals.MANIFEST and _header(path) == _columns("manifest"):
-        return MANIFEST
-    if name == journals.SENT and _header(path) == _columns("sent"):
-        return MAIL_LOG
-    if name == journals.REPLIED and _header(path) == _columns("replied"):
-        return REPLY_LOG
+    for ledger, skip in ((journals.MANIFEST_CSV, Skip.MANIFEST), (journals.SENT_CSV, Skip.MAIL_LOG),
+                         (journals.REPLIED_CSV, Skip.REPLY_LOG)):
+        if name == ledger.name and path.is_file() and ledger.header(path) == ledger.columns:
+            return skip
     if name.endswith(FEEDBACK_SUFFIX.casefold()) and path.is_file():
-        return FEEDBACK
+        return Skip.FEEDBACK
     if name.endswith(".eml") and _is_draft(path):
-        return DRAFT
+        return Skip.DRAFT
     return None
-
-
-def _columns(kind: str) -> list[str]:
-    return list({"manifest": journals.MANIFEST_COLUMNS, "replied": journals.REPLIED_COLUMNS,
-                 "sent": journals.SENT_COLUMNS}[kind])
 
 
 def _first(path: Path) -> bytes:
@@ -56,11 +43,6 @@ def _first(path: Path) -> bytes:
             return handle.read(_FIRST_LINE)
     except OSError:
         return b""
-
-
-def _header(path: Path) -> list[str]:
-    line = _first(path).decode("utf-8-sig", "replace").splitlines()
-    return [c.strip() for c in line[0].split(",")] if line else []
 
 
 def _is_draft(path: Path) -> bool:

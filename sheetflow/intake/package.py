@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..limits import RATIO_FLOOR, Limits
-from .codes import RESAVE, RESEND, Rejected
+from .codes import RESAVE, RESEND, Code, Rejected
 from .sniff import HEAD_BYTES, not_a_zip, open_regular_file
 from .template_area import SheetStream, parse_sheet_tree, sheet_tree
 from .xml_safety import TextChecks
@@ -128,22 +128,22 @@ def checked(data: bytes, limits: Limits = Limits(), keep: bool = True) -> Packag
 def check_stream(f, size: int, limits: Limits, keep: Package | None = None) -> None:
     """The package checks on an open binary file of ``size`` bytes; ``keep`` collects the parts."""
     if size == 0:
-        raise Rejected("empty", EMPTY)
+        raise Rejected(Code.EMPTY, EMPTY)
     if size > limits.max_file_bytes:
-        raise Rejected("too-big",
+        raise Rejected(Code.TOO_BIG,
                        f"The file is {_size(size)}, larger than the {_size(limits.max_file_bytes)} "
                        "allowed for a returned workbook; ask the partner to check they sent the right file.")
     head = f.read(HEAD_BYTES)
     if not head.startswith(b"PK"):
         raise not_a_zip(f, head)
     if _central_directory_too_big(f, size, limits):
-        raise Rejected("too-many-parts", _too_many_parts(limits.max_members))
+        raise Rejected(Code.TOO_MANY_PARTS, _too_many_parts(limits.max_members))
     try:
         with zipfile.ZipFile(f) as zf:
             _check_zip(zf, size, limits, keep)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, OSError, ValueError,
             struct.error, OverflowError, RuntimeError):   # includes bad CRC, truncation, bad offsets
-        raise Rejected("damaged", DAMAGED) from None
+        raise Rejected(Code.DAMAGED, DAMAGED) from None
 
 
 def _central_directory_too_big(f, size: int, limits: Limits) -> bool:
@@ -175,15 +175,15 @@ STRICT_NAMESPACE = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 def _check_zip(zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: Package | None = None) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_members:
-        raise Rejected("too-many-parts", _too_many_parts(limits.max_members))
+        raise Rejected(Code.TOO_MANY_PARTS, _too_many_parts(limits.max_members))
     parts = {info.filename.lower(): info for info in infos}
     if len(parts) != len(infos):
-        raise Rejected("damaged", DAMAGED)   # two parts with the same name: readers disagree on which is real
+        raise Rejected(Code.DAMAGED, DAMAGED)   # two parts with the same name: readers disagree on which is real
     if any(info.flag_bits & 0x1 for info in infos):
-        raise Rejected("zip-password", ENCRYPTED_PARTS)
+        raise Rejected(Code.ZIP_PASSWORD, ENCRYPTED_PARTS)
     if any(info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for info in infos):
         # also: zipfile decompresses bzip2/lzma without an output bound
-        raise Rejected("odd-compression", ODD_COMPRESSION)
+        raise Rejected(Code.ODD_COMPRESSION, ODD_COMPRESSION)
 
     scan = _Scan(zf, file_size, limits, keep)
     if keep is not None:
@@ -194,33 +194,33 @@ def _check_zip(zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: Packag
             if found:
                 locked = ODF_MANIFEST in parts and scan.member(parts[ODF_MANIFEST], ("encryption-data",))
                 if locked:
-                    raise Rejected("encrypted", ODS_PASSWORD if "opendocument.spreadsheet" in found
+                    raise Rejected(Code.ENCRYPTED, ODS_PASSWORD if "opendocument.spreadsheet" in found
                                    else OPENDOCUMENT_PASSWORD)
-                raise (Rejected("ods", ODS) if "opendocument.spreadsheet" in found
-                       else Rejected("opendocument", OPENDOCUMENT))
+                raise (Rejected(Code.ODS, ODS) if "opendocument.spreadsheet" in found
+                       else Rejected(Code.OPENDOCUMENT, OPENDOCUMENT))
         if any(name.startswith("index/") and name.endswith(".iwa") or name == "index.zip" for name in parts):
-            raise Rejected("numbers", NUMBERS)
-        raise Rejected("plain-zip", ZIP_NOT_OFFICE)
+            raise Rejected(Code.NUMBERS, NUMBERS)
+        raise Rejected(Code.PLAIN_ZIP, ZIP_NOT_OFFICE)
     if any(name.startswith("word/") for name in parts):
-        raise Rejected("word", WORD)
+        raise Rejected(Code.WORD, WORD)
     if any(name.startswith("ppt/") for name in parts):
-        raise Rejected("powerpoint", POWERPOINT)
+        raise Rejected(Code.POWERPOINT, POWERPOINT)
     if "xl/workbook.bin" in parts:  # before the macros: an .xlsb with macros is still an .xlsb
-        raise Rejected("xlsb", XLSB)
+        raise Rejected(Code.XLSB, XLSB)
     if any(name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/") for name in parts):
-        raise Rejected("macro-enabled", MACRO)
+        raise Rejected(Code.MACRO_ENABLED, MACRO)
     if WORKBOOK not in parts:
         if scan.member(parts[CONTENT_TYPES], SPREADSHEET_TYPES):
-            raise Rejected("unusual-package", UNUSUAL_PACKAGE)
-        raise Rejected("not-a-workbook", OFFICE_NOT_WORKBOOK)
+            raise Rejected(Code.UNUSUAL_PACKAGE, UNUSUAL_PACKAGE)
+        raise Rejected(Code.NOT_A_WORKBOOK, OFFICE_NOT_WORKBOOK)
 
     found = scan.member(parts[CONTENT_TYPES], (BINARY_TYPE, *MACRO_TYPES))
     if BINARY_TYPE in found:
-        raise Rejected("xlsb", XLSB)
+        raise Rejected(Code.XLSB, XLSB)
     if found:
-        raise Rejected("macro-enabled", MACRO)
+        raise Rejected(Code.MACRO_ENABLED, MACRO)
     if scan.member(parts[WORKBOOK], (STRICT_NAMESPACE,)):
-        raise Rejected("strict-xml", STRICT)
+        raise Rejected(Code.STRICT_XML, STRICT)
     for info in infos:
         if info.filename.lower() not in (CONTENT_TYPES, WORKBOOK):
             scan.member(info)
@@ -293,15 +293,15 @@ class _Scan:
         bomb = "This file looks like a zip bomb (a file built to overwhelm computers): "
         advice = "; do not open it, and ask the partner to send the workbook again."
         if size > limits.max_member_bytes:
-            raise Rejected("zip-bomb",
+            raise Rejected(Code.ZIP_BOMB,
                            f"{bomb}one part of it would expand to more than "
                            f"{_size(limits.max_member_bytes)}{advice}")
         if self.total > limits.max_uncompressed_bytes:
-            raise Rejected("zip-bomb",
+            raise Rejected(Code.ZIP_BOMB,
                            f"{bomb}it would expand to more than "
                            f"{_size(limits.max_uncompressed_bytes)}{advice}")
         if size > RATIO_FLOOR and size > limits.max_ratio * compressed:
-            raise Rejected("zip-bomb",
+            raise Rejected(Code.ZIP_BOMB,
                            f"{bomb}one part of it is squeezed more than {limits.max_ratio:g} times "
                            f"smaller than its real size{advice}")
 

@@ -31,7 +31,7 @@ from ..cells import cell_name
 from ..instruments import definitions
 from ..instruments.definitions import PREVIOUS_KEY, STAMP_KEYS
 from . import fast_reader, own_files
-from .codes import Finding, Rejected
+from .codes import Code, Finding, Rejected
 from .fast_reader import boundaries, from_excel
 from .package import Limits, checked, open_checked
 
@@ -79,7 +79,7 @@ class Return:
     cycle: str | None = None
     previous_response_id: str | None = None  # an action plan following up an earlier one: that plan's response id
     rejected: str | None = None  # why the file cannot be checked at all
-    rejected_code: str | None = None  # what kind of reason that is (see codes.py)
+    rejected_code: Code | None = None  # what kind of reason that is
     answers: dict = field(default_factory=dict)  # name -> Answer
     findings: list = field(default_factory=list)  # stamp notes etc. (warnings)
 
@@ -110,14 +110,14 @@ def read_return(path: str, limits: Limits = TEMPLATE_AREA, reader: str = "fast")
             try:
                 _read_workbook(record, fast_reader.Book(package))
             except _MALFORMED:
-                raise Rejected("damaged", DAMAGED) from None
+                raise Rejected(Code.DAMAGED, DAMAGED) from None
         else:
             _read_workbook(record, OpenpyxlBook(package.data))
     except Rejected as exc:
-        if exc.code == "outside-template" and not _names_a_stamp(path):
-            exc = Rejected("not-stamped", NOT_STAMPED)  # clearing the cells would not make it ours
-        if exc.code == "not-stamped" and own_files.is_rollup(path):
-            exc = Rejected("sheetflow-rollup", own_files.ROLLUP)  # validate skips it: sheetflow's own file
+        if exc.code == Code.OUTSIDE_TEMPLATE and not _names_a_stamp(path):
+            exc = Rejected(Code.NOT_STAMPED, NOT_STAMPED)  # clearing the cells would not make it ours
+        if exc.code == Code.NOT_STAMPED and own_files.is_rollup(path):
+            exc = Rejected(Code.SHEETFLOW_ROLLUP, own_files.Skip.ROLLUP)  # validate skips it: sheetflow's own file
         record.rejected, record.rejected_code = exc.reason, exc.code
     return record
 
@@ -152,7 +152,7 @@ class OpenpyxlBook:
         try:
             self.wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False, keep_vba=False)
         except Exception:  # openpyxl raises many types on damaged input
-            raise Rejected("damaged", DAMAGED) from None
+            raise Rejected(Code.DAMAGED, DAMAGED) from None
         self.sheetnames = self.wb.sheetnames
         self.modified = self.wb.properties.modified
         self.properties = {prop.name: prop.value for prop in getattr(self.wb.custom_doc_props, "props", [])}
@@ -198,7 +198,7 @@ def _read_workbook(record: Return, book) -> None:
             record.answers[name] = found
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise Rejected("answers-missing",
+        raise Rejected(Code.ANSWERS_MISSING,
                        f"Answer cells are missing from this workbook ({shown}): it is not an intact copy of "
                        "the workbook that was sent; ask the partner to fill in the original workbook.")
     _check_unchanged(book, instrument)
@@ -218,22 +218,22 @@ def _stamp(book, record: Return) -> dict:
             if value not in (None, ""):
                 sheet[key] = str(value).strip()
     if not props and not sheet:
-        raise Rejected("not-stamped", NOT_STAMPED)
+        raise Rejected(Code.NOT_STAMPED, NOT_STAMPED)
     for key in STAMP_KEYS:
         if key in props and key in sheet and props[key] != sheet[key]:
-            raise Rejected("stamp-mismatch",
+            raise Rejected(Code.STAMP_MISMATCH,
                            f"The workbook's identification does not agree with itself ({key} is "
                            f"{props[key]!r} in the file properties but {sheet[key]!r} on the hidden sheet): "
                            "it has been altered; ask the partner to fill in the original workbook.")
     stamp = {key: props.get(key, sheet.get(key)) for key in STAMP_KEYS}
     absent = [key for key, value in stamp.items() if not value]
     if absent:
-        raise Rejected("stamp-incomplete",
+        raise Rejected(Code.STAMP_INCOMPLETE,
                        f"The workbook's sheetflow stamp is incomplete (no {', '.join(absent)}); "
                        "ask the partner to fill in the workbook that was sent to them.")
     if len(props) < len(STAMP_KEYS) or len(sheet) < len(STAMP_KEYS):
         record.findings.append(Finding(None, None, "Part of the workbook's identification was removed by the "
-                                       "program that saved it; the rest was used.", "stamp-partly-lost"))
+                                       "program that saved it; the rest was used.", Code.STAMP_PARTLY_LOST))
     return stamp
 
 
@@ -241,13 +241,13 @@ def _instrument(record: Return) -> definitions.Instrument:
     known = definitions.load_all()
     current = known.get(record.instrument or "")
     if current is None:
-        raise Rejected("unknown-instrument",
+        raise Rejected(Code.UNKNOWN_INSTRUMENT,
                        f"This workbook is for an instrument sheetflow does not know ({record.instrument!r}); "
                        f"known: {', '.join(sorted(known))}.")
     instrument = definitions.load_version(current.id, record.version or "")
     if instrument is None:
         issued = sorted(v for i, v in definitions.load_issued() if i == record.instrument)
-        raise Rejected("unknown-version",
+        raise Rejected(Code.UNKNOWN_VERSION,
                        f"This workbook was made from version {record.version} of the {current.title}, "
                        f"which this sheetflow does not know (it knows version {', '.join(issued)}); "
                        "use the sheetflow that made it, or send the partner a new workbook.")
@@ -399,14 +399,14 @@ def _check_unchanged(book, instrument) -> None:
     sheets = set(book.sheetnames)
     for sheet, keys, expected in _questions_by_sheet(instrument.id, instrument.version):
         if sheet not in sheets:
-            raise Rejected("sheet-missing",
+            raise Rejected(Code.SHEET_MISSING,
                            f"The sheet {sheet!r} was renamed or removed, so the workbook's structure was changed; "
                            "ask the partner to fill in the original workbook.")
         for (found, _), (row, col), (text, words) in zip(book.cells(sheet, keys), keys, expected):
             if found != text and (not isinstance(found, str) or " ".join(found.split()) != words):
                 coordinate = cell_name(row, col)
                 shown = text if len(text) <= 60 else text[:57] + "…"
-                raise Rejected("question-changed",
+                raise Rejected(Code.QUESTION_CHANGED,
                                f"The question text in {sheet}!{coordinate} (\"{shown}\") was changed, so the "
                                "workbook's structure was altered; ask the partner to fill in the original workbook.")
 

@@ -7,20 +7,38 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..files import check_files, check_folder, write_text
 from ..text import fit, name_key, plural
-from .codes import SKIPPED, Finding
+from .codes import Code, Finding, Skip
 from .record import Return
 
-STATUSES = ("valid", "invalid", "rejected", "superseded")
+if TYPE_CHECKING:
+    from ..instruments.definitions import Instrument
+
+
+
+class Status(StrEnum):
+    """What validation decided about one file (``FileReport.status``)."""
+
+    VALID = "valid"  # counted: in the roll-up
+    INVALID = "invalid"  # read, but answers must be fixed
+    REJECTED = "rejected"  # cannot be read or used as sent
+    SUPERSEDED = "superseded"  # a newer copy of the same response replaces it
+
+
+STATUSES = tuple(Status)
+NEEDS_FIXING = (Status.INVALID, Status.REJECTED)  # the statuses a partner hears about
+LEFT_OUT = (Status.INVALID, Status.REJECTED, Status.SUPERSEDED)  # not in the roll-up
 
 
 @dataclass
 class FileReport:
     path: str
-    status: str
+    status: Status
     instrument: str | None = None
     response_id: str | None = None
     organization: str | None = None
@@ -32,7 +50,7 @@ class FileReport:
     sha256: str | None = None
     saved_at: str | None = None
     superseded_by: str | None = None
-    code: str | None = None  # for a rejected file, the code of its reason (codes.py)
+    code: Code | None = None  # for a rejected file, the code of its reason
     record: Return | None = field(default=None, repr=False, compare=False)  # the answers, for roll-ups
 
     def to_dict(self) -> dict:
@@ -50,7 +68,7 @@ class FileReport:
 @dataclass
 class Report:
     files: list = field(default_factory=list)  # FileReport, in the order the files were found
-    skipped: list = field(default_factory=list)  # (path, why) for lock files and hidden files
+    skipped: list[tuple[str, Skip]] = field(default_factory=list)  # files found that are not returns
     received: dict = field(default_factory=dict)  # path -> ledger.Received: when and from whom collect got it
 
     @property
@@ -59,7 +77,7 @@ class Report:
 
     @property
     def all_valid(self) -> bool:
-        return all(f.status == "valid" for f in self.files)
+        return all(f.status == Status.VALID for f in self.files)
 
     def to_dict(self) -> dict:
         return {"files": [f.to_dict() for f in self.files], "summary": self.summary,
@@ -72,71 +90,71 @@ class Report:
         lines.append(f"{'STATUS':<10}  {'FILE':<{width}}  {'FROM':<40}  PROBLEMS")
         for f in self.files:
             who = " / ".join(x for x in (f.organization, f.respondent) if x) or "-"
-            problems = {"valid": plural(f.warnings, "warning") if f.warnings else "",
-                        "invalid": plural(f.errors, "error"), "rejected": refused(f),
-                        "superseded": f"replaced by {file_name(f.superseded_by or '')}"}[f.status]
+            problems = {Status.VALID: plural(f.warnings, "warning") if f.warnings else "",
+                        Status.INVALID: plural(f.errors, "error"), Status.REJECTED: refused(f),
+                        Status.SUPERSEDED: f"replaced by {file_name(f.superseded_by or '')}"}[f.status]
             lines.append(f"{f.status:<10}  {fit(file_name(f.path), width):<{width}}  {fit(who, 40):<40}  {problems}")
         if verbose:
             for f in self.files:
-                if f.status in ("invalid", "rejected"):
+                if f.status in NEEDS_FIXING:
                     lines.append("")
                     lines.append(f"{f.path}:")
                     lines.extend(f"  - {e.message}" for e in f.errors)
         s = self.summary
         lines.append("")
-        lines.append(f"{plural(self.files, 'file')}: {s['valid']} valid, {s['invalid']} invalid, "
-                     f"{s['rejected']} rejected, {s['superseded']} superseded"
+        lines.append(f"{plural(self.files, 'file')}: {s[Status.VALID]} valid, {s[Status.INVALID]} invalid, "
+                     f"{s[Status.REJECTED]} rejected, {s[Status.SUPERSEDED]} superseded"
                      + (f"; {skipped_summary(self.skipped)}" if self.skipped else "") + ".")
         if verbose and self.skipped:
             lines += ["", "Skipped (not returns):"] + [f"  {file_name(path)}: {why}" for path, why in self.skipped]
         return "\n".join(lines)
 
 
-def skipped_summary(skipped: list) -> str:
+def skipped_summary(skipped: list[tuple[str, Skip]]) -> str:
     """What was skipped, by reason: "2 skipped: 1 Excel lock file, 1 a sheetflow roll-up, not a return"."""
-    counts: dict = {}
+    counts: dict[Skip, int] = {}
     for _, why in skipped:
         counts[why] = counts.get(why, 0) + 1
     return f"{len(skipped)} skipped (" + "; ".join(f"{n}: {why}" for why, n in counts.items()) + ")"
 
 
 # a file refused although it was read (its stamp or its questions are not as sent), in a few words
-READ_BUT_REFUSED = {
-    "question-changed": "read, but a question was edited", "sheet-missing": "read, but a sheet is missing",
-    "answers-missing": "read, but answer cells are missing", "not-stamped": "read, but not made by sheetflow",
-    "stamp-mismatch": "read, but its stamp was altered", "stamp-incomplete": "read, but its stamp is incomplete",
-    "unknown-instrument": "read, but of an unknown instrument", "unknown-version": "read, but of an unknown version",
-    "outside-template": "read, but has cells outside the form",
+READ_BUT_REFUSED: dict[Code | None, str] = {
+    Code.QUESTION_CHANGED: "read, but a question was edited", Code.SHEET_MISSING: "read, but a sheet is missing",
+    Code.ANSWERS_MISSING: "read, but answer cells are missing", Code.NOT_STAMPED: "read, but not made by sheetflow",
+    Code.STAMP_MISMATCH: "read, but its stamp was altered", Code.STAMP_INCOMPLETE: "read, but its stamp is incomplete",
+    Code.UNKNOWN_INSTRUMENT: "read, but of an unknown instrument", Code.UNKNOWN_VERSION: "read, but of an unknown version",
+    Code.OUTSIDE_TEMPLATE: "read, but has cells outside the form",
 }
 
 
 def refused(f: FileReport) -> str:
     """Why a rejected file is left out, in a few words for the table: "cannot be read" only if it was not."""
-    return READ_BUT_REFUSED.get(f.code or "", "cannot be read")
+    return READ_BUT_REFUSED.get(f.code, "cannot be read")
 
 
-def skipped_entry(path: str, why: str) -> dict:
+def skipped_entry(path: str, why: Skip) -> dict[str, str]:
     """A skipped file as --json shows it: its path, the reason and the reason's code."""
-    return {"path": path, "reason": why, "code": SKIPPED.get(why)}
+    return {"path": path, "reason": why, "code": why.code}
 
 
 def file_name(path: str) -> str:
     return Path(path).name
 
 
-def from_return(record: Return, instrument=None) -> FileReport:
+def from_return(record: Return, instrument: Instrument | None = None) -> FileReport:
     """The report line of a file, before validation decides its status."""
     who = _who(record, instrument)
     return FileReport(
-        path=record.path, status="rejected" if record.rejected else "valid", instrument=record.instrument,
+        path=record.path, status=Status.REJECTED if record.rejected else Status.VALID, instrument=record.instrument,
         response_id=record.response_id, organization=who[0], respondent=who[1],
-        errors=[Finding(None, None, record.rejected, record.rejected_code or "")] if record.rejected else [],
+        errors=[Finding(None, None, record.rejected, record.rejected_code or Code.READER_ERROR)] if record.rejected else [],
         warnings=list(record.findings), version=record.version, cycle=record.cycle,
         sha256=record.sha256 or None, saved_at=record.saved_at, code=record.rejected_code, record=record,
     )
 
 
-def _who(record: Return, instrument) -> tuple:
+def _who(record: Return, instrument: Instrument | None) -> tuple[str | None, ...]:
     if instrument is None or record.rejected:
         return None, None
     keys = [a.name for a in instrument.identity if a.required]
@@ -153,7 +171,7 @@ def feedback_note(report: FileReport, instrument_title: str | None = None, partn
     greeting = f"Hello{(' ' + who) if who else ''},"
     lines = [greeting, ""]
     what = f"the {instrument_title}" if instrument_title else "the workbook"
-    if report.status == "rejected":
+    if report.status == Status.REJECTED:
         verb = "use" if report.code in READ_BUT_REFUSED else "read"
         lines.append(f"Thank you for sending {what} back (the file \"{name}\"). Unfortunately we cannot "
                      f"{verb} it:")
@@ -192,7 +210,7 @@ def write_feedback(report: Report, folder: Path, titles: dict, force: bool = Fal
     partner's name, for the greeting."""
     notes, used = {}, set()
     for f in report.files:
-        if f.status not in ("invalid", "rejected"):
+        if f.status not in NEEDS_FIXING:
             continue
         stem = Path(f.path).stem
         name = f"{stem} - what to fix.txt"

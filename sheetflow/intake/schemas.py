@@ -21,14 +21,14 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..names import is_email
-from .codes import Finding
+from .codes import Code, Finding
 from .followup import check_progress
 from .record import Return
 
 TITLE_WIDTH = 45
 # The code of each check's failure (an empty required answer is an error, an empty optional one a warning).
-CHECK_CODES = {"formula": "formula", "rating": "rating-range", "choice": "not-a-choice", "date": "not-a-date",
-               "text": "not-text", "email": "email-format"}
+CHECK_CODES = {"formula": Code.FORMULA, "rating": Code.RATING_RANGE, "choice": Code.NOT_A_CHOICE,
+               "date": Code.NOT_A_DATE, "text": Code.NOT_TEXT, "email": Code.EMAIL_FORMAT}
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def check_answers(returns: list[Return], instrument) -> list[tuple[list[Finding]
             position, name, value = responses[index], names[index], values[index]
             answer = instrument.answer(name)
             cell = returns[position].answers[name].cell
-            code = ("required", "optional-empty")[level] if check == "not_nullable" else CHECK_CODES[check]
+            code = (Code.REQUIRED, Code.OPTIONAL_EMPTY)[level] if check == "not_nullable" else CHECK_CODES[check]
             results[position][level].append(Finding(name, cell, message(answer, check, value, cell, instrument), code))
     if instrument.elements:
         _validate_actions(returns, instrument, results)
@@ -263,8 +263,8 @@ def _validate_actions(returns, instrument, results) -> None:
         answer = instrument.answer(f"e{element}_actions")
         where = f"{answer.label}, row {number}, {spec.label} ({cell})"
         if check == "formula":
-            text, code = f"{where}: contains a formula ({short(str(value), 30)}); type the text itself.", "formula"
+            text, code = f"{where}: contains a formula ({short(str(value), 30)}); type the text itself.", Code.FORMULA
         else:
             needed = ", ".join(required[:-1]) + " and " + required[-1]
-            text, code = f"{where} is empty; a row you start needs its {needed}.", "action-incomplete"
+            text, code = f"{where} is empty; a row you start needs its {needed}.", Code.ACTION_INCOMPLETE
         results[position][0].append(Finding(answer.name, cell, text, code))

@@ -15,7 +15,7 @@ import struct
 from pathlib import Path
 from typing import BinaryIO
 
-from .codes import RESAVE, Rejected
+from .codes import RESAVE, Code, Rejected
 
 CHUNK = 1 << 20          # bytes read at a time when searching a file for a name
 HEAD_BYTES = 8192        # bytes sniffed to recognise non-zip files
@@ -46,10 +46,10 @@ def open_regular_file(path: Path) -> io.BufferedReader:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         if os.path.lexists(path):
-            raise Rejected("not-found", "The file is a shortcut (link) to a file that no longer exists.") from None
-        raise Rejected("not-found", "The file could not be found.") from None
+            raise Rejected(Code.NOT_FOUND, "The file is a shortcut (link) to a file that no longer exists.") from None
+        raise Rejected(Code.NOT_FOUND, "The file could not be found.") from None
     except OSError as exc:
-        raise Rejected("unreadable", f"The file could not be read ({exc.strerror or exc}).") from None
+        raise Rejected(Code.UNREADABLE, f"The file could not be read ({exc.strerror or exc}).") from None
     f = os.fdopen(fd, "rb")
     try:
         _require_regular(os.fstat(fd))   # it may have been swapped since the stat above
@@ -64,11 +64,11 @@ def _require_regular(st: os.stat_result) -> None:
     if stat.S_ISREG(mode):
         return
     if stat.S_ISDIR(mode):
-        raise Rejected("folder", "This is a folder, not a file.")
+        raise Rejected(Code.FOLDER, "This is a folder, not a file.")
     kind = ("a named pipe" if stat.S_ISFIFO(mode) else
             "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
             "a socket" if stat.S_ISSOCK(mode) else "a special system file")
-    raise Rejected("not-a-file", f"This is not an ordinary file (it is {kind}), so it was not read.")
+    raise Rejected(Code.NOT_A_FILE, f"This is not an ordinary file (it is {kind}), so it was not read.")
 
 
 def not_a_zip(f: BinaryIO, head: bytes) -> Rejected:
@@ -76,18 +76,18 @@ def not_a_zip(f: BinaryIO, head: bytes) -> Rejected:
     if head.startswith(CFB_MAGIC):
         return _compound_file(f)
     if _is_old_excel(head):
-        return Rejected("old-excel", OLD_EXCEL)
+        return Rejected(Code.OLD_EXCEL, OLD_EXCEL)
     if b"%PDF-" in head[:1024]:
-        return Rejected("pdf", PDF)
+        return Rejected(Code.PDF, PDF)
     if not _looks_like_text(head):
-        return Rejected("not-xlsx", UNKNOWN)
+        return Rejected(Code.NOT_XLSX, UNKNOWN)
     encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8"
     text = head.decode(encoding, "ignore").lstrip("\ufeff \t\r\n").lower()
     if text.startswith(("<!doctype html", "<html", "<table", "mime-version:")) or "<html" in text[:1024]:
-        return Rejected("html", HTML)
+        return Rejected(Code.HTML, HTML)
     if text.startswith("<?xml"):
-        return Rejected("xml-file", XML)
-    return Rejected("csv-file", TEXT)
+        return Rejected(Code.XML_FILE, XML)
+    return Rejected(Code.CSV_FILE, TEXT)
 
 
 _CONTROL_BYTES = bytes(set(range(32)) - set(b"\t\n\r\f"))
@@ -123,21 +123,21 @@ def _compound_file(f: BinaryIO) -> Rejected:
     """What an OLE2 compound file is, from its directory: an (encrypted) .xls, or a Word, PowerPoint,
     Quattro Pro or macro-project file. One that cannot be told apart is taken for an .xls."""
     if _cfb_is_encrypted(f):
-        return Rejected("encrypted", ENCRYPTED_WORKBOOK)
+        return Rejected(Code.ENCRYPTED, ENCRYPTED_WORKBOOK)
     entries = _cfb_entries(f)
     workbook = next((entries[name] for name in _WORKBOOK_STREAMS if name in entries), None)
     if workbook is not None:
-        return Rejected("encrypted", OLD_XLS_PASSWORD) if _biff_has_filepass(f, *workbook) else Rejected(
-            "old-xls", OLD_XLS)
+        return Rejected(Code.ENCRYPTED, OLD_XLS_PASSWORD) if _biff_has_filepass(f, *workbook) else Rejected(
+            Code.OLD_XLS, OLD_XLS)
     if "WordDocument" in entries:
-        return Rejected("compound-file", OLD_WORD)
+        return Rejected(Code.COMPOUND_FILE, OLD_WORD)
     if "PowerPoint Document" in entries:
-        return Rejected("compound-file", OLD_POWERPOINT)
+        return Rejected(Code.COMPOUND_FILE, OLD_POWERPOINT)
     if "NativeContent_MAIN" in entries:
-        return Rejected("compound-file", QUATTRO)
+        return Rejected(Code.COMPOUND_FILE, QUATTRO)
     if "_VBA_PROJECT" in entries or "dir" in entries and "VBA" in entries:
-        return Rejected("compound-file", VBA_PROJECT)
-    return Rejected("old-xls", OLD_XLS)
+        return Rejected(Code.COMPOUND_FILE, VBA_PROJECT)
+    return Rejected(Code.OLD_XLS, OLD_XLS)
 
 
 def _cfb_entries(f: BinaryIO) -> dict[str, tuple[int, int, int]]:

@@ -21,7 +21,7 @@ from xml.parsers import expat
 from ..cells import column_letters, column_number
 from ..limits import Limits
 from . import sheet_xml
-from .codes import RESEND, Rejected
+from .codes import RESEND, Code, Rejected
 from .xml_safety import refuse_dtd, text_encoding
 
 TREE_LIMIT = 4 << 20     # a worksheet part larger than this is streamed, not parsed into a tree
@@ -50,7 +50,7 @@ class Area:
         area = " and ".join(
             ([f"rows 1 to {self.max_rows}"] if self.max_rows is not None else [])
             + ([f"columns A to {column_letters(self.max_cols)}"] if self.max_cols is not None else []))
-        raise Rejected("outside-template", f"A sheet has something at {where}, outside the template area ({area}); "
+        raise Rejected(Code.OUTSIDE_TEMPLATE, f"A sheet has something at {where}, outside the template area ({area}); "
                        "ask the partner to clear anything outside the template and send it again.")
 
 
@@ -125,7 +125,7 @@ class SheetStream:
             self.parser.Parse(data, final)
         except (_NotASheet, expat.ExpatError):
             if self.is_sheet:
-                raise Rejected("damaged-sheet", DAMAGED_SHEET) from None
+                raise Rejected(Code.DAMAGED_SHEET, DAMAGED_SHEET) from None
             self.parser = None
 
     def _root(self, tag: str, _attributes: dict[str, str]) -> None:

@@ -18,23 +18,24 @@ from ..errors import SheetflowError
 from ..arrival.ledger import is_ledger, ledgers_for
 from ..senders import ACCEPTED_FILE, SenderCheck, is_recipients_address
 from .isolation import IsolationFailed, run_isolated_many
-from .codes import Finding
+from .codes import Code, Finding, Skip
 from .record import Return, read_return
 from . import own_files, response
-from .report import FileReport, Report, from_return, skipped_summary
+from .report import FileReport, Report, Status, from_return, skipped_summary
 from ..text import name_key
 
 TIMEOUT_PER_FILE = 30.0  # seconds
 MEMORY = 1024 * 2**20  # bytes of address space per worker
 
 
-def find_files(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
+def find_files(paths: Iterable) -> tuple[list[str], list[tuple[str, Skip]]]:
     """Every file named or inside a named folder (recursively), and the lock/hidden files skipped."""
-    files, skipped = [], []
+    files: list[str] = []
+    skipped: list[tuple[str, Skip]] = []
 
-    def consider(path: Path):
-        why = (_skip_reason(path.name) or ("sheetflow's ledger of collected mail" if is_ledger(path) else None)
-               or ("the inbox's list of accepted senders" if path.name == ACCEPTED_FILE else None)
+    def consider(path: Path) -> None:
+        why = (_skip_reason(path.name) or (Skip.MAIL_LEDGER if is_ledger(path) else None)
+               or (Skip.ACCEPTED_SENDERS if path.name == ACCEPTED_FILE else None)
                or own_files.reason(path))
         (skipped.append((str(path), why)) if why else files.append(str(path)))
 
@@ -43,7 +44,7 @@ def find_files(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 hidden = sorted(d for d in dirs if d.startswith("."))
-                skipped.extend((str(Path(root) / d), "hidden folder") for d in hidden)
+                skipped.extend((str(Path(root) / d), Skip.HIDDEN_FOLDER) for d in hidden)
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(names):
                     consider(Path(root) / name)
@@ -54,12 +55,12 @@ def find_files(paths: Iterable) -> tuple[list[str], list[tuple[str, str]]]:
     return files, skipped
 
 
-def _skip_reason(name: str) -> str | None:
-    """Why a file found in a folder is not a return (each reason has its code in codes.SKIPPED)."""
+def _skip_reason(name: str) -> Skip | None:
+    """Why a file found in a folder is not a return, by its name alone."""
     if name.startswith("~$"):
-        return "Excel lock file"
+        return Skip.LOCK_FILE
     if name.startswith("."):
-        return "hidden file"
+        return Skip.HIDDEN_FILE
     return None
 
 
@@ -96,7 +97,7 @@ def _failed(path: str, error: BaseException) -> Return:
                   "malformed; ask the partner to send the workbook again.")
         return Return(path=path, rejected=reason, rejected_code=error.code)
     reason = f"sheetflow could not read this file ({type(error).__name__}: {error})."
-    return Return(path=path, rejected=reason, rejected_code="reader-error")
+    return Return(path=path, rejected=reason, rejected_code=Code.READER_ERROR)
 
 
 def check(records: list[Return]) -> list[FileReport]:
@@ -112,7 +113,7 @@ def check(records: list[Return]) -> list[FileReport]:
         for i, (errors, warnings) in zip(chosen, results):
             reports[i].errors = errors
             reports[i].warnings = reports[i].warnings + warnings
-            reports[i].status = "invalid" if errors else "valid"
+            reports[i].status = Status.INVALID if errors else Status.VALID
     return reports
 
 
@@ -128,14 +129,14 @@ def mark_other_senders(reports: list[FileReport], received: dict, emails: dict |
     """
     for report in reports:
         got = received.get(report.path)
-        if got is None or report.status == "rejected" or got.sender_check == SenderCheck.ACCEPTED.value:
+        if got is None or report.status == Status.REJECTED or got.sender_check == SenderCheck.ACCEPTED:
             continue
         email = (emails or {}).get(report.response_id or "") or (emails or {}).get(got.response_id)
         if email:
             other = not is_recipients_address(email, got.sender) and not _filled_in_by_sender(report, got,
                                                                                              people or {})
         else:
-            other = got.sender_check == SenderCheck.OTHER.value
+            other = got.sender_check == SenderCheck.OTHER
         if not other:
             continue
         to = f" ({email})" if email else ""
@@ -144,8 +145,8 @@ def mark_other_senders(reports: list[FileReport], received: dict, emails: dict |
             f"This copy came from {got.sender or 'an unknown sender'}, not from the address the workbook was sent "
             f"to{to}: it is not counted until you have looked at it. If it is genuine, add "
             f"{got.sender or 'the address'} to accepted-senders.txt in the inbox (docs/collect.md).{checks}"),
-            "other-sender")]
-        report.status = "invalid"
+            Code.OTHER_SENDER)]
+        report.status = Status.INVALID
 
 
 def _filled_in_by_sender(report: FileReport, got, people: dict) -> bool:
@@ -160,7 +161,7 @@ def _filled_in_by_sender(report: FileReport, got, people: dict) -> bool:
 
 
 def _other_sender(report: FileReport) -> bool:
-    return any(e.code == "other-sender" for e in report.errors)
+    return any(e.code == Code.OTHER_SENDER for e in report.errors)
 
 
 def mark_superseded(reports: list[FileReport], received: dict | None = None) -> None:
@@ -170,7 +171,7 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
     arrival: dict[int, Any] = {id(r): received.get(r.path) for r in reports}
     groups: dict[tuple, list[FileReport]] = {}
     for report in reports:
-        if report.status == "rejected" or _other_sender(report):  # it neither replaces nor is replaced unseen
+        if report.status == Status.REJECTED or _other_sender(report):  # it neither replaces nor is replaced unseen
             continue
         groups.setdefault(response.of_file(report), []).append(report)
     for group in groups.values():
@@ -182,19 +183,19 @@ def mark_superseded(reports: list[FileReport], received: dict | None = None) -> 
             if report is newest:
                 continue
             same = bool(report.sha256) and report.sha256 == newest.sha256
-            report.status, report.superseded_by = "superseded", newest.path
+            report.status, report.superseded_by = Status.SUPERSEDED, newest.path
             report.warnings = report.warnings + [_superseded_note(newest, same, arrival[id(newest)])]
 
 
 def _superseded_note(newest: FileReport, identical: bool, received=None):
     if identical:
         return Finding(None, None, f"The same file was also received as \"{Path(newest.path).name}\"; "
-                                   "it is counted once.", "duplicate")
+                                   "it is counted once.", Code.DUPLICATE)
     if received is not None:
         return Finding(None, None, f"A copy of this response received later (\"{Path(newest.path).name}\", "
-                                   f"received {received.received_at}) is used instead.", "superseded")
+                                   f"received {received.received_at}) is used instead.", Code.SUPERSEDED)
     return Finding(None, None, f"A newer copy of this response was received (\"{Path(newest.path).name}\", "
-                               f"saved {newest.saved_at or 'later'}); that copy is used instead.", "superseded")
+                               f"saved {newest.saved_at or 'later'}); that copy is used instead.", Code.SUPERSEDED)
 
 
 _reader = "fast"  # how returns are read: set only by ``plain_reader``
@@ -231,8 +232,8 @@ def validate_paths(paths: Iterable, workers: int = 2, progress: Callable[[int], 
         on_start(len(files))
     read = read_return if _reader == "fast" else functools.partial(read_return, reader=_reader)
     records = read_all(files, workers=workers, progress=progress, reader=read)
-    skipped += [(r.path, own_files.ROLLUP) for r in records if r.rejected_code == "sheetflow-rollup"]
-    reports = check([r for r in records if r.rejected_code != "sheetflow-rollup"])
+    skipped += [(r.path, Skip.ROLLUP) for r in records if r.rejected_code == Code.SHEETFLOW_ROLLUP]
+    reports = check([r for r in records if r.rejected_code != Code.SHEETFLOW_ROLLUP])
     ledgers = ledgers_for(paths)
     received = {r.path: ledgers[os.path.realpath(r.path)] for r in reports if os.path.realpath(r.path) in ledgers}
     mark_other_senders(reports, received, emails, people)

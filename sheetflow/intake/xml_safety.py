@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from .codes import RESEND, Rejected
+from .codes import RESEND, Code, Rejected
 
 ODD_ENCODING = ("Part of this file uses a text encoding that Excel never uses; "
                 f"it may be a deliberately harmful file, so it was refused; {RESEND}.")
@@ -52,7 +52,7 @@ def _has_odd_encoding(start: bytes) -> bool:
 
 def refuse_dtd(*_args: object) -> None:
     """An expat handler for DOCTYPE and ENTITY declarations: refuse the file."""
-    raise Rejected("doctype", DOCTYPE)
+    raise Rejected(Code.DOCTYPE, DOCTYPE)
 
 
 class TextChecks:
@@ -61,7 +61,7 @@ class TextChecks:
 
     def __init__(self, start: bytes, markers: tuple[str, ...]):
         if _has_odd_encoding(start):
-            raise Rejected("odd-encoding", ODD_ENCODING)
+            raise Rejected(Code.ODD_ENCODING, ODD_ENCODING)
         encoding = text_encoding(start)
         self.dtd = _DTD_SPELLINGS[encoding]
         self.wanted = dict(zip(markers, _spellings(markers, encoding)))

@@ -34,19 +34,32 @@ from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from ..instruments import definitions
 from ..errors import SheetflowError
-from ..files import CsvJournal, atomic_path
+from ..files import atomic_path
 from ..intake.report import for_partner
-from ..journals import SENT, SENT_COLUMNS
+from ..journals import SENT, SENT_CSV, Appender
 from ..names import is_email, safe_file_name, unique_name
-from ..tracking.status import Recipient, StatusReport
+from ..intake.report import Status
+from ..tracking.status import Recipient, State, StatusReport
 
-MAILED = ("outstanding", "problems")  # the states of status.STATES that get a message
-KINDS = ("invitation", "reminder", "problems", "resend")
+
+
+class Kind(StrEnum):
+    """Which message a recipient gets (a section of email.toml, and sent.csv's ``kind`` column)."""
+
+    INVITATION = "invitation"  # the workbook, first time
+    REMINDER = "reminder"  # the workbook again, nothing came back yet
+    PROBLEMS = "problems"  # what to fix in a return
+    RESEND = "resend"  # what came back cannot be opened: send it again
+
+
+MAILED = (State.OUTSTANDING, State.PROBLEMS)  # the recipients' states that get a message
+KINDS = tuple(Kind)
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SENDER_ENV, USER_ENV, PASSWORD_ENV = "SHEETFLOW_SENDER", "SHEETFLOW_SMTP_USER", "SHEETFLOW_SMTP_PASSWORD"
 TEMPLATE_FILE = "email.toml"
@@ -66,7 +79,7 @@ class Draft:
     """A message for one recipient, before it is written or sent."""
 
     recipient: Recipient
-    kind: str  # one of KINDS
+    kind: Kind
     message: EmailMessage
 
 
@@ -245,12 +258,13 @@ def compose(recipient: Recipient, kind: str, templates: Mapping, instrument=None
     return message
 
 
-def message_kind(recipient: Recipient, reminder: bool = False) -> str:
+def message_kind(recipient: Recipient, reminder: bool = False) -> Kind:
     """What to write: the problems to fix in a return, or (when what came back could not be opened) a request
     to send it again; else the invitation or a reminder."""
-    if recipient.state == "problems":
-        return "resend" if recipient.report is not None and recipient.report.status == "rejected" else "problems"
-    return "reminder" if reminder else "invitation"
+    if recipient.state == State.PROBLEMS:
+        rejected = recipient.report is not None and recipient.report.status == Status.REJECTED
+        return Kind.RESEND if rejected else Kind.PROBLEMS
+    return Kind.REMINDER if reminder else Kind.INVITATION
 
 
 def plan(recipients: Iterable[Recipient], templates: Mapping, due: dt.date | None = None,
@@ -336,7 +350,7 @@ def send_all(recipients: Iterable[Recipient], outbox: Path, smtp: str, sender: A
     templates = templates or load_templates()
     sender = require_sender(sender)
     server = smtp_server(smtp, starttls, env)
-    journal = CsvJournal(outbox / SENT, SENT_COLUMNS)
+    journal = SENT_CSV.appending(outbox / SENT)
     done = _already_sent(journal)
     recipients = list(recipients)
     result = SendResult(log=journal.path)
@@ -468,11 +482,11 @@ def _connect(connect, host, port, timeout, starttls, implicit_tls, user, passwor
     return server
 
 
-def _already_sent(journal: CsvJournal) -> set:
+def _already_sent(journal: Appender) -> set[tuple[str, str, str]]:
     done = set()
     for row in journal.read():
         if row.get("response_id") and row.get("email"):
-            done.add((row["response_id"], row["email"].lower(), row.get("kind") or "invitation"))
+            done.add((row["response_id"], row["email"].lower(), row.get("kind") or Kind.INVITATION))
     return done
 
 

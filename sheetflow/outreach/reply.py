@@ -30,17 +30,17 @@ import smtplib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 
 from ..errors import SheetflowError
-from ..files import CsvJournal, atomic_path
+from ..files import atomic_path
 from ..instruments import definitions
-from ..intake.report import FileReport, for_partner
+from ..intake.report import FileReport, Status, for_partner
 from ..text import plural
-from ..arrival.ledger import LEDGER, LedgerRow, read_ledger
-from ..journals import REPLIED, REPLIED_COLUMNS as COLUMNS
+from ..arrival.ledger import LEDGER, Collected, LedgerRow, read_ledger
+from ..journals import REPLIED, REPLIED_CSV, Appender
 from ..lock import folder_lock
 from ..names import is_email, safe_file_name, unique_name
 from ..terminal import shown
@@ -56,7 +56,7 @@ WORKBOOKS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods", ".csv"
 MESSAGE_ID = re.compile(r"<[^<>\s\"]{1,250}>")  # a Message-ID fit to thread a reply to
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """What a file that came back is, as far as the reply goes."""
 
     VALID = "valid"
@@ -69,7 +69,7 @@ class Outcome(str, Enum):
 ANSWERED = (Outcome.VALID, Outcome.INVALID, Outcome.REJECTED)
 
 
-class Delivery(str, Enum):
+class Delivery(StrEnum):
     """What became of a file's reply, as replied.csv records it."""
 
     WRITING = "writing"  # a draft about to be written
@@ -84,7 +84,7 @@ class Delivery(str, Enum):
 SETTLED = {Delivery.DRAFT, Delivery.SENT, Delivery.HELD, Delivery.NOT_ANSWERED}
 
 
-class Attention(str, Enum):
+class Attention(StrEnum):
     """Why something needs the convener."""
 
     UNEXPECTED = "unexpected"  # matches nobody on the manifest
@@ -175,7 +175,8 @@ class ReplyReport:
         return bool(self.for_convener or self.failed)
 
     def to_dict(self) -> dict:
-        return {"outbox": self.outbox, "journal": self.journal, "delivery": "sent" if self.sending else "draft",
+        delivery = Delivery.SENT if self.sending else Delivery.DRAFT
+        return {"outbox": self.outbox, "journal": self.journal, "delivery": delivery,
                 "answered": [a.to_dict() for a in self.answered], "by_outcome": self.by_outcome,
                 "failed": [a.to_dict() for a in self.failed],
                 "not_answered": [{"message_id": s.row.message_id, "file": s.file, "outcome": s.outcome.value}
@@ -234,7 +235,7 @@ def reply(inbox: PathLike, outbox: PathLike, manifest: PathLike | None = None, t
         read_manifest(manifest_file)  # a wrong manifest fails before anything is read
     ledger = read_ledger(inbox)
     with folder_lock(outbox, "reply"):
-        journal = CsvJournal(outbox / REPLIED, COLUMNS)
+        journal = REPLIED_CSV.appending(outbox / REPLIED)
         last = {(r["message_id"], r["file"], r["sha256"]): r for r in journal.read()}  # the latest row wins
         report = ReplyReport(outbox=str(outbox), journal=str(journal.path), sending=server is not None)
         report.earlier = sum(_delivery(r) in SETTLED for r in last.values())
@@ -272,9 +273,9 @@ def _delivery(row: dict | None) -> Delivery | None:
 def _is_return(row: LedgerRow) -> bool:
     """A ledger row a reply is about: a saved file, an unreadable message, or a refused workbook or archive
     (a logo or a signature refused by collect is no return)."""
-    if row.status == "saved":
+    if row.status == Collected.SAVED:
         return True
-    if not row.status.startswith("refused"):
+    if row.status != Collected.REFUSED:
         return False  # a duplicate: its bytes were answered with the first copy
     if not row.attachment:
         return True  # the message itself could not be read
@@ -328,8 +329,8 @@ class _Judge:
 
 def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attention, str]]]:
     """The section for one file of a message, and what the convener should hear of it."""
-    if row.status.startswith("refused"):
-        reason = row.status.partition(":")[2].strip() or "it was refused"
+    if row.status == Collected.REFUSED:
+        reason = row.reason or "it was refused"
         if not row.attachment:
             return Section(row, Outcome.HELD, reason=reason), [(Attention.UNREADABLE, f"the message {reason}")]
         owner = None
@@ -344,7 +345,7 @@ def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attentio
     if f is None:
         why = "the ledger names this file but it is not in the inbox (moved or deleted?)"
         return Section(row, Outcome.HELD, reason=why), [(Attention.MISSING, why)]
-    if f.status == "superseded":
+    if f.status == Status.SUPERSEDED:
         return Section(row, Outcome.SUPERSEDED, report=f), []
     owner = None
     notes: list[tuple[Attention, str]] = []
@@ -357,7 +358,7 @@ def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attentio
             why = (f"it is {owner.name}'s return ({owner.email or 'no address on the manifest'}), but came from "
                    f"{row.sender or 'an unknown sender'}; not answered")
             return Section(row, Outcome.HELD, report=f, recipient=owner, reason=why), [(Attention.OTHER_SENDER, why)]
-        if f.response_id and f.response_id != owner.response_id and f.status != "rejected":
+        if f.response_id and f.response_id != owner.response_id and f.status != Status.REJECTED:
             said = [n for n in owner.notes if Path(f.path).name in n]
             notes.append((Attention.STAMP, said[0] if said else
                           f"it carries the stamp of response {f.response_id}, not {owner.name}'s "
@@ -368,7 +369,7 @@ def _judged(row: LedgerRow, judge: _Judge) -> tuple[Section, list[tuple[Attentio
 
 
 def _answer(message_id: str, rows: list[LedgerRow], judge: _Judge, report: ReplyReport,
-            journal: CsvJournal) -> Answer | None:
+            journal: Appender) -> Answer | None:
     """The reply to one message (None when nothing in it is answered); the files held or not answered are
     recorded at once."""
     first = rows[0]
@@ -450,7 +451,7 @@ def _draft_name(answer: Answer) -> str:
     return safe_file_name(f"{day} - {answer.to} - {answer.subject}.eml", fallback="reply")
 
 
-def _write_drafts(answers: list[tuple[Answer, EmailMessage]], outbox: Path, journal: CsvJournal,
+def _write_drafts(answers: list[tuple[Answer, EmailMessage]], outbox: Path, journal: Appender,
                   report: ReplyReport) -> None:
     """Each reply as an .eml draft: recorded as being written, written (never over another file), recorded."""
     taken = {name.casefold() for name in os.listdir(outbox)}
@@ -474,7 +475,7 @@ def _write_drafts(answers: list[tuple[Answer, EmailMessage]], outbox: Path, jour
         report.answered.append(answer)
 
 
-def _send(answers: list[tuple[Answer, EmailMessage]], server: SmtpServer, journal: CsvJournal, report: ReplyReport,
+def _send(answers: list[tuple[Answer, EmailMessage]], server: SmtpServer, journal: Appender, report: ReplyReport,
           connect: Callable | None, timeout: float) -> None:
     """Send each reply: recorded as sending, handed to the server, recorded as sent (or failed)."""
     remaining = list(answers)
@@ -514,7 +515,7 @@ def _send(answers: list[tuple[Answer, EmailMessage]], server: SmtpServer, journa
             report.failed.append(answer)
 
 
-def _failed(answer: Answer, reason: str, journal: CsvJournal, report: ReplyReport) -> None:
+def _failed(answer: Answer, reason: str, journal: Appender, report: ReplyReport) -> None:
     answer.delivery, answer.error = Delivery.FAILED, reason
     for s in answer.sections:
         journal.append(_row(s, Delivery.FAILED, answer, reason))

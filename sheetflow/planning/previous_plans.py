@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..cycles import before, cycle_key
 from ..instruments.followup_block import PreviousPlan
+from ..intake.report import Status
 from ..text import name_key
 from ..rollup import tables
 
@@ -53,10 +54,10 @@ def from_report(report, cycle: str) -> PreviousPlans:
     out = PreviousPlans(None, files=len(report.files), before=cycle)
     candidates = []
     for f in report.files:
-        if f.status != "valid":
+        if f.status != Status.VALID:
             why = tables.left_out_reason(f)
             out.left_out.append((f.path, why))
-            if f.instrument == ACTION_PLAN and f.status == "invalid" and name_key(f.organization):
+            if f.instrument == ACTION_PLAN and f.status == Status.INVALID and name_key(f.organization):
                 out.unusable.setdefault(name_key(f.organization), []).append(
                     f"its plan of cycle {f.cycle} ({Path(f.path).name}) is invalid: {why}")
         elif f.instrument != ACTION_PLAN:

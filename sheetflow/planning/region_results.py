@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..instruments.results_sheet import RegionResults
 from ..intake import response
-from ..intake.report import Report
+from ..intake.report import Report, Status
 from ..text import name_key
 from ..rollup import tables
 
@@ -111,7 +111,7 @@ def from_report(report, cycle: str, asked: dict | None = None) -> AssessmentResu
 
 def _left_out(f, cycle: str) -> str | None:
     """Why a file feeds no region's plan, or None when it does."""
-    if f.status != "valid":
+    if f.status != Status.VALID:
         return tables.left_out_reason(f)
     if f.instrument != ASSESSMENT:
         return "not a self-assessment"

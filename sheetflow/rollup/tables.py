@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..instruments import definitions
+from ..intake.report import Status
+from ..tracking.status import State
 from ..text import name_key, plural
 from . import trend
 
@@ -239,9 +241,9 @@ def missing_returns(report, status, cycle: str | None, instruments: dict) -> dic
             if f.instrument != instrument or (cycle is not None and f.cycle is not None and str(f.cycle) != cycle):
                 continue
             key = name_key(f.organization)  # a file's organization: the region, for an action plan
-            if f.status == "valid":
+            if f.status == Status.VALID:
                 have.add(key)
-            elif f.status == "invalid" and key:
+            elif f.status == Status.INVALID and key:
                 names.setdefault(key, (f.organization, []))[1].append(
                     f"invalid: {Path(f.path).name} ({plural(f.errors, 'answer')} to fix)")
         if status is not None:
@@ -249,13 +251,13 @@ def missing_returns(report, status, cycle: str | None, instruments: dict) -> dic
                 if r.instrument != instrument or (cycle is not None and r.cycle != cycle):
                     continue
                 key = name_key(getattr(r, attribute))
-                if r.state == "returned":
+                if r.state == State.RETURNED:
                     have.add(key)
                     continue
                 entry = names.setdefault(key, (getattr(r, attribute), []))
-                if r.state == "outstanding":
+                if r.state == State.OUTSTANDING:
                     entry[1].append(f"outstanding: {r.respondent_name or r.organization}")
-                elif r.state == "problems" and r.report is not None and r.report.status == "rejected":
+                elif r.state == State.PROBLEMS and r.report is not None and r.report.status == Status.REJECTED:
                     entry[1].append(f"cannot be read: {Path(r.report.path).name}")
         out[instrument] = [Missing(name, "; ".join(dict.fromkeys(why))) for key, (name, why) in
                            sorted(names.items()) if key not in have]
@@ -277,7 +279,7 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
     """
     instruments = definitions.load_all()
     result = Rollup(instruments=instruments, sources=[f.path for f in report.files], summary=report.summary)
-    valid = [f for f in report.files if f.status == "valid"]
+    valid = [f for f in report.files if f.status == Status.VALID]
     result.files_in, result.files_out = len(valid), len(report.files) - len(valid)
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     versions = {}  # each version met, looked up once (a lookup checks the definition files are unchanged)
@@ -294,22 +296,22 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
             _action_plan_rows(rows, instrument, record, source)
     for f in report.files:
         rows["Submissions"].append({
-            "source_file": Path(f.path).name, "sha256": f.sha256, "status": f.status, "instrument": f.instrument,
+            "source_file": Path(f.path).name, "sha256": f.sha256, "status": str(f.status), "instrument": f.instrument,
             "response_id": f.response_id, "organization": f.organization, "respondent_name": f.respondent,
             "saved_at": _when(f.saved_at), "errors": len(f.errors), "warnings": len(f.warnings),
             "reason": left_out_reason(f),
         })
-        if f.status != "valid":
+        if f.status != Status.VALID:
             for level, findings in (("error", f.errors), ("warning", f.warnings)):
-                rows["Problems"].extend({"source_file": Path(f.path).name, "status": f.status, "level": level,
+                rows["Problems"].extend({"source_file": Path(f.path).name, "status": str(f.status), "level": level,
                                          "name": x.name, "cell": x.cell, "message": x.message} for x in findings)
     for path, why in report.skipped:
-        rows["Submissions"].append({"source_file": Path(path).name, "status": "skipped", "reason": why})
+        rows["Submissions"].append({"source_file": Path(path).name, "status": "skipped", "reason": str(why)})
     result.skipped = list(report.skipped)
     if status is not None:
         _status_rows(rows, status, instruments)
         result.with_status, result.sent = True, len(status.recipients)
-        result.sent_valid = sum(r.state == "returned" for r in status.recipients)
+        result.sent_valid = sum(r.state == State.RETURNED for r in status.recipients)
     if previous is not None:
         _carry(rows, previous, valid)
         result.previous = previous
@@ -352,10 +354,10 @@ def _carry(rows, previous, valid: list) -> None:
 def _status_rows(rows, status, instruments) -> None:
     labels = {i.id: i.short_title for i in instruments.values()}
     for r in status.recipients:
-        if r.state != "returned":
+        if r.state != State.RETURNED:
             rows["Outstanding"].append({"response_id": r.response_id, "instrument": labels.get(r.instrument),
                                         "cycle": r.cycle, "region": r.region, "organization": r.organization,
-                                        "respondent_name": r.respondent_name, "email": r.email, "state": r.state,
+                                        "respondent_name": r.respondent_name, "email": r.email, "state": str(r.state),
                                         "file": Path(r.file).name})
     for level, attribute in (("Region", "region"), ("Organization", "organization")):
         groups: dict[tuple, list] = {}
@@ -363,8 +365,8 @@ def _status_rows(rows, status, instruments) -> None:
             groups.setdefault((getattr(r, attribute), r.instrument), []).append(r)
         for (name, instrument), members in sorted(groups.items(), key=lambda g: (g[0][1], g[0][0])):
             sent = len(members)
-            returned = sum(r.state != "outstanding" for r in members)
-            valid = sum(r.state == "returned" for r in members)
+            returned = sum(r.state != State.OUTSTANDING for r in members)
+            valid = sum(r.state == State.RETURNED for r in members)
             rows["ResponseRate"].append({"level": level, "name": name, "instrument": labels.get(instrument),
                                          "sent": sent, "returned": returned, "valid": valid,
                                          "response_rate": valid / sent})
@@ -379,11 +381,11 @@ def _when(text):
 
 def left_out_reason(f) -> str | None:
     """Why a file was left out of the roll-up, in one line (None for a valid file)."""
-    if f.status == "valid":
+    if f.status == Status.VALID:
         return None
-    if f.status == "superseded":
+    if f.status == Status.SUPERSEDED:
         return f.warnings[-1].message if f.warnings else "A newer copy was used."
-    if f.status == "rejected":
+    if f.status == Status.REJECTED:
         return f.errors[0].message
     count = len(f.errors)
     return f"{count} answer{'s' if count != 1 else ''} to fix, e.g. {f.errors[0].message}"

@@ -25,24 +25,37 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Callable, Iterable
 
 from ..instruments import definitions
 from ..errors import SheetflowError
-from ..intake.report import STATUSES, FileReport, Report, file_name, skipped_entry
+from ..intake.codes import Code, Skip
+from ..intake.report import FileReport, Report, Status, file_name, skipped_entry
 from ..text import fit, name_key, plural
 from ..intake.validate import find_files, validate_paths
 from ..instruments.manifest import ManifestRow, manifest_path, read_manifest
 
-STATES = ("returned", "problems", "superseded", "outstanding")  # what came back for a recipient, best first
+
+
+class State(StrEnum):
+    """What came back for a recipient (``Recipient.state``), best first."""
+
+    RETURNED = "returned"  # a valid return came back
+    PROBLEMS = "problems"  # what came back must be fixed (invalid, or cannot be read)
+    SUPERSEDED = "superseded"  # only copies replaced by a newer one that could not be matched here
+    OUTSTANDING = "outstanding"  # nothing came back yet
+
+
+STATES = tuple(State)
 
 
 @dataclass
 class Recipient(ManifestRow):
     """One workbook sent (a manifest row), to whom, and what came back for it."""
 
-    state: str = "outstanding"  # one of STATES
+    state: State = State.OUTSTANDING
     returns: list = field(default_factory=list)  # FileReport of every file matched, any status
     report: FileReport | None = None  # the file that decides the state
     notes: list = field(default_factory=list)  # str: how a file was matched when it was not plain
@@ -65,22 +78,22 @@ class Recipient(ManifestRow):
     @property
     def errors(self) -> list[str]:
         """What must be fixed (the validation messages of the file that counts), for problems."""
-        if self.state != "problems" or self.report is None:
+        if self.state != State.PROBLEMS or self.report is None:
             return []
         return [e.message for e in self.report.errors]
 
     def decide(self) -> None:
         """Set the state from the files matched: a valid one wins, then the newest with problems."""
-        by_status = {s: [r for r in self.returns if r.status == s] for s in STATUSES}
+        by_status = {s: [r for r in self.returns if r.status == s] for s in Status}
         newest = lambda items: max(items, key=lambda r: (r.saved_at or "", r.path))  # noqa: E731
-        if by_status["valid"]:
-            self.state, self.report = "returned", newest(by_status["valid"])
-        elif by_status["invalid"] or by_status["rejected"]:
-            self.state, self.report = "problems", newest(by_status["invalid"] or by_status["rejected"])
-        elif by_status["superseded"]:
-            self.state, self.report = "superseded", newest(by_status["superseded"])
+        if by_status[Status.VALID]:
+            self.state, self.report = State.RETURNED, newest(by_status[Status.VALID])
+        elif by_status[Status.INVALID] or by_status[Status.REJECTED]:
+            self.state, self.report = State.PROBLEMS, newest(by_status[Status.INVALID] or by_status[Status.REJECTED])
+        elif by_status[Status.SUPERSEDED]:
+            self.state, self.report = State.SUPERSEDED, newest(by_status[Status.SUPERSEDED])
         else:
-            self.state, self.report = "outstanding", None
+            self.state, self.report = State.OUTSTANDING, None
 
     def to_dict(self) -> dict:
         return {
@@ -118,19 +131,19 @@ class StatusReport:
 
     @property
     def summary(self) -> dict:
-        counts = {state: sum(r.state == state for r in self.recipients) for state in STATES}
+        counts = {state: sum(r.state == state for r in self.recipients) for state in State}
         return {**counts, "recipients": len(self.recipients), "unexpected": len(self.unexpected)}
 
     @property
     def all_returned(self) -> bool:
         """Every recipient has a valid return (nothing outstanding, nothing to fix)."""
-        return all(r.state == "returned" for r in self.recipients)
+        return all(r.state == State.RETURNED for r in self.recipients)
 
     def counts(self, attribute: str) -> dict[str, dict[str, int]]:
         """Recipients by state for each value of ``attribute`` (region, organization, instrument)."""
         out: dict[str, dict[str, int]] = {}
         for r in self.recipients:
-            row = out.setdefault(getattr(r, attribute), {state: 0 for state in STATES})
+            row = out.setdefault(getattr(r, attribute), {state: 0 for state in State})
             row[r.state] += 1
         return out
 
@@ -156,23 +169,23 @@ class StatusReport:
         lines.append(f"{'STATE':<11}  {'REGION':<{widths['region']}}  {'ORGANIZATION':<{widths['organization']}}  "
                      f"{'RESPONDENT':<{widths['respondent_name']}}  {'WORKBOOK':<{what}}  DETAIL")
         for r in self.recipients:
-            detail = {"returned": file_name(r.report.path) if r.report else "",
-                      "problems": ("" if not r.report else f"cannot read {file_name(r.report.path)}"
-                                   if r.report.status == "rejected"
-                                   else f"{plural(r.errors, 'error')} in {file_name(r.report.path)}"),
-                      "superseded": f"only replaced copies ({file_name(r.report.path)})" if r.report else "",
-                      "outstanding": ""}[r.state]
+            detail = {State.RETURNED: file_name(r.report.path) if r.report else "",
+                      State.PROBLEMS: ("" if not r.report else f"cannot read {file_name(r.report.path)}"
+                                       if r.report.status == Status.REJECTED
+                                       else f"{plural(r.errors, 'error')} in {file_name(r.report.path)}"),
+                      State.SUPERSEDED: f"only replaced copies ({file_name(r.report.path)})" if r.report else "",
+                      State.OUTSTANDING: ""}[r.state]
             lines.append(f"{r.state:<11}  {fit(r.region, widths['region']):<{widths['region']}}  "
                          f"{fit(r.organization, widths['organization']):<{widths['organization']}}  "
                          f"{fit(r.respondent_name, widths['respondent_name']):<{widths['respondent_name']}}  "
                          f"{labels.get(r.instrument, r.instrument):<{what}}  {detail}".rstrip())
         if verbose:
             for r in self.recipients:
-                if r.state == "problems":
+                if r.state == State.PROBLEMS:
                     lines += ["", f"{r.respondent_name} ({r.organization}), {r.report.path}:"]
                     lines += [f"  - {message}" for message in r.errors]
                 if r.notes:
-                    lines += ["", f"{r.respondent_name} ({r.organization}):"] if r.state != "problems" else []
+                    lines += ["", f"{r.respondent_name} ({r.organization}):"] if r.state != State.PROBLEMS else []
                     lines += [f"  note: {note}" for note in r.notes]
         if self.unexpected:
             lines += ["", "Unexpected files (sent to nobody on the manifest):"]
@@ -190,9 +203,9 @@ class StatusReport:
 
 
 def _states(counts: dict) -> str:
-    total = sum(counts[s] for s in STATES)
-    others = {"problems": "with problems", "superseded": "superseded", "outstanding": "outstanding"}
-    return ", ".join([f"{counts['returned']} of {total} returned"]
+    total = sum(counts[s] for s in State)
+    others = {State.PROBLEMS: "with problems", State.SUPERSEDED: "superseded", State.OUTSTANDING: "outstanding"}
+    return ", ".join([f"{counts[State.RETURNED]} of {total} returned"]
                      + [f"{counts[s]} {words}" for s, words in others.items() if counts[s]])
 
 
@@ -230,7 +243,7 @@ def validate_returns(paths: Iterable, manifest, workers: int = 2, progress: Call
     sent.discard(None)
     files, skipped = find_files(paths)
     keys = {f: _file_key(f) for f in files}
-    own = [(f, "sent by sheetflow (listed in the manifest), not a return") for f in files if keys[f] in sent]
+    own = [(f, Skip.SENT_BY_SHEETFLOW) for f in files if keys[f] in sent]
     files = [f for f in files if keys[f] not in sent]
     if files:
         rows = read_manifest(ledger)  # to judge who each collected file came from
@@ -310,20 +323,20 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
     pools: dict[tuple, _Pool] = {}
     readable: dict[str | None, list[FileReport]] = {}
     for f in files:
-        if f.status != "rejected":
+        if f.status != Status.REJECTED:
             readable.setdefault(f.response_id, []).append(f)
     for f in files:
         owners = [r for r in by_id.get(f.response_id or "", [])
-                  if f.status == "rejected" or r.instrument == f.instrument]
+                  if f.status == Status.REJECTED or r.instrument == f.instrument]
         owner = owners[0] if owners else None
-        if owner is None and f.status == "rejected":
+        if owner is None and f.status == Status.REJECTED:
             owner = _by_file_name(f, report) or _by_sender(f, received, report)
-        if f.status == "rejected" and owner is None:
+        if f.status == Status.REJECTED and owner is None:
             reason = f.errors[0].message if f.errors else "the file cannot be read."
             report.unexpected.append(Unexpected(f, f"cannot be read, so not matched to anyone: {reason}"))
             continue
         recipient, note = owner, None
-        if kinds.get(f.instrument) == "assessment" and f.status != "rejected":
+        if kinds.get(f.instrument) == "assessment" and f.status != Status.REJECTED:
             cycle = owner.cycle if owner is not None else f.cycle
             key = (f.instrument, cycle)
             if key not in pools:
@@ -335,7 +348,7 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
             recipient.returns.append(f)
             if note:
                 recipient.notes.append(note)
-            if any(e.code == "other-sender" for e in f.errors):  # not counted: said even when another copy is
+            if any(e.code == Code.OTHER_SENDER for e in f.errors):  # not counted: said even when another copy is
                 got = received.get(f.path)
                 recipient.notes.append(f"{file_name(f.path)} came from {got.sender if got else 'another address'}, "
                                        "not their address: not counted until you have looked at it.")
