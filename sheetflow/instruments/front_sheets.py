@@ -82,14 +82,13 @@ def details_sheet(book) -> None:
     ws.merge_range(row + 1, 0, row + 1, 1, data["before_intro"], f["italic"])
     row += 2
     first = row
-    for number, q in enumerate(data["before"], start=1):
-        ws.write_string(row, 0, q["question"], f["label"])
-        book.answer_cell(ws, row, 1, inst.answer(f"pre_{q['key']}_yes"), "before",
-                         number=number, question=q["question"])
-        book.row(ws, row, estimate_height(q["question"], 42))
-        follow_up = inst.shown(q["follow_up"])
+    for number, q in enumerate(inst.before, start=1):
+        ws.write_string(row, 0, q.question, f["label"])
+        book.answer_cell(ws, row, 1, inst.answer(q.answer_name), "before", number=number, question=q.question)
+        book.row(ws, row, estimate_height(q.question, 42))
+        follow_up = inst.shown(q.follow_up)
         ws.write_string(row + 1, 0, follow_up, f["cell"])
-        book.answer_cell(ws, row + 1, 1, inst.answer(f"pre_{q['key']}_detail"), "before_detail",
+        book.answer_cell(ws, row + 1, 1, inst.answer(q.detail_name), "before_detail",
                          number=number, question=follow_up)
         book.row(ws, row + 1, max(90, estimate_height(follow_up, 42)))
         row += 2
