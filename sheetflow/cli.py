@@ -519,9 +519,10 @@ def list_instruments(as_json):
     if as_json:
         click.echo(json.dumps(known, indent=2, ensure_ascii=False))
         return OK
+    width = max([12, *(len(i["name"]) + 1 for i in known)])
     for i in known:
         earlier = [v for v in i["reads_versions"] if v != i["version"]]
-        click.echo(f"{i['name']:<12} {i['id']} {i['version']}: {i['title']} ({i['named_answers']} named answers"
+        click.echo(f"{i['name']:<{width}} {i['id']} {i['version']}: {i['title']} ({i['named_answers']} named answers"
                    + (f"; also reads returns of version {', '.join(earlier)}" if earlier else "") + ")")
     return OK
 
