@@ -41,11 +41,11 @@ def instructions_sheet(book) -> None:
     about = row
     row = heading(row, book.labels["about_heading"])
     data = inst.data
-    if inst.kind == "assessment":  # longer than a page: it flows on, no heading or lead-in ending a page
+    if inst.is_assessment:  # longer than a page: it flows on, no heading or lead-in ending a page
         for number, section in enumerate(data["intro"], start=1):
             row = book.paragraphs(ws, heading(row, section["heading"], "bold"), section["blocks"], WIDTH)
             if number == len(data["intro"]):  # it ends by pointing to the questions after the assessment: list them
-                row = book.paragraphs(ws, row, [[q["question"] for q in data["after"]],
+                row = book.paragraphs(ws, row, [[q.question for q in inst.after],
                                                 book.labels["reflection_note"]], WIDTH)
             row += 1
     else:
@@ -74,7 +74,7 @@ def details_sheet(book) -> None:
         book.row(ws, row, 60 if answer.kind == "long_text" else 18)
         row += 1
     book.titles(ws, "RowTitle", 1, 3, 0, row - 1, 1)
-    if inst.kind != "assessment":
+    if not inst.is_assessment:  # the questions before the assessment: an assessment's only
         return
     data = inst.data
     row += 1
