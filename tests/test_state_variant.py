@@ -182,8 +182,10 @@ def test_mail_drafts_name_the_state_instrument_and_the_fix(cycle, capsys, own_de
     (problem,) = [p for p in outbox.glob("*.eml") if WRONG in p.name]
     message = email.message_from_bytes(problem.read_bytes(), policy=email.policy.default)
     body = message.get_body(("plain",)).get_content()
-    assert "Prairie State Sector Partnership Self-Assessment" in body or "State Self-Assessment" in str(message["Subject"])
-    assert "not a number from 1 to 4" in body
+    assert str(message["Subject"]).startswith("State Self-Assessment 2026:")
+    assert "your workbook for the Prairie State Sector Partnership Self-Assessment" in body
+    assert '(Assessment!D7): the rating "5" is not a number from 1 to 4.' in body
+    assert message.get_payload()[1].get_filename().endswith("State Self-Assessment.xlsx")  # the workbook again
 
 
 @pytest.fixture(scope="module")
@@ -294,3 +296,26 @@ def test_a_capability_in_no_area_is_named(tmp_path, capsys, own_definitions):
     assert run("instruments", "--definitions", folder) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "[[capabilities]] #1 (number 21) is in no area" in line
+
+
+def test_a_rollup_of_the_variant_and_the_bundled_self_assessment_is_refused_naming_both(cycle, tmp_path, capsys,
+                                                                                        own_definitions):
+    code = run("rollup", cycle["root"] / "inbox", SAMPLES / "returns", "-o", tmp_path / "both.xlsx",
+               "--definitions", VARIANT)
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and not (tmp_path / "both.xlsx").exists()
+    assert "Prairie State Sector Partnership Self-Assessment (state-self-assessment): 4 valid returns" in err
+    assert "Sector Strategies Organizational Self-Assessment (sector-self-assessment)" in err
+
+
+def test_a_definition_with_a_bundled_id_takes_its_place(tmp_path, capsys, own_definitions):
+    bundled = definitions.templates_dir() / "sector-self-assessment.toml"
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    text = bundled.read_text(encoding="utf-8").replace('title = "Sector Strategies Organizational Self-Assessment"',
+                                                       'title = "Our Own Self-Assessment"', 1)
+    (folder / "ours.toml").write_text(text, encoding="utf-8")
+    assert run("instruments", "--json", "--definitions", folder) == 0
+    listed = {i["id"]: i["title"] for i in json.loads(capsys.readouterr().out)}
+    assert listed == {"sector-self-assessment": "Our Own Self-Assessment",
+                      "sector-action-plan": "Sector Strategies Action Planning Tool"}
