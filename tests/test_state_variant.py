@@ -319,3 +319,14 @@ def test_a_definition_with_a_bundled_id_takes_its_place(tmp_path, capsys, own_de
     listed = {i["id"]: i["title"] for i in json.loads(capsys.readouterr().out)}
     assert listed == {"sector-self-assessment": "Our Own Self-Assessment",
                       "sector-action-plan": "Sector Strategies Action Planning Tool"}
+
+
+def test_a_short_name_taken_by_another_instrument_is_refused(tmp_path, capsys, own_definitions):
+    text = (VARIANT / "state-self-assessment.toml").read_text(encoding="utf-8")
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    (folder / "state.toml").write_text(text.replace('short_name = "state-assessment"', 'short_name = "assessment"'),
+                                       encoding="utf-8")
+    assert run("generate", "assessment", "-o", tmp_path / "which.xlsx", "--definitions", folder) == 2
+    assert "'assessment' is also the short name or id of sector-self-assessment" in capsys.readouterr().err
+    assert not (tmp_path / "which.xlsx").exists()

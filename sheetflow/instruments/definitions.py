@@ -48,6 +48,7 @@ class Level(StrEnum):
 
 INSTRUMENT_KINDS = tuple(Kind)
 DEFAULT_LEVEL = {Kind.ASSESSMENT: Level.ORGANIZATION, Kind.ACTION_PLAN: Level.REGION}
+MAX_DEFINITION_BYTES = 2_000_000  # the bundled ones are about 40 kB; a user's file is read whole
 ENVIRONMENT = "SHEETFLOW_DEFINITIONS"  # a folder of the user's own definitions, loaded beside the bundled ones
 # The roster's columns an identity answer can be filled in from ([[identity]] roster = "...").
 ROSTER_FIELDS = ("organization", "region", "respondent_name", "role", "email")
@@ -305,8 +306,11 @@ def _checked(path: Path) -> Instrument:
 
 
 @functools.lru_cache(maxsize=32)
-def _load_file(path: Path, _mtime_ns: int, _size: int) -> Instrument:
+def _load_file(path: Path, _mtime_ns: int, size: int) -> Instrument:
     """One definition file, parsed and checked once for as long as it is unchanged (validate asks per file)."""
+    if size > MAX_DEFINITION_BYTES:
+        raise DefinitionError(f"{path}: {size:,} bytes, larger than any instrument definition "
+                              f"(at most {MAX_DEFINITION_BYTES:,}); is it the right file?")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -399,6 +403,13 @@ def _load_all(folders: tuple, _mtimes: tuple, _stamps: tuple) -> tuple[dict, dic
                 continue
             seen.add(key)
             earlier[key] = instrument
+    named: dict[str, Instrument] = {}
+    for instrument in current.values():
+        for name in instrument.names:
+            other = named.setdefault(name, instrument)
+            if other is not instrument:
+                problems.append(f"{instrument.source}: {name!r} is also the short name or id of {other.id} "
+                                f"({Path(other.source).name}); give it a short_name of its own.")
     for (instrument_id, _), instrument in earlier.items():
         if instrument_id not in current:
             problems.append(f"{instrument.source}: an earlier version of {instrument_id!r}, which has no current "
