@@ -330,3 +330,21 @@ def test_a_short_name_taken_by_another_instrument_is_refused(tmp_path, capsys, o
     assert run("generate", "assessment", "-o", tmp_path / "which.xlsx", "--definitions", folder) == 2
     assert "'assessment' is also the short name or id of sector-self-assessment" in capsys.readouterr().err
     assert not (tmp_path / "which.xlsx").exists()
+
+
+@pytest.mark.libreoffice
+def test_a_variant_return_filled_and_saved_by_libreoffice_is_read_on_its_scale(cycle, tmp_path, own_definitions):
+    """LibreOffice (our stand-in for Excel) fills in the variant's workbook: its 4-point answers are read back."""
+    import libreoffice
+
+    sheetflow.use_definitions(VARIANT)
+    row = next(r for r in cycle["manifest"] if r["respondent_name"] == "Farid Haddad")
+    values = answers(4, rating_21=2, rating_14=1, organization=row["organization"], respondent_name="Farid Haddad")
+    saved = libreoffice.fill_by_name(cycle["root"] / "sent" / row["file"], values, tmp_path / "inbox" / row["file"])
+    (read,) = sheetflow.validate([saved.parent]).files
+    assert read.status == "valid", [e.message for e in read.errors]
+    assert (read.record.value("rating_21"), read.record.value("rating_14"), read.record.value("rating_01")) == (2, 1, 4)
+    rollup = sheetflow.roll_up([saved.parent])
+    rows = rollup.tables["Responses"]
+    assert rows.loc[rows["item"] == 14, "area"].tolist() == [RENAMED]
+    assert rollup.assessment.ratings == (1, 2, 3, 4)
