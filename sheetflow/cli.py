@@ -155,7 +155,7 @@ def _region_prefill(instrument, region) -> dict:
 
 
 def _for_plans(instrument) -> bool:
-    """The instruments made per region whose workbooks can start from results and follow up plans."""
+    """An action plan (its kind of workbook has the results sheet and the follow-up of last cycle's plan)."""
     return instrument.kind == definitions.Kind.ACTION_PLAN
 
 
