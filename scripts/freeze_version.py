@@ -1,12 +1,14 @@
 """Keep a version of a definition before it is changed: its TOML and its workbook's locked text, in versions/.
 
     python scripts/freeze_version.py sector-action-plan
+    SHEETFLOW_DEFINITIONS=definitions/ python scripts/freeze_version.py state-self-assessment   # your own
 
 Run it BEFORE editing workbook_templates/<id>.toml into a new version (and before changing how the
 workbook is laid out): it copies the current definition to workbook_templates/versions/<id>-<version>.toml
 and writes beside it the locked text of a blank workbook of it as sheetflow generates it now
 (<id>-<version>.questions.json). Returns of that version are then still read, checked against that
-text, validated and rolled up by every later sheetflow.
+text, validated and rolled up by every later sheetflow. A definition of your own (SHEETFLOW_DEFINITIONS) is
+frozen into the versions/ folder beside it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from pathlib import Path
 
 from sheetflow.instruments import definitions
 from sheetflow.intake.record import issued_questions
@@ -21,7 +24,7 @@ from sheetflow.intake.record import issued_questions
 
 def main(instrument_id: str) -> None:
     instrument = definitions.load(instrument_id)
-    folder = definitions.templates_dir() / definitions.VERSIONS
+    folder = Path(instrument.source).parent / definitions.VERSIONS  # beside it: bundled or the user's folder
     folder.mkdir(exist_ok=True)
     stem = f"{instrument.id}-{instrument.version}"
     if (folder / f"{stem}.toml").exists():

@@ -13,6 +13,10 @@ One function per step of a cycle, each the library call its command makes::
     rollup = sheetflow.roll_up(["inbox/"], manifest="sent/")                           # rollup
     sheetflow.write_rollup(rollup, "rollup.xlsx", csv_dir="csv/")
 
+A state's own instruments: ``sheetflow.use_definitions("definitions/")`` (or the environment variable
+``SHEETFLOW_DEFINITIONS``) loads the ``.toml`` files of that folder beside the bundled ones, for every
+call after it and the worker processes it starts (docs/instruments.md).
+
 Validation reads files in worker processes: in a script, call these under ``if __name__ == "__main__":``.
 Nothing heavy is imported until a function is called (worker processes import this package too).
 """
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     # the steps of a cycle
-    "instrument", "generate", "generate_for_roster", "assessment_results", "previous_plans", "collect_mail",
+    "use_definitions", "instrument", "generate", "generate_for_roster", "assessment_results", "previous_plans", "collect_mail",
     "validate", "status", "draft_mail", "send_mail", "roll_up", "write_rollup",
     # what they return
     "Instrument", "Request", "ManifestRow", "CollectReport", "Report", "FileReport", "Finding", "StatusReport",
@@ -63,8 +67,19 @@ _TYPES = {
 }
 
 
+def use_definitions(folder: str | Path | None) -> None:
+    """Use the instrument definitions in ``folder`` (``.toml`` files, as ``--definitions``) beside the bundled ones:
+    one with the id of a bundled one takes its place. It sets ``SHEETFLOW_DEFINITIONS`` for this process and
+    the worker processes it starts; None goes back to the bundled ones only. A definition with a mistake
+    raises DefinitionError, one line per mistake."""
+    from .instruments import definitions
+
+    definitions.use(folder)
+
+
 def instrument(name: str | Path) -> Instrument:
-    """An instrument's definition: ``"assessment"``, ``"action-plan"``, its full id, or a ``.toml`` file."""
+    """An instrument's definition: its short name (``"assessment"``, ``"action-plan"``), its id, or a ``.toml``
+    file."""
     from .instruments import definitions
 
     return definitions.load(name)
@@ -81,7 +96,9 @@ def generate(instrument: str | Path | Instrument, output: str | Path, *, cycle: 
     (``previous_plans``). Never overwrites a file unless ``force``."""
     from .instruments.workbook import Request, generate as write
 
-    request = Request(_instrument(instrument), prefill={"region": region} if region else {},
+    chosen = _instrument(instrument)
+    where = chosen.filled_from("region")
+    request = Request(chosen, prefill={where: region} if region and where else {},
                       results=results.for_region(region) if results is not None and region else None,
                       previous=previous.for_region(region) if previous is not None and region else None)
     if cycle:

@@ -24,8 +24,21 @@ from .files import check_folder, check_output
 from .text import plural
 
 OK, PROBLEMS, FAILED = 0, 1, 2
-INSTRUMENTS = {"assessment": "sector-self-assessment", "action-plan": "sector-action-plan"}
-SHORT_NAMES = {full: short for short, full in INSTRUMENTS.items()}
+
+
+def _use_definitions(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """Load the user's definitions beside the bundled ones, here and in every worker process (the environment
+    variable is set for them); a definition with a mistake stops the command before anything is read."""
+    if value is not None:
+        definitions.use(value)
+    return value
+
+
+definitions_option = click.option(
+    "--definitions", type=click.Path(file_okay=False, path_type=Path), envvar=definitions.ENVIRONMENT,
+    expose_value=False, is_eager=True, callback=_use_definitions,
+    help="A folder of your own instrument definitions (.toml), used beside the bundled ones; one with the id of "
+         "a bundled one takes its place (or set SHEETFLOW_DEFINITIONS; docs/instruments.md).")
 
 workers_option = click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
                               help="Files read at once, each in its own worker process.")
@@ -44,9 +57,15 @@ def sending_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _short_name(_ctx, _param, value: str) -> str:
-    """generate takes an instrument's short name (assessment) or its full one (sector-self-assessment)."""
-    return SHORT_NAMES.get(value, value)
+def _instrument(name: str) -> definitions.Instrument:
+    """generate takes an instrument's short name (assessment) or its id (sector-self-assessment)."""
+    current = definitions.load_all().values()
+    for instrument in current:
+        if name in instrument.names:
+            return instrument
+    known = ", ".join(n for i in current for n in i.names)
+    raise click.BadParameter(f"{name!r} is not an instrument (known: {known}; `sheetflow instruments` lists them).",
+                             param_hint="'INSTRUMENT'")
 
 
 def _show_version(ctx: click.Context, _param, value: bool) -> None:
@@ -79,7 +98,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("instrument", type=click.Choice([*INSTRUMENTS, *SHORT_NAMES]), callback=_short_name)
+@click.argument("instrument")
 @click.option("-o", "--output", type=click.Path(), required=True,
               help="The workbook to write (.xlsx); with --roster, the folder for the workbooks.")
 @click.option("--cycle", help="The assessment cycle stamped on the workbook (default: this year).")
@@ -98,18 +117,21 @@ def cli():
 @click.option("--previous-plans", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Action plan: the previous cycle's returned plans (files or folders); each region's plan "
                    "lists its previous plan's actions and asks what became of them (valid, newest copies).")
+@definitions_option
 def generate(instrument, output, cycle, response_id, roster, force, assessments, manifest, region, previous_plans):
-    """Write a locked workbook for INSTRUMENT (assessment or action-plan): a blank one, or with
-    --roster one pre-filled workbook per person (per region for the action plan)."""
+    """Write a locked workbook for INSTRUMENT (assessment or action-plan, or the short name or id of your own
+    definition): a blank one, or with --roster one pre-filled workbook per person (per region for the action
+    plan)."""
     from .instruments.workbook import Request, generate as write
 
+    instrument = _instrument(instrument)
     if not roster:
         check_output(output, (".xlsx",), force, what="workbook")
     results = _assessment_results(instrument, assessments, manifest, cycle, roster, region)
     previous = _previous_plans(instrument, previous_plans, cycle, roster, region)
     if roster:
         return _generate_for_roster(instrument, roster, output, cycle, response_id, force, results, previous)
-    request = Request(definitions.load(INSTRUMENTS[instrument]), prefill={"region": region} if region else {},
+    request = Request(instrument, prefill=_region_prefill(instrument, region),
                       results=results and results.for_region(region),
                       previous=previous and previous.for_region(region))
     if cycle:
@@ -124,11 +146,24 @@ def generate(instrument, output, cycle, response_id, roster, force, assessments,
     return OK
 
 
+def _region_prefill(instrument, region) -> dict:
+    """--region: filled in as the identity answer the roster's region column fills."""
+    name = instrument.filled_from("region")
+    if region and name is None:
+        raise click.UsageError(f"--region: {instrument.title} has no region answer to fill in.")
+    return {name: region} if region else {}
+
+
+def _for_plans(instrument) -> bool:
+    """An action plan (its kind of workbook has the results sheet and the follow-up of last cycle's plan)."""
+    return instrument.kind == definitions.Kind.ACTION_PLAN
+
+
 def _previous_plans(instrument, paths, cycle, roster, region):
     """Each region's plan of the previous cycle for the plans to follow up (None without --previous-plans)."""
     if not paths:
         return None
-    if instrument != "action-plan" or not (roster or region):
+    if not _for_plans(instrument) or not (roster or region):
         raise click.UsageError("--previous-plans is for the action plan, with --roster or --region.")
     from .planning.previous_plans import previous_plans as collect
 
@@ -153,13 +188,13 @@ def _warn_unless_uuid(response_id: str) -> None:
 
 def _assessment_results(instrument, assessments, manifest, cycle, roster, region):
     """The regions' self-assessment results for the action plans (None without --assessments)."""
-    if region and (instrument != "action-plan" or roster):
+    if region and (instrument.per_person or roster):
         raise click.UsageError("--region is for one action plan, without --roster.")
     if not assessments:
         if manifest:
             raise click.UsageError("--manifest goes with --assessments.")
         return None
-    if instrument != "action-plan" or not (roster or region):
+    if not _for_plans(instrument) or not (roster or region):
         raise click.UsageError("--assessments is for the action plan, with --roster or --region.")
     from .planning.region_results import assessment_results as collect
 
@@ -180,7 +215,7 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
 
     if response_id:
         raise click.UsageError("--response-id cannot be used with --roster (each workbook gets its own).")
-    rows = generate_for_roster(INSTRUMENTS[instrument], roster, folder, cycle, force=force, results=results,
+    rows = generate_for_roster(instrument, roster, folder, cycle, force=force, results=results,
                                previous=previous)
     n = summarise(rows)
     cycles = ", ".join(sorted({r.cycle for r in rows}))
@@ -205,6 +240,7 @@ def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, 
 @click.option("--manifest", type=click.Path(path_type=Path),
               help="With --feedback: the manifest.csv from generate --roster (or its folder), so that each note "
                    "greets its partner by the name the manifest has for them.")
+@definitions_option
 @workers_option
 @_one_batch
 def validate(paths, as_json, feedback, force, manifest, workers):
@@ -255,6 +291,7 @@ def validate(paths, as_json, feedback, force, manifest, workers):
               help="An earlier roll-up sheetflow made: its cycles are brought in (for change over time). Once: "
                    "the latest earlier roll-up, which carries the cycles before it too.")
 @click.option("--cycle", help="The cycle the summaries show (default: the latest).")
+@definitions_option
 @workers_option
 @_one_batch
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous, cycle, workers):
@@ -303,6 +340,7 @@ def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous,
 @sending_options
 @click.option("--force", is_flag=True, help="Replace existing drafts.")
 @workers_option
+@definitions_option
 def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp, no_starttls, force, workers):
     """Draft (or --send) the emails to the people in the manifest (--manifest, written by generate --roster),
     each with its workbook attached.
@@ -374,6 +412,7 @@ def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp
 @click.option("--no-tls", is_flag=True, help="Connect without TLS: only to this computer (a local test server).")
 @click.option("--manifest", type=click.Path(path_type=Path),
               help="The manifest.csv from generate --roster: ties each file to a recipient (response_id).")
+@definitions_option
 def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
     """Save the returned workbooks attached to received mail (SOURCES: .eml, .mbox, Maildir, Outlook .msg
     files or folders of them; or --imap) into an inbox folder, each once, listed in collected.csv.
@@ -407,6 +446,7 @@ def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
 @sending_options
 @click.option("--json", "as_json", is_flag=True, help="Print the digest as JSON.")
 @workers_option
+@definitions_option
 def reply_command(inbox, outbox, manifest, template, sender, send, smtp, no_starttls, as_json, workers):
     """Answer each message collect saved returns from (INBOX, with its collected.csv), in reply to it: what was
     received, what to fix, or why it cannot be read. Each is answered once (OUTBOX/replied.csv)."""
@@ -454,6 +494,7 @@ class _progress:
               help="The manifest.csv written by `generate --roster` (or its folder).")
 @click.option("--cycle", help="Only the recipients of this cycle.")
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable report (JSON).")
+@definitions_option
 @workers_option
 @_one_batch
 def status(paths, manifest, cycle, as_json, workers):
@@ -470,19 +511,21 @@ def status(paths, manifest, cycle, as_json, workers):
 
 @cli.command(name="instruments")
 @click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+@definitions_option
 def list_instruments(as_json):
     """List the instruments: the name `generate` takes (short or full), version and title."""
     issued = definitions.load_issued()
-    known: list[dict[str, Any]] = [{"name": SHORT_NAMES.get(i.id, i.id), "id": i.id, "version": i.version, "title": i.title,
+    known: list[dict[str, Any]] = [{"name": i.short_name or i.id, "id": i.id, "version": i.version, "title": i.title,
               "named_answers": len(i.answers),
               "reads_versions": sorted(v for key, v in issued if key == i.id)}  # returns of these validate
              for i in definitions.load_all().values()]
     if as_json:
         click.echo(json.dumps(known, indent=2, ensure_ascii=False))
         return OK
+    width = max([12, *(len(i["name"]) + 1 for i in known)])
     for i in known:
         earlier = [v for v in i["reads_versions"] if v != i["version"]]
-        click.echo(f"{i['name']:<12} {i['id']} {i['version']}: {i['title']} ({i['named_answers']} named answers"
+        click.echo(f"{i['name']:<{width}} {i['id']} {i['version']}: {i['title']} ({i['named_answers']} named answers"
                    + (f"; also reads returns of version {', '.join(earlier)}" if earlier else "") + ")")
     return OK
 

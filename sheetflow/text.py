@@ -19,3 +19,11 @@ def plural(items: int | Sized, noun: str) -> str:
 def fit(text: str, width: int) -> str:
     """``text`` cut to ``width`` characters for a terminal column, ending in an ellipsis when cut."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+NUMBER_WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def number_word(n: int) -> str:
+    """A small count in words ("five"), as text says it; figures from 11 on."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)

@@ -51,7 +51,8 @@ def broken_copy(tmp_path, instrument_id, old, new):
 
 
 @pytest.mark.parametrize("old, new, problem", [
-    ("number = 7\n", "number = 8\n", "capabilities are numbered"),
+    ("number = 7\n", "number = 8\n", "capability number 8 is used 2 times"),
+    ("number = 7\n", "number = 27\n", "capabilities are numbered"),
     ('kind = "assessment"', 'kind = "survey"', "kind 'survey'"),
     ("comment_label = ", "comment_text = ", "[table] has no 'comment_label'"),
     ("value = 1\n", 'value = "1"\n', "value should be int, not str"),
@@ -82,7 +83,7 @@ def test_the_language_of_a_definition_is_its_workbooks_language(tmp_path):
 
 def test_repeated_answer_names_are_refused(tmp_path):
     path = broken_copy(tmp_path, "sector-action-plan", 'name = "contact_name"', 'name = "region"')
-    with pytest.raises(DefinitionError, match="answer names used twice: region"):
+    with pytest.raises(DefinitionError, match=r"\[\[identity\]\] name 'region' is used 2 times"):
         definitions.load(path)
 
 

@@ -37,10 +37,10 @@ NUMBERED = re.compile(r"^(\d+)\. (.*)$")
 ELEMENT_HEADING = re.compile(r"^Element #(\d+): ")
 
 # Keys whose (string) values are identifiers rather than seed text.
-ID_KEYS = {"id", "version", "kind", "key", "short_title"}
+ID_KEYS = {"id", "version", "kind", "key", "short_title", "short_name", "level"}
 # sheetflow's own wording for the workbook (identity block, sheet names,
 # instructions): not part of the paper instrument, so not compared with the seed.
-WORKBOOK_KEYS = {"workbook", "identity", "yes_no_choices", "followup", "language"}  # sheetflow's, not the paper's
+WORKBOOK_KEYS = {"workbook", "identity", "yes_no_choices", "followup", "language", "short_name", "level"}  # sheetflow's, not the paper's
 
 # The run-together paragraph in the self-assessment seed, and where it splits.
 RUN_TOGETHER = "sustainabilityWhile not all successful sector strategies"

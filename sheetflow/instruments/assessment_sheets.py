@@ -61,10 +61,9 @@ def reflection_sheet(book) -> None:
     ws.merge_range(1, 0, 1, 1, intro, f["italic"])
     book.row(ws, 1, estimate_height(intro, 104))
     row = 3
-    for number, q in enumerate(inst.data["after"], start=1):
-        ws.write_string(row, 0, q["question"], f["label"])
-        book.answer_cell(ws, row, 1, inst.answer(f"reflect_{q['key']}"), "after", number=number,
-                         question=q["question"])
+    for number, q in enumerate(inst.after, start=1):
+        ws.write_string(row, 0, q.question, f["label"])
+        book.answer_cell(ws, row, 1, inst.answer(q.answer_name), "after", number=number, question=q.question)
         book.row(ws, row, 110)
         row += 1
     book.titles(ws, "RowTitle", 1, 3, 0, row - 1, 1)
@@ -108,7 +107,7 @@ def assessment_summary(book) -> None:
         "data_labels": {"value": True, "num_format": "0.0"},
     })
     chart.set_title({"name": L["chart_title"]})
-    chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": L["chart_axis"]})
+    chart.set_y_axis({"min": 0, "max": inst.top_rating, "major_unit": 1, "name": L["chart_axis"]})
     chart.set_legend({"none": True})
     chart.set_size({"width": 620, "height": 320})
     areas = ", ".join(area.name for area in inst.areas)

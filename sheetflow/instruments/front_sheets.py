@@ -41,11 +41,11 @@ def instructions_sheet(book) -> None:
     about = row
     row = heading(row, book.labels["about_heading"])
     data = inst.data
-    if inst.kind == "assessment":  # longer than a page: it flows on, no heading or lead-in ending a page
+    if inst.is_assessment:  # longer than a page: it flows on, no heading or lead-in ending a page
         for number, section in enumerate(data["intro"], start=1):
             row = book.paragraphs(ws, heading(row, section["heading"], "bold"), section["blocks"], WIDTH)
             if number == len(data["intro"]):  # it ends by pointing to the questions after the assessment: list them
-                row = book.paragraphs(ws, row, [[q["question"] for q in data["after"]],
+                row = book.paragraphs(ws, row, [[q.question for q in inst.after],
                                                 book.labels["reflection_note"]], WIDTH)
             row += 1
     else:
@@ -74,7 +74,7 @@ def details_sheet(book) -> None:
         book.row(ws, row, 60 if answer.kind == "long_text" else 18)
         row += 1
     book.titles(ws, "RowTitle", 1, 3, 0, row - 1, 1)
-    if inst.kind != "assessment":
+    if not inst.is_assessment:  # the questions before the assessment: an assessment's only
         return
     data = inst.data
     row += 1
@@ -82,14 +82,13 @@ def details_sheet(book) -> None:
     ws.merge_range(row + 1, 0, row + 1, 1, data["before_intro"], f["italic"])
     row += 2
     first = row
-    for number, q in enumerate(data["before"], start=1):
-        ws.write_string(row, 0, q["question"], f["label"])
-        book.answer_cell(ws, row, 1, inst.answer(f"pre_{q['key']}_yes"), "before",
-                         number=number, question=q["question"])
-        book.row(ws, row, estimate_height(q["question"], 42))
-        follow_up = inst.shown(q["follow_up"])
+    for number, q in enumerate(inst.before, start=1):
+        ws.write_string(row, 0, q.question, f["label"])
+        book.answer_cell(ws, row, 1, inst.answer(q.answer_name), "before", number=number, question=q.question)
+        book.row(ws, row, estimate_height(q.question, 42))
+        follow_up = inst.shown(q.follow_up)
         ws.write_string(row + 1, 0, follow_up, f["cell"])
-        book.answer_cell(ws, row + 1, 1, inst.answer(f"pre_{q['key']}_detail"), "before_detail",
+        book.answer_cell(ws, row + 1, 1, inst.answer(q.detail_name), "before_detail",
                          number=number, question=follow_up)
         book.row(ws, row + 1, max(90, estimate_height(follow_up, 42)))
         row += 2

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..text import number_word
+
 WIDTHS = (16, 22, 40, 28, 16, 18, 10, 18, 18)  # the widest table has nine columns; text columns wrap
 # the second sheet's tables (disagreements: organization, item, capability, lowest, highest; the partners' words:
 # organization, respondent, question, answer) across the same width of page
@@ -29,6 +31,7 @@ class RegionResults:
     returns: int = 0  # valid assessment returns that fed the plan
     organizations: int = 0
     asked: int | None = None  # self-assessments sent to the region (with the manifest)
+    top: int = 0  # the self-assessment's highest rating (5 for the bundled one): the chart's axis ends there
     tables: dict = field(default_factory=dict)  # table name -> (columns, list of row tuples)
 
 
@@ -41,7 +44,8 @@ def write_results_sheet(book, results, row_height) -> None:
     one sheet, the disagreements and the partners' own words a second.
     """
     words = book.text["results"]
-    facts = {"region": results.region, "cycle": results.cycle}
+    facts = {"region": results.region, "cycle": results.cycle, "top": results.top,
+             "area_count": number_word(len(results.tables.get("RegionAreas", ((), ()))[1]))}
     ws = _sheet(book, words["sheet"], words["title"].format(**facts))
     last, total = len(WIDTHS) - 1, sum(WIDTHS)
     if not results.returns:
@@ -158,7 +162,7 @@ def _chart(book, sheet: str, columns, rows: tuple[int, int], words, facts):
                           "values": [sheet, top + 1, column, bottom, column], "fill": {"color": colour},
                           "data_labels": {"value": True, "num_format": "0.0"}})
     chart.set_title({"name": words["chart_title"]})
-    chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": words["chart_axis"]})
+    chart.set_y_axis({"min": 0, "max": facts["top"], "major_unit": 1, "name": words["chart_axis"].format(**facts)})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 320})
     return chart

@@ -353,33 +353,30 @@ def file_name(parts, label: str, extension: str = ".xlsx", limit: int = MAX_NAME
 # -- generating for a roster ----------------------------------------------------------------------------
 
 def recipients(instrument: Instrument, people: list[Person]) -> list[Person]:
-    """Who gets a workbook: every person (assessment) or each region's action-plan lead (action plan)."""
-    if instrument.kind == "assessment":
+    """Who gets a workbook: every person (an instrument made per person, the assessment) or each region's
+    action-plan lead (one made per region, the action plan)."""
+    if instrument.per_person:
         return list(people)
     return [p for p in people if p.action_plan_lead]
 
 
 def workbook_key(instrument: Instrument, who) -> tuple:
-    """How someone's workbook is recognised from one run to the next: by email (assessment) or region
-    (action plan). ``who`` is a Person on the roster or a ManifestRow of an earlier run."""
-    if instrument.kind == "assessment":
+    """How someone's workbook is recognised from one run to the next: by email (made per person) or region
+    (made per region). ``who`` is a Person on the roster or a ManifestRow of an earlier run."""
+    if instrument.per_person:
         return "email", name_key(who.email)
     return "region", name_key(who.region)
 
 
 def prefill(instrument: Instrument, person: Person) -> dict:
-    """The answers a person's workbook is sent with, by defined name: who it is for."""
-    if instrument.kind == "assessment":
-        return {"organization": person.organization, "region": person.region,
-                "respondent_name": person.respondent_name, "respondent_role": person.role,
-                "respondent_email": person.email}
-    return {"region": person.region, "lead_organization": person.organization,
-            "contact_name": person.respondent_name, "contact_email": person.email}
+    """The answers a person's workbook is sent with, by defined name: who it is for (each identity answer the
+    definition fills in from a roster column, ``[[identity]] roster``)."""
+    return {name: getattr(person, column) for name, column in instrument.roster}
 
 
 def name_parts(instrument: Instrument, person: Person) -> tuple:
     """What a person's workbook is named after, before the instrument's label."""
-    if instrument.kind == "assessment":
+    if instrument.per_person:
         return person.region, person.organization, person.respondent_name
     return (person.region,)
 
@@ -409,7 +406,7 @@ def generate_for_roster(instrument, roster_path, folder, cycle: str | None = Non
     folder = check_folder(folder, "with --roster, -o names the folder for the workbooks",
                           not_suffixes=(".xlsx", ".xlsm", ".xls", ".csv"))
     # a bad roster stops everything before any file is written; leads matter only for the action plan
-    people = read_roster(roster_path, leads=instrument.kind != "assessment")
+    people = read_roster(roster_path, leads=not instrument.per_person)
     ledger = folder / MANIFEST
     rows = read_manifest(ledger) if ledger.exists() else []
     known = {(r.cycle, *workbook_key(instrument, r)): r for r in rows if r.instrument == instrument.id}

@@ -261,7 +261,7 @@ class _Book:
         if self.request.results is not None:
             write_results_sheet(self, self.request.results, estimate_height)
         details_sheet(self)
-        if self.inst.kind == "assessment":
+        if self.inst.is_assessment:  # each kind of workbook has its own sheets
             assessment_sheet(self)
             reflection_sheet(self)
             assessment_summary(self)

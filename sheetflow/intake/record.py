@@ -243,7 +243,8 @@ def _instrument(record: Return) -> definitions.Instrument:
     if current is None:
         raise Rejected(Code.UNKNOWN_INSTRUMENT,
                        f"This workbook is for an instrument sheetflow does not know ({record.instrument!r}); "
-                       f"known: {', '.join(sorted(known))}.")
+                       f"known: {', '.join(sorted(known))}. If it is your own, give its definition's folder "
+                       f"(--definitions DIR or {definitions.ENVIRONMENT}).")
     instrument = definitions.load_version(current.id, record.version or "")
     if instrument is None:
         issued = sorted(v for i, v in definitions.load_issued() if i == record.instrument)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..instruments.definitions import Kind
 from ..text import name_key
 
 if TYPE_CHECKING:  # pandas loads only where a table is counted
@@ -27,8 +28,10 @@ Key = tuple[str, str, str, str, str]
 # who filled in a row of each roll-up table: (organization column, respondent column)
 WHO = {"Responses": ("organization", "respondent_name"), "Context": ("organization", "respondent_name"),
        "Components": ("region", "lead_organization"), "Actions": ("region", "lead_organization")}
-INSTRUMENT_OF = {"Responses": "sector-self-assessment", "Context": "sector-self-assessment",
-                 "Components": "sector-action-plan", "Actions": "sector-action-plan"}
+# the kind of instrument the rows of each table come from (a table holds one instrument of that kind): in a
+# row's key it stands for the instrument's id, which the rows do not carry
+KIND_OF = {"Responses": Kind.ASSESSMENT, "Context": Kind.ASSESSMENT, "Components": Kind.ACTION_PLAN,
+           "Actions": Kind.ACTION_PLAN}
 
 
 def key(instrument: object, cycle: object, response_id: object, organization: object, person: object) -> Key:
@@ -48,7 +51,7 @@ def column(frame: "pd.DataFrame", table: str) -> "pd.Series":
     import pandas as pd
 
     organization, person = WHO[table]
-    instrument = INSTRUMENT_OF[table]
+    instrument = KIND_OF[table]
     if frame.empty:
         return pd.Series([], index=frame.index, dtype=object)
     keys = [key(instrument, c, r, o, p) for c, r, o, p in zip(frame["cycle"], frame["response_id"],

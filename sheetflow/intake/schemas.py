@@ -45,8 +45,9 @@ def _not_formula(value) -> bool:
     return not isinstance(value, Formula)
 
 
-def _is_rating(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
+def _is_rating(value, scale: frozenset) -> bool:
+    """A whole number on the instrument's scale (its ``choices``: 1 to 5 for the bundled Self-Assessment)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value in scale
 
 
 def _is_date(value) -> bool:
@@ -79,6 +80,7 @@ def answer_schemas(instrument) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema]:
     required = [a.name for a in answers if a.required]
     optional = [a.name for a in answers if not a.required]
     choices = {a.name: set(a.choices) for a in answers if a.kind in ("yes_no", "status")}
+    scales = {a.name: frozenset(a.choices) for a in answers if a.kind == "rating"}
     columns = {
         "response": pa.Column(int),
         "name": pa.Column(str, pa.Check.isin(list(kinds))),
@@ -88,7 +90,7 @@ def answer_schemas(instrument) -> tuple[pa.DataFrameSchema, pa.DataFrameSchema]:
     row: dict[str, Any] = {"ignore_na": False}  # every row counts (pandera would otherwise look for all-blank rows per check)
     errors = pa.DataFrameSchema(columns, name=f"{instrument.id} errors", checks=[
         pa.Check(lambda df: df["filled"] | ~df["name"].isin(required), name="not_nullable", **row),
-        pa.Check(_where(kinds, ("rating",), lambda _, v: _is_rating(v)), name="rating", **row),
+        pa.Check(_where(kinds, ("rating",), lambda n, v: _is_rating(v, scales[n])), name="rating", **row),
         pa.Check(_where(kinds, ("yes_no", "status"), lambda n, v: v in choices[n]), name="choice", **row),
         pa.Check(_where(kinds, ("date",), lambda _, v: _is_date(v)), name="date", **row),
         pa.Check(_where(kinds, ("text", "long_text", "email"), lambda _, v: _is_text(v)), name="text", **row),
@@ -178,6 +180,11 @@ def _label(answer) -> str:
     return f'"{short(label)}"' if answer.kind in ("yes_no", "long_text") and answer.group != "identity" else label
 
 
+def _scale(answer) -> str:
+    """A rating's scale in words: "1 to 5" (its choices, from the instrument's scale)."""
+    return f"{min(answer.choices)} to {max(answer.choices)}" if answer.choices else "the list"
+
+
 def _shown(value) -> str:
     return f'"{short(value, 40)}"' if isinstance(value, (str, Formula)) else f'"{value}"'
 
@@ -189,14 +196,14 @@ def message(answer, check: str, value, cell: str, instrument) -> str:
         return f"{where}: contains a formula ({short(str(value), 30)}); type the answer itself."
     if check == "not_nullable":
         if answer.kind == "rating":
-            return f"{where}: no rating chosen; choose a number from 1 to 5."
+            return f"{where}: no rating chosen; choose a number from {_scale(answer)}."
         if answer.kind in ("yes_no", "status"):
             return f"{where}: nothing chosen; choose {_choices(answer)} from the list."
         if answer.name.startswith("comment_"):
             return f"{where}: the rating is not described (optional)."
         return f"{where} is empty" + (" (optional)." if not answer.required else ".")
     if check == "rating":
-        return f"{where}: the rating {_shown(value)} is not a number from 1 to 5."
+        return f"{where}: the rating {_shown(value)} is not a number from {_scale(answer)}."
     if check == "choice":
         return f"{where}: {_shown(value)} is not one of {_choices(answer)}; choose from the list."
     if check == "date":

@@ -284,7 +284,7 @@ def plan(recipients: Iterable[Recipient], templates: Mapping, due: dt.date | Non
             skipped.append(Skipped(r, f"{r.email!r} is not an email address"))
             continue
         if r.instrument not in instruments:
-            instruments[r.instrument] = definitions.load(r.instrument or "assessment")
+            instruments[r.instrument] = definitions.load(r.instrument) if r.instrument else None
         kind = message_kind(r, reminder)
         drafts.append(Draft(r, kind, compose(r, kind, templates, instruments[r.instrument], due, sender, draft)))
     return drafts, skipped

@@ -441,7 +441,8 @@ def _section_values(s: Section, templates: Mapping, common: dict) -> dict:
 
 def _instrument_title(instrument_id: str | None) -> str:
     try:
-        return definitions.load(instrument_id).title if instrument_id else "workbook"
+        known = definitions.load_all().get(instrument_id or "")  # a stamp is the file's word: never a path
+        return known.title if known is not None else "workbook"
     except SheetflowError:
         return "workbook"
 

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cycles import before, cycle_key
+from ..instruments import definitions
+from ..instruments.definitions import Kind
 from ..instruments.followup_block import PreviousPlan
 from ..intake.report import Status
 from ..text import name_key
 from ..rollup import tables
 
-ACTION_PLAN = "sector-action-plan"
 
 
 @dataclass
@@ -53,14 +54,15 @@ def from_report(report, cycle: str) -> PreviousPlans:
     cycle = str(cycle)
     out = PreviousPlans(None, files=len(report.files), before=cycle)
     candidates = []
+    kinds = {i.id: i.kind for i in definitions.load_all().values()}
     for f in report.files:
         if f.status != Status.VALID:
             why = tables.left_out_reason(f)
             out.left_out.append((f.path, why))
-            if f.instrument == ACTION_PLAN and f.status == Status.INVALID and name_key(f.organization):
+            if kinds.get(f.instrument) == Kind.ACTION_PLAN and f.status == Status.INVALID and name_key(f.organization):
                 out.unusable.setdefault(name_key(f.organization), []).append(
                     f"its plan of cycle {f.cycle} ({Path(f.path).name}) is invalid: {why}")
-        elif f.instrument != ACTION_PLAN:
+        elif kinds.get(f.instrument) != Kind.ACTION_PLAN:
             out.left_out.append((f.path, "not an action plan"))
         elif not before(str(f.cycle), cycle):
             out.left_out.append((f.path, f"of cycle {f.cycle}, not before {cycle}"))
@@ -97,8 +99,6 @@ def _older(f, newer) -> str:
 
 def plan_of(record) -> PreviousPlan:
     """What the follow-up shows of one read plan (intake.record.Return) of any version."""
-    from ..instruments import definitions
-
     instrument = definitions.load_version(record.instrument, record.version)
     if instrument is None:  # a valid return's version is one sheetflow issued
         raise ValueError(f"no version {record.version} of {record.instrument}")

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..instruments import definitions
+from ..instruments.definitions import Kind
 from ..instruments.results_sheet import RegionResults
 from ..intake import response
 from ..intake.report import Report, Status
 from ..text import name_key
 from ..rollup import tables
 
-ASSESSMENT = "sector-self-assessment"
 TOP = 5  # strengths and learning opportunities per region
 COLUMNS = {
     "RegionAreas": ("area", "respondents", "region_average", "lowest_organization_average",
@@ -66,8 +67,9 @@ def assessment_results(paths, cycle: str, manifest=None, workers: int = 2, progr
         from ..instruments.manifest import read_manifest
 
         counted: dict[str, int] = {}
+        kinds = {i.id: i.kind for i in definitions.load_all().values()}
         for row in read_manifest(manifest):
-            if row.instrument == ASSESSMENT and row.cycle == str(cycle):
+            if kinds.get(row.instrument) == Kind.ASSESSMENT and row.cycle == str(cycle):
                 counted[name_key(row.region)] = counted.get(name_key(row.region), 0) + 1
         asked = counted
     return from_report(report, cycle, asked)
@@ -78,8 +80,10 @@ def from_report(report, cycle: str, asked: dict | None = None) -> AssessmentResu
     cycle = str(cycle)
     out = AssessmentResults(cycle, files=len(report.files), asked=dict(asked or {}))
     used = []
+    instruments = definitions.load_all()
+    chosen = _chosen(report.files, cycle, instruments)
     for f in report.files:
-        reason = _left_out(f, cycle)
+        reason = _left_out(f, cycle, instruments, chosen)
         if reason:
             out.left_out.append((f.path, reason))
         else:
@@ -96,7 +100,7 @@ def from_report(report, cycle: str, asked: dict | None = None) -> AssessmentResu
     for key in sorted(set(keys)):
         mine = responses[keys == key]
         name = mine["region"].iloc[0]
-        region = RegionResults(name, cycle, returns=response.count(mine, "Responses"),
+        region = RegionResults(name, cycle, returns=response.count(mine, "Responses"), top=instrument.top_rating,
                                organizations=mine["organization"].nunique(), asked=out.asked.get(key, 0)
                                if asked is not None else None)
         region.tables = {
@@ -109,12 +113,27 @@ def from_report(report, cycle: str, asked: dict | None = None) -> AssessmentResu
     return out
 
 
-def _left_out(f, cycle: str) -> str | None:
+def _chosen(files, cycle: str, instruments: dict) -> str | None:
+    """The self-assessment the plans start from: of the valid returns of ``cycle``, the instrument most are of."""
+    counts: dict[str, int] = {}
+    for f in files:
+        instrument = instruments.get(f.instrument)
+        if f.status == Status.VALID and instrument is not None and instrument.kind == Kind.ASSESSMENT \
+                and str(f.cycle) == cycle:
+            counts[f.instrument] = counts.get(f.instrument, 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else None
+
+
+def _left_out(f, cycle: str, instruments: dict, chosen: str | None) -> str | None:
     """Why a file feeds no region's plan, or None when it does."""
     if f.status != Status.VALID:
         return tables.left_out_reason(f)
-    if f.instrument != ASSESSMENT:
+    instrument = instruments.get(f.instrument)
+    if instrument is None or instrument.kind != Kind.ASSESSMENT:
         return "not a self-assessment"
+    if chosen is not None and f.instrument != chosen:
+        return (f"a return of {instrument.title}; the plans start from the {instruments[chosen].title}, which most "
+                "returns are of")
     if str(f.cycle) != cycle:
         return f"a self-assessment of cycle {f.cycle}, not {cycle}"
     if not name_key(f.record.value("region")):
@@ -170,8 +189,8 @@ def _disagreements(mine: pd.DataFrame):
 def _reflections(context: pd.DataFrame, instrument):
     """What respondents wrote: the after-questions in the form's order, then the before-questions' details."""
     # (stage, question as in the Context table, the column holding the answer, the question it answers)
-    questions = [("After", q["question"], "answer", q["question"]) for q in instrument.data["after"]]
-    questions += [("Before", q["question"], "detail", q["follow_up"]) for q in instrument.data["before"]]
+    questions = [("After", q.question, "answer", q.question) for q in instrument.after]
+    questions += [("Before", q.question, "detail", q.follow_up) for q in instrument.before]
     rows = []
     for stage, question, column, answered in questions:
         chosen = context[(context["stage"] == stage) & (context["question"] == question)]

@@ -128,9 +128,9 @@ def _known() -> dict:
     components: dict[int, int] = {}
     scale: set[int] = set()
     for instrument in definitions.load_issued().values():
-        if instrument.kind == "assessment":
+        if instrument.kind == definitions.Kind.ASSESSMENT:
             items |= {c.number for c in instrument.capabilities}
-            scale |= {level["value"] for level in instrument.data["scale"]["levels"]}
+            scale |= set(instrument.ratings)
         else:
             for e in instrument.elements:
                 components[e.number] = max(components.get(e.number, 0), len(e.components))
@@ -148,7 +148,7 @@ def _row_key(name: str, row: dict) -> tuple:
     who: tuple
     if name in response.WHO:
         organization, person = response.WHO[name]
-        who = response.key(response.INSTRUMENT_OF[name], row["cycle"], row["response_id"], row[organization],
+        who = response.key(response.KIND_OF[name], row["cycle"], row["response_id"], row[organization],
                            row[person])
     else:
         who = (row["cycle"], row["response_id"])

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..errors import SheetflowError
 from ..instruments import definitions
+from ..instruments.definitions import Kind
 from ..intake.report import Status
 from ..tracking.status import State
-from ..text import name_key, plural
+from ..text import name_key, number_word, plural
 from . import trend
 
 if TYPE_CHECKING:  # previous.py reads the tables' columns from here
@@ -29,7 +31,7 @@ _ACTION_PLAN = {  # the columns that begin both action-plan tables
     "cycle": "The planning cycle.",
     "region": "The region the action plan is for.",
     "lead_organization": "The organization that led the action plan.",
-    "element": "The key element's number, 1 to 6.",
+    "element": "The key element's number, 1 to {elements}.",
     "element_name": "The key element of sector strategies.",
 }
 
@@ -42,9 +44,9 @@ TABLES = {
         "organization": "The respondent's organization.",
         "respondent_name": "Who filled in the self-assessment.",
         "respondent_role": "The respondent's role or title.",
-        "area": "The component area (one of five).",
-        "item": "The capability's number, 1 to 20.",
-        "rating": "The rating: 1 = Not at all … 5 = Not only in place, but we're excelling here.",
+        "area": "The component area (one of {areas}).",
+        "item": "The capability's number, 1 to {items}.",
+        "rating": "The rating: {scale}.",
         "comment": "How the respondent described the rating.",
         "capability": "The capability, as worded in the self-assessment (printed on the Rating distribution sheet, "
                       "by item).",
@@ -84,7 +86,7 @@ TABLES = {
         "response_id": "The reference stamped on the action plan that gives the progress.",
         "cycle": "The planning cycle of that plan.",
         "region": "The region the action plan is for.",
-        "element": "The key element's number, 1 to 6.",
+        "element": "The key element's number, 1 to {elements}.",
         "element_name": "The key element of sector strategies.",
         "row": "The row of last cycle's action table (and of the follow-up block).",
         "objective": "Last cycle's Strategic Objective in that row.",
@@ -132,7 +134,7 @@ TABLES = {
         "area": "The component area.",
         "cycle": "The assessment cycle.",
         "respondents": "Respondents with ratings in this area, cycle, region or organization.",
-        "average": "Their average rating (1-5).",
+        "average": "Their average rating (1-{top}).",
         "change": "The average minus the same area's average in the most recent earlier cycle in which the "
                   "same region or organization has returns (blank where there is none).",
     },
@@ -176,6 +178,7 @@ class Rollup:
     other_cycles: list = field(default_factory=list)  # FileReport: valid returns here of another cycle than in view
     skipped: list = field(default_factory=list)  # (path, why): files found that are not returns
     missing: dict = field(default_factory=dict)  # instrument id -> [Missing]: who has no valid return in view, and why
+    chosen: dict = field(default_factory=dict)  # kind -> the Instrument of that kind the valid returns are of
 
     @property
     def before(self) -> str | None:
@@ -213,11 +216,42 @@ class Rollup:
 
     @property
     def assessment(self):
-        return self.instruments["sector-self-assessment"]
+        """The self-assessment instrument rolled up: the one the returns are of (``chosen``), or else the
+        user's own (``--definitions``), or else the bundled one."""
+        return self.chosen.get(Kind.ASSESSMENT) or definitions.of_kind(self.instruments, Kind.ASSESSMENT)[0]
 
     @property
     def action_plan(self):
-        return self.instruments["sector-action-plan"]
+        """The action-planning instrument rolled up (chosen as ``assessment`` is)."""
+        return self.chosen.get(Kind.ACTION_PLAN) or definitions.of_kind(self.instruments, Kind.ACTION_PLAN)[0]
+
+    def meanings(self) -> dict:
+        """TABLES with the facts of the instruments rolled up filled in: what each column means."""
+        scale = self.assessment.scale
+        facts = {"areas": number_word(len(self.assessment.areas)),
+                 "items": len(self.assessment.capabilities), "top": self.assessment.top_rating,
+                 "scale": f"{scale[0].value} = {scale[0].label} … {scale[-1].value} = {scale[-1].label}",
+                 "elements": len(self.action_plan.elements)}
+        return {name: {column: meaning.format(**facts) for column, meaning in columns.items()}
+                for name, columns in TABLES.items()}
+
+
+def chosen_instruments(files, instruments: dict) -> dict:
+    """{kind: Instrument}: the instrument of each kind the valid returns in ``files`` are of. A roll-up holds one
+    of each kind (its tables have no instrument column): valid returns of two self-assessments (a state's
+    variant and the bundled one) are refused with a SheetflowError naming both, to be rolled up apart."""
+    counts: dict[str, dict[str, int]] = {}
+    for f in files:
+        instrument = instruments.get(f.instrument)
+        if f.status == Status.VALID and instrument is not None:
+            mine = counts.setdefault(instrument.kind, {})
+            mine[instrument.id] = mine.get(instrument.id, 0) + 1
+    for kind, ids in counts.items():
+        if len(ids) > 1:
+            named = ", ".join(f"{instruments[i].title} ({i}): {plural(n, 'valid return')}" for i, n in ids.items())
+            raise SheetflowError(f"The returns are of {len(ids)} different {kind} instruments ({named}); a roll-up "
+                                 "is of one of each kind: roll each up from its own folder.")
+    return {kind: instruments[next(iter(ids))] for kind, ids in counts.items()}
 
 
 @dataclass(frozen=True)
@@ -232,9 +266,9 @@ def missing_returns(report, status, cycle: str | None, instruments: dict) -> dic
     """{instrument id: [Missing]}: for the action plan each region, for the self-assessment each organization,
     that has no valid return of ``cycle`` but an invalid return of it here, or (with ``status``, the match to the
     manifest) a workbook of that cycle sent and not validly returned; with why, in words."""
-    level = {"sector-action-plan": "region", "sector-self-assessment": "organization"}
+    level = {i.id: str(i.level) for i in sorted(instruments.values(), key=lambda i: (i.per_person, i.id))}
     out: dict = {}
-    for instrument, attribute in level.items():
+    for instrument, attribute in level.items():  # the region's instruments first, then the organizations'
         names: dict = {}  # name_key -> (name as first spelled, reasons)
         have = set()
         for f in report.files:
@@ -280,6 +314,7 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
     instruments = definitions.load_all()
     result = Rollup(instruments=instruments, sources=[f.path for f in report.files], summary=report.summary)
     valid = [f for f in report.files if f.status == Status.VALID]
+    result.chosen = chosen_instruments(valid, instruments)
     result.files_in, result.files_out = len(valid), len(report.files) - len(valid)
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     versions = {}  # each version met, looked up once (a lookup checks the definition files are unchanged)
@@ -290,9 +325,11 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
             versions[key] = definitions.load_version(*key)  # as the return was made
         instrument = versions[key]
         result.versions[key] = result.versions.get(key, 0) + 1
-        if f.instrument == "sector-self-assessment":
+        if instrument is None:  # a valid return is of a version sheetflow knows: never here
+            continue
+        if instrument.kind == Kind.ASSESSMENT:
             _assessment_rows(rows, instrument, record, source)
-        elif f.instrument == "sector-action-plan":
+        elif instrument.kind == Kind.ACTION_PLAN:
             _action_plan_rows(rows, instrument, record, source)
     for f in report.files:
         rows["Submissions"].append({
@@ -313,7 +350,7 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
         result.with_status, result.sent = True, len(status.recipients)
         result.sent_valid = sum(r.state == State.RETURNED for r in status.recipients)
     if previous is not None:
-        _carry(rows, previous, valid)
+        _carry(rows, previous, valid, instruments)
         result.previous = previous
     result.tables = {name: _frame(name, table) for name, table in rows.items()}
     for name in ("Responses",):
@@ -333,17 +370,20 @@ def build(report, status=None, previous=None, cycle: str | None = None) -> Rollu
     return result
 
 
-def _carry(rows, previous, valid: list) -> None:
+def _carry(rows, previous, valid: list, instruments: dict) -> None:
     """The earlier roll-up's rows before this run's, leaving out the responses this run has again (the same
-    ``response.key``; Progress rows by their plan's cycle and response id)."""
+    ``response.key``, with the instrument's kind for its id: a table's rows hold no instrument; Progress rows
+    by their plan's cycle and response id)."""
     from ..intake import response
 
-    again = {response.of_file(f) for f in valid}
-    plans = {(str(f.cycle), f.response_id) for f in valid if f.instrument == "sector-action-plan"}
+    kinds = {i.id: i.kind for i in instruments.values()}
+    again = {response.key(kinds.get(f.instrument), f.cycle, f.response_id, f.organization, f.respondent)
+             for f in valid}
+    plans = {(str(f.cycle), f.response_id) for f in valid if kinds.get(f.instrument) == Kind.ACTION_PLAN}
     for name in CARRIED:
         if name in response.WHO:
             organization, person = response.WHO[name]
-            kind = response.INSTRUMENT_OF[name]
+            kind = response.KIND_OF[name]
             earlier = [row for row in previous.rows.get(name, []) if response.key(
                 kind, row["cycle"], row["response_id"], row[organization], row[person]) not in again]
         else:
@@ -400,14 +440,13 @@ def _assessment_rows(rows, instrument, record, source) -> None:
                                       "rating": record.value(cap.rating_name),
                                       "comment": record.value(cap.comment_name), "source_file": source})
     context = {k: base[k] for k in ("response_id", "cycle", "region", "organization", "respondent_name")}
-    for q in instrument.data["before"]:
-        rows["Context"].append({**context, "stage": "Before", "question": q["question"],
-                                "answer": record.value(f"pre_{q['key']}_yes"),
-                                "detail": record.value(f"pre_{q['key']}_detail"), "source_file": source})
-    for q in instrument.data["after"]:
-        rows["Context"].append({**context, "stage": "After", "question": q["question"],
-                                "answer": record.value(f"reflect_{q['key']}"), "detail": None,
+    for q in instrument.before:
+        rows["Context"].append({**context, "stage": "Before", "question": q.question,
+                                "answer": record.value(q.answer_name), "detail": record.value(q.detail_name),
                                 "source_file": source})
+    for q in instrument.after:
+        rows["Context"].append({**context, "stage": "After", "question": q.question,
+                                "answer": record.value(q.answer_name), "detail": None, "source_file": source})
 
 
 def _action_plan_rows(rows, instrument, record, source) -> None:
@@ -453,9 +492,9 @@ def area_matrix(responses: pd.DataFrame, by: str, areas: list[str]) -> pd.DataFr
 
 
 def rating_distribution(responses: pd.DataFrame, instrument) -> pd.DataFrame:
-    """How many respondents gave each rating 1-5, per capability."""
+    """How many respondents gave each rating of the instrument's scale (1-5), per capability."""
     counts = pd.crosstab(responses["item"], responses["rating"]) if not responses.empty else pd.DataFrame()
-    counts = counts.reindex(index=[c.number for c in instrument.capabilities], columns=[1, 2, 3, 4, 5],
+    counts = counts.reindex(index=[c.number for c in instrument.capabilities], columns=list(instrument.ratings),
                             fill_value=0)
     counts.insert(0, "capability", [c.title for c in instrument.capabilities])
     return counts

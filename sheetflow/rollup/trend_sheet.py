@@ -59,7 +59,7 @@ def write(ws, wb, formats: dict, rollup) -> None:
     ws.set_row(1, 2 * LINE)
     row = _cycles(ws, f, rollup, 3)
     row = _movers(ws, f, rollup, row + 2)
-    breaks, row = _region_charts(ws, wb, f, table, areas, row + 2)
+    breaks, row = _region_charts(ws, wb, f, table, areas, row + 2, rollup.assessment.top_rating)
     ws.set_h_pagebreaks([*breaks, row + 1])
     _trend_table(ws, f, table, row + 1)
 
@@ -153,7 +153,7 @@ def _movers(ws, f, rollup, top: int) -> int:
     return r
 
 
-def _region_charts(ws, wb, f, table, areas: list[str], top: int) -> tuple[list[int], int]:
+def _region_charts(ws, wb, f, table, areas: list[str], top: int, highest: int) -> tuple[list[int], int]:
     """For each region, on a page of its own: its area averages by cycle (a small grid) and a column chart
     of them below it, one series per cycle. Returns the rows each region's page begins at, and the last row."""
     grid = trend.region_grid(table, areas)
@@ -186,11 +186,11 @@ def _region_charts(ws, wb, f, table, areas: list[str], top: int) -> tuple[list[i
                               "values": [SHEET, head + 1, 3 + c, last, 3 + c],
                               "data_labels": {"value": True, "num_format": AVERAGE}})
         chart.set_title({"name": f"{region}: average rating by component area and cycle"})
-        chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": "Average rating (1-5)"})
+        chart.set_y_axis({"min": 0, "max": highest, "major_unit": 1, "name": f"Average rating (1-{highest})"})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 720, "height": 20 * (CHART_ROWS - 1)})
         ws.insert_chart(last + 2, 0, chart, {"object_position": 3, "description": (
-            f"Column chart: {region}'s average rating (1 to 5) in each component area, one column per cycle "
+            f"Column chart: {region}'s average rating (1 to {highest}) in each component area, one column per cycle "
             f"({', '.join(cycles)}). The figures are in the table above it, "
             f"{xl_col_to_name(1)}{head + 1}:{xl_col_to_name(2 + len(cycles))}{last + 1}.")})
         head = last + 2 + CHART_ROWS

@@ -84,6 +84,14 @@ def summary_width(column: int) -> float:
     return next(width for first, last, width in SUMMARY_WIDTHS if first <= column <= last)
 
 
+def _spread(colours: tuple, count: int) -> tuple:
+    """``count`` of ``colours`` (lowest to highest), spread from the first to the last: all five for a 5-point
+    scale, red to green for any other."""
+    if count >= len(colours) or count < 2:
+        return colours[:max(count, 0)] if count < 2 else colours
+    return tuple(colours[round(i * (len(colours) - 1) / (count - 1))] for i in range(count))
+
+
 def print_scale(characters: float) -> int:
     """The print scale (per cent) at which columns ``characters`` wide in all fit across the page, never so small
     that the summaries' text prints under SMALLEST points (wider columns print over more pages across)."""
@@ -230,7 +238,7 @@ class _Writer:
             ws.set_row(i, 15 * max(1, math.ceil(len(text) / 105)))
         start = len(facts) + 3
         ws.write_string(start, 0, "Data dictionary: the columns of every table", self.f["heading"])
-        rows = [(t, c, meaning) for t, cols in R.TABLES.items() for c, meaning in cols.items()]
+        rows = [(t, c, meaning) for t, cols in self.r.meanings().items() for c, meaning in cols.items()]
         ws.add_table(start + 1, 0, start + 1 + len(rows), 2, {
             "name": "Dictionary", "style": "Table Style Light 9",
             "columns": [{"header": h, "header_format": self.f["th"]} for h in ("table", "column", "meaning")]})
@@ -291,10 +299,12 @@ class _Writer:
             if by == "organization":  # where each organization is
                 ws.write_string(row, len(areas) + 2, ", ".join(regions.get(key, [])), self.f["label"])
         if len(values.index):
+            top = self.r.assessment.top_rating  # the scale's highest rating, 5 for the bundled Self-Assessment
+            middle = (1 + top) / 2
             ws.conditional_format(header + 1, 1, row, len(areas), {
                 "type": "3_color_scale", "min_type": "num", "min_value": 1, "min_color": "#F8696B",
-                "mid_type": "num", "mid_value": 3, "mid_color": "#FFEB84", "max_type": "num", "max_value": 5,
-                "max_color": "#63BE7B"})
+                "mid_type": "num", "mid_value": int(middle) if middle.is_integer() else middle,
+                "mid_color": "#FFEB84", "max_type": "num", "max_value": top, "max_color": "#63BE7B"})
         return header, row, len(areas)
 
     def summary(self, ws):
@@ -336,11 +346,12 @@ class _Writer:
                                   "values": ["Summary", row, 1, row, width],
                                   "data_labels": {"value": True, "num_format": "0.0"}})
             chart.set_title({"name": "Average rating by component area and region" + self.of_cycle()})
-            chart.set_y_axis({"min": 0, "max": 5, "major_unit": 1, "name": "Average rating (1-5)"})
+            top = self.r.assessment.top_rating
+            chart.set_y_axis({"min": 0, "max": top, "major_unit": 1, "name": f"Average rating (1-{top})"})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 820, "height": 330})
             regions = ", ".join(map(str, sorted(responses["region"].dropna().unique())))
-            ws.insert_chart(r_last + 2, 0, chart, {"description": "Column chart: average rating (1 to 5) by component "
+            ws.insert_chart(r_last + 2, 0, chart, {"description": f"Column chart: average rating (1 to {top}) by component "
                                                    f"area, one bar per region: {regions}. The figures are in the "
                                                    "table above the chart."})
 
@@ -350,8 +361,7 @@ class _Writer:
         import pandas as pd
 
         rows = [{"name": m.name, "what": self.r.instruments[instrument].short_title, "why": m.why}
-                for instrument in ("sector-action-plan", "sector-self-assessment")
-                for m in self.r.missing.get(instrument, [])]
+                for instrument, missing in self.r.missing.items() for m in missing]  # the regions' first
         return pd.DataFrame(rows, columns=["name", "what", "why"])
 
     def lists(self, ws, title: str, frame, headers: dict, spans: list[tuple[int, int]]):
@@ -388,17 +398,16 @@ class _Writer:
         counts = R.rating_distribution(responses, self.r.assessment)
         ws.set_column(0, 0, 6)
         ws.set_column(1, 1, 60)
-        ws.set_column(2, 7, 9)
-        self.print_setup(ws, 6 + 60 + 6 * 9)
+        scale = self.r.assessment.scale
+        ws.set_column(2, 2 + len(scale), 9)
+        self.print_setup(ws, 6 + 60 + (len(scale) + 1) * 9)
         ws.write_string(0, 0, "How many respondents gave each rating, per capability" + self.of_cycle(), self.f["title"])
         ws.write_string(2, 0, f"{self.cycle_shown()}.", self.f["note"])
-        ws.write_string(1, 0, "1 = Not at all, 2 = Making progress but long way to go, 3 = Have some of this, "
-                              "sometimes, 4 = Yes, in place now, 5 = Not only in place, but we're excelling here.",
-                        self.f["note"])
+        ws.write_string(1, 0, ", ".join(f"{level.value} = {level.label}" for level in scale) + ".", self.f["note"])
         # the chart first, on the first page; the table from the next page, its headings repeated on each of its
         # pages (a page break keeps them off the chart's page: repeated above a chart they print as an empty row)
         top = 3 + DISTRIBUTION_ROWS
-        headers = ["Item", "Capability", "1", "2", "3", "4", "5", "Average"]
+        headers = ["Item", "Capability", *(str(level.value) for level in scale), "Average"]
         for c, text in enumerate(headers):
             ws.write_string(top, c, text, self.f["th"])
         ranges = self.ranges["Responses"]
@@ -409,17 +418,17 @@ class _Writer:
             ws.write_string(row, LABELS, fit(f"{int(item)}. {record['capability']}", CHART_LABEL))
             ws.write_string(row, 1, record["capability"], self.f["label_wrap"])
             ws.set_row(row, LINE * lines_needed(record["capability"], 60))  # LibreOffice does not fit rows on opening
-            for k in range(1, 6):
+            for k in (level.value for level in scale):
                 formula = f"=COUNTIFS({ranges['item']},$A{row + 1},{ranges['rating']},{k}{self.in_cycle()})"
                 ws.write_formula(row, 1 + k, formula, self.f["int"], int(record[k]))
             mean: Any = responses.loc[responses["item"] == item, "rating"].mean() if not responses.empty else None
-            ws.write_formula(row, 7, f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges['item']},$A{row + 1}"
+            ws.write_formula(row, 2 + len(scale), f"=IFERROR(AVERAGEIFS({ranges['rating']},{ranges['item']},$A{row + 1}"
                                      f"{self.in_cycle()}),\"\")",
                              self.f["avg"], "" if missing(mean) else round(float(mean), 6))
         last = top + len(counts)
         chart = self.wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
-        colours = ("#C00000", "#F4B183", "#FFE699", "#A9D18E", "#548235")
-        for k in range(1, 6):
+        colours = _spread(("#C00000", "#F4B183", "#FFE699", "#A9D18E", "#548235"), len(scale))  # lowest red
+        for k in (level.value for level in scale):
             chart.add_series({"name": ["Rating distribution", top, 1 + k],
                               "categories": ["Rating distribution", top + 1, LABELS, last, LABELS],
                               "values": ["Rating distribution", top + 1, 1 + k, last, 1 + k],
@@ -433,7 +442,7 @@ class _Writer:
         ws.insert_chart(3, 0, chart, {"object_position": 3,
                                       "description": f"Stacked bar chart: for each of the {len(counts)} "
                                       "capabilities (labelled by item number and name), the share of "
-                                      "respondents who gave each rating from 1 to 5. The counts are in the "
+                                      f"respondents who gave each rating from 1 to {len(scale)}. The counts are in the "
                                       "table below the chart."})
         ws.repeat_rows(top)
 
@@ -455,7 +464,7 @@ class _Writer:
         ws.write_string(1, 0, f"{self.cycle_shown()}. Every resource or technical assistance need listed is on the "
                               f"{NEEDS} sheet.", self.f["note"])
         with_plan = sorted(components["region"].dropna().astype(str).unique()) if not components.empty else []
-        without = self.r.missing.get("sector-action-plan", [])
+        without = self.r.missing.get(inst.id, [])
         row = self.grid(ws, 2, "Components by status, " + (
             f"{plural(with_plan, 'region')} with a valid plan ({', '.join(with_plan)})" if with_plan
             else "no region has a valid plan") + (

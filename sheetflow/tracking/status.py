@@ -314,7 +314,7 @@ def _file_key(path) -> tuple[int, int] | None:
 
 def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipient], received: dict) -> None:
     """Give each file to a recipient, or list it as unexpected."""
-    kinds: dict[str | None, str] = {i.id: i.kind for i in definitions.load_all().values()}
+    per_person: dict[str | None, bool] = {i.id: i.per_person for i in definitions.load_all().values()}
     by_id: dict[str, list[Recipient]] = {}
     for r in report.recipients:
         by_id.setdefault(r.response_id, []).append(r)
@@ -336,7 +336,7 @@ def _assign(report: StatusReport, files: list[FileReport], everyone: list[Recipi
             report.unexpected.append(Unexpected(f, f"cannot be read, so not matched to anyone: {reason}"))
             continue
         recipient, note = owner, None
-        if kinds.get(f.instrument) == "assessment" and f.status != Status.REJECTED:
+        if per_person.get(f.instrument) and f.status != Status.REJECTED:  # one workbook may be passed round
             cycle = owner.cycle if owner is not None else f.cycle
             key = (f.instrument, cycle)
             if key not in pools:
