@@ -14,7 +14,7 @@ import xlsxwriter
 from hypothesis import given, settings, strategies as st
 
 import libreoffice
-from sheetflow.rollup.parts import Package
+from sheetflow.rollup.parts import WorkbookParts
 from sheetflow.rollup.table_sheets import (DATE_FORMAT, NUMBER_FORMATS, PAGE_PIXELS, PERCENT_FORMAT, PIXELS,
                                            PRINT_SCALE, TableSheet, place, serial, wrapped_lines)
 
@@ -32,7 +32,7 @@ def ours(frame: pd.DataFrame, tmp_path: Path) -> Path:
     book = xlsxwriter.Workbook(data, {"in_memory": True})
     book.add_worksheet("T")
     book.close()
-    package = Package.from_zip(data.getvalue())
+    package = WorkbookParts.from_zip(data.getvalue())
     place(package, [TableSheet.of("T", frame)])
     package.save(tmp_path / "ours.xlsx", 6)
     return tmp_path / "ours.xlsx"

@@ -11,7 +11,7 @@ filters in rows 3-4, the table from row 6) whose cells already carry the values 
 a viewer that never refreshes still shows the right numbers.
 As in Excel's own files, text and axis fields have shared items (matched regardless of case, as
 Excel and LibreOffice group them) and other numbers are inline in the records. The parts follow
-the element order of the ECMA-376 schema; they are registered through ``parts.Package``.
+the element order of the ECMA-376 schema; they are registered through ``parts.WorkbookParts``.
 
 LibreOffice (tests/test_pivots.py) resolves the table name to the table's range when it opens
 the file and computes every pivot from that range, so rows added to the table before opening
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from ..cells import column_letters
-from .parts import MAIN, REL, SHEETML, Package
+from .parts import MAIN, REL, SHEETML, WorkbookParts
 from .table_sheets import HEADER_FILL as TITLE_COLOUR, LETTER, each_distinct, header_footer
 
 TOP = 6  # first row of each pivot: its title and what its rows and columns are in rows 1-2, its report
@@ -142,7 +142,7 @@ def in_view(columns: dict, cycle: str | None) -> dict:
     return {f: [values[i] for i in keep] for f, values in columns.items()}
 
 
-def add_pivots(package: Package, pivots, tables: dict, cycle: str | None = None) -> None:
+def add_pivots(package: WorkbookParts, pivots, tables: dict, cycle: str | None = None) -> None:
     """Add the PivotTables to a workbook package, each on a new sheet placed before the first source
     table's sheet (``tables``: as for ``pivot_data``; each table is on the sheet of its name), each opening
     filtered to ``cycle`` (its Cycle page field set to it; its title names it)."""

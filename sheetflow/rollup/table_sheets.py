@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 
 from ..cell_text import t_element
 from ..cells import column_letters
-from .parts import SHEETML, Package
+from .parts import SHEETML, WorkbookParts
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -279,7 +279,7 @@ class TableSheet:
 
 
 
-def place(package: Package, tables: list[TableSheet]) -> None:
+def place(package: WorkbookParts, tables: list[TableSheet]) -> None:
     """Each table's sheet and table part in place of the sheet of the same name (made empty by xlsxwriter,
     so that the workbook lists it in order, with its print titles)."""
     sheets = dict(package.sheets())

@@ -2,7 +2,7 @@
 
 xlsxwriter writes the summaries, charts and the About sheet, and an empty sheet for each data
 table; ``table_sheets`` then writes each table's sheet and table part whole (tens of thousands
-of rows in a state-wide cycle), ``pivots`` adds the PivotTables, and ``parts.Package`` puts
+of rows in a state-wide cycle), ``pivots`` adds the PivotTables, and ``parts.WorkbookParts`` puts
 them into the package through its own indexes. Partners' text is always written as text
 (``write_string``; the workbook is opened with ``strings_to_formulas`` off), numbers as numbers,
 dates as dates. Summary figures are formulas over the tables, each with its value computed in
@@ -28,7 +28,7 @@ from ..files import atomic_path
 from ..instruments.prompts import fit
 from ..intake import response
 from ..text import plural
-from .parts import Package
+from .parts import WorkbookParts
 from .pivots import PIVOTS, add_pivots
 from .table_sheets import TITLE, TableSheet, as_written, missing, page_header, place, wrapped_lines
 from . import trend_sheet
@@ -57,7 +57,7 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
     ``pivots``: add the PivotTable sheets (some tools cannot read them)."""
     tables = [TableSheet.of(name, rollup.tables[name]) for name in rollup.table_names]
     with atomic_path(output, force) as tmp:
-        package = Package.from_zip(_Writer(rollup, tables).write())
+        package = WorkbookParts.from_zip(_Writer(rollup, tables).write())
         if pivots:
             add_pivots(package, PIVOTS, {t.name: t for t in tables}, rollup.cycle)
         place(package, tables)
