@@ -18,6 +18,7 @@ from typing import Sequence
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+from .. import style
 from ..cell_text import t_element
 from ..cells import column_letters
 from .parts import SHEETML, WorkbookParts
@@ -25,7 +26,7 @@ from .parts import SHEETML, WorkbookParts
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
-PERCENT_FORMAT = "0%"
+PERCENT_FORMAT = style.PERCENT_FORMAT
 # by column; a column holding dates gets DATE_FORMAT. LibreOffice (7.4) shows a PivotTable's figures and its
 # numeric headings in the one format of their source column (Excel uses the pivot's own number formats): the
 # Ratings by area pivot averages the ratings, the Rating counts pivot is headed by them. RATING_FORMAT shows a
@@ -44,9 +45,8 @@ LONGEST = 60  # characters: the widest a column is made; longer texts wrap withi
 STYLE = "TableStyleMedium2"
 # the header cells' own format, drawn over the table style's (white on its blue is 4.0:1, short of WCAG's 4.5:1;
 # LibreOffice draws no table style at all): white bold text on navy, as the roll-up's other headings
-HEADER_TEXT, HEADER_FILL = "FFFFFF", "1F3864"
+HEADER_TEXT, HEADER_FILL = style.rgb(style.WHITE), style.rgb(style.NAVY)
 TEXT_OF_DIGITS = ("cycle",)  # text columns that often hold digits: Excel is told not to flag them as numbers
-LETTER = 1  # paperSize: US Letter, as every sheet of the roll-up prints
 # a table prints one page wide at a readable size: 11-point text at 75% is 8.25 points. Its columns share the
 # page's width (``print_widths``): short values keep their width, long texts wrap in the rest, so that a row's
 # texts take about as many lines in each column. A table whose shortest columns are still too wide for the
@@ -56,7 +56,7 @@ MARGINS = {"left": 0.3, "right": 0.3, "top": 0.6, "bottom": 0.6, "header": 0.25,
 PIXELS = 7  # a character of the width (Calibri 11's digit) in pixels; a column has 5 pixels of padding more
 # the pixels of sheet across a Letter landscape page at PRINT_SCALE, less a tenth for the differences in
 # text widths between Excel and LibreOffice
-PAGE_PIXELS = int((11 - MARGINS["left"] - MARGINS["right"]) * 96 * 100 / PRINT_SCALE * 0.9)
+PAGE_PIXELS = int((style.page_inches(True)[0] - MARGINS["left"] - MARGINS["right"]) * style.DPI * 100 / PRINT_SCALE * 0.9)
 CHARACTERS = 1.1  # characters of text (a mix of letters) in a character of a column's width
 LINE = 15  # points: the height of a line of 11-point text in a row
 BOLD = 1.1  # a heading is bold: about a tenth wider than the same text in the cells
@@ -152,8 +152,8 @@ def rows_xml(columns: list[list], styles: list[tuple[str, ...]], first_row: int 
     parts = [""] * (count * (width + 2))
     parts[::width + 2] = [f'<row r="{n}">' if k == 1 else f'<row r="{n}" ht="{k * LINE}" customHeight="1">'
                           for n, k in zip(range(first_row, first_row + count), lines or [1] * count)]
-    for c, (values, style) in enumerate(zip(columns, styles), start=1):
-        parts[c::width + 2] = each_distinct(lambda value, style=style: cell(value, *style), values)
+    for c, (values, own) in enumerate(zip(columns, styles), start=1):
+        parts[c::width + 2] = each_distinct(lambda value, own=own: cell(value, *own), values)
     parts[width + 1::width + 2] = ["</row>"] * count
     return "".join(parts)
 
@@ -243,7 +243,7 @@ class TableSheet:
                 f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}{rows}</sheetData>'
                 f'{self.whole_numbers(whole_dxf)}'
                 f'<pageMargins {margins}/>'
-                f'<pageSetup paperSize="{LETTER}" scale="{PRINT_SCALE}" pageOrder="overThenDown" orientation="landscape"/>'
+                f'<pageSetup paperSize="{style.LETTER}" scale="{PRINT_SCALE}" pageOrder="overThenDown" orientation="landscape"/>'
                 f'<headerFooter>{header_footer(self.name, PRINT_SCALE)}</headerFooter>'
                 f'{self.ignored_errors()}'
                 f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts></worksheet>').encode("utf-8")
@@ -315,9 +315,8 @@ def page_header(sheet: str, scale: int) -> tuple[str, str]:
     """The page header (the roll-up's title, the sheet's name) and footer (the page number) of a sheet printed at
     ``scale`` per cent, in Excel's codes: in type as large as it takes to print at 8 points (a header is scaled
     with its sheet)."""
-    size = math.ceil(8 * 100 / scale)
-    name = sheet.replace("&", "&&")  # a single & starts a code
-    return f"&L&{size}{TITLE}&R&{size}{name}", f"&C&{size}Page &P of &N"
+    size = style.header_size(scale)
+    return style.page_header(TITLE, sheet, size), style.page_footer(style.PAGE_NUMBERS, size)
 
 
 def header_footer(sheet: str, scale: int) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from .. import style
 from ..version import version
 from . import tables as R
 from ..core_properties import PART as PROPERTIES, CoreProperties
@@ -30,10 +31,9 @@ from ..intake import response
 from ..text import plural
 from .parts import WorkbookParts
 from .pivots import PIVOTS, add_pivots
-from .table_sheets import TITLE, TableSheet, as_written, missing, page_header, place, wrapped_lines
+from .table_sheets import DATE_FORMAT, TITLE, TableSheet, as_written, missing, page_header, place, wrapped_lines
 from . import trend_sheet
 
-NAVY, PALE = "#1F3864", "#DDEBF7"
 # the Summary's columns (first, last, width in characters): the organization, five component areas, the
 # respondents and (organizations' table) the region; together one page wide
 SUMMARY_WIDTHS = ((0, 0, 34), (1, 6, 15), (7, 7, 18))
@@ -45,7 +45,7 @@ LABELS, CHART_LABEL = 9, 48  # Rating distribution: the column of the chart's la
 NEEDS = "Resources needed"  # the sheet listing every resource or technical-assistance need
 DISTRIBUTION_ROWS = 29  # rows of 20 pixels the Rating distribution chart (560 pixels high) takes, with a gap
 CHART_WIDTH, CHART_ROWS = 640, 17  # the Action plans sheet's charts: pixels wide, rows (of 20 px) taken with a gap
-MARGIN = 0.4  # inches, left and right
+MARGINS = {"left": 0.4, "right": 0.4}  # inches (top and bottom: xlsxwriter's 0.75)
 PAGE_CHARACTERS = 122  # characters of 11-point text that LibreOffice prints across a Letter landscape page at 100%
 SMALLEST = 8  # points: no printed text is smaller
 BODY = 10  # points: the summaries' text, printed at no less than SMALLEST
@@ -87,7 +87,7 @@ def summary_width(column: int) -> float:
 def print_scale(characters: float) -> int:
     """The print scale (per cent) at which columns ``characters`` wide in all fit across the page, never so small
     that the summaries' text prints under SMALLEST points (wider columns print over more pages across)."""
-    return max(math.ceil(100 * SMALLEST / BODY), min(100, int(100 * PAGE_CHARACTERS / characters)))
+    return style.print_scale(PAGE_CHARACTERS, characters, smallest=math.ceil(100 * SMALLEST / BODY))
 
 
 def list_width(column: int) -> float:
@@ -109,23 +109,22 @@ class _Writer:
                                                     "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd",
                                                     "in_memory": True})
         add = self.wb.add_format
-        base = {"font_name": "Calibri", "font_size": 10, "valign": "top"}
+        base, boxed = style.FONT, {**style.FONT, **style.BORDERED}
         self.f = {
-            "title": add({**base, "bold": True, "font_size": 16, "font_color": NAVY}),
-            "heading": add({**base, "bold": True, "font_size": 12, "font_color": NAVY}),
-            "note": add({**base, "italic": True, "font_color": "#595959"}),
+            "title": add({**base, **style.TITLE}),
+            "heading": add({**base, **style.HEADING}),
+            "note": add({**base, **style.NOTE}),
             "body": add(base),
             "wrap": add({**base, "text_wrap": True}),
-            "th": add({**base, "bold": True, "font_color": "white", "bg_color": NAVY, "text_wrap": True,
-                       "align": "center", "valign": "vcenter", "border": 1}),
-            "label": add({**base, "border": 1, "border_color": "#BFBFBF"}),
-            "label_wrap": add({**base, "border": 1, "border_color": "#BFBFBF", "text_wrap": True}),
-            "avg": add({**base, "num_format": "0.0", "align": "center", "border": 1, "border_color": "#BFBFBF"}),
-            "int": add({**base, "num_format": "0", "align": "center", "border": 1, "border_color": "#BFBFBF"}),
-            "date": add({**base, "num_format": "yyyy-mm-dd hh:mm"}),
+            "th": add({**base, **style.HEADER_CELL}),
+            "label": add(boxed),
+            "label_wrap": add({**boxed, "text_wrap": True}),
+            "avg": add({**boxed, "num_format": style.AVERAGE_FORMAT, "align": "center"}),
+            "int": add({**boxed, "num_format": style.WHOLE_FORMAT, "align": "center"}),
+            "date": add({**base, "num_format": DATE_FORMAT}),
             "big": add({**base, "bold": True, "font_size": 14, "align": "center", "border": 1}),
             "big_percent": add({**base, "bold": True, "font_size": 14, "align": "center", "border": 1,
-                                "num_format": "0%"}),
+                                "num_format": style.PERCENT_FORMAT}),
         }
         # formulas refer to the tables' columns by name, so rows added to a table are counted
         self.ranges = {t.name: {c: structured(t.name, c) for c in t.header} for t in tables}
@@ -181,14 +180,9 @@ class _Writer:
         """US Letter landscape at the scale that fits columns ``characters`` wide across the page (never fitted
         to the page: Excel would then ignore the page breaks, and its text could shrink under SMALLEST points),
         with the roll-up's page header and page numbers, as large as it takes to print at SMALLEST points."""
-        ws.set_paper(1)  # US Letter
-        ws.set_landscape()
-        ws.set_margins(left=MARGIN, right=MARGIN)
         scale = print_scale(characters)
-        ws.set_print_scale(scale)
         header, footer = page_header(ws.name, scale)
-        ws.set_header(header)
-        ws.set_footer(footer)
+        style.set_up_page(ws, landscape=True, margins=MARGINS, header=header, footer=footer, scale=scale)
 
     def about(self):
         ws = self.wb.add_worksheet("About")
@@ -292,9 +286,9 @@ class _Writer:
                 ws.write_string(row, len(areas) + 2, ", ".join(regions.get(key, [])), self.f["label"])
         if len(values.index):
             ws.conditional_format(header + 1, 1, row, len(areas), {
-                "type": "3_color_scale", "min_type": "num", "min_value": 1, "min_color": "#F8696B",
-                "mid_type": "num", "mid_value": 3, "mid_color": "#FFEB84", "max_type": "num", "max_value": 5,
-                "max_color": "#63BE7B"})
+                "type": "3_color_scale", "min_type": "num", "min_value": 1, "min_color": style.SCALE_LOW,
+                "mid_type": "num", "mid_value": 3, "mid_color": style.SCALE_MID, "max_type": "num", "max_value": 5,
+                "max_color": style.SCALE_HIGH})
         return header, row, len(areas)
 
     def summary(self, ws):
@@ -418,7 +412,7 @@ class _Writer:
                              self.f["avg"], "" if missing(mean) else round(float(mean), 6))
         last = top + len(counts)
         chart = self.wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
-        colours = ("#C00000", "#F4B183", "#FFE699", "#A9D18E", "#548235")
+        colours = style.RATING_COLOURS
         for k in range(1, 6):
             chart.add_series({"name": ["Rating distribution", top, 1 + k],
                               "categories": ["Rating distribution", top + 1, LABELS, last, LABELS],
@@ -461,7 +455,7 @@ class _Writer:
             else "no region has a valid plan") + (
             "; without one: " + "; ".join(f"{m.name} ({m.why})" for m in without) if without else ""), status)
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
-        for k, (name, colour) in enumerate(zip(status.columns, ("#548235", "#FFC000", "#C00000"))):
+        for k, (name, colour) in enumerate(zip(status.columns, style.STATUS_COLOURS)):
             chart.add_series({"name": ["Action plans", 3, 1 + k], "categories": ["Action plans", 4, 0, 3 + len(status), 0],
                               "values": ["Action plans", 4, 1 + k, 3 + len(status), 1 + k],
                               "fill": {"color": colour}})
@@ -513,7 +507,7 @@ class _Writer:
         row = self.grid(ws, top, title, counts)  # on a page of its own (action_plans breaks before it)
         ws.write_string(top + 1, 0, "Region: key element", self.f["th"])
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
-        colours = ("#548235", "#2F75B5", "#FFC000", "#C00000", "#A6A6A6")
+        colours = style.PROGRESS_COLOURS
         for k, (name, colour) in enumerate(zip(counts.columns, colours)):
             chart.add_series({"name": ["Action plans", top + 1, 1 + k], "fill": {"color": colour},
                               "categories": ["Action plans", top + 2, 0, row - 2, 0],
