@@ -19,7 +19,8 @@ from sheetflow.intake.report import FileReport, Report
 from sheetflow.rollup.tables import build
 from sheetflow.rollup.csv_files import write_csv
 from sheetflow.rollup.table_sheets import TITLE
-from sheetflow.rollup.workbook import NEEDS, write
+from sheetflow.rollup.list_sheets import NEEDS
+from sheetflow.rollup.workbook import write
 from sheetflow.intake.validate import validate_paths
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
