@@ -58,7 +58,7 @@ def write(book: Book) -> None:
         ws.set_row(i, 15 * max(1, math.ceil(len(text) / 105)))
     start = len(facts) + 3
     ws.write_string(start, 0, "Data dictionary: the columns of every table", book.f["heading"])
-    rows = [(t, c, meaning) for t, cols in R.TABLES.items() for c, meaning in cols.items()]
+    rows = [(t, c.name, c.meaning) for t, cols in R.TABLES.items() for c in cols.values()]
     ws.add_table(start + 1, 0, start + 1 + len(rows), 2, {
         "name": "Dictionary", "style": "Table Style Light 9",
         "columns": [{"header": h, "header_format": book.f["th"]} for h in ("table", "column", "meaning")]})

@@ -16,14 +16,14 @@ from xlsxwriter.utility import xl_col_to_name
 
 from . import trend
 from .. import style
+from .columns import TABLES
 from .table_sheets import page_header
 
 SHEET = "Change over time"
-AVERAGE = style.AVERAGE_FORMAT
-CHANGE = "[>=0.05]+0.0;[<=-0.05]-0.0;0.0"  # a change under 0.05 either way shows as 0.0, never -0.0
-# the Trend table's columns; the lists and grids above it use the same ones (a region grid: the region in
-# `name`, the area in `area`, a cycle in each column from `cycle` on)
-WIDTHS = {"level": 12, "name": 36, "area": 36, "cycle": 8, "respondents": 12, "average": 8, "change": 8}
+AVERAGE, CHANGE = TABLES["Trend"]["average"].number_format, TABLES["Trend"]["change"].number_format
+# the Trend table's columns' widths; the lists and grids above it use the same columns (a region grid: the
+# region in `name`, the area in `area`, a cycle in each column from `cycle` on)
+WIDTHS = {column.name: column.width or 0 for column in TABLES["Trend"].values()}
 LINE = 13.5  # points per line of 10-point text
 CHART_ROWS = 17  # rows (of 15 points) a region's chart takes, with the gap below it
 
