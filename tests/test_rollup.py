@@ -405,7 +405,7 @@ def test_the_same_rollup_gives_the_same_bytes(tmp_path):
 
 
 def test_strengths_and_disagreements_are_listed_on_their_own_sheets(sample_rollup):
-    from sheetflow.rollup.tables import disagreements, strengths_and_opportunities
+    from sheetflow.rollup.summaries import disagreements, strengths_and_opportunities
 
     import pandas as pd
 

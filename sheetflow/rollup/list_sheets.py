@@ -7,6 +7,7 @@ import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
 from . import tables as R
+from .summaries import disagreements, strengths_and_opportunities
 from .book import LIST_WIDTHS, Book
 
 NEEDS = "Resources needed"  # the sheet listing every resource or technical-assistance need
@@ -15,7 +16,7 @@ NEEDS = "Resources needed"  # the sheet listing every resource or technical-assi
 def strengths(book: Book, ws: Worksheet, responses: pd.DataFrame) -> None:
     """The highest and lowest rated capabilities, overall and per organization."""
     list_sheet(book, ws, "Strengths and learning opportunities (highest and lowest average ratings)" + book.of_cycle(),
-               R.strengths_and_opportunities(responses),
+               strengths_and_opportunities(responses),
                {"organization": "Organization", "kind": "Strength or opportunity", "item": "Item",
                 "average": "Average", "capability": "Capability"}, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 7)])
 
@@ -23,7 +24,7 @@ def strengths(book: Book, ws: Worksheet, responses: pd.DataFrame) -> None:
 def disagreement(book: Book, ws: Worksheet, responses: pd.DataFrame) -> None:
     """The capabilities whose ratings differ by 2 or more within an organization."""
     list_sheet(book, ws, "Internal disagreement: capabilities whose ratings differ by 2 or more within an "
-                         "organization" + book.of_cycle(), R.disagreements(responses),
+                         "organization" + book.of_cycle(), disagreements(responses),
                {"organization": "Organization", "item": "Item", "lowest": "Lowest", "highest": "Highest",
                 "capability": "Capability", "ratings": "Ratings"}, [(0, 0), (1, 1), (2, 2), (3, 3), (4, 6), (7, 7)])
 

@@ -318,7 +318,7 @@ def _progress_rows(rows, instrument, element, record) -> None:
         })
 
 
-# -- summaries: small frames the board reads at a glance ------------------------------------------
+# -- summaries: small frames the board reads at a glance (the Strengths and Disagreement lists: summaries.py) --
 
 def area_matrix(responses: pd.DataFrame, by: str, areas: list[str]) -> pd.DataFrame:
     """Average rating by ``by`` (rows) and component area (columns, in the instrument's order)."""
@@ -335,53 +335,6 @@ def rating_distribution(responses: pd.DataFrame, instrument) -> pd.DataFrame:
                             fill_value=0)
     counts.insert(0, "capability", [c.title for c in instrument.capabilities])
     return counts
-
-
-def strengths_and_opportunities(responses: pd.DataFrame, top: int = 3) -> pd.DataFrame:
-    """The highest and lowest rated capabilities, overall and per organization."""
-    columns = ["organization", "kind", "item", "capability", "average"]
-    if responses.empty:
-        return pd.DataFrame(columns=columns)
-    keys = ["item", "capability"]
-    means = pd.concat([
-        responses.groupby(keys)["rating"].mean().reset_index().assign(organization="All organizations", order=0),
-        responses.groupby(["organization", *keys])["rating"].mean().reset_index().assign(order=1),
-    ], ignore_index=True)
-    means = means[means["rating"].notna()] if means["rating"].isna().any() else means
-    chosen = []
-    for kind, descending in (("Strength", True), ("Learning opportunity", False)):
-        ranked = means.sort_values(["order", "organization", "rating", "item"],
-                                   ascending=[True, True, not descending, True], kind="stable")
-        chosen.append(ranked.groupby(["order", "organization"], sort=False).head(top)
-                      .assign(kind=kind, kind_order=0 if descending else 1))
-    picked = pd.concat(chosen, ignore_index=True).sort_values(["order", "organization", "kind_order"], kind="stable")
-    return pd.DataFrame({"organization": picked["organization"].tolist(), "kind": picked["kind"].tolist(),
-                         "item": [int(i) for i in picked["item"]], "capability": picked["capability"].tolist(),
-                         "average": [float(a) for a in picked["rating"]]}, columns=columns)
-
-
-def disagreements(responses: pd.DataFrame, spread: int = 2) -> pd.DataFrame:
-    """Within organizations with several respondents, capabilities whose ratings differ by ``spread`` or more."""
-    columns = ["organization", "item", "capability", "lowest", "highest", "ratings"]
-    if responses.empty:
-        return pd.DataFrame(columns=columns)
-    keys = ["organization", "item", "capability"]
-    groups = responses.groupby(keys, sort=True)
-    stats = groups.agg(people=("respondent_name", "nunique"), lowest=("rating", "min"), highest=("rating", "max"))
-    stats = stats[(stats["people"] >= 2) & (stats["highest"] - stats["lowest"] >= spread)]
-    if stats.empty:
-        return pd.DataFrame(columns=columns)
-    chosen = responses.merge(stats.index.to_frame(index=False), on=keys, how="inner", sort=False)
-    chosen = chosen[chosen["rating"].notna()]
-    details: dict[tuple, list[str]] = {}  # each group's ratings in the order of the responses
-    for key, name, rating in zip(zip(*(chosen[k].tolist() for k in keys)), chosen["respondent_name"].astype(str),
-                                 chosen["rating"].astype(int).tolist()):
-        details.setdefault(key, []).append(f"{name}: {rating}")
-    rows = stats.reset_index()
-    return pd.DataFrame({"organization": rows["organization"].tolist(), "item": [int(i) for i in rows["item"]],
-                         "capability": rows["capability"].tolist(), "lowest": [int(v) for v in rows["lowest"]],
-                         "highest": [int(v) for v in rows["highest"]],
-                         "ratings": [", ".join(details[key]) for key in stats.index]}, columns=columns)
 
 
 def component_status(components: pd.DataFrame, instrument) -> pd.DataFrame:
