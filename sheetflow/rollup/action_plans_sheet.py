@@ -38,6 +38,22 @@ def write(book: Book, ws: Worksheet) -> None:
         f"{plural(with_plan, 'region')} with a valid plan ({', '.join(with_plan)})" if with_plan
         else "no region has a valid plan") + (
         "; without one: " + "; ".join(f"{m.name} ({m.why})" for m in without) if without else ""), status)
+    _status_chart(book, ws, row, status, with_plan)
+    breaks = [row + CHART_ROWS]  # the parts below start a page: a table is never split from its chart
+    row = book.grid(ws, row + CHART_ROWS, "Components not yet in place, by element and region", not_in_place)
+    top = row
+    row = book.grid(ws, row, "Actions planned, by element and region", per_element)
+    if len(per_element.columns):
+        _actions_chart(book, ws, top, row, per_element)
+        row += CHART_ROWS
+    if progress is not None:
+        breaks.append(row + 1)
+        progress_part(book, ws, row + 1, progress)
+    ws.set_h_pagebreaks(breaks)
+
+
+def _status_chart(book: Book, ws: Worksheet, row: int, status: pd.DataFrame, with_plan: list[str]) -> None:
+    """The components by status (the table ``book.grid`` wrote from row 2), charted at ``row``."""
     chart = book.wb.add_chart({"type": "bar", "subtype": "stacked"})
     for k, (name, colour) in enumerate(zip(status.columns, style.STATUS_COLOURS)):
         chart.add_series({"name": ["Action plans", 3, 1 + k], "categories": ["Action plans", 4, 0, 3 + len(status), 0],
@@ -51,28 +67,22 @@ def write(book: Book, ws: Worksheet) -> None:
                                    f"are {', '.join(status.columns)}, across the valid action plans of "
                                    f"{', '.join(with_plan) or 'no region'}. The "
                                    "figures are in the table above the chart."})
-    breaks = [row + CHART_ROWS]  # the parts below start a page: a table is never split from its chart
-    row = book.grid(ws, row + CHART_ROWS, "Components not yet in place, by element and region", not_in_place)
-    top = row
-    row = book.grid(ws, row, "Actions planned, by element and region", per_element)
-    if len(per_element.columns):
-        chart = book.wb.add_chart({"type": "column"})
-        for k, region in enumerate(per_element.columns):
-            chart.add_series({"name": ["Action plans", top + 1, 1 + k],
-                              "categories": ["Action plans", top + 2, 0, top + 1 + len(per_element), 0],
-                              "values": ["Action plans", top + 2, 1 + k, top + 1 + len(per_element), 1 + k]})
-        chart.set_title({"name": "Actions planned per key element" + book.of_cycle()})
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": CHART_WIDTH, "height": 300})
-        regions = ", ".join(map(str, per_element.columns))
-        ws.insert_chart(row, 0, chart, {"description": "Column chart: how many actions each region planned for "
-                                       f"each key element, one bar per region: {regions}. The figures are in "
-                                       "the table above the chart."})
-        row += CHART_ROWS
-    if progress is not None:
-        breaks.append(row + 1)
-        progress_part(book, ws, row + 1, progress)
-    ws.set_h_pagebreaks(breaks)
+
+
+def _actions_chart(book: Book, ws: Worksheet, top: int, row: int, per_element: pd.DataFrame) -> None:
+    """The actions planned per element and region (the table written from ``top``), charted at ``row``."""
+    chart = book.wb.add_chart({"type": "column"})
+    for k, region in enumerate(per_element.columns):
+        chart.add_series({"name": ["Action plans", top + 1, 1 + k],
+                          "categories": ["Action plans", top + 2, 0, top + 1 + len(per_element), 0],
+                          "values": ["Action plans", top + 2, 1 + k, top + 1 + len(per_element), 1 + k]})
+    chart.set_title({"name": "Actions planned per key element" + book.of_cycle()})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": CHART_WIDTH, "height": 300})
+    regions = ", ".join(map(str, per_element.columns))
+    ws.insert_chart(row, 0, chart, {"description": "Column chart: how many actions each region planned for "
+                                   f"each key element, one bar per region: {regions}. The figures are in "
+                                   "the table above the chart."})
 
 
 def progress_part(book: Book, ws: Worksheet, top: int, counts: pd.DataFrame) -> None:
