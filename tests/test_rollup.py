@@ -258,7 +258,7 @@ def test_a_wide_data_table_prints_readably_over_pages_each_with_its_headings_and
     for sheet in ("Responses", "Actions"):
         assert wb[sheet].print_title_rows == "$1:$1" and wb[sheet].print_title_cols == "$A:$A"
         names = [c.value for c in wb[sheet][1]]
-        names = names[:printed_columns(names)]  # a last capability or source_file prints on another sheet
+        names = names[:printed_columns(sheet, names)]  # a last capability or source_file prints on another sheet
         assert all(f" {names[0]} " in f" {text} " for text in pages[sheet]), sheet  # the key column's heading
         assert [n for n in names if not any(f" {n} " in f" {t} " for t in pages[sheet])] == [], sheet
     pdf = libreoffice.convert(workbook, "pdf", tmp_path)
