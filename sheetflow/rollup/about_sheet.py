@@ -27,7 +27,8 @@ def write(book: Book) -> None:
     ws.write_string(0, 0, "About this roll-up", book.f["title"])
     made = book.r.made_at.strftime("%Y-%m-%d %H:%M UTC")
     versions = "; ".join(f"{i.title}: " + (", ".join(
-        f"version {v} ({plural(n, 'return')})" for (k, v), n in sorted(book.r.versions.items(), key=_by_version) if k == i.id)
+        f"version {v} ({plural(n, 'return')})"
+        for (k, v), n in sorted(book.r.versions.items(), key=_by_version) if k == i.id)
         or "no returns") for i in book.r.instruments.values())
     facts = [
         ("Made", f"{made} by sheetflow {version()}"),

@@ -42,6 +42,7 @@ def list_sheet(book: Book, ws: Worksheet, title: str, frame: pd.DataFrame, heade
 
 def needs(book: Book, ws: Worksheet) -> None:
     """Every resource or technical-assistance need, on a sheet of its own so its headings repeat."""
-    list_sheet(book, ws, "Resources and technical assistance needed" + book.of_cycle(), R.ta_needs(book.r.shown("Actions")),
+    list_sheet(book, ws, "Resources and technical assistance needed" + book.of_cycle(),
+               R.ta_needs(book.r.shown("Actions")),
                {"region": "Region", "element_name": "Key element", "objective": "Strategic objective",
                 "resources_ta": "Resources/ TA needed"}, [(0, 0), (1, 2), (3, 5), (6, 7)])
