@@ -6,7 +6,7 @@ import zipfile
 import openpyxl
 import xlsxwriter
 
-from sheetflow.rollup.parts import SHEETML, Package
+from sheetflow.rollup.parts import SHEETML, WorkbookParts
 
 
 def workbook(*sheets: str) -> bytes:
@@ -37,12 +37,12 @@ def sheet(text: str) -> bytes:
 
 def test_sheets_are_found_through_the_workbook_and_its_relationships_not_by_name():
     data = renamed(workbook("First", "Second"), "xl/worksheets/sheet2.xml", "xl/sheets/the-second.xml")
-    package = Package.from_zip(data)
+    package = WorkbookParts.from_zip(data)
     assert package.sheets() == [("First", "xl/worksheets/sheet1.xml"), ("Second", "xl/sheets/the-second.xml")]
 
 
 def test_a_replaced_sheet_and_an_added_sheet_read_back(tmp_path):
-    package = Package.from_zip(workbook("First", "Second"))
+    package = WorkbookParts.from_zip(workbook("First", "Second"))
     package.put(dict(package.sheets())["First"], sheet("replaced"))
     package.add_sheet("New", package.free_name("xl/worksheets/sheet{}.xml"), sheet("new"), before=1)
     package.save(tmp_path / "edited.xlsx", 6)
@@ -56,7 +56,7 @@ def test_a_replaced_sheet_and_an_added_sheet_read_back(tmp_path):
 
 
 def test_cell_formats_reuse_built_in_and_declared_number_formats(tmp_path):
-    package = Package.from_zip(workbook("First"))
+    package = WorkbookParts.from_zip(workbook("First"))
     percent, custom, again = (package.add_cell_format(code) for code in ("0%", "0.0", "0.0"))
     assert package.number_format("0%") == 9 and package.number_format("0.0") == 164
     assert len({percent, custom, again}) == 3
@@ -68,7 +68,7 @@ def test_cell_formats_reuse_built_in_and_declared_number_formats(tmp_path):
 
 
 def test_a_heading_format_is_bold_text_on_a_solid_fill(tmp_path):
-    package = Package.from_zip(workbook("First"))
+    package = WorkbookParts.from_zip(workbook("First"))
     heading = package.add_heading_format("ffffff", "1F3864")
     sheet = dict(package.sheets())["First"]
     package.put(sheet, package.parts[sheet].replace(b'<c r="A1"', f'<c r="A1" s="{heading}"'.encode()))
@@ -79,7 +79,7 @@ def test_a_heading_format_is_bold_text_on_a_solid_fill(tmp_path):
 
 
 def test_namespace_declarations_survive_an_edit():
-    package = Package.from_zip(workbook("First"))
+    package = WorkbookParts.from_zip(workbook("First"))
     package.put("xl/workbook.xml", package.parts["xl/workbook.xml"].replace(
         b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
         b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

@@ -22,7 +22,7 @@ from pivot_cache import as_excel_opens_it
 from sheetflow.rollup import tables as rollup
 from sheetflow.rollup import workbook as rollup_xlsx
 from sheetflow.intake import validate
-from sheetflow.rollup.parts import Package
+from sheetflow.rollup.parts import WorkbookParts
 from sheetflow.rollup.pivots import PIVOTS, add_pivots
 from sheetflow.rollup.table_sheets import TableSheet
 
@@ -227,7 +227,7 @@ def test_empty_actions_table_and_only_once(tmp_path):
     assert ("Prairie Workforce Board", TOTAL) in shown(path, PIVOTS[0])
     tables = {name: TableSheet.of(name, result.tables[name]) for name in ("Responses", "Actions")}
     with pytest.raises(ValueError, match="already has pivot tables"):
-        add_pivots(Package.from_zip(path.read_bytes()), PIVOTS, tables)
+        add_pivots(WorkbookParts.from_zip(path.read_bytes()), PIVOTS, tables)
 
 
 def test_no_pivots_leaves_them_out(tmp_path):

@@ -10,7 +10,8 @@ import libreoffice
 import printed
 from conftest import SAMPLES
 from sheetflow.cli import main
-from sheetflow.rollup.table_sheets import PRINTED_ELSEWHERE, TITLE
+from sheetflow.rollup.columns import spec
+from sheetflow.rollup.table_sheets import TITLE
 
 pytestmark = pytest.mark.libreoffice
 PAGES = 60  # the whole roll-up of the samples, every visible sheet
@@ -56,12 +57,12 @@ def test_no_figure_prints_as_hashes(rollup):
 
 def test_every_text_of_every_data_table_prints_whole_on_its_sheets_pages(rollup):
     """Each distinct text (and date) of a printed column is on its sheet's pages whole, however it wraps; a
-    last column left out of the print area (``PRINTED_ELSEWHERE``) prints on the sheet it names."""
+    last column left out of the print area (``Column.printed_on``) prints on the sheet it names."""
     workbook, _, pages = rollup
     checked = 0
     for sheet, (header, rows) in tables(workbook).items():
         for c, name in enumerate(header):
-            where = PRINTED_ELSEWHERE.get(name, sheet) if c >= printed_columns(header) else sheet
+            where = spec(sheet, name).printed_on or sheet if c >= printed_columns(sheet, header) else sheet
             text = " ".join(pages[where])
             values = {f"{v:%Y-%m-%d %H:%M}" if hasattr(v, "strftime") else str(v) for v in (row[c] for row in rows)
                       if isinstance(v, str) or hasattr(v, "strftime")}
@@ -69,14 +70,14 @@ def test_every_text_of_every_data_table_prints_whole_on_its_sheets_pages(rollup)
             assert missing == [], f"{sheet}.{name}: {missing[:3]}"
             checked += len(values)
         for number, page in enumerate(pages[sheet], start=1):  # no page of ends of texts: each has the headings
-            assert [n for n in header[:printed_columns(header)] if f" {n} " not in f" {page} "] == [], \
+            assert [n for n in header[:printed_columns(sheet, header)] if f" {n} " not in f" {page} "] == [], \
                 f"{sheet}, page {number}"
     assert checked > 500
 
 
-def printed_columns(header) -> int:
+def printed_columns(sheet, header) -> int:
     count = len(header)
-    while count > 1 and header[count - 1] in PRINTED_ELSEWHERE:
+    while count > 1 and spec(sheet, header[count - 1]).printed_on:
         count -= 1
     return count
 

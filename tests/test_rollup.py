@@ -19,7 +19,8 @@ from sheetflow.intake.report import FileReport, Report
 from sheetflow.rollup.tables import build
 from sheetflow.rollup.csv_files import write_csv
 from sheetflow.rollup.table_sheets import TITLE
-from sheetflow.rollup.workbook import NEEDS, write
+from sheetflow.rollup.list_sheets import NEEDS
+from sheetflow.rollup.workbook import write
 from sheetflow.intake.validate import validate_paths
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
@@ -257,7 +258,7 @@ def test_a_wide_data_table_prints_readably_over_pages_each_with_its_headings_and
     for sheet in ("Responses", "Actions"):
         assert wb[sheet].print_title_rows == "$1:$1" and wb[sheet].print_title_cols == "$A:$A"
         names = [c.value for c in wb[sheet][1]]
-        names = names[:printed_columns(names)]  # a last capability or source_file prints on another sheet
+        names = names[:printed_columns(sheet, names)]  # a last capability or source_file prints on another sheet
         assert all(f" {names[0]} " in f" {text} " for text in pages[sheet]), sheet  # the key column's heading
         assert [n for n in names if not any(f" {n} " in f" {t} " for t in pages[sheet])] == [], sheet
     pdf = libreoffice.convert(workbook, "pdf", tmp_path)
@@ -404,7 +405,7 @@ def test_the_same_rollup_gives_the_same_bytes(tmp_path):
 
 
 def test_strengths_and_disagreements_are_listed_on_their_own_sheets(sample_rollup):
-    from sheetflow.rollup.tables import disagreements, strengths_and_opportunities
+    from sheetflow.rollup.summaries import disagreements, strengths_and_opportunities
 
     import pandas as pd
 

@@ -14,8 +14,9 @@ import xlsxwriter
 from hypothesis import given, settings, strategies as st
 
 import libreoffice
-from sheetflow.rollup.parts import Package
-from sheetflow.rollup.table_sheets import (DATE_FORMAT, NUMBER_FORMATS, PAGE_PIXELS, PERCENT_FORMAT, PIXELS,
+from sheetflow.rollup.parts import WorkbookParts
+from sheetflow.rollup.columns import spec
+from sheetflow.rollup.table_sheets import (DATE_FORMAT, PAGE_PIXELS, PERCENT_FORMAT, PIXELS,
                                            PRINT_SCALE, TableSheet, place, serial, wrapped_lines)
 
 TRICKY_TEXT = ["=1+1", "+Org", "-1+1", "@Ana", "=HYPERLINK(\"http://evil\",\"x\")", "\tTab", "line\nbreak",
@@ -32,7 +33,7 @@ def ours(frame: pd.DataFrame, tmp_path: Path) -> Path:
     book = xlsxwriter.Workbook(data, {"in_memory": True})
     book.add_worksheet("T")
     book.close()
-    package = Package.from_zip(data.getvalue())
+    package = WorkbookParts.from_zip(data.getvalue())
     place(package, [TableSheet.of("T", frame)])
     package.save(tmp_path / "ours.xlsx", 6)
     return tmp_path / "ours.xlsx"
@@ -44,7 +45,8 @@ def theirs(frame: pd.DataFrame, tmp_path: Path) -> Path:
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
                                            "strings_to_urls": False})
     dates = book.add_format({"num_format": DATE_FORMAT})
-    own = {name: book.add_format({"num_format": code}) for name, code in NUMBER_FORMATS.items()}
+    own = {name: book.add_format({"num_format": spec("T", name).number_format}) for name in frame.columns
+           if spec("T", name).number_format}
     sheet = book.add_worksheet("T")
     for c, name in enumerate(frame.columns):
         sheet.write_string(0, c, name)

@@ -1,4 +1,4 @@
-"""The roll-up's summary tables (rollup/tables.py) against oracles written here in plain Python, without pandas.
+"""The roll-up's summary lists (rollup/summaries.py) against oracles written here in plain Python, without pandas.
 
 The oracles state the rules as a convener would: the three highest and three lowest average
 ratings, overall and per organization (ties by item number), and the capabilities on which people
@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sheetflow.intake.validate import validate_paths
-from sheetflow.rollup.tables import build, disagreements, strengths_and_opportunities
+from sheetflow.rollup.summaries import disagreements, strengths_and_opportunities
+from sheetflow.rollup.tables import build
 
 SAMPLES = Path(__file__).parent.parent / "samples" / "returns"
 ORGANIZATIONS = ["Acme Tool & Die", "Bluestem College", "North Plains WDB"]

@@ -7,7 +7,8 @@ in ``book.area_rows``.
 
 from __future__ import annotations
 
-from .layout import NAVY, bullets, estimate_height, still_needed
+from .layout import bullets, estimate_height, still_needed
+from ..style import NAVY
 
 
 def assessment_sheet(book) -> None:

@@ -6,8 +6,6 @@ import math
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-YELLOW, ORANGE, NAVY, PALE = "#FFF2CC", "#F8CBAD", "#1F3864", "#DDEBF7"  # answers, still needed, headings, areas
-
 
 def estimate_height(text: str, width: float, line: float = 13.0) -> float:
     """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide."""

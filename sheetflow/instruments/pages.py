@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PAPER_LETTER = 1
-PAGE_INCHES = (8.5, 11.0)  # US Letter, portrait: width, height
+from .. import style
+
 MARGINS = {"left": 0.5, "right": 0.5, "top": 0.75, "bottom": 0.75}  # inches; header and footer print inside
 # A column width unit in pixels: Excel draws it 7 px wide (Calibri 11's digit) plus 5 px of padding;
 # LibreOffice about 7.4 and 5.3. The wider is used, so the columns fit across the page in both.
@@ -30,13 +30,13 @@ def column_pixels(width: float) -> int:
 
 def print_scale(widths, landscape: bool) -> int:
     """The print scale (percent) at which columns ``widths`` fit across a Letter page, at most 100."""
-    across = (PAGE_INCHES[1] if landscape else PAGE_INCHES[0]) - MARGINS["left"] - MARGINS["right"]
-    return max(10, min(100, int(100 * across * 96 / sum(column_pixels(w) for w in widths))))
+    room = (style.page_inches(landscape)[0] - MARGINS["left"] - MARGINS["right"]) * style.DPI
+    return style.print_scale(room, sum(column_pixels(w) for w in widths), smallest=10)
 
 
 def page_height(landscape: bool, scale: int) -> float:
     """Points of rows one page holds at ``scale``."""
-    down = (PAGE_INCHES[0] if landscape else PAGE_INCHES[1]) - MARGINS["top"] - MARGINS["bottom"]
+    down = style.page_inches(landscape)[1] - MARGINS["top"] - MARGINS["bottom"]
     return down * 72 * 100 / scale * ROOM
 
 
@@ -120,12 +120,5 @@ class Layout:
 
 def set_up(ws, layout: Layout, header: str, footer: str) -> None:
     """Paper, orientation, margins, header and footer, repeated rows and the scale of one sheet."""
-    ws.set_paper(PAPER_LETTER)
-    ws.set_margins(**MARGINS)
-    ws.set_header(header)
-    ws.set_footer(footer)
-    if layout.landscape:
-        ws.set_landscape()
-    if layout.titles is not None:
-        ws.repeat_rows(*layout.titles)
-    ws.set_print_scale(layout.scale)
+    style.set_up_page(ws, landscape=layout.landscape, margins=MARGINS, header=header, footer=footer,
+                      scale=layout.scale, repeat=layout.titles)

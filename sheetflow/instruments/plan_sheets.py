@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from .followup_block import write_follow_up
 from .layout import estimate_height, still_needed
+from ..style import STATUS_COLOURS
 
-STATUS_COLOURS = ("#548235", "#FFC000", "#C00000", "#A6A6A6")
 
 
 def element_sheet(book, element) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import style
 from ..text import number_word
 
 WIDTHS = (16, 22, 40, 28, 16, 18, 10, 18, 18)  # the widest table has nine columns; text columns wrap
@@ -110,13 +111,11 @@ def _count(words, one: str, many: str, count: int) -> str:
 
 def _formats(book) -> dict:
     add = book.wb.add_format
-    base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True, "border": 1,
-            "border_color": "#BFBFBF"}
-    return {"heading": add({"font_name": "Calibri", "font_size": 12, "bold": True, "font_color": "#1F3864"}),
-            "text": add(base), "average": add({**base, "num_format": "0.0", "align": "center"}),
-            "whole": add({**base, "num_format": "0", "align": "center"}),
-            "header": add({**base, "bold": True, "font_color": "white", "bg_color": "#1F3864", "align": "center",
-                           "valign": "vcenter"})}
+    base = {**style.FONT, "text_wrap": True, **style.BORDERED}
+    return {"heading": add({"font_name": style.FONT_NAME, **style.HEADING}),
+            "text": add(base), "average": add({**base, "num_format": style.AVERAGE_FORMAT, "align": "center"}),
+            "whole": add({**base, "num_format": style.WHOLE_FORMAT, "align": "center"}),
+            "header": add({**base, **style.HEADER_CELL})}
 
 
 def _table(book, ws, top: int, name: str, table, formats, row_height) -> tuple[int, int]:
@@ -155,8 +154,8 @@ def _chart(book, sheet: str, columns, rows: tuple[int, int], words, facts):
     """The region's area averages beside all regions' (from the RegionAreas table's cells)."""
     chart = book.wb.add_chart({"type": "column"})
     top, bottom = rows
-    for key, label, colour in (("region_average", words["chart_region"].format(**facts), "#1F3864"),
-                               ("all_regions_average", words["chart_all"], "#A6A6A6")):
+    for key, label, colour in (("region_average", words["chart_region"].format(**facts), style.NAVY),
+                               ("all_regions_average", words["chart_all"], style.GREY)):
         column = columns.index(key)
         chart.add_series({"name": label, "categories": [sheet, top + 1, 0, bottom, 0],
                           "values": [sheet, top + 1, column, bottom, column], "fill": {"color": colour},

@@ -23,9 +23,10 @@ from .assessment_sheets import assessment_sheet, assessment_summary, reflection_
 from .definitions import PREVIOUS_KEY, RETURNS_KEY, STAMP_KEYS, Instrument
 from .followup_block import PreviousPlan
 from .front_sheets import details_sheet, instructions_sheet
-from .layout import NAVY, ORANGE, PALE, YELLOW, estimate_height
+from .layout import estimate_height
 from .plan_sheets import action_summary, element_sheet
 from .results_sheet import RegionResults, write_results_sheet
+from .. import style
 from ..core_properties import CoreProperties, with_properties
 from ..errors import SheetflowError
 from ..files import atomic_path
@@ -111,27 +112,28 @@ class _Book:
     # -- common pieces -------------------------------------------------------
     def _formats(self) -> dict:
         add = self.wb.add_format
-        base = {"font_name": "Calibri", "font_size": 10, "valign": "top", "text_wrap": True}
-        answer = {**base, "locked": False, "bg_color": YELLOW, "border": 1, "border_color": "#BF9000"}
+        base = {**style.FONT, "text_wrap": True}
+        boxed = {**base, **style.BORDERED}
+        answer = {**base, "locked": False, "bg_color": style.ANSWER_YELLOW, "border": 1,
+                  "border_color": style.ANSWER_BORDER}
         return {
-            "title": add({**base, "bold": True, "font_size": 16, "font_color": NAVY, "text_wrap": False}),
-            "heading": add({**base, "bold": True, "font_size": 12, "font_color": NAVY}),
+            "title": add({**base, **style.TITLE, "text_wrap": False}),
+            "heading": add({**base, **style.HEADING}),
             "body": add(base),
             "italic": add({**base, "italic": True}),
             "bold": add({**base, "bold": True}),
-            "label": add({**base, "bold": True, "border": 1, "border_color": "#BFBFBF", "bg_color": "#F2F2F2"}),
-            "cell": add({**base, "border": 1, "border_color": "#BFBFBF"}),
-            "center": add({**base, "border": 1, "border_color": "#BFBFBF", "align": "center"}),
-            "th": add({**base, "bold": True, "font_color": "white", "bg_color": NAVY, "border": 1,
-                       "align": "center", "valign": "vcenter"}),
-            "area": add({**base, "bold": True, "bg_color": PALE, "border": 1, "border_color": "#BFBFBF"}),
+            "label": add({**boxed, "bold": True, "bg_color": style.LABEL_GREY}),
+            "cell": add(boxed),
+            "center": add({**boxed, "align": "center"}),
+            "th": add({**base, **style.HEADER_CELL}),
+            "area": add({**boxed, "bold": True, "bg_color": style.PALE_BLUE}),
             "answer": add({**answer, "num_format": "@"}),
             "choice": add({**answer, "align": "center", "bold": True}),
             "date": add({**answer, "num_format": "yyyy-mm-dd", "align": "left"}),
-            "number": add({**base, "border": 1, "border_color": "#BFBFBF", "align": "center", "num_format": "0.0"}),
-            "count": add({**base, "border": 1, "border_color": "#BFBFBF", "align": "center", "num_format": "0"}),
-            "percent": add({**base, "border": 1, "border_color": "#BFBFBF", "align": "center", "num_format": "0%"}),
-            "missing": add({"bg_color": ORANGE}),
+            "number": add({**boxed, "align": "center", "num_format": style.AVERAGE_FORMAT}),
+            "count": add({**boxed, "align": "center", "num_format": style.WHOLE_FORMAT}),
+            "percent": add({**boxed, "align": "center", "num_format": style.PERCENT_FORMAT}),
+            "missing": add({"bg_color": style.STILL_NEEDED}),
         }
 
     def sheet(self, name: str, widths, landscape: bool = False, repeat: int | None = None):
@@ -143,7 +145,7 @@ class _Book:
         for col, width in enumerate(widths):
             ws.set_column(col, col, width)
         self.layouts[name] = layout = pages.Layout(tuple(widths), landscape, repeat)
-        pages.set_up(ws, layout, f"&L&8{self.labels['header']}&R&8{name}", f"&C&8{self.labels['footer']}")
+        pages.set_up(ws, layout, style.page_header(self.labels["header"], name), style.page_footer(self.labels["footer"]))
         if repeat is not None:
             ws.freeze_panes(repeat + 1, 0)
         return ws

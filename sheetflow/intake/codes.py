@@ -87,7 +87,7 @@ class Code(StrEnum):
     # The answers (schemas).
     FORMULA = "formula", "A formula in an answer cell (never evaluated)."
     REQUIRED = "required", "A required answer is empty."
-    RATING_RANGE = "rating-range", "A rating that is not a whole number from 1 to 5."
+    RATING_RANGE = "rating-range", "A rating that is not a whole number on the instrument's scale (1 to 5 for the bundled one)."
     NOT_A_CHOICE = "not-a-choice", "An answer that is not one of its list's choices."
     NOT_A_DATE = "not-a-date", "A date answer that is not a date."
     NOT_TEXT = "not-text", "A text answer that is not text."

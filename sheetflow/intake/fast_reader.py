@@ -24,7 +24,7 @@ from xml.etree.ElementTree import Element
 
 from . import sheet_xml
 from ..cells import column_number
-from .package import Package
+from .package import CheckedPackage
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -146,7 +146,7 @@ def _remembered(data: bytes) -> Element:
 class Book:
     """One workbook, read lazily from a checked package."""
 
-    def __init__(self, package: Package):
+    def __init__(self, package: CheckedPackage):
         self.package = package
         workbook_part, self._strings_part = _content_types(self._xml("[Content_Types].xml"))
         workbook = self._xml(workbook_part)

@@ -7,7 +7,7 @@ bounded chunks, counting the bytes it actually gets (the sizes written in the
 zip headers are never trusted), with each part's text scanned for DTDs and odd
 encodings (xml_safety.py) and each worksheet checked against the template area
 (template_area.py). It raises ``Rejected`` with one plain-English line for a
-convener and a code; it returns the checked ``Package``, whose decompressed
+convener and a code; it returns the ``CheckedPackage``, whose decompressed
 parts and parsed sheets the fast reader uses, so nothing is decompressed twice.
 Standard library only.
 """
@@ -29,7 +29,7 @@ from .sniff import HEAD_BYTES, not_a_zip, open_regular_file
 from .template_area import SheetStream, parse_sheet_tree, sheet_tree
 from .xml_safety import TextChecks
 
-__all__ = ["Limits", "Rejected", "Package", "check_package", "checked", "open_checked"]
+__all__ = ["Limits", "Rejected", "CheckedPackage", "check_package", "checked", "open_checked"]
 
 CHUNK = 1 << 20          # bytes decompressed per read
 CARRY = 256              # bytes kept between chunks so markers split across them are found
@@ -38,7 +38,7 @@ KEEP_LIMIT = 16 << 20    # open_checked hands over decompressed parts up to this
 
 
 @dataclass
-class Package:
+class CheckedPackage:
     """A checked workbook: its bytes, its decompressed parts and its worksheets already parsed."""
 
     data: bytes
@@ -109,7 +109,7 @@ def check_package(path: Path, limits: Limits = Limits()) -> None:
         check_stream(f, os.fstat(f.fileno()).st_size, limits)
 
 
-def open_checked(path: Path, limits: Limits = Limits(), keep: bool = True) -> Package:
+def open_checked(path: Path, limits: Limits = Limits(), keep: bool = True) -> CheckedPackage:
     """Read ``path`` once and check it; with ``keep``, also hand over the parts the checks decompressed."""
     with open_regular_file(Path(path)) as f:
         if os.fstat(f.fileno()).st_size > limits.max_file_bytes:
@@ -118,14 +118,14 @@ def open_checked(path: Path, limits: Limits = Limits(), keep: bool = True) -> Pa
     return checked(data, limits, keep)
 
 
-def checked(data: bytes, limits: Limits = Limits(), keep: bool = True) -> Package:
+def checked(data: bytes, limits: Limits = Limits(), keep: bool = True) -> CheckedPackage:
     """The package checks on a workbook already in memory (see ``open_checked``)."""
-    package = Package(data)
+    package = CheckedPackage(data)
     check_stream(io.BytesIO(data), len(data), limits, package if keep else None)
     return package
 
 
-def check_stream(f, size: int, limits: Limits, keep: Package | None = None) -> None:
+def check_stream(f, size: int, limits: Limits, keep: CheckedPackage | None = None) -> None:
     """The package checks on an open binary file of ``size`` bytes; ``keep`` collects the parts."""
     if size == 0:
         raise Rejected(Code.EMPTY, EMPTY)
@@ -172,7 +172,7 @@ SPREADSHEET_TYPES = ("spreadsheetml.sheet.main+xml", "spreadsheetml.template.mai
 STRICT_NAMESPACE = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 
 
-def _check_zip(zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: Package | None = None) -> None:
+def _check_zip(zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: CheckedPackage | None = None) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_members:
         raise Rejected(Code.TOO_MANY_PARTS, _too_many_parts(limits.max_members))
@@ -229,7 +229,7 @@ def _check_zip(zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: Packag
 class _Scan:
     """Streams zip parts once each, enforcing size limits and scanning the bytes as they pass."""
 
-    def __init__(self, zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: Package | None = None):
+    def __init__(self, zf: zipfile.ZipFile, file_size: int, limits: Limits, keep: CheckedPackage | None = None):
         self.zf, self.file_size, self.limits, self.keep = zf, file_size, limits, keep
         self.total = 0
         self.check_area = limits.max_rows is not None or limits.max_cols is not None

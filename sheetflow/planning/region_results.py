@@ -4,7 +4,7 @@
     north = results.for_region("North Plains")                      # RegionResults: rows + facts
 
 Only valid, newest returns of the plan's cycle count. The averages are those of the roll-up's
-Summary (``tables.area_matrix``, ``tables.disagreements`` over the same Responses table), so a
+Summary (``tables.area_matrix``, ``summaries.disagreements`` over the same Responses table), so a
 region's plan shows the same figures the board sees for it. Nothing of another region is kept in a
 region's results except the all-regions averages.
 """
@@ -22,7 +22,7 @@ from ..instruments.results_sheet import RegionResults
 from ..intake import response
 from ..intake.report import Report, Status
 from ..text import name_key
-from ..rollup import tables
+from ..rollup import summaries, tables
 
 TOP = 5  # strengths and learning opportunities per region
 COLUMNS = {
@@ -180,7 +180,7 @@ def _capabilities(mine: pd.DataFrame, instrument, everyone: pd.Series):
 
 
 def _disagreements(mine: pd.DataFrame):
-    found = tables.disagreements(mine)
+    found = summaries.disagreements(mine)
     return COLUMNS["RegionDisagreements"], [
         (org, int(item), capability, int(low), int(high)) for org, item, capability, low, high
         in zip(found["organization"], found["item"], found["capability"], found["lowest"], found["highest"])]

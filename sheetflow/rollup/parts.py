@@ -27,7 +27,7 @@ DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 BUILT_IN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10}
 
 
-class Package:
+class WorkbookParts:
     """A zip package as {part name: bytes}, in the order it will be written (names without a leading "/")."""
 
     def __init__(self, parts: dict[str, bytes]):
@@ -35,7 +35,7 @@ class Package:
         self.docs: dict[str, minidom.Document] = {}  # parts being edited, written back by ``save``
 
     @classmethod
-    def from_zip(cls, data: bytes) -> "Package":
+    def from_zip(cls, data: bytes) -> "WorkbookParts":
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             return cls({info.filename: z.read(info) for info in z.infolist()})
 

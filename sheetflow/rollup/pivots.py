@@ -11,7 +11,7 @@ filters in rows 3-4, the table from row 6) whose cells already carry the values 
 a viewer that never refreshes still shows the right numbers.
 As in Excel's own files, text and axis fields have shared items (matched regardless of case, as
 Excel and LibreOffice group them) and other numbers are inline in the records. The parts follow
-the element order of the ECMA-376 schema; they are registered through ``parts.Package``.
+the element order of the ECMA-376 schema; they are registered through ``parts.WorkbookParts``.
 
 LibreOffice (tests/test_pivots.py) resolves the table name to the table's range when it opens
 the file and computes every pivot from that range, so rows added to the table before opening
@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from ..cells import column_letters
-from .parts import MAIN, REL, SHEETML, Package
-from .table_sheets import HEADER_FILL as TITLE_COLOUR, LETTER, each_distinct, header_footer
+from .parts import MAIN, REL, SHEETML, WorkbookParts
+from .. import style as page_style
+from .table_sheets import HEADER_FILL as TITLE_COLOUR, HEADER_TEXT, each_distinct, header_footer
 
 TOP = 6  # first row of each pivot: its title and what its rows and columns are in rows 1-2, its report
 # filters (page fields) in rows 3-4, as Excel and LibreOffice place them: right above the table, one row apart
@@ -142,7 +143,7 @@ def in_view(columns: dict, cycle: str | None) -> dict:
     return {f: [values[i] for i in keep] for f, values in columns.items()}
 
 
-def add_pivots(package: Package, pivots, tables: dict, cycle: str | None = None) -> None:
+def add_pivots(package: WorkbookParts, pivots, tables: dict, cycle: str | None = None) -> None:
     """Add the PivotTables to a workbook package, each on a new sheet placed before the first source
     table's sheet (``tables``: as for ``pivot_data``; each table is on the sheet of its name), each opening
     filtered to ``cycle`` (its Cycle page field set to it; its title names it)."""
@@ -153,7 +154,7 @@ def add_pivots(package: Package, pivots, tables: dict, cycle: str | None = None)
     data = pivot_data(pivots, tables, cycle)
     number_style = (package.add_cell_format(AVERAGE_FORMAT), package.number_format(AVERAGE_FORMAT))
     # the title and the note under it wrap within the columns of the pivot's first page (``_worksheet``)
-    heading_styles = (package.add_heading_format(TITLE_COLOUR, "FFFFFF", wrapped=True),
+    heading_styles = (package.add_heading_format(TITLE_COLOUR, HEADER_TEXT, wrapped=True),
                       package.add_cell_format("General", wrapped=True))
     for name in ALIGNED_STYLES:
         package.add_cell_style(name, "left")
@@ -425,18 +426,23 @@ def _widths(cells) -> dict[int, float]:
 def print_scale(widths) -> int:
     """The scale at which the columns fit across a Letter landscape page, never under SMALLEST_SCALE (11-point
     text at 8 points or more); a pivot wider than that prints over two pages across."""
-    return max(SMALLEST_SCALE, min(100, _fitting_scale(widths)))
+    return page_style.print_scale(_room(), _pixels(widths), SMALLEST_SCALE)
 
 
-def _fitting_scale(widths) -> int:
-    pixels = sum(w * 7 + 5 for w in widths.values()) * FITTED
-    return int(100 * (11 - 2 * MARGIN) * 96 / pixels)
+def _room() -> float:
+    """Pixels across a Letter landscape page between the margins, at 100%."""
+    return (page_style.page_inches(True)[0] - 2 * MARGIN) * page_style.DPI
+
+
+def _pixels(widths) -> float:
+    """Pixels the columns ``widths`` take as LibreOffice draws a pivot's."""
+    return sum(w * 7 + 5 for w in widths.values()) * FITTED
 
 
 def heading_columns(widths) -> int:
     """How many columns the title and the note span: all the pivot's when it prints one page across; column A
     (which each page repeats) when it prints over more, so that they print whole on every page."""
-    return len(widths) if _fitting_scale(widths) >= SMALLEST_SCALE else 1
+    return len(widths) if page_style.scale_to_fit(_room(), _pixels(widths)) >= SMALLEST_SCALE else 1
 
 
 def _heading_rows(cells, widths) -> tuple[str, dict[int, float]]:
@@ -484,5 +490,5 @@ def _worksheet(cells, sheet: str) -> str:
             + '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
             + f'<cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>{merged}'
             + f'<pageMargins left="{MARGIN}" right="{MARGIN}" top="0.6" bottom="0.6" header="0.25" footer="0.25"/>'
-            + f'<pageSetup paperSize="{LETTER}" scale="{scale}" orientation="landscape"/>'
+            + f'<pageSetup paperSize="{page_style.LETTER}" scale="{scale}" orientation="landscape"/>'
             + f'<headerFooter>{header_footer(sheet, scale)}</headerFooter></worksheet>')

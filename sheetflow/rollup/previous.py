@@ -23,11 +23,10 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from ..errors import SheetflowError
 from ..intake.package import Limits, Rejected, check_package
+from .columns import Column, ValueType
 from .tables import CARRIED, TABLES
 
 ABOUT_TITLE = "About this roll-up"
-WHOLE = {"item", "rating", "element", "component", "row"}  # columns sheetflow writes as whole numbers
-REQUIRED = ("response_id", "cycle")
 LIMITS = Limits(max_file_bytes=500 << 20, max_members=10000, max_uncompressed_bytes=4 << 30,
                 max_member_bytes=2 << 30)  # a state-wide roll-up is far bigger than one return
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -188,7 +187,7 @@ def _rows(book, name: str, where: tuple, label: str, known: dict | None = None, 
         def cell(column: str) -> str:
             return f"{sheet}!{get_column_letter(first_col + names.index(column))}{number}"
 
-        row = {column: _value(column, value, cell(column), label) for column, value in zip(names, line)}
+        row = {column: _value(TABLES[name][column], value, cell(column), label) for column, value in zip(names, line)}
         if known is not None:
             _check_row(name, row, cell, known, label)
         key = _row_key(name, row)
@@ -202,17 +201,17 @@ def _rows(book, name: str, where: tuple, label: str, known: dict | None = None, 
     return rows
 
 
-def _value(column: str, value, cell: str, label: str):
+def _value(column: Column, value, cell: str, label: str):
     if isinstance(value, str):
         value = value if value.strip() else None
     if value is None:
-        if column in REQUIRED or column in ("item", "element"):
-            raise SheetflowError(f"{label}: {cell} is blank; every row of a sheetflow roll-up has its {column}.")
+        if column.required:
+            raise SheetflowError(f"{label}: {cell} is blank; every row of a sheetflow roll-up has its {column.name}.")
         return None
-    if column in WHOLE:
+    if column.value_type is ValueType.WHOLE:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or float(value) != int(value):
             raise SheetflowError(f"{label}: {cell} holds {value!r}, where sheetflow writes a whole number "
-                                 f"({column}).")
+                                 f"({column.name}).")
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a cycle or name Excel took for a number

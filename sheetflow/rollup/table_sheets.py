@@ -18,35 +18,27 @@ from typing import Sequence
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+from .. import style
 from ..cell_text import t_element
 from ..cells import column_letters
-from .parts import SHEETML, Package
+from .columns import Column, spec
+from .parts import SHEETML, WorkbookParts
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
-PERCENT_FORMAT = "0%"
-# by column; a column holding dates gets DATE_FORMAT. LibreOffice (7.4) shows a PivotTable's figures and its
-# numeric headings in the one format of their source column (Excel uses the pivot's own number formats): the
-# Ratings by area pivot averages the ratings, the Rating counts pivot is headed by them. RATING_FORMAT shows a
-# whole number without decimals (the headings 1 to 5) and any other with one (the averages); Excel would show
-# a whole number in it with a trailing point ("3."), so the ratings are shown as the whole numbers they are by
-# a conditional format, which the pivot does not take
-RATING_FORMAT = "0.#"
-NUMBER_FORMATS = {"response_rate": PERCENT_FORMAT, "rating": RATING_FORMAT}
-WHOLE_NUMBERS = ("rating",)
-# the columns a table's printed pages leave out when they are its last: their texts print once on the sheet
-# named, beside the key this table prints (a capability's item, a file's response id), not on every row
-PRINTED_ELSEWHERE = {"capability": "Rating distribution", "source_file": "Submissions"}
+PERCENT_FORMAT = style.PERCENT_FORMAT
+# Each column's number format, whether it is shown whole, whether its texts print elsewhere (its table's printed
+# pages leave it out when it is the last: its texts print once on the sheet named, beside the key this table
+# prints, not on every row) and whether its digits are text: its ``columns.Column``. A column holding dates
+# gets DATE_FORMAT.
 WORD = 34  # characters: a longer word (a file's fingerprint) breaks over lines rather than widen its column
 SAMPLE = 5000  # rows: the widths are worked out from the first ones (a state-wide table has hundreds of thousands)
 LONGEST = 60  # characters: the widest a column is made; longer texts wrap within it
 STYLE = "TableStyleMedium2"
 # the header cells' own format, drawn over the table style's (white on its blue is 4.0:1, short of WCAG's 4.5:1;
 # LibreOffice draws no table style at all): white bold text on navy, as the roll-up's other headings
-HEADER_TEXT, HEADER_FILL = "FFFFFF", "1F3864"
-TEXT_OF_DIGITS = ("cycle",)  # text columns that often hold digits: Excel is told not to flag them as numbers
-LETTER = 1  # paperSize: US Letter, as every sheet of the roll-up prints
+HEADER_TEXT, HEADER_FILL = style.rgb(style.WHITE), style.rgb(style.NAVY)
 # a table prints one page wide at a readable size: 11-point text at 75% is 8.25 points. Its columns share the
 # page's width (``print_widths``): short values keep their width, long texts wrap in the rest, so that a row's
 # texts take about as many lines in each column. A table whose shortest columns are still too wide for the
@@ -56,7 +48,7 @@ MARGINS = {"left": 0.3, "right": 0.3, "top": 0.6, "bottom": 0.6, "header": 0.25,
 PIXELS = 7  # a character of the width (Calibri 11's digit) in pixels; a column has 5 pixels of padding more
 # the pixels of sheet across a Letter landscape page at PRINT_SCALE, less a tenth for the differences in
 # text widths between Excel and LibreOffice
-PAGE_PIXELS = int((11 - MARGINS["left"] - MARGINS["right"]) * 96 * 100 / PRINT_SCALE * 0.9)
+PAGE_PIXELS = int((style.page_inches(True)[0] - MARGINS["left"] - MARGINS["right"]) * style.DPI * 100 / PRINT_SCALE * 0.9)
 CHARACTERS = 1.1  # characters of text (a mix of letters) in a character of a column's width
 LINE = 15  # points: the height of a line of 11-point text in a row
 BOLD = 1.1  # a heading is bold: about a tenth wider than the same text in the cells
@@ -152,8 +144,8 @@ def rows_xml(columns: list[list], styles: list[tuple[str, ...]], first_row: int 
     parts = [""] * (count * (width + 2))
     parts[::width + 2] = [f'<row r="{n}">' if k == 1 else f'<row r="{n}" ht="{k * LINE}" customHeight="1">'
                           for n, k in zip(range(first_row, first_row + count), lines or [1] * count)]
-    for c, (values, style) in enumerate(zip(columns, styles), start=1):
-        parts[c::width + 2] = each_distinct(lambda value, style=style: cell(value, *style), values)
+    for c, (values, own) in enumerate(zip(columns, styles), start=1):
+        parts[c::width + 2] = each_distinct(lambda value, own=own: cell(value, *own), values)
     parts[width + 1::width + 2] = ["</row>"] * count
     return "".join(parts)
 
@@ -173,6 +165,11 @@ class TableSheet:
         return cls(name, [str(c) for c in frame.columns], [written_column(frame[c]) for c in frame.columns])
 
     @property
+    def specs(self) -> list[Column]:
+        """Each column's ``columns.Column`` (its number format, how it prints)."""
+        return [spec(self.name, name) for name in self.header]
+
+    @property
     def last_row(self) -> int:
         """The table's last row (1-based): an empty table keeps one blank row, as Excel does."""
         return max(len(self.columns[0]) if self.columns else 0, 1) + 1
@@ -180,9 +177,9 @@ class TableSheet:
     @property
     def printed(self) -> int:
         """How many of the table's columns, from the first, its printed pages hold: all but the last ones that
-        are ``PRINTED_ELSEWHERE``."""
-        count = len(self.header)
-        while count > 1 and self.header[count - 1] in PRINTED_ELSEWHERE:
+        print elsewhere (``Column.printed_on``)."""
+        count, specs = len(self.header), self.specs
+        while count > 1 and specs[count - 1].printed_on is not None:
             count -= 1
         return count
 
@@ -191,11 +188,11 @@ class TableSheet:
         return f"A1:{column_letters(len(self.header))}{self.last_row}"
 
     def number_formats(self) -> list[tuple[str | None, str | None]]:
-        """Each column's format for numbers (its own, in ``NUMBER_FORMATS``) and for dates (DATE_FORMAT if it
+        """Each column's format for numbers (its own, ``Column.number_format``) and for dates (DATE_FORMAT if it
         holds any), or None."""
-        return [(NUMBER_FORMATS.get(name),
+        return [(column.number_format,
                  DATE_FORMAT if any(isinstance(v, dt.datetime) for v in dict.fromkeys(values)) else None)
-                for name, values in zip(self.header, self.columns)]
+                for column, values in zip(self.specs, self.columns)]
 
     def print_widths(self) -> list[tuple[float, bool]]:
         """Each column's width in characters and whether its texts wrap (``print_widths``): the printed columns
@@ -222,7 +219,7 @@ class TableSheet:
         """The sheet's whole part. ``styles``: each column's cell-format index for numbers, for dates (for
         ``number_formats``) and for text (wrapped or not, as ``print_widths``), or None; ``table_rid``: the id of
         the sheet's relationship to its table part; ``header_style``: the cell-format index of the header row, if
-        it has one; ``whole_dxf``: the differential format showing the ``WHOLE_NUMBERS`` columns without
+        it has one; ``whole_dxf``: the differential format showing the ``Column.shown_whole`` columns without
         decimals."""
         # a column's own format also applies to what is typed below the table
         cols = "".join(f'<col min="{c}" max="{c}" width="{_stored(width)}"'
@@ -243,25 +240,25 @@ class TableSheet:
                 f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}{rows}</sheetData>'
                 f'{self.whole_numbers(whole_dxf)}'
                 f'<pageMargins {margins}/>'
-                f'<pageSetup paperSize="{LETTER}" scale="{PRINT_SCALE}" pageOrder="overThenDown" orientation="landscape"/>'
+                f'<pageSetup paperSize="{style.LETTER}" scale="{PRINT_SCALE}" pageOrder="overThenDown" orientation="landscape"/>'
                 f'<headerFooter>{header_footer(self.name, PRINT_SCALE)}</headerFooter>'
                 f'{self.ignored_errors()}'
                 f'<tableParts count="1"><tablePart r:id="{table_rid}"/></tableParts></worksheet>').encode("utf-8")
 
     def whole_numbers(self, dxf: int | None) -> str:
-        """``<conditionalFormatting>`` showing each number of the ``WHOLE_NUMBERS`` columns with the differential
+        """``<conditionalFormatting>`` showing each number of the ``Column.shown_whole`` columns with the differential
         format ``dxf`` (no decimals), down to the sheet's last row; "" if it has none of them or no ``dxf``."""
         rules = [f'<conditionalFormatting sqref="{letters}2:{letters}1048576"><cfRule type="expression"'
                  f' dxfId="{dxf}" priority="{n}"><formula>ISNUMBER({letters}2)</formula></cfRule></conditionalFormatting>'
-                 for n, letters in enumerate([column_letters(c) for c, name in enumerate(self.header, start=1)
-                                              if name in WHOLE_NUMBERS], start=1)]
+                 for n, letters in enumerate([column_letters(c) for c, column in enumerate(self.specs, start=1)
+                                              if column.shown_whole], start=1)]
         return "".join(rules) if dxf is not None else ""
 
     def ignored_errors(self) -> str:
-        """``<ignoredErrors>`` telling Excel that the digits in ``TEXT_OF_DIGITS`` columns are text on purpose
-        (a cycle may be ``2026`` or ``2026-spring``), down to the sheet's last row; "" if it has none."""
-        refs = [f"{letters}2:{letters}1048576" for c, name in enumerate(self.header, start=1)
-                if name in TEXT_OF_DIGITS for letters in [column_letters(c)]]
+        """``<ignoredErrors>`` telling Excel that the digits in ``Column.digits_as_text`` columns are text on
+        purpose (a cycle may be ``2026`` or ``2026-spring``), down to the sheet's last row; "" if it has none."""
+        refs = [f"{letters}2:{letters}1048576" for c, column in enumerate(self.specs, start=1)
+                if column.digits_as_text for letters in [column_letters(c)]]
         if not refs:
             return ""
         return f'<ignoredErrors><ignoredError sqref="{" ".join(refs)}" numberStoredAsText="1"/></ignoredErrors>'
@@ -279,7 +276,7 @@ class TableSheet:
 
 
 
-def place(package: Package, tables: list[TableSheet]) -> None:
+def place(package: WorkbookParts, tables: list[TableSheet]) -> None:
     """Each table's sheet and table part in place of the sheet of the same name (made empty by xlsxwriter,
     so that the workbook lists it in order, with its print titles)."""
     sheets = dict(package.sheets())
@@ -315,9 +312,8 @@ def page_header(sheet: str, scale: int) -> tuple[str, str]:
     """The page header (the roll-up's title, the sheet's name) and footer (the page number) of a sheet printed at
     ``scale`` per cent, in Excel's codes: in type as large as it takes to print at 8 points (a header is scaled
     with its sheet)."""
-    size = math.ceil(8 * 100 / scale)
-    name = sheet.replace("&", "&&")  # a single & starts a code
-    return f"&L&{size}{TITLE}&R&{size}{name}", f"&C&{size}Page &P of &N"
+    size = style.header_size(scale)
+    return style.page_header(TITLE, sheet, size), style.page_footer(style.PAGE_NUMBERS, size)
 
 
 def header_footer(sheet: str, scale: int) -> str:

@@ -22,132 +22,10 @@ from ..intake.report import Status
 from ..tracking.status import State
 from ..text import name_key, number_word, plural
 from . import trend
+from .columns import TABLES  # every column of every table (``columns.Column``)
 
 if TYPE_CHECKING:  # previous.py reads the tables' columns from here
     from .previous import Previous
-
-_ACTION_PLAN = {  # the columns that begin both action-plan tables
-    "response_id": "The reference stamped on the action plan that was sent.",
-    "cycle": "The planning cycle.",
-    "region": "The region the action plan is for.",
-    "lead_organization": "The organization that led the action plan.",
-    "element": "The key element's number, 1 to {elements}.",
-    "element_name": "The key element of sector strategies.",
-}
-
-# Every column of every table, with what it means to a board member (the About sheet's data dictionary).
-TABLES = {
-    "Responses": {
-        "response_id": "The reference stamped on the workbook that was sent.",
-        "cycle": "The assessment cycle (usually a year).",
-        "region": "The respondent's region.",
-        "organization": "The respondent's organization.",
-        "respondent_name": "Who filled in the self-assessment.",
-        "respondent_role": "The respondent's role or title.",
-        "area": "The component area (one of {areas}).",
-        "item": "The capability's number, 1 to {items}.",
-        "rating": "The rating: {scale}.",
-        "comment": "How the respondent described the rating.",
-        "capability": "The capability, as worded in the self-assessment (printed on the Rating distribution sheet, "
-                      "by item).",
-        "source_file": "The returned file the answer came from (printed on the Submissions sheet, by response id).",
-    },
-    "Context": {
-        "response_id": "The reference stamped on the workbook that was sent.",
-        "cycle": "The assessment cycle.",
-        "region": "The respondent's region.",
-        "organization": "The respondent's organization.",
-        "respondent_name": "Who answered.",
-        "stage": "Before: asked before the assessment. After: to consider after completing it.",
-        "question": "The question, as worded in the self-assessment.",
-        "answer": "Yes or No for the questions before the assessment; the text answer after it.",
-        "detail": "The answer to the question's \"If Yes\" follow-up.",
-        "source_file": "The returned file the answer came from (printed on the Submissions sheet, by response id).",
-    },
-    "Components": {
-        **_ACTION_PLAN,
-        "component": "The component's number within its element.",
-        "component_text": "The component to have in place, as worded in the Action Planning Tool.",
-        "status": "In place, Partly in place or Not yet in place.",
-        "source_file": "The returned file the answer came from (printed on the Submissions sheet, by response id).",
-    },
-    "Actions": {
-        **_ACTION_PLAN,
-        "row": "The row of the element's action table.",
-        "objective": "Strategic Objective.",
-        "key_actions": "Key Actions.",
-        "timeline": "Timeline.",
-        "lead": "Lead Person/ Organization.",
-        "resources_ta": "Resources/ TA Needed.",
-        "desired_outcomes": "Desired Outcomes.",
-        "source_file": "The returned file the answer came from (printed on the Submissions sheet, by response id).",
-    },
-    "Progress": {
-        "response_id": "The reference stamped on the action plan that gives the progress.",
-        "cycle": "The planning cycle of that plan.",
-        "region": "The region the action plan is for.",
-        "element": "The key element's number, 1 to {elements}.",
-        "element_name": "The key element of sector strategies.",
-        "row": "The row of last cycle's action table (and of the follow-up block).",
-        "objective": "Last cycle's Strategic Objective in that row.",
-        "progress": "What became of the action: Done, On track, Delayed or Dropped (blank: not given).",
-        "note": "The region's note on the action's progress.",
-        "previous_response_id": "The reference of last cycle's plan the action came from.",
-    },
-    "Submissions": {
-        "source_file": "Every file considered, valid or not.",
-        "sha256": "A fingerprint of the file's bytes (identical files have the same one).",
-        "status": "valid (in the roll-up), invalid, rejected or superseded (all left out), or skipped (not a "
-                  "return: sheetflow's own file, a lock or hidden file).",
-        "instrument": "Which instrument the file is (when it could be read).",
-        "response_id": "The reference stamped on the workbook.",
-        "organization": "The organization (or region, for an action plan).",
-        "respondent_name": "The respondent (or lead organization, for an action plan).",
-        "saved_at": "When the file was last saved by the partner's application (UTC).",
-        "errors": "How many things must be fixed before the file can be used.",
-        "warnings": "How many optional answers are missing or look odd.",
-        "reason": "Why the file was left out, in one line.",
-    },
-    "Outstanding": {
-        "response_id": "The reference stamped on the workbook that was sent.",
-        "instrument": "Which workbook was sent.",
-        "cycle": "The cycle it was sent for.",
-        "region": "The recipient's region.",
-        "organization": "The recipient's organization.",
-        "respondent_name": "Who it was sent to.",
-        "email": "The recipient's email address.",
-        "state": "outstanding (nothing came back), problems (what came back must be fixed) or superseded.",
-        "file": "The workbook that was sent.",
-    },
-    "ResponseRate": {
-        "level": "Region or Organization.",
-        "name": "The region or organization.",
-        "instrument": "Self-Assessment or Action Plan.",
-        "sent": "Workbooks sent.",
-        "returned": "Workbooks that came back, usable or not.",
-        "valid": "Returns included in this roll-up.",
-        "response_rate": "valid / sent.",
-    },
-    "Trend": {
-        "level": "all (every respondent), region or organization.",
-        "name": "The region or organization (blank for all).",
-        "area": "The component area.",
-        "cycle": "The assessment cycle.",
-        "respondents": "Respondents with ratings in this area, cycle, region or organization.",
-        "average": "Their average rating (1-{top}).",
-        "change": "The average minus the same area's average in the most recent earlier cycle in which the "
-                  "same region or organization has returns (blank where there is none).",
-    },
-    "Problems": {
-        "source_file": "A file that was left out.",
-        "status": "invalid, rejected or superseded.",
-        "level": "error (must be fixed) or warning.",
-        "name": "The answer's defined name in the workbook.",
-        "cell": "The sheet and cell to look at.",
-        "message": "What is wrong, in words a partner can act on.",
-    },
-}
-
 
 SHEET_ORDER = ("Responses", "Context", "Components", "Actions", "Progress", "Submissions", "Problems", "Outstanding",
                "ResponseRate")
@@ -232,7 +110,7 @@ class Rollup:
                  "items": len(self.assessment.capabilities), "top": self.assessment.top_rating,
                  "scale": f"{scale[0].value} = {scale[0].label} … {scale[-1].value} = {scale[-1].label}",
                  "elements": len(self.action_plan.elements)}
-        return {name: {column: meaning.format(**facts) for column, meaning in columns.items()}
+        return {name: {column.name: column.meaning.format(**facts) for column in columns.values()}
                 for name, columns in TABLES.items()}
 
 
@@ -481,7 +359,7 @@ def _progress_rows(rows, instrument, element, record) -> None:
         })
 
 
-# -- summaries: small frames the board reads at a glance ------------------------------------------
+# -- summaries: small frames the board reads at a glance (the Strengths and Disagreement lists: summaries.py) --
 
 def area_matrix(responses: pd.DataFrame, by: str, areas: list[str]) -> pd.DataFrame:
     """Average rating by ``by`` (rows) and component area (columns, in the instrument's order)."""
@@ -492,59 +370,12 @@ def area_matrix(responses: pd.DataFrame, by: str, areas: list[str]) -> pd.DataFr
 
 
 def rating_distribution(responses: pd.DataFrame, instrument) -> pd.DataFrame:
-    """How many respondents gave each rating of the instrument's scale (1-5), per capability."""
+    """How many respondents gave each rating of the instrument's scale, per capability."""
     counts = pd.crosstab(responses["item"], responses["rating"]) if not responses.empty else pd.DataFrame()
     counts = counts.reindex(index=[c.number for c in instrument.capabilities], columns=list(instrument.ratings),
                             fill_value=0)
     counts.insert(0, "capability", [c.title for c in instrument.capabilities])
     return counts
-
-
-def strengths_and_opportunities(responses: pd.DataFrame, top: int = 3) -> pd.DataFrame:
-    """The highest and lowest rated capabilities, overall and per organization."""
-    columns = ["organization", "kind", "item", "capability", "average"]
-    if responses.empty:
-        return pd.DataFrame(columns=columns)
-    keys = ["item", "capability"]
-    means = pd.concat([
-        responses.groupby(keys)["rating"].mean().reset_index().assign(organization="All organizations", order=0),
-        responses.groupby(["organization", *keys])["rating"].mean().reset_index().assign(order=1),
-    ], ignore_index=True)
-    means = means[means["rating"].notna()] if means["rating"].isna().any() else means
-    chosen = []
-    for kind, descending in (("Strength", True), ("Learning opportunity", False)):
-        ranked = means.sort_values(["order", "organization", "rating", "item"],
-                                   ascending=[True, True, not descending, True], kind="stable")
-        chosen.append(ranked.groupby(["order", "organization"], sort=False).head(top)
-                      .assign(kind=kind, kind_order=0 if descending else 1))
-    picked = pd.concat(chosen, ignore_index=True).sort_values(["order", "organization", "kind_order"], kind="stable")
-    return pd.DataFrame({"organization": picked["organization"].tolist(), "kind": picked["kind"].tolist(),
-                         "item": [int(i) for i in picked["item"]], "capability": picked["capability"].tolist(),
-                         "average": [float(a) for a in picked["rating"]]}, columns=columns)
-
-
-def disagreements(responses: pd.DataFrame, spread: int = 2) -> pd.DataFrame:
-    """Within organizations with several respondents, capabilities whose ratings differ by ``spread`` or more."""
-    columns = ["organization", "item", "capability", "lowest", "highest", "ratings"]
-    if responses.empty:
-        return pd.DataFrame(columns=columns)
-    keys = ["organization", "item", "capability"]
-    groups = responses.groupby(keys, sort=True)
-    stats = groups.agg(people=("respondent_name", "nunique"), lowest=("rating", "min"), highest=("rating", "max"))
-    stats = stats[(stats["people"] >= 2) & (stats["highest"] - stats["lowest"] >= spread)]
-    if stats.empty:
-        return pd.DataFrame(columns=columns)
-    chosen = responses.merge(stats.index.to_frame(index=False), on=keys, how="inner", sort=False)
-    chosen = chosen[chosen["rating"].notna()]
-    details: dict[tuple, list[str]] = {}  # each group's ratings in the order of the responses
-    for key, name, rating in zip(zip(*(chosen[k].tolist() for k in keys)), chosen["respondent_name"].astype(str),
-                                 chosen["rating"].astype(int).tolist()):
-        details.setdefault(key, []).append(f"{name}: {rating}")
-    rows = stats.reset_index()
-    return pd.DataFrame({"organization": rows["organization"].tolist(), "item": [int(i) for i in rows["item"]],
-                         "capability": rows["capability"].tolist(), "lowest": [int(v) for v in rows["lowest"]],
-                         "highest": [int(v) for v in rows["highest"]],
-                         "ratings": [", ".join(details[key]) for key in stats.index]}, columns=columns)
 
 
 def component_status(components: pd.DataFrame, instrument) -> pd.DataFrame:

@@ -16,9 +16,10 @@ import pandas as pd
 from ..cycles import cycle_key, ordered
 from ..errors import SheetflowError
 from ..intake import response
+from .columns import TABLES
 
 LEVELS = (("all", None), ("region", "region"), ("organization", "organization"))
-TREND_COLUMNS = ["level", "name", "area", "cycle", "respondents", "average", "change"]
+TREND_COLUMNS = list(TABLES["Trend"])
 MOVER_COLUMNS = ["kind", "item", "capability", "before", "average", "change"]
 
 

@@ -15,13 +15,15 @@ import math
 from xlsxwriter.utility import xl_col_to_name
 
 from . import trend
+from .. import style
+from .columns import TABLES
+from .table_sheets import page_header
 
 SHEET = "Change over time"
-AVERAGE = "0.0"
-CHANGE = "[>=0.05]+0.0;[<=-0.05]-0.0;0.0"  # a change under 0.05 either way shows as 0.0, never -0.0
-# the Trend table's columns; the lists and grids above it use the same ones (a region grid: the region in
-# `name`, the area in `area`, a cycle in each column from `cycle` on)
-WIDTHS = {"level": 12, "name": 36, "area": 36, "cycle": 8, "respondents": 12, "average": 8, "change": 8}
+AVERAGE, CHANGE = TABLES["Trend"]["average"].number_format, TABLES["Trend"]["change"].number_format
+# the Trend table's columns' widths; the lists and grids above it use the same columns (a region grid: the
+# region in `name`, the area in `area`, a cycle in each column from `cycle` on)
+WIDTHS = {column.name: column.width or 0 for column in TABLES["Trend"].values()}
 LINE = 13.5  # points per line of 10-point text
 CHART_ROWS = 17  # rows (of 15 points) a region's chart takes, with the gap below it
 
@@ -36,19 +38,14 @@ def write(ws, wb, formats: dict, rollup) -> None:
 
     ``formats``: the workbook's formats by name (title, heading, note, th, label, label_wrap, int, avg)."""
     f = dict(formats)
-    f["note_wrap"] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "italic": True,
-                                    "font_color": "#595959", "text_wrap": True})
-    f["avg_cell"] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "num_format": AVERAGE})
-    f["change_cell"] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "num_format": CHANGE})
-    f["change"] = wb.add_format({"font_name": "Calibri", "font_size": 10, "valign": "top", "num_format": CHANGE,
-                                 "align": "center", "border": 1, "border_color": "#BFBFBF"})
+    f["note_wrap"] = wb.add_format({**style.FONT, **style.NOTE, "text_wrap": True})
+    f["avg_cell"] = wb.add_format({**style.FONT, "num_format": AVERAGE})
+    f["change_cell"] = wb.add_format({**style.FONT, "num_format": CHANGE})
+    f["change"] = wb.add_format({**style.FONT, "num_format": CHANGE, "align": "center", **style.BORDERED})
     table = rollup.tables["Trend"]
     areas = [a.name for a in rollup.assessment.areas]
-    ws.set_paper(1)  # US Letter
-    ws.set_landscape()
-    ws.set_margins(left=0.5, right=0.5)  # the seven columns fit the page's width at full size
-    ws.set_footer("&C&8Page &P of &N")
-    ws.set_header(f"&L&8Regional sector partnership roll-up&R&8{SHEET}")
+    header, footer = page_header(SHEET, 100)  # the seven columns fit the page's width at full size
+    style.set_up_page(ws, landscape=True, margins={"left": 0.5, "right": 0.5}, header=header, footer=footer)
     for c, width in enumerate(WIDTHS.values()):
         ws.set_column(c, c, width)
     ws.write_string(0, 0, f"Change over time, up to cycle {rollup.cycle}", f["title"])
