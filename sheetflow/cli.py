@@ -12,7 +12,6 @@ import gc
 import json
 import os
 import sys
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -122,112 +121,17 @@ def generate(instrument, output, cycle, response_id, roster, force, assessments,
     """Write a locked workbook for INSTRUMENT (assessment or action-plan, or the short name or id of your own
     definition): a blank one, or with --roster one pre-filled workbook per person (per region for the action
     plan)."""
-    from .instruments.workbook import Request, generate as write
+    from .planning.workbooks import OptionMistake, make_workbooks
 
-    instrument = _instrument(instrument)
-    if not roster:
-        check_output(output, (".xlsx",), force, what="workbook")
-    results = _assessment_results(instrument, assessments, manifest, cycle, roster, region)
-    previous = _previous_plans(instrument, previous_plans, cycle, roster, region)
-    if roster:
-        return _generate_for_roster(instrument, roster, output, cycle, response_id, force, results, previous)
-    request = Request(instrument, prefill=_region_prefill(instrument, region),
-                      results=results and results.for_region(region),
-                      previous=previous and previous.for_region(region))
-    if cycle:
-        request.cycle = cycle
-    if response_id:
-        request.response_id = response_id
-        _warn_unless_uuid(response_id)
-    path = write(request, output, force=force)
-    click.echo(f"Wrote {path} ({request.instrument.title}, response id {request.response_id}).")
-    _echo_results(results, [region])
-    _echo_previous(previous, [region])
-    return OK
-
-
-def _region_prefill(instrument, region) -> dict:
-    """--region: filled in as the identity answer the roster's region column fills."""
-    name = instrument.filled_from("region")
-    if region and name is None:
-        raise click.UsageError(f"--region: {instrument.title} has no region answer to fill in.")
-    return {name: region} if region else {}
-
-
-def _for_plans(instrument) -> bool:
-    """An action plan (its kind of workbook has the results sheet and the follow-up of last cycle's plan)."""
-    return instrument.kind == definitions.Kind.ACTION_PLAN
-
-
-def _previous_plans(instrument, paths, cycle, roster, region):
-    """Each region's plan of the previous cycle for the plans to follow up (None without --previous-plans)."""
-    if not paths:
-        return None
-    if not _for_plans(instrument) or not (roster or region):
-        raise click.UsageError("--previous-plans is for the action plan, with --roster or --region.")
-    from .planning.previous_plans import previous_plans as collect
-
-    with _progress("Reading previous plans") as progress:
-        return collect(paths, cycle or str(dt.date.today().year), progress=progress.update, on_start=progress.start)
-
-
-def _echo_previous(previous, regions) -> None:
-    if previous is not None:
-        from .planning.previous_plans import summary_lines
-
-        click.echo("\n".join(summary_lines(previous, regions)))
-
-
-def _warn_unless_uuid(response_id: str) -> None:
     try:
-        uuid.UUID(response_id)
-    except ValueError:
-        click.echo(f"Warning: the response id {response_id!r} is not a UUID; make sure no other workbook has it "
-                   "(two returns with one id count as one response, the newer replacing the older).", err=True)
-
-
-def _assessment_results(instrument, assessments, manifest, cycle, roster, region):
-    """The regions' self-assessment results for the action plans (None without --assessments)."""
-    if region and (instrument.per_person or roster):
-        raise click.UsageError("--region is for one action plan, without --roster.")
-    if not assessments:
-        if manifest:
-            raise click.UsageError("--manifest goes with --assessments.")
-        return None
-    if not _for_plans(instrument) or not (roster or region):
-        raise click.UsageError("--assessments is for the action plan, with --roster or --region.")
-    from .planning.region_results import assessment_results as collect
-
-    with _progress("Reading self-assessments") as progress:
-        return collect(assessments, cycle or str(dt.date.today().year), manifest, progress=progress.update,
-                       on_start=progress.start)
-
-
-def _echo_results(results, regions, kept=()) -> None:
-    if results is not None:
-        from .planning.region_results import summary_lines
-
-        click.echo("\n".join(summary_lines(results, regions, kept)))
-
-
-def _generate_for_roster(instrument, roster, folder, cycle, response_id, force, results=None, previous=None):
-    from .instruments.roster import MANIFEST, Generated, generate_for_roster, summarise
-
-    if response_id:
-        raise click.UsageError("--response-id cannot be used with --roster (each workbook gets its own).")
-    rows = generate_for_roster(instrument, roster, folder, cycle, force=force, results=results,
-                               previous=previous)
-    n = summarise(rows)
-    cycles = ", ".join(sorted({r.cycle for r in rows}))
-    replaced, kept = n[Generated.REPLACED], n[Generated.KEPT]
-    written = n[Generated.WRITTEN] + replaced
-    click.echo(f"Wrote {written} workbook{'' if written == 1 else 's'} to {folder} (cycle {cycles}"
-               + (f"; {replaced} replaced, keeping their response ids" if replaced else "") + "); "
-               + f"{kept} already there" + (" (kept; --force writes them again)" if kept else "")
-               + f". The manifest is {Path(folder) / MANIFEST}.")
-    made = [r.region for r in rows if r.outcome != Generated.KEPT]
-    _echo_results(results, made, [r.region for r in rows if r.outcome == Generated.KEPT])
-    _echo_previous(previous, made)
+        made = make_workbooks(_instrument(instrument), output, cycle=cycle, response_id=response_id, roster=roster,
+                              region=region, assessments=assessments, manifest=manifest,
+                              previous_plans=previous_plans, force=force, reading=_progress)
+    except OptionMistake as mistake:
+        raise click.UsageError(str(mistake)) from None
+    for warning in made.warnings:
+        click.echo(warning, err=True)
+    click.echo("\n".join(made.lines()))
     return OK
 
 
