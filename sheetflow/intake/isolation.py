@@ -11,7 +11,6 @@ item's result.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import signal
 import sys
@@ -194,8 +193,6 @@ def _serve(connection: Connection[_Answer[Result], _Task[Item]], memory_bytes: i
            func: Callable[[Item], Result]) -> None:
     """A worker's life: answer (index, item) messages with func(item) until told to stop."""
     _limit_memory(memory_bytes)
-    gc.freeze()  # what importing left behind never needs collecting
-    gc.set_threshold(20_000, 50, 50)  # readers make many short-lived objects that refcounting frees
     while True:
         try:
             message = connection.recv()
@@ -220,7 +217,6 @@ def _serve(connection: Connection[_Answer[Result], _Task[Item]], memory_bytes: i
             what = "result" if answer[0] == "ok" else f"{type(answer[2]).__name__}: {answer[2]}"
             connection.send(("error", index, RuntimeError(f"the reader's {what} could not be sent back ({problem})")))
     connection.close()
-    gc.freeze()  # exiting: Python's last collection would walk everything the worker cached, for nothing
 
 
 def _death_reason(exitcode: int | None) -> str:

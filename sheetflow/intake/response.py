@@ -54,8 +54,16 @@ def column(frame: "pd.DataFrame", table: str) -> "pd.Series":
     instrument = KIND_OF[table]
     if frame.empty:
         return pd.Series([], index=frame.index, dtype=object)
-    keys = [key(instrument, c, r, o, p) for c, r, o, p in zip(frame["cycle"], frame["response_id"],
-                                                              frame[organization], frame[person])]
+    # a response has many rows (a self-assessment's 20 ratings): each distinct row's key is made once; plain
+    # lists, as iterating a pandas column value by value costs as much again as the keys themselves
+    made: dict[tuple, Key] = {}
+    keys = []
+    for who in zip(frame["cycle"].tolist(), frame["response_id"].tolist(), frame[organization].tolist(),
+                   frame[person].tolist()):
+        found = made.get(who)
+        if found is None:
+            found = made[who] = key(instrument, *who)
+        keys.append(found)
     return pd.Series(keys, index=frame.index, dtype=object)
 
 
