@@ -201,32 +201,18 @@ def validate(paths, as_json, feedback, force, manifest, workers):
 def rollup(paths, output, csv_dir, force, strict, no_pivots, manifest, previous, cycle, workers):
     """Validate returns (PATHS: files or folders of them, of one cycle or several) and consolidate every valid
     one into a regional roll-up workbook (-o)."""
-    from .intake.report import LEFT_OUT
-    from .rollup.run import check_outputs, roll_up, write_outputs
+    from .rollup.run import roll_up_into
 
     if len(previous) > 1:
         raise click.UsageError(f"--previous is given once (here {len(previous)} times: "
                                f"{', '.join(p.name for p in previous)}): the latest earlier roll-up, which already "
                                "carries the cycles before it.")
-    previous = previous[0] if previous else None
-    check_outputs(output, csv_dir, force)
     with _progress("Reading returns") as progress:
-        result = roll_up(paths, manifest, workers=workers, progress=progress.update, on_start=progress.start,
-                         previous=previous, cycle=cycle)
-    write_outputs(result, output, csv_dir, force=force, pivots=not no_pivots)
-    s = result.summary
-    left = ", ".join(f"{s[k]} {k}" for k in LEFT_OUT if s[k])
-    click.echo(f"Wrote {output}: {result.files_in} of {plural(result.sources, 'file')} included"
-               + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
-                  if result.files_out else "."))
-    if len(result.cycles) > 1:
-        click.echo(f"Cycles {', '.join(result.cycles)}; the summaries show {result.cycle}.")
-    for path, why in result.skipped:
-        click.echo(f"Skipped {Path(path).name}: {why}.")
-    for note in (result.other_cycles_note(), result.thin_note()):
-        if note:
-            click.echo(note)
-    return PROBLEMS if strict and result.files_out else OK
+        made = roll_up_into(paths, output, csv_dir, force=force, pivots=not no_pivots, manifest=manifest,
+                            previous=previous[0] if previous else None, cycle=cycle, workers=workers,
+                            progress=progress.update, on_start=progress.start)
+    click.echo("\n".join(made.lines()))
+    return PROBLEMS if strict and made.rollup.files_out else OK
 
 
 @cli.command()

@@ -4,19 +4,25 @@
     rollup.tables["Responses"]                      # a pandas DataFrame
     workbook.write(rollup, "Roll-up.xlsx")          # for the board
 
-The same steps as ``sheetflow rollup``, which checks its outputs first (``check_outputs``) and
-then writes the workbook and CSV files with ``write_outputs``.
+``sheetflow rollup`` makes them in one call, ``roll_up_into``: its outputs checked first (``check_outputs``),
+the returns rolled up, then the workbook and CSV files written (``write_outputs``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..files import check_files, check_folder, check_output
+from ..intake.report import LEFT_OUT
 from ..intake.validate import validate_paths
 from ..instruments.manifest import manifest_path, read_manifest
+from ..text import plural
 from ..tracking.status import match, validate_returns
+
+if TYPE_CHECKING:
+    from .tables import Rollup
 
 
 def roll_up(paths: Iterable, manifest=None, workers: int = 2, progress: Callable[[int], None] | None = None,
@@ -76,3 +82,38 @@ def write_outputs(rollup, output, csv_dir=None, force: bool = False, pivots: boo
             stale.unlink(missing_ok=True)
         written += tables
     return written
+
+
+@dataclass
+class RolledUp:
+    """What ``roll_up_into`` made: the roll-up, and the files written (the workbook first)."""
+
+    rollup: Rollup
+    output: Path
+    written: list[Path] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """What the terminal says: what is in the workbook, the cycles, the files skipped and why, and notes."""
+        result, s = self.rollup, self.rollup.summary
+        left = ", ".join(f"{s[k]} {k}" for k in LEFT_OUT if s[k])
+        lines = [f"Wrote {self.output}: {result.files_in} of {plural(result.sources, 'file')} included"
+                 + (f"; {result.files_out} left out ({left}), listed on its Submissions and Problems sheets."
+                    if result.files_out else ".")]
+        if len(result.cycles) > 1:
+            lines.append(f"Cycles {', '.join(result.cycles)}; the summaries show {result.cycle}.")
+        lines += [f"Skipped {Path(path).name}: {why}." for path, why in result.skipped]
+        return lines + [note for note in (result.other_cycles_note(), result.thin_note()) if note]
+
+
+def roll_up_into(paths: Iterable, output: str | Path, csv_dir: str | Path | None = None, *, force: bool = False,
+                 pivots: bool = True, manifest: str | Path | None = None, previous: str | Path | None = None,
+                 cycle: str | None = None, workers: int = 2, progress: Callable[[int], None] | None = None,
+                 on_start: Callable[[int], None] | None = None) -> RolledUp:
+    """``sheetflow rollup``: the outputs checked before any return is read, every valid return in ``paths``
+    rolled up (``roll_up``), the workbook ``output`` and (with ``csv_dir``) the CSV files written, all or
+    nothing (``write_outputs``)."""
+    check_outputs(output, csv_dir, force)
+    rollup = roll_up(paths, manifest, workers=workers, progress=progress, on_start=on_start, previous=previous,
+                     cycle=cycle)
+    written = write_outputs(rollup, output, csv_dir, force=force, pivots=pivots)
+    return RolledUp(rollup, Path(output), written)
