@@ -31,3 +31,24 @@ def test_with_the_manifest_the_outstanding_are_those_status_finds():
     north = rates[(rates["level"] == "Region") & (rates["name"] == "North Plains")
                   & (rates["instrument"] == "Self-Assessment")].iloc[0]
     assert (north["sent"], north["valid"]) == (11, 10)
+
+
+def test_roll_up_into_refuses_an_existing_workbook_before_reading_and_then_writes_it(tmp_path, monkeypatch):
+    import pytest
+
+    from sheetflow.errors import SheetflowError
+    from sheetflow.rollup import run
+
+    existing = tmp_path / "rollup.xlsx"
+    existing.write_bytes(b"the board's copy")
+    read = []
+    monkeypatch.setattr(run, "roll_up", lambda *a, **k: read.append(a))
+    with pytest.raises(SheetflowError, match="exists"):
+        run.roll_up_into([RETURNS], existing)
+    assert read == [] and existing.read_bytes() == b"the board's copy"
+    monkeypatch.undo()
+    made = run.roll_up_into([RETURNS], existing, tmp_path / "csv", force=True, workers=1, pivots=False)
+    assert made.written[0] == existing and existing.read_bytes()[:2] == b"PK"
+    assert {p.name for p in made.written[1:]} >= {"Responses.csv", "Submissions.csv"}
+    assert made.lines()[0] == (f"Wrote {existing}: 17 of 23 files included; 6 left out (3 invalid, 2 rejected, "
+                               "1 superseded), listed on its Submissions and Problems sheets.")
