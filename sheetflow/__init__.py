@@ -162,31 +162,35 @@ def status(paths: Iterable[str | Path], manifest: str | Path, *, cycle: str | No
 
 
 def draft_mail(manifest: str | Path, outbox: str | Path, *, returns: Iterable[str | Path] = (),
-               only: str | None = None, due: dt.date | None = None, sender: str | None = None,
-               template: str | Path | None = None, force: bool = False, workers: int = 2) -> DraftResult:
-    """One ``.eml`` draft per recipient (``sheetflow mail``): without ``returns`` an invitation for everyone in
-    the manifest; with them a reminder for those outstanding and the fix-list for those with problems
-    (``only``: "outstanding" or "problems")."""
-    from .outreach.mail import draft_all, load_templates, prepare
+               only: str | None = None, cycle: str | None = None, due: dt.date | None = None,
+               sender: str | None = None, template: str | Path | None = None, force: bool = False,
+               workers: int = 2) -> DraftResult:
+    """One ``.eml`` draft per recipient of the cycle in view (``cycle``, else the manifest's latest) (``sheetflow
+    mail``): without ``returns`` an invitation for everyone in the manifest; with them a reminder for those
+    outstanding and the fix-list for those with problems (``only``: "outstanding" or "problems")."""
+    from .outreach.mail import DraftResult
+    from .outreach.mailing import write_mail
 
-    paths = list(returns)
-    who = prepare(status(paths, manifest, workers=workers), only)
-    return draft_all(who, Path(outbox), load_templates(Path(template) if template else None), due, sender,
-                     reminder=bool(paths), force=force)
+    result = write_mail(manifest, outbox, returns=returns, only=only, cycle=cycle, due=due, sender=sender,
+                        template=template, force=force, workers=workers).result
+    assert isinstance(result, DraftResult)
+    return result
 
 
 def send_mail(manifest: str | Path, outbox: str | Path, smtp: str, *, returns: Iterable[str | Path] = (),
-              only: str | None = None, due: dt.date | None = None, sender: str | None = None,
-              template: str | Path | None = None, workers: int = 2) -> SendResult:
+              only: str | None = None, cycle: str | None = None, due: dt.date | None = None,
+              sender: str | None = None, template: str | Path | None = None, workers: int = 2) -> SendResult:
     """Send the messages ``draft_mail`` would write over SMTP (``sheetflow mail --send --smtp HOST:PORT``),
     each recorded in ``outbox/sent.csv`` as it goes; credentials from ``SHEETFLOW_SMTP_USER`` and
     ``SHEETFLOW_SMTP_PASSWORD``."""
-    from .outreach.mail import load_templates, prepare, send_all
+    from .outreach.mail import SendResult
+    from .outreach.mailing import write_mail
 
-    paths = list(returns)
-    who = prepare(status(paths, manifest, workers=workers), only)
-    return send_all(who, Path(outbox), smtp, sender, load_templates(Path(template) if template else None), due,
-                    reminder=bool(paths))
+    result = write_mail(manifest, outbox, returns=returns, only=only, cycle=cycle, due=due, sender=sender,
+                        template=template, send=True, smtp=smtp, workers=workers).result
+    if not isinstance(result, SendResult):  # nobody to write to: nothing sent
+        return SendResult()
+    return result
 
 
 def roll_up(paths: Iterable[str | Path], *, manifest: str | Path | None = None,

@@ -6,6 +6,7 @@ problems, 2 the command could not run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import gc
@@ -13,12 +14,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
 from .instruments import definitions
-from .errors import SheetflowError
+from .errors import OptionMistake, SheetflowError
 from .files import check_folder, check_output
 from .text import plural
 
@@ -121,14 +122,12 @@ def generate(instrument, output, cycle, response_id, roster, force, assessments,
     """Write a locked workbook for INSTRUMENT (assessment or action-plan, or the short name or id of your own
     definition): a blank one, or with --roster one pre-filled workbook per person (per region for the action
     plan)."""
-    from .planning.workbooks import OptionMistake, make_workbooks
+    from .planning.workbooks import make_workbooks
 
-    try:
+    with _usage():
         made = make_workbooks(_instrument(instrument), output, cycle=cycle, response_id=response_id, roster=roster,
                               region=region, assessments=assessments, manifest=manifest,
-                              previous_plans=previous_plans, force=force, reading=_progress)
-    except OptionMistake as mistake:
-        raise click.UsageError(str(mistake)) from None
+                              previous_plans=previous_plans, force=force, showing=_progress)
     for warning in made.warnings:
         click.echo(warning, err=True)
     click.echo("\n".join(made.lines()))
@@ -239,54 +238,17 @@ def mail(paths, manifest, outbox, only, cycle, due, template, sender, send, smtp
     those who have not sent theirs back get a reminder and those whose return has problems get the
     list of what to fix; nobody else is written to.
     """
-    from .outreach.mail import DraftResult, SendResult, draft_all, load_templates, prepare, send_all
-    from .tracking.status import State, cycle_in_view, status as status_of_returns
+    from .outreach.mailing import write_mail
 
-    if send != bool(smtp):
-        raise click.UsageError("--send and --smtp HOST:PORT go together.")
-    if only and not paths:
-        raise click.UsageError(f"--only {only} needs the returns (files or folders) to know "
-                               + ("who has not sent theirs back." if only == State.OUTSTANDING
-                                  else "whose return has problems."))
-    if due and due.date() < dt.date.today():
-        click.echo(f"Warning: the due date {due.date().isoformat()} is in the past; the emails will say so.",
-                   err=True)
-    check_folder(outbox, "-o names the folder for the messages", not_suffixes=(".eml", ".msg", ".txt", ".csv"))
-    templates = load_templates(template)
-    cycle, note = cycle_in_view(manifest, cycle)
-    if note:
-        click.echo(note)
-    with _progress("Reading returns") as progress:
-        report = status_of_returns(paths, manifest, cycle=cycle, workers=workers, progress=progress.update,
-                                   on_start=progress.start)
-    if paths and not report.files_read:
-        from .intake.report import skipped_summary
-
-        raise SheetflowError(f"{', '.join(map(str, paths))}: no returns there" + (
-            f" ({skipped_summary(report.skipped)})" if report.skipped else "") + "; without them everyone "
-            f"would look outstanding and get a reminder. Give the folder the returns were saved to, or no folder "
-            "to invite everyone.")
-    chosen = prepare(report, only)
-    due = due.date() if due else None
-    if not chosen:
-        click.echo(f"Nobody to write to: none of the {len(report.recipients)} in {manifest} is "
-                   f"{only or 'outstanding or has problems'}.")
-        return OK
-    result: SendResult | DraftResult
-    if send:
-        with _progress("Sending", threshold=1) as progress:
-            result = send_all(chosen, outbox, smtp, sender, templates, due, reminder=bool(paths),
-                              starttls=not no_starttls, progress=progress.update, on_start=progress.start)
-        click.echo(f"Sent {plural(result.sent, 'message')} via {smtp}"
-                   + (f"; {len(result.already_sent)} had been sent before" if result.already_sent else "")
-                   + f" (recorded in {result.log}).")
-    else:
-        result = draft_all(chosen, outbox, templates, due, sender, reminder=bool(paths), force=force)
-        kinds = ", ".join(f"{kind}: {n}" for kind, n in result.kinds.items())
-        click.echo(f"Wrote {plural(result.written, 'draft')} to {outbox}" + (f" ({kinds})" if kinds else "")
-                   + "; open each and press Send.")
-    for s in result.skipped:
-        click.echo(f"Not written to {s.recipient.name or s.recipient.response_id}: {s.reason}.", err=True)
+    with _usage():
+        run = write_mail(manifest, outbox, returns=paths, only=only, cycle=cycle, due=due.date() if due else None,
+                         sender=sender, template=template, send=send, smtp=smtp, starttls=not no_starttls,
+                         force=force, workers=workers, showing=_progress)
+    for line in run.warnings:
+        click.echo(line, err=True)
+    click.echo("\n".join(run.lines()))
+    for line in run.not_written():
+        click.echo(line, err=True)
     return OK
 
 
@@ -352,6 +314,15 @@ def reply_command(inbox, outbox, manifest, template, sender, send, smtp, no_star
                        starttls=not no_starttls, workers=workers, progress=progress.update, on_start=progress.start)
     click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else report.to_text())
     return PROBLEMS if report.needs_convener else OK
+
+
+@contextlib.contextmanager
+def _usage() -> Iterator[None]:
+    """A library call whose options do not go together (``OptionMistake``) shows click's usage error."""
+    try:
+        yield
+    except OptionMistake as mistake:
+        raise click.UsageError(str(mistake)) from None
 
 
 class _progress:

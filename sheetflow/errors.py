@@ -13,3 +13,8 @@ class SheetflowError(Exception):
 
 class DefinitionError(SheetflowError):
     """An instrument definition in workbook_templates/ is broken."""
+
+
+class OptionMistake(SheetflowError):
+    """Options that do not go together, refused before anything is read; the command line shows it as a usage
+    error."""

@@ -9,7 +9,8 @@ import pytest
 from conftest import SAMPLES
 
 from sheetflow.instruments import definitions
-from sheetflow.planning.workbooks import OptionMistake, make_workbooks
+from sheetflow.errors import OptionMistake
+from sheetflow.planning.workbooks import make_workbooks
 
 
 class Recorder:
@@ -18,7 +19,7 @@ class Recorder:
         self.total = 0
 
     @contextmanager
-    def __call__(self, label: str):  # type: ignore[no-untyped-def]
+    def __call__(self, label: str, threshold: int):  # type: ignore[no-untyped-def]
         self.labels.append(label)
         yield self
 
@@ -44,14 +45,14 @@ def test_options_that_do_not_go_together_are_refused_before_anything_is_read(tmp
     reading = Recorder()
     output = tmp_path / ("out" if "roster" in options else "out.xlsx")
     with pytest.raises(OptionMistake, match=says):
-        make_workbooks(definitions.load(instrument), output, reading=reading, **options)
+        make_workbooks(definitions.load(instrument), output, showing=reading, **options)
     assert reading.labels == [] and list(tmp_path.iterdir()) == []
 
 
 def test_a_region_s_plan_starts_from_its_results_and_says_so(tmp_path: Path) -> None:
     reading = Recorder()
     made = make_workbooks(definitions.load(PLAN), tmp_path / "plan.xlsx", cycle="2026", region="North Plains",
-                          assessments=[SAMPLES / "returns"], reading=reading)
+                          assessments=[SAMPLES / "returns"], showing=reading)
     assert reading.labels == ["Reading self-assessments"] and reading.total > 0
     assert made.path == tmp_path / "plan.xlsx" and made.path.is_file()
     assert made.request is not None and made.request.results is not None

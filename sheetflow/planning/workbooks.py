@@ -13,51 +13,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
-from ..errors import SheetflowError
+from ..errors import OptionMistake
 from ..files import check_output
 from ..instruments.definitions import Instrument, Kind
 from ..instruments.manifest import MANIFEST, Generated, ManifestRow
 from ..instruments.roster import generate_for_roster, summarise
 from ..instruments.workbook import Request, generate as write_workbook
+from ..progress import Showing, Silent
 from ..text import plural
 from . import previous_plans as plans_before, region_results
 from .previous_plans import PreviousPlans
 from .region_results import AssessmentResults
-
-
-class OptionMistake(SheetflowError):
-    """Options that do not go together; the command line shows it as a usage error."""
-
-
-class Progress(Protocol):
-    """What reading many files reports to: how many there are, then how many more are done."""
-
-    def start(self, total: int) -> None: ...
-
-    def update(self, count: int) -> None: ...
-
-
-Reading = Callable[[str], AbstractContextManager[Progress]]  # a label ("Reading self-assessments") -> a progress
-
-
-class _Silent:
-    def __enter__(self) -> _Silent:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        return None
-
-    def start(self, total: int) -> None:
-        return None
-
-    def update(self, count: int) -> None:
-        return None
 
 
 @dataclass
@@ -102,25 +72,24 @@ def make_workbooks(instrument: Instrument, output: str | Path, *, cycle: str | N
                    response_id: str | None = None, roster: str | Path | None = None, region: str | None = None,
                    assessments: Iterable[str | Path] = (), manifest: str | Path | None = None,
                    previous_plans: Iterable[str | Path] = (), force: bool = False, workers: int = 2,
-                   reading: Reading | None = None) -> WorkbooksMade:
+                   showing: Showing = Silent) -> WorkbooksMade:
     """Write the workbook ``output`` (or, with ``roster``, one per roster row into the folder ``output``, recorded
     in its manifest.csv). For an action plan, ``region`` fills in the region of a single plan; ``assessments``
     (returned self-assessments; ``manifest``: what was sent, so each plan says how many were asked) and
-    ``previous_plans`` (last cycle's returned plans) are read first, with ``reading`` shown as they are."""
+    ``previous_plans`` (last cycle's returned plans) are read first, their progress reported to ``showing``."""
     assessments, previous_plans = list(assessments), list(previous_plans)
     prefill = _check_options(instrument, response_id, roster, region, assessments, manifest, previous_plans)
     if roster is None:
         check_output(output, (".xlsx",), force, what="workbook")  # as given: "new/" names a folder
     output = Path(output)
     year = cycle or str(dt.date.today().year)
-    shown: Reading = reading or (lambda _label: _Silent())
     made = WorkbooksMade(instrument, output)
     if assessments:
-        with shown("Reading self-assessments") as progress:
+        with showing("Reading self-assessments", 10) as progress:
             made.results = region_results.assessment_results(assessments, year, manifest, workers=workers,
                                                               progress=progress.update, on_start=progress.start)
     if previous_plans:
-        with shown("Reading previous plans") as progress:
+        with showing("Reading previous plans", 10) as progress:
             made.previous = plans_before.previous_plans(previous_plans, year, workers=workers,
                                                         progress=progress.update, on_start=progress.start)
     if roster is not None:
