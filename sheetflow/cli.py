@@ -148,34 +148,20 @@ def generate(instrument, output, cycle, response_id, roster, force, assessments,
 @_one_batch
 def validate(paths, as_json, feedback, force, manifest, workers):
     """Check returned workbooks (PATHS: files or folders of them): what each partner must fix."""
-    from .intake.report import write_feedback
-    from .intake.validate import validate_paths
-    from .instruments.manifest import manifest_path, read_manifest
-    from .tracking.status import match
+    from .outreach.feedback import check_returns
 
-    if manifest and not feedback:
-        raise click.UsageError("--manifest goes with --feedback.")
-
-    if feedback:
-        check_folder(feedback, "--feedback names the folder for the notes", not_suffixes=(".txt",))
-    with _progress("Reading returns") as progress:
-        report = validate_paths(paths, workers=workers, progress=progress.update, on_start=progress.start,
-                                empty_ok=as_json)
+    with _usage():
+        checked = check_returns(paths, feedback=feedback, manifest=manifest, force=force, workers=workers,
+                                empty_ok=as_json, showing=_progress)
+    report = checked.report
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         if not report.files:  # the JSON says so too, for a script; the exit code says the inbox was empty
             raise SheetflowError("No files to validate.")
     else:
         click.echo(report.to_text())
-    if feedback:
-        titles = {i.id: i.title for i in definitions.load_all().values()}
-        names = {}  # the file -> the name of the partner it was sent to, as the manifest has it
-        if manifest:
-            ledger = manifest_path(manifest)
-            for r in match(report, read_manifest(ledger), manifest=ledger).recipients:
-                names.update({f.path: r.respondent_name for f in r.returns if r.respondent_name})
-        notes = write_feedback(report, feedback, titles, force=force, names=names)
-        click.echo(f"Wrote {plural(notes, 'feedback note')} to {feedback}.", err=as_json)
+    if checked.notes_line():
+        click.echo(checked.notes_line(), err=as_json)
     return OK if report.all_valid else PROBLEMS
 
 
