@@ -68,11 +68,16 @@ def missing(value) -> bool:
 
 def as_written(value):
     """A table value as the roll-up stores it: None (blank), text, True/False, a datetime or a number
-    (whole numbers as int)."""
+    (whole numbers as int). A datetime is Python's own (not pandas' Timestamp, whose nanoseconds no cell shows):
+    the tables go to ``table_work``'s process, which imports no pandas."""
     if missing(value):
         return None
-    if isinstance(value, (str, bool, dt.datetime)):
+    if isinstance(value, (str, bool)):
         return value
+    if isinstance(value, dt.datetime):
+        return value if type(value) is dt.datetime else dt.datetime(
+            value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, value.tzinfo,
+            fold=value.fold)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, (int, float)) or hasattr(value, "__int__"):
@@ -160,6 +165,7 @@ class TableSheet:
     columns: list[list]  # each column's values, as ``as_written``
     _widths: list[tuple[float, bool]] | None = field(default=None, repr=False, compare=False)
     _formats: list[tuple[str | None, str | None]] | None = field(default=None, repr=False, compare=False)
+    _lines: list[int] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, name: str, frame) -> "TableSheet":
@@ -197,9 +203,11 @@ class TableSheet:
                              for column, values in zip(self.specs, self.columns)]
         return self._formats
 
-    def laid_out(self, formats: list[tuple[str | None, str | None]], widths: list[tuple[float, bool]]) -> None:
-        """Take the ``number_formats`` and ``print_widths`` worked out elsewhere (in ``table_rows``' process)."""
-        self._formats, self._widths = formats, widths
+    def laid_out(self, formats: list[tuple[str | None, str | None]], widths: list[tuple[float, bool]],
+                 lines: list[int]) -> None:
+        """Take the ``number_formats``, ``print_widths`` and ``lines`` worked out elsewhere (in ``table_work``'s
+        process)."""
+        self._formats, self._widths, self._lines = formats, widths, lines
 
     def print_widths(self) -> list[tuple[float, bool]]:
         """Each column's width in characters and whether its texts wrap (``print_widths``): the printed columns
@@ -213,13 +221,17 @@ class TableSheet:
 
     def lines(self) -> list[int]:
         """How many lines each row takes with its texts wrapped in the widths of ``print_widths`` (neither Excel
-        nor LibreOffice fits a row's height to its text when it opens a file: the heights are written)."""
-        wrapped = [(values, width) for values, (width, wraps) in zip(self.columns, self.print_widths()) if wraps]
-        if not wrapped:
-            return [1] * (len(self.columns[0]) if self.columns else 0)
-        counts = [each_distinct(lambda v, width=width: wrapped_lines(v, width) if isinstance(v, str) else 1, values)
-                  for values, width in wrapped]
-        return [max(row) for row in zip(*counts)]
+        nor LibreOffice fits a row's height to its text when it opens a file: the heights are written). Worked
+        out once."""
+        if self._lines is None:
+            wrapped = [(values, width) for values, (width, wraps) in zip(self.columns, self.print_widths()) if wraps]
+            if not wrapped:
+                self._lines = [1] * (len(self.columns[0]) if self.columns else 0)
+            else:
+                counts = [each_distinct(lambda v, width=width: wrapped_lines(v, width) if isinstance(v, str) else 1,
+                                        values) for values, width in wrapped]
+                self._lines = [max(row) for row in zip(*counts)]
+        return self._lines
 
     def rows(self, styles: Sequence[tuple[int | None, int | None, int | None]]) -> bytes:
         """The <row> elements of the table's values (``rows_xml``) in UTF-8; ``styles`` as for ``worksheet``."""
@@ -325,7 +337,7 @@ def place(package: WorkbookParts, tables: list[TableSheet], styles: TableStyles 
     """Each table's sheet and table part in place of the sheet of the same name (made empty by xlsxwriter,
     so that the workbook lists it in order, with its print titles). ``styles``: the tables' formats, if
     ``add_table_styles`` has added them already; ``rows``: each table's ``TableSheet.rows``, if written already
-    (by ``table_rows``)."""
+    (by ``table_work``)."""
     sheets = dict(package.sheets())
     kind = SHEETML + "table+xml"
     taken = [int(ElementTree.fromstring(package.parts[p]).get("id") or 0) for p in package.parts_of_type(kind)]

@@ -6,17 +6,21 @@ core waits. So a big roll-up's tables (``PARALLEL`` cells or more) go to a secon
 with "spawn" as the readers are (Windows has no fork), which lays them out (number formats, widths,
 row heights: ``table_sheets``), works out the PivotTables' caches and values (``pivots.pivot_data``)
 and, given the cell formats' indexes in the workbook's styles (known once xlsxwriter has written
-them), writes the tables' rows, the bulk of their sheets. A small roll-up's tables are done here,
-where starting a process would cost more than it saves; so is whatever the process has not
-answered if it fails. Either way the workbook's bytes are the same.
+them), writes the rows of the biggest tables, the bulk of their sheets, while the main process writes
+the others'. A small roll-up's tables are done here, where starting a process would cost more than it
+saves; so is whatever the process has not answered if it fails. Either way the workbook's bytes are
+the same.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import threading
+import os
+import pickle
+import tempfile
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
+from pathlib import Path
 from typing import Any, Sequence
 
 from .pivots import Pivot, PivotData, pivot_data
@@ -35,47 +39,47 @@ class TableWork:
         self.styles: TableStyles | None = None
         self.connection: Connection | None = None
         self.process: SpawnProcess | None = None
-        self.sender: threading.Thread | None = None
-        if sum(len(t.header) * len(t.columns[0]) for t in tables if t.columns) < PARALLEL:
+        self.file: Path | None = None
+        cells = [len(t.header) * len(t.columns[0]) if t.columns else 0 for t in tables]
+        # whose rows the process writes: the biggest tables, until it has half the cells; this one writes the others
+        self.theirs: set[int] = set()
+        for n in sorted(range(len(tables)), key=lambda n: -cells[n]):
+            if sum(cells[k] for k in self.theirs) < sum(cells) / 2:
+                self.theirs.add(n)
+        if sum(cells) < PARALLEL:
             return
         context = multiprocessing.get_context("spawn")
         self.connection, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child,), daemon=True)
         try:
+            # the tables go through a file: a pipe would take them only as fast as the process, still starting,
+            # reads them, holding this one up
+            handle, name = tempfile.mkstemp(prefix="sheetflow-", suffix=".tables")
+            self.file = Path(name)
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump((tables, self.pivots, cycle, sorted(self.theirs)), out, protocol=pickle.HIGHEST_PROTOCOL)
+            self.process = context.Process(target=_serve, args=(child, name), daemon=True)
             self.process.start()
-        except OSError:
+        except (OSError, pickle.PickleError):
             self.close()
-            return
         finally:
             child.close()
-        # sent from a thread: the pipe takes the tables only as fast as the process, still starting, reads them
-        self.sender = threading.Thread(target=self._send, daemon=True)
-        self.sender.start()
-
-    def _send(self) -> None:
-        try:
-            assert self.connection is not None
-            self.connection.send((self.tables, self.pivots, self.cycle))
-        except (OSError, ValueError, AssertionError):
-            pass  # the process is gone: the next answer expected from it says so
 
     def _answer(self) -> Any:
         """What the process sends next, or None if it has failed (or there is none)."""
         if self.connection is None:
             return None
         try:
-            if self.sender is not None:
-                self.sender.join()
             return self.connection.recv()
         except (EOFError, OSError):
             self.close()
             return None
 
     def laid_out(self) -> None:
-        """Each table's number formats and widths, from the process (else worked out here when needed)."""
+        """Each table's number formats, widths and rows' heights, from the process (else worked out here when
+        needed)."""
         layouts = self._answer()
-        for table, (formats, widths) in zip(self.tables, layouts or []):
-            table.laid_out(formats, widths)
+        for table, (formats, widths, lines) in zip(self.tables, layouts or []):
+            table.laid_out(formats, widths, lines)
 
     def write(self, styles: TableStyles) -> None:
         """Have the rows written with ``styles`` (``table_sheets.add_table_styles``)."""
@@ -92,18 +96,19 @@ class TableWork:
         return data if data is not None else pivot_data(self.pivots, {t.name: t for t in self.tables}, self.cycle)
 
     def written(self) -> list[bytes]:
-        """Each table's rows, as ``TableSheet.rows`` with the styles given to ``write``."""
+        """Each table's rows, as ``TableSheet.rows`` with the styles given to ``write``: this process writes its
+        share while the other writes the rest."""
         assert self.styles is not None
+        styles = self.styles.columns
+        rows: dict[int, bytes] = {n: table.rows(styles[n]) for n, table in enumerate(self.tables)
+                                  if n not in self.theirs or self.connection is None}
         if self.connection is not None:
             try:
-                rows = [self.connection.recv_bytes() for _ in self.tables]
+                rows.update({n: self.connection.recv_bytes() for n in sorted(self.theirs)})
             except (EOFError, OSError):
                 pass
-            else:
-                self.close()
-                return rows
             self.close()
-        return [table.rows(styles) for table, styles in zip(self.tables, self.styles.columns)]
+        return [rows[n] if n in rows else table.rows(styles[n]) for n, table in enumerate(self.tables)]
 
     def close(self) -> None:
         """Stop the process (done with or not)."""
@@ -116,18 +121,27 @@ class TableWork:
                     self.process.kill()
                 self.process.join()
             self.process = None
+        if self.file is not None:
+            self.file.unlink(missing_ok=True)
+            self.file = None
 
 
-def _serve(connection: Connection) -> None:
-    """The second process: lay the tables out, work out the pivots' data, then write the rows with the styles given."""
+def _serve(connection: Connection, tables_file: str) -> None:
+    """The second process: lay the tables (pickled in ``tables_file``) out, work out the pivots' data, then write
+    the rows of its share of the tables with the styles given."""
     try:
-        tables, pivots, cycle = connection.recv()
-        connection.send([(table.number_formats(), table.print_widths()) for table in tables])
+        with open(tables_file, "rb") as given:
+            tables, pivots, cycle, theirs = pickle.load(given)
+        layouts = [(table.number_formats(), table.print_widths(), table.lines()) for table in tables]
+        data = pivot_data(pivots, {t.name: t for t in tables}, cycle) if pivots else None
+        # all worked out before any is sent: a pipe's buffer may take less than the layouts, and the main process
+        # takes them only once it has written the summaries
+        connection.send(layouts)
         if pivots:
-            connection.send(pivot_data(pivots, {t.name: t for t in tables}, cycle))
+            connection.send(data)
         styles: TableStyles = connection.recv()
-        for table, columns in zip(tables, styles.columns):
-            connection.send_bytes(table.rows(columns))
+        for n in theirs:
+            connection.send_bytes(tables[n].rows(styles.columns[n]))
     except Exception:  # (the roll-up stopped; or this process failed, and the roll-up does the rest itself)
         pass
     finally:
