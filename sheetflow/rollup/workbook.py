@@ -4,7 +4,9 @@ xlsxwriter writes the summary sheets, their charts and the About sheet (``book``
 ``summary_sheet``, ``list_sheets``, ``distribution_sheet``, ``action_plans_sheet``, ``trend_sheet``,
 ``about_sheet``), and an empty sheet for each data table; ``table_sheets`` then writes each table's sheet
 and table part whole (tens of thousands of rows in a state-wide cycle), ``pivots`` adds the PivotTables,
-and ``parts.WorkbookParts`` puts them into the package through its own indexes. Summary figures are
+and ``parts.WorkbookParts`` puts them into the package through its own indexes. A big roll-up's tables are
+laid out, their PivotTables' data worked out and most of their rows written in a second process while
+xlsxwriter writes the summaries (``table_work``). Summary figures are
 formulas over the tables, each with its value computed in Python, so they show the right number whether
 or not the reader recalculates.
 """
