@@ -58,7 +58,8 @@ ALIGNED_STYLES = ("Pivot Table Category", "Pivot Table Value", "Pivot Table Resu
 BOLD = 1.1  # a bold text is about this much wider than a regular one
 # what may follow <pivotCaches> in a workbook (CT_Workbook)
 AFTER_PIVOT_CACHES = ("smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
-ALL = type("GrandTotal", (), {"__repr__": lambda self: "ALL"})()  # the grand-total key
+# the grand-total key (pickled as itself, for ``table_work``'s process)
+ALL = type("GrandTotal", (), {"__repr__": lambda self: "ALL", "__reduce__": lambda self: "ALL"})()
 # what the board reads for a source column on a pivot's axis or filter
 CAPTIONS = {"organization": "Organization", "area": "Component area", "capability": "Capability",
             "item": "Capability number",
@@ -143,21 +144,42 @@ def in_view(columns: dict, cycle: str | None) -> dict:
     return {f: [values[i] for i in keep] for f, values in columns.items()}
 
 
-def add_pivots(package: WorkbookParts, pivots, tables: dict, cycle: str | None = None) -> None:
+@dataclass(frozen=True)
+class PivotStyles:
+    """The PivotTables' formats in the workbook's styles (``add_pivot_styles``): the averages' cell format and
+    number format, the title's and the note's cell formats."""
+    number: tuple[int, int]
+    heading: tuple[int, int]
+
+
+def add_pivot_styles(package: WorkbookParts) -> PivotStyles:
+    """Add the formats the PivotTables use to the workbook's styles (done by ``add_pivots`` unless given: the
+    roll-up adds them first, so that the data tables' formats, added next, have their indexes before the
+    PivotTables are written)."""
+    number = (package.add_cell_format(AVERAGE_FORMAT), package.number_format(AVERAGE_FORMAT))
+    # the title and the note under it wrap within the columns of the pivot's first page (``_worksheet``)
+    heading = (package.add_heading_format(TITLE_COLOUR, HEADER_TEXT, wrapped=True),
+               package.add_cell_format("General", wrapped=True))
+    for name in ALIGNED_STYLES:
+        package.add_cell_style(name, "left")
+    return PivotStyles(number, heading)
+
+
+def add_pivots(package: WorkbookParts, pivots, tables: dict, cycle: str | None = None,
+               styles: PivotStyles | None = None, data: PivotData | None = None) -> None:
     """Add the PivotTables to a workbook package, each on a new sheet placed before the first source
     table's sheet (``tables``: as for ``pivot_data``; each table is on the sheet of its name), each opening
-    filtered to ``cycle`` (its Cycle page field set to it; its title names it)."""
+    filtered to ``cycle`` (its Cycle page field set to it; its title names it). ``styles``: their formats,
+    if ``add_pivot_styles`` has added them already; ``data``: ``pivot_data`` of them, if worked out already."""
     book = package.workbook
     root = package.root(book)
     if root.getElementsByTagNameNS(MAIN, "pivotCaches"):
         raise ValueError("the workbook already has pivot tables")
-    data = pivot_data(pivots, tables, cycle)
-    number_style = (package.add_cell_format(AVERAGE_FORMAT), package.number_format(AVERAGE_FORMAT))
-    # the title and the note under it wrap within the columns of the pivot's first page (``_worksheet``)
-    heading_styles = (package.add_heading_format(TITLE_COLOUR, HEADER_TEXT, wrapped=True),
-                      package.add_cell_format("General", wrapped=True))
-    for name in ALIGNED_STYLES:
-        package.add_cell_style(name, "left")
+    if data is None:
+        data = pivot_data(pivots, tables, cycle)
+    if styles is None:
+        styles = add_pivot_styles(package)
+    number_style, heading_styles = styles.number, styles.heading
     holder = package.element(book, "pivotCaches")
     definitions = {}
     for cache_id, (table, (_, _, definition, records)) in enumerate(data.caches.items(), start=1):

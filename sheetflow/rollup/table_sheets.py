@@ -68,11 +68,16 @@ def missing(value) -> bool:
 
 def as_written(value):
     """A table value as the roll-up stores it: None (blank), text, True/False, a datetime or a number
-    (whole numbers as int)."""
+    (whole numbers as int). A datetime is Python's own (not pandas' Timestamp, whose nanoseconds no cell shows):
+    the tables go to ``table_work``'s process, which imports no pandas."""
     if missing(value):
         return None
-    if isinstance(value, (str, bool, dt.datetime)):
+    if isinstance(value, (str, bool)):
         return value
+    if isinstance(value, dt.datetime):
+        return value if type(value) is dt.datetime else dt.datetime(
+            value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, value.tzinfo,
+            fold=value.fold)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, (int, float)) or hasattr(value, "__int__"):
@@ -159,6 +164,8 @@ class TableSheet:
     header: list[str]
     columns: list[list]  # each column's values, as ``as_written``
     _widths: list[tuple[float, bool]] | None = field(default=None, repr=False, compare=False)
+    _formats: list[tuple[str | None, str | None]] | None = field(default=None, repr=False, compare=False)
+    _lines: list[int] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, name: str, frame) -> "TableSheet":
@@ -189,10 +196,18 @@ class TableSheet:
 
     def number_formats(self) -> list[tuple[str | None, str | None]]:
         """Each column's format for numbers (its own, ``Column.number_format``) and for dates (DATE_FORMAT if it
-        holds any), or None."""
-        return [(column.number_format,
-                 DATE_FORMAT if any(isinstance(v, dt.datetime) for v in dict.fromkeys(values)) else None)
-                for column, values in zip(self.specs, self.columns)]
+        holds any), or None. Worked out once."""
+        if self._formats is None:
+            self._formats = [(column.number_format,
+                              DATE_FORMAT if any(isinstance(v, dt.datetime) for v in dict.fromkeys(values)) else None)
+                             for column, values in zip(self.specs, self.columns)]
+        return self._formats
+
+    def laid_out(self, formats: list[tuple[str | None, str | None]], widths: list[tuple[float, bool]],
+                 lines: list[int]) -> None:
+        """Take the ``number_formats``, ``print_widths`` and ``lines`` worked out elsewhere (in ``table_work``'s
+        process)."""
+        self._formats, self._widths, self._lines = formats, widths, lines
 
     def print_widths(self) -> list[tuple[float, bool]]:
         """Each column's width in characters and whether its texts wrap (``print_widths``): the printed columns
@@ -206,21 +221,30 @@ class TableSheet:
 
     def lines(self) -> list[int]:
         """How many lines each row takes with its texts wrapped in the widths of ``print_widths`` (neither Excel
-        nor LibreOffice fits a row's height to its text when it opens a file: the heights are written)."""
-        wrapped = [(values, width) for values, (width, wraps) in zip(self.columns, self.print_widths()) if wraps]
-        if not wrapped:
-            return [1] * (len(self.columns[0]) if self.columns else 0)
-        counts = [each_distinct(lambda v, width=width: wrapped_lines(v, width) if isinstance(v, str) else 1, values)
-                  for values, width in wrapped]
-        return [max(row) for row in zip(*counts)]
+        nor LibreOffice fits a row's height to its text when it opens a file: the heights are written). Worked
+        out once."""
+        if self._lines is None:
+            wrapped = [(values, width) for values, (width, wraps) in zip(self.columns, self.print_widths()) if wraps]
+            if not wrapped:
+                self._lines = [1] * (len(self.columns[0]) if self.columns else 0)
+            else:
+                counts = [each_distinct(lambda v, width=width: wrapped_lines(v, width) if isinstance(v, str) else 1,
+                                        values) for values, width in wrapped]
+                self._lines = [max(row) for row in zip(*counts)]
+        return self._lines
+
+    def rows(self, styles: Sequence[tuple[int | None, int | None, int | None]]) -> bytes:
+        """The <row> elements of the table's values (``rows_xml``) in UTF-8; ``styles`` as for ``worksheet``."""
+        return rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in trio) for trio in styles],
+                        lines=self.lines()).encode("utf-8")
 
     def worksheet(self, styles: Sequence[tuple[int | None, int | None, int | None]], table_rid: str,
-                  header_style: int | None = None, whole_dxf: int | None = None) -> bytes:
+                  header_style: int | None = None, whole_dxf: int | None = None, rows: bytes | None = None) -> bytes:
         """The sheet's whole part. ``styles``: each column's cell-format index for numbers, for dates (for
         ``number_formats``) and for text (wrapped or not, as ``print_widths``), or None; ``table_rid``: the id of
         the sheet's relationship to its table part; ``header_style``: the cell-format index of the header row, if
         it has one; ``whole_dxf``: the differential format showing the ``Column.shown_whole`` columns without
-        decimals."""
+        decimals; ``rows``: ``self.rows(styles)`` if written already."""
         # a column's own format also applies to what is typed below the table
         cols = "".join(f'<col min="{c}" max="{c}" width="{_stored(width)}"'
                        + (f' style="{own}"' if own is not None else "") + ' customWidth="1"/>'
@@ -229,16 +253,15 @@ class TableSheet:
                        for own in [date if date is not None else text])
         own = f' s="{header_style}"' if header_style is not None else ""
         header = '<row r="1">' + "".join(text_cell(name, own) for name in self.header) + "</row>"
-        rows = rows_xml(self.columns, [tuple(f' s="{s}"' if s is not None else "" for s in trio) for trio in styles],
-                        lines=self.lines())
         margins = " ".join(f'{side}="{inches}"' for side, inches in MARGINS.items())
         return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
                 f'<dimension ref="{self.ref}"/>'
                 '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
                 ' state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
-                f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}{rows}</sheetData>'
-                f'{self.whole_numbers(whole_dxf)}'
+                f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>{header}').encode("utf-8") + (
+            self.rows(styles) if rows is None else rows) + (
+                f'</sheetData>{self.whole_numbers(whole_dxf)}'
                 f'<pageMargins {margins}/>'
                 f'<pageSetup paperSize="{style.LETTER}" scale="{PRINT_SCALE}" pageOrder="overThenDown" orientation="landscape"/>'
                 f'<headerFooter>{header_footer(self.name, PRINT_SCALE)}</headerFooter>'
@@ -276,12 +299,18 @@ class TableSheet:
 
 
 
-def place(package: WorkbookParts, tables: list[TableSheet]) -> None:
-    """Each table's sheet and table part in place of the sheet of the same name (made empty by xlsxwriter,
-    so that the workbook lists it in order, with its print titles)."""
-    sheets = dict(package.sheets())
-    kind = SHEETML + "table+xml"
-    taken = [int(ElementTree.fromstring(package.parts[p]).get("id") or 0) for p in package.parts_of_type(kind)]
+@dataclass(frozen=True)
+class TableStyles:
+    """The data tables' formats in the workbook's styles (``add_table_styles``): the header row's cell format, the
+    differential format showing whole numbers, and each table's columns' cell formats for numbers, dates and text
+    (as ``TableSheet.worksheet`` takes them)."""
+    header: int
+    whole_dxf: int
+    columns: list[list[tuple[int | None, int | None, int | None]]]
+
+
+def add_table_styles(package: WorkbookParts, tables: list[TableSheet]) -> TableStyles:
+    """Add the cell formats the tables' sheets use to the workbook's styles, one per number format and role."""
     formats: dict[tuple[str, str], int] = {}
 
     def format_of(code: str | None, role: str) -> int:
@@ -295,15 +324,32 @@ def place(package: WorkbookParts, tables: list[TableSheet]) -> None:
 
     header_style = package.add_heading_format(HEADER_TEXT, HEADER_FILL)
     whole_dxf = package.add_number_dxf("0")
-    for table_id, table in enumerate(tables, start=max(taken, default=0) + 1):
-        styles = [(format_of(number, "number"), format_of(date, "date") if date else None,
-                   format_of(None, "wrapped" if wrapped else "text"))
-                  for (number, date), (_, wrapped) in zip(table.number_formats(), table.print_widths())]
+    columns: list[list[tuple[int | None, int | None, int | None]]] = [
+        [(format_of(number, "number"), format_of(date, "date") if date else None,
+          format_of(None, "wrapped" if wrapped else "text"))
+         for (number, date), (_, wrapped) in zip(table.number_formats(), table.print_widths())]
+        for table in tables]
+    return TableStyles(header_style, whole_dxf, columns)
+
+
+def place(package: WorkbookParts, tables: list[TableSheet], styles: TableStyles | None = None,
+          rows: list[bytes] | None = None) -> None:
+    """Each table's sheet and table part in place of the sheet of the same name (made empty by xlsxwriter,
+    so that the workbook lists it in order, with its print titles). ``styles``: the tables' formats, if
+    ``add_table_styles`` has added them already; ``rows``: each table's ``TableSheet.rows``, if written already
+    (by ``table_work``)."""
+    sheets = dict(package.sheets())
+    kind = SHEETML + "table+xml"
+    taken = [int(ElementTree.fromstring(package.parts[p]).get("id") or 0) for p in package.parts_of_type(kind)]
+    if styles is None:
+        styles = add_table_styles(package, tables)
+    for n, (table_id, table) in enumerate(enumerate(tables, start=max(taken, default=0) + 1)):
         part, table_part = sheets[table.name], package.free_name("xl/tables/table{}.xml")
         package.put(table_part, table.table(table_id), kind)
         package.drop_relationships(part)  # the whole sheet is replaced: nothing of the old one is kept
         rid = package.relate(part, "table", table_part)
-        package.put(part, table.worksheet(styles, rid, header_style, whole_dxf))
+        package.put(part, table.worksheet(styles.columns[n], rid, styles.header, styles.whole_dxf,
+                                          None if rows is None else rows[n]))
 
 
 # -- the printed layout -----------------------------------------------------------------------------------

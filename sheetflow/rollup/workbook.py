@@ -4,7 +4,9 @@ xlsxwriter writes the summary sheets, their charts and the About sheet (``book``
 ``summary_sheet``, ``list_sheets``, ``distribution_sheet``, ``action_plans_sheet``, ``trend_sheet``,
 ``about_sheet``), and an empty sheet for each data table; ``table_sheets`` then writes each table's sheet
 and table part whole (tens of thousands of rows in a state-wide cycle), ``pivots`` adds the PivotTables,
-and ``parts.WorkbookParts`` puts them into the package through its own indexes. Summary figures are
+and ``parts.WorkbookParts`` puts them into the package through its own indexes. A big roll-up's tables are
+laid out, their PivotTables' data worked out and most of their rows written in a second process while
+xlsxwriter writes the summaries (``table_work``). Summary figures are
 formulas over the tables, each with its value computed in Python, so they show the right number whether
 or not the reader recalculates.
 """
@@ -19,8 +21,9 @@ from . import about_sheet, action_plans_sheet, distribution_sheet, list_sheets, 
 from . import tables as R
 from .book import Book
 from .parts import WorkbookParts
-from .pivots import PIVOTS, add_pivots
-from .table_sheets import TableSheet, place
+from .pivots import PIVOTS, add_pivot_styles, add_pivots
+from .table_sheets import TableSheet, add_table_styles, place
+from .table_work import TableWork
 
 LEVEL = 2  # zlib level: a quarter of the default level's time, for a package ~18% bigger
 
@@ -30,10 +33,20 @@ def write(rollup: R.Rollup, output: Path, force: bool = False, pivots: bool = Tr
     ``pivots``: add the PivotTable sheets (some tools cannot read them)."""
     tables = [TableSheet.of(name, rollup.tables[name]) for name in rollup.table_names]
     with atomic_path(output, force) as tmp:
-        package = WorkbookParts.from_zip(summaries(rollup, tables))
-        if pivots:
-            add_pivots(package, PIVOTS, {t.name: t for t in tables}, rollup.cycle)
-        place(package, tables)
+        # a big roll-up's tables are laid out, their pivots' data worked out and their rows written in a second
+        # process meanwhile (``table_work``); the styles are added in the order they always were
+        work = TableWork(tables, PIVOTS if pivots else (), rollup.cycle)
+        try:
+            package = WorkbookParts.from_zip(summaries(rollup, tables))
+            pivot_styles = add_pivot_styles(package) if pivots else None
+            work.laid_out()
+            styles = add_table_styles(package, tables)
+            work.write(styles)
+            if pivots:
+                add_pivots(package, PIVOTS, {t.name: t for t in tables}, rollup.cycle, pivot_styles, work.pivot_data())
+            place(package, tables, styles, work.written())
+        finally:
+            work.close()
         package.put(PROPERTIES, CoreProperties(
             title="Regional sector partnership roll-up", created=rollup.made_at,
             subject="Sector Strategies self-assessments and action plans, consolidated").xml())
