@@ -288,11 +288,11 @@ def collect_mail(sources, inbox, imap, user, folder, since, no_tls, manifest):
 def reply_command(inbox, outbox, manifest, template, sender, send, smtp, no_starttls, as_json, workers):
     """Answer each message collect saved returns from (INBOX, with its collected.csv), in reply to it: what was
     received, what to fix, or why it cannot be read. Each is answered once (OUTBOX/replied.csv)."""
-    from .outreach.mail import load_templates
+    from .outreach.mail import check_sending, load_templates
     from .outreach.reply import reply
 
-    if send != bool(smtp):
-        raise click.UsageError("--send and --smtp HOST:PORT go together.")
+    with _usage():
+        check_sending(send, smtp)
     check_folder(outbox, "-o names the folder for the replies", not_suffixes=(".eml", ".msg", ".txt", ".csv"))
     templates = load_templates(template)
     with _progress("Reading returns") as progress:

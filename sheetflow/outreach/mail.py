@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from ..instruments import definitions
-from ..errors import SheetflowError
+from ..errors import OptionMistake, SheetflowError
 from ..files import atomic_path
 from ..intake.report import for_partner
 from ..journals import SENT, SENT_CSV, Appender
@@ -450,6 +450,12 @@ def deliver(session, message: EmailMessage) -> None:
 
 def now_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def check_sending(send: bool, smtp: str | None) -> None:
+    """--send and --smtp go together (mail and reply): drafts need neither, sending needs both."""
+    if send != bool(smtp):
+        raise OptionMistake("--send and --smtp HOST:PORT go together.")
 
 
 def parse_smtp(smtp: str) -> tuple[str, int]:

@@ -20,7 +20,7 @@ from ..files import check_folder
 from ..progress import Showing, Silent
 from ..text import plural
 from ..tracking.status import State, cycle_in_view, status
-from .mail import DraftResult, SendResult, draft_all, load_templates, prepare, send_all
+from .mail import DraftResult, SendResult, check_sending, draft_all, load_templates, prepare, send_all
 
 
 @dataclass
@@ -65,8 +65,7 @@ def write_mail(manifest: str | Path, outbox: str | Path, *, returns: Iterable[st
     one of the two). Drafts (``.eml``) into ``outbox``, never over one unless ``force``; or with ``send``, over
     ``smtp`` (HOST:PORT), each recorded in ``outbox/sent.csv`` as it goes."""
     paths = list(returns)
-    if send != bool(smtp):
-        raise OptionMistake("--send and --smtp HOST:PORT go together.")
+    check_sending(send, smtp)
     if only and not paths:
         raise OptionMistake(f"--only {only} needs the returns (files or folders) to know "
                             + ("who has not sent theirs back." if only == State.OUTSTANDING
