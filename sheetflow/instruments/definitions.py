@@ -619,53 +619,7 @@ def _assessment(data: dict, common: dict, labels: dict, problems: _Problems) -> 
     yes_no: tuple = ()
     with problems.part():
         yes_no = _strings(data, "yes_no_choices", "the definition")
-    areas: list[tuple[dict, list[Capability]]] = []
-    with problems.part():
-        for a, area in enumerate(_get(data, "areas", list, "the definition"), start=1):
-            where = f"[[areas]] #{a}"
-            with problems.part():
-                if not isinstance(area, dict):
-                    raise _Broken(f"{where} should be a table with name, heading, question and capabilities")
-                for key in ("name", "heading", "question"):
-                    with problems.part():
-                        _get(area, key, str, where)
-                capabilities = []
-                for c, cap in enumerate(area.get("capabilities", []), start=1):
-                    with problems.part():
-                        capabilities.append(_capability(cap, f"{where} capability #{c}"))
-                areas.append((area, capabilities))
-    names = [str(area.get("name")) for area, _ in areas]
-    problems.twice(names, "[[areas]] name")
-    # a capability may also be listed on its own, naming its area: [[capabilities]] area = "..."
-    loose = data.get("capabilities", [])
-    if not isinstance(loose, list):
-        problems.add("capabilities should be a list of [[capabilities]] tables, each naming its area")
-        loose = []
-    for c, cap in enumerate(loose, start=1):
-        where = f"[[capabilities]] #{c}"
-        with problems.part():
-            capability = _capability(cap, where)
-            area_name = cap.get("area")
-            where = f"{where} (number {capability.number})"
-            if area_name is None:
-                raise _Broken(f"{where} is in no area: give it area = \"<the name of one of the [[areas]]>\", or "
-                              "list it under its area as [[areas.capabilities]]")
-            if area_name not in names:
-                raise _Broken(f"{where}: area {area_name!r} is not the name of any of the [[areas]] "
-                              f"({', '.join(map(repr, names))})")
-            areas[names.index(area_name)][1].append(capability)
-    built = []
-    for a, (area, capabilities) in enumerate(areas, start=1):
-        if not capabilities:
-            problems.add(f"[[areas]] #{a} ({area.get('name')!r}) has no capabilities")
-        built.append(Area(number=a, name=area.get("name", ""), heading=area.get("heading", ""),
-                          question=area.get("question", ""),
-                          capabilities=tuple(sorted(capabilities, key=lambda c: c.number))))
-    numbers = [c.number for area in built for c in area.capabilities]
-    problems.twice(numbers, "capability number")
-    if len(set(numbers)) == len(numbers):
-        with problems.part():
-            _numbered([c for area in built for c in area.capabilities], "capabilities")
+    built = _areas(data, problems)
     before = _questions(data, "before", ("key", "question", "follow_up"), problems)
     after = _questions(data, "after", ("key", "question"), problems)
     if "item" not in labels:
@@ -685,6 +639,64 @@ def _assessment(data: dict, common: dict, labels: dict, problems: _Problems) -> 
     for q in after:
         answers.append(Answer(q.answer_name, "long_text", q.question, False, (), "after"))
     return Instrument(**common, areas=tuple(built), answers=tuple(answers), scale=scale, before=before, after=after)
+
+
+def _areas(data: dict, problems: _Problems) -> list[Area]:
+    """The [[areas]], each with its capabilities: those listed under it and those ([[capabilities]]) naming it."""
+    areas: list[tuple[dict, list[Capability]]] = []
+    with problems.part():
+        for a, area in enumerate(_get(data, "areas", list, "the definition"), start=1):
+            where = f"[[areas]] #{a}"
+            with problems.part():
+                if not isinstance(area, dict):
+                    raise _Broken(f"{where} should be a table with name, heading, question and capabilities")
+                for key in ("name", "heading", "question"):
+                    with problems.part():
+                        _get(area, key, str, where)
+                capabilities = []
+                for c, cap in enumerate(area.get("capabilities", []), start=1):
+                    with problems.part():
+                        capabilities.append(_capability(cap, f"{where} capability #{c}"))
+                areas.append((area, capabilities))
+    names = [str(area.get("name")) for area, _ in areas]
+    problems.twice(names, "[[areas]] name")
+    _loose_capabilities(data, areas, names, problems)
+    built = []
+    for a, (area, capabilities) in enumerate(areas, start=1):
+        if not capabilities:
+            problems.add(f"[[areas]] #{a} ({area.get('name')!r}) has no capabilities")
+        built.append(Area(number=a, name=area.get("name", ""), heading=area.get("heading", ""),
+                          question=area.get("question", ""),
+                          capabilities=tuple(sorted(capabilities, key=lambda c: c.number))))
+    numbers = [c.number for area in built for c in area.capabilities]
+    problems.twice(numbers, "capability number")
+    if len(set(numbers)) == len(numbers):
+        with problems.part():
+            _numbered([c for area in built for c in area.capabilities], "capabilities")
+    return built
+
+
+def _loose_capabilities(data: dict, areas: list[tuple[dict, list[Capability]]], names: list[str],
+                        problems: _Problems) -> None:
+    """A capability may also be listed on its own, naming its area (``[[capabilities]] area = "..."``): each is
+    added to its area's."""
+    loose = data.get("capabilities", [])
+    if not isinstance(loose, list):
+        problems.add("capabilities should be a list of [[capabilities]] tables, each naming its area")
+        loose = []
+    for c, cap in enumerate(loose, start=1):
+        where = f"[[capabilities]] #{c}"
+        with problems.part():
+            capability = _capability(cap, where)
+            area_name = cap.get("area")
+            where = f"{where} (number {capability.number})"
+            if area_name is None:
+                raise _Broken(f"{where} is in no area: give it area = \"<the name of one of the [[areas]]>\", or "
+                              "list it under its area as [[areas.capabilities]]")
+            if area_name not in names:
+                raise _Broken(f"{where}: area {area_name!r} is not the name of any of the [[areas]] "
+                              f"({', '.join(map(repr, names))})")
+            areas[names.index(area_name)][1].append(capability)
 
 
 def _action_plan(data: dict, common: dict, labels: dict, problems: _Problems) -> Instrument:
